@@ -1,0 +1,10 @@
+//! Sans-IO MSN Messenger protocol, version 8 (MSNP8), for clients.
+//!
+//! See the README for the layer diagram and the run loop contract.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod secret;
+
+pub use secret::Secret;
