@@ -5,6 +5,9 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod codec;
+mod output;
 mod secret;
 
+pub use output::Output;
 pub use secret::Secret;

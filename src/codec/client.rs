@@ -1,0 +1,738 @@
+//! [`ClientCommand`]: every command an MSNP8 client sends, in the order of the reference's
+//! inventory (§1.2).
+
+use std::borrow::Cow;
+
+use super::error::{DecodeError, EncodeError};
+use super::token::{EncodedName, Passport, Token, TokenList};
+use super::types::{AckMode, AddPrompt, ClientCaps, GroupId, List, Privacy, Status, TrId};
+use super::wire::{line, owned_bytes, owned_secret, payload_line};
+use super::{
+    Direction, Limits, Parsed, RawCommand, caps, decode_with, field, group, list, number, payload, status,
+    trid,
+};
+use crate::Secret;
+
+/// A command sent by a client to a dispatch, notification or switchboard server.
+///
+/// ```
+/// use msnp::codec::{ClientCommand, Passport, TrId};
+/// let usr = ClientCommand::UsrTwnInitial {
+///     trid: TrId(3),
+///     account: Passport::try_from("example@passport.com").unwrap(),
+/// };
+/// let mut out = Vec::new();
+/// usr.encode(&mut out).unwrap();
+/// assert_eq!(out, b"USR 3 TWN I example@passport.com\r\n");
+/// assert_eq!(ClientCommand::decode(&out).unwrap(), (usr, out.len()));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientCommand<'a> {
+    /// `VER T MSNP8 CVR0`: the protocol versions the client speaks.
+    Ver {
+        /// Transaction id.
+        trid: TrId,
+        /// Dialects, most preferred first.
+        protocols: TokenList<'a>,
+    },
+    /// `CVR T locale os os-ver arch client client-ver MSMSGS account`: client identity
+    /// [PIKI Command:CVR].
+    Cvr {
+        /// Transaction id.
+        trid: TrId,
+        /// Hexadecimal locale id, `0x0409`.
+        locale: Token<'a>,
+        /// `win` or `winnt`.
+        os_type: Token<'a>,
+        /// `4.10`, `5.1`.
+        os_version: Token<'a>,
+        /// `i386`.
+        arch: Token<'a>,
+        /// `MSNMSGR`.
+        client_name: Token<'a>,
+        /// `5.0.0544`.
+        client_version: Token<'a>,
+        /// Always `MSMSGS`.
+        product: Token<'a>,
+        /// The account, or any word ("the server is just as happy" with `null`, HYP).
+        account: Token<'a>,
+    },
+    /// `USR T TWN I account`: start Passport 1.4 login.
+    UsrTwnInitial {
+        /// Transaction id.
+        trid: TrId,
+        /// The account signing in.
+        account: Passport<'a>,
+    },
+    /// `USR T TWN S ticket`: the Passport ticket.
+    UsrTwnTicket {
+        /// Transaction id.
+        trid: TrId,
+        /// The `t=…&p=…` ticket from Passport.
+        ticket: Secret<Token<'a>>,
+    },
+    /// `USR T MD5 I account`: start MD5 login (MSNP7 and earlier).
+    UsrMd5Initial {
+        /// Transaction id.
+        trid: TrId,
+        /// The account signing in.
+        account: Passport<'a>,
+    },
+    /// `USR T MD5 S hash`: MD5 of the salt and the password (MSNP7 and earlier).
+    UsrMd5Hash {
+        /// Transaction id.
+        trid: TrId,
+        /// 32 lower-case hex digits.
+        hash: Secret<Token<'a>>,
+    },
+    /// `USR T account cookie`: authenticate on a switchboard after `XFR SB`.
+    UsrSwitchboard {
+        /// Transaction id.
+        trid: TrId,
+        /// The user's account.
+        account: Passport<'a>,
+        /// The cookie from `XFR … SB … CKI cookie`.
+        cookie: Secret<Token<'a>>,
+    },
+    /// `INF T`: ask for the login methods (MSNP7 and earlier; removed in MSNP8).
+    Inf {
+        /// Transaction id.
+        trid: TrId,
+    },
+    /// `XFR T SB`: ask for a switchboard.
+    XfrSb {
+        /// Transaction id.
+        trid: TrId,
+    },
+    /// `SYN T version`: fetch the lists unless the cached `version` is current.
+    Syn {
+        /// Transaction id.
+        trid: TrId,
+        /// The cached list version, 0 for none.
+        version: u32,
+    },
+    /// `GTC T A|N`: whether to be asked when someone adds the user.
+    Gtc {
+        /// Transaction id.
+        trid: TrId,
+        /// The new setting.
+        prompt: AddPrompt,
+    },
+    /// `BLP T AL|BL`: who may reach the user when on no list.
+    Blp {
+        /// Transaction id.
+        trid: TrId,
+        /// The new setting.
+        privacy: Privacy,
+    },
+    /// `PRP T property [value]`: set (or with no value, clear) a phone number or setting.
+    Prp {
+        /// Transaction id.
+        trid: TrId,
+        /// `PHH`, `PHW`, `PHM`, `MOB`, `MBE`, …
+        property: Token<'a>,
+        /// The percent-encoded value.
+        value: Option<EncodedName<'a>>,
+    },
+    /// `CHG T status [caps]`: set the user's status.
+    Chg {
+        /// Transaction id.
+        trid: TrId,
+        /// The new status.
+        status: Status,
+        /// Client capability bits.
+        caps: Option<ClientCaps>,
+    },
+    /// `ADD T list account name [group]`: add a contact to a list.
+    Add {
+        /// Transaction id.
+        trid: TrId,
+        /// The list.
+        list: List,
+        /// The contact.
+        account: Passport<'a>,
+        /// The stored name; the official client sends the account again [YW add.md].
+        name: EncodedName<'a>,
+        /// The group, for the forward list.
+        group: Option<GroupId>,
+    },
+    /// `REM T list account [group]`: remove a contact from a list or group.
+    Rem {
+        /// Transaction id.
+        trid: TrId,
+        /// The list.
+        list: List,
+        /// The contact.
+        account: Passport<'a>,
+        /// Remove only from this group (forward list).
+        group: Option<GroupId>,
+    },
+    /// `REA T account name`: rename a contact, or the user (own account).
+    Rea {
+        /// Transaction id.
+        trid: TrId,
+        /// Whose name.
+        account: Passport<'a>,
+        /// The new name.
+        name: EncodedName<'a>,
+    },
+    /// `ADG T name 0`: create a group.
+    Adg {
+        /// Transaction id.
+        trid: TrId,
+        /// The group's name.
+        name: EncodedName<'a>,
+    },
+    /// `RMG T group`: delete a group.
+    Rmg {
+        /// Transaction id.
+        trid: TrId,
+        /// The group.
+        group: GroupId,
+    },
+    /// `REG T group name 0`: rename a group.
+    Reg {
+        /// Transaction id.
+        trid: TrId,
+        /// The group.
+        group: GroupId,
+        /// The new name.
+        name: EncodedName<'a>,
+    },
+    /// `URL T service [param]`: ask for a Hotmail or profile URL.
+    Url {
+        /// Transaction id.
+        trid: TrId,
+        /// `INBOX`, `COMPOSE`, `PASSWORD`, `PERSON`, `PROFILE`, …
+        service: Token<'a>,
+        /// The service's parameter (`0x0409` for `PROFILE`).
+        param: Option<Token<'a>>,
+    },
+    /// `QRY T product-id 32` + digest: the answer to `CHL`.
+    Qry {
+        /// Transaction id.
+        trid: TrId,
+        /// The product id whose key made the digest.
+        product_id: Token<'a>,
+        /// The 32 hex digits of the digest, sent as the payload.
+        response: Token<'a>,
+    },
+    /// `PNG`: keep-alive; the server answers `QNG`.
+    Png,
+    /// `OUT`: sign out, or leave a switchboard.
+    Out,
+    /// `MSG T U|N|A length` + payload: a message into a switchboard.
+    Msg {
+        /// Transaction id.
+        trid: TrId,
+        /// Which acknowledgement to send back.
+        ack: AckMode,
+        /// The MIME-style payload (see the `msg` module).
+        payload: Cow<'a, [u8]>,
+    },
+    /// `CAL T account`: invite a contact into the switchboard.
+    Cal {
+        /// Transaction id.
+        trid: TrId,
+        /// The contact.
+        account: Passport<'a>,
+    },
+    /// `ANS T account cookie session`: join a switchboard after `RNG`.
+    Ans {
+        /// Transaction id.
+        trid: TrId,
+        /// The user's account.
+        account: Passport<'a>,
+        /// The cookie from `RNG`.
+        cookie: Secret<Token<'a>>,
+        /// The session id from `RNG`.
+        session: Token<'a>,
+    },
+    /// A command with no type here, kept as bytes.
+    Other(RawCommand<'a>),
+}
+
+impl<'a> ClientCommand<'a> {
+    /// Decodes the command at the start of `input` with the default [`Limits`], returning
+    /// it and the number of bytes it spans.
+    pub fn decode(input: &'a [u8]) -> Result<(Self, usize), DecodeError> {
+        Self::decode_with_limits(input, &Limits::default())
+    }
+
+    /// [`ClientCommand::decode`] with explicit limits.
+    pub fn decode_with_limits(input: &'a [u8], limits: &Limits) -> Result<(Self, usize), DecodeError> {
+        decode_with(
+            input,
+            Direction::ClientToServer,
+            limits,
+            parse,
+            ClientCommand::Other,
+        )
+    }
+
+    /// The transaction id, for commands that carry one.
+    pub fn trid(&self) -> Option<TrId> {
+        use ClientCommand::*;
+        match self {
+            Ver { trid, .. }
+            | Cvr { trid, .. }
+            | UsrTwnInitial { trid, .. }
+            | UsrTwnTicket { trid, .. }
+            | UsrMd5Initial { trid, .. }
+            | UsrMd5Hash { trid, .. }
+            | UsrSwitchboard { trid, .. }
+            | Inf { trid }
+            | XfrSb { trid }
+            | Syn { trid, .. }
+            | Gtc { trid, .. }
+            | Blp { trid, .. }
+            | Prp { trid, .. }
+            | Chg { trid, .. }
+            | Add { trid, .. }
+            | Rem { trid, .. }
+            | Rea { trid, .. }
+            | Adg { trid, .. }
+            | Rmg { trid, .. }
+            | Reg { trid, .. }
+            | Url { trid, .. }
+            | Qry { trid, .. }
+            | Msg { trid, .. }
+            | Cal { trid, .. }
+            | Ans { trid, .. } => Some(*trid),
+            Png | Out | Other(_) => None,
+        }
+    }
+
+    /// The command's verb, `USR` for every `USR` form.
+    pub fn verb(&self) -> &str {
+        use ClientCommand::*;
+        match self {
+            Ver { .. } => "VER",
+            Cvr { .. } => "CVR",
+            UsrTwnInitial { .. }
+            | UsrTwnTicket { .. }
+            | UsrMd5Initial { .. }
+            | UsrMd5Hash { .. }
+            | UsrSwitchboard { .. } => "USR",
+            Inf { .. } => "INF",
+            XfrSb { .. } => "XFR",
+            Syn { .. } => "SYN",
+            Gtc { .. } => "GTC",
+            Blp { .. } => "BLP",
+            Prp { .. } => "PRP",
+            Chg { .. } => "CHG",
+            Add { .. } => "ADD",
+            Rem { .. } => "REM",
+            Rea { .. } => "REA",
+            Adg { .. } => "ADG",
+            Rmg { .. } => "RMG",
+            Reg { .. } => "REG",
+            Url { .. } => "URL",
+            Qry { .. } => "QRY",
+            Png => "PNG",
+            Out => "OUT",
+            Msg { .. } => "MSG",
+            Cal { .. } => "CAL",
+            Ans { .. } => "ANS",
+            Other(raw) => std::str::from_utf8(raw.verb()).unwrap_or("?"),
+        }
+    }
+
+    /// Appends the command's bytes to `out`. Every value the API can build is valid, so
+    /// this fails only where a field combination cannot be written unambiguously; on
+    /// error nothing is appended.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        use ClientCommand::*;
+        match self {
+            Ver { trid, protocols } => line(out, "VER", &[trid, protocols]),
+            Cvr {
+                trid,
+                locale,
+                os_type,
+                os_version,
+                arch,
+                client_name,
+                client_version,
+                product,
+                account,
+            } => line(
+                out,
+                "CVR",
+                &[
+                    trid,
+                    locale,
+                    os_type,
+                    os_version,
+                    arch,
+                    client_name,
+                    client_version,
+                    product,
+                    account,
+                ],
+            ),
+            UsrTwnInitial { trid, account } => line(out, "USR", &[trid, &"TWN", &"I", account]),
+            UsrTwnTicket { trid, ticket } => line(out, "USR", &[trid, &"TWN", &"S", ticket]),
+            UsrMd5Initial { trid, account } => line(out, "USR", &[trid, &"MD5", &"I", account]),
+            UsrMd5Hash { trid, hash } => line(out, "USR", &[trid, &"MD5", &"S", hash]),
+            UsrSwitchboard {
+                trid,
+                account,
+                cookie,
+            } => line(out, "USR", &[trid, account, cookie]),
+            Inf { trid } => line(out, "INF", &[trid]),
+            XfrSb { trid } => line(out, "XFR", &[trid, &"SB"]),
+            Syn { trid, version } => line(out, "SYN", &[trid, version]),
+            Gtc { trid, prompt } => line(out, "GTC", &[trid, prompt]),
+            Blp { trid, privacy } => line(out, "BLP", &[trid, privacy]),
+            Prp {
+                trid,
+                property,
+                value,
+            } => line(out, "PRP", &[trid, property, value]),
+            Chg { trid, status, caps } => line(out, "CHG", &[trid, status, caps]),
+            Add {
+                trid,
+                list,
+                account,
+                name,
+                group,
+            } => line(out, "ADD", &[trid, list, account, name, group]),
+            Rem {
+                trid,
+                list,
+                account,
+                group,
+            } => line(out, "REM", &[trid, list, account, group]),
+            Rea { trid, account, name } => line(out, "REA", &[trid, account, name]),
+            Adg { trid, name } => line(out, "ADG", &[trid, name, &"0"]),
+            Rmg { trid, group } => line(out, "RMG", &[trid, group]),
+            Reg { trid, group, name } => line(out, "REG", &[trid, group, name, &"0"]),
+            Url { trid, service, param } => line(out, "URL", &[trid, service, param]),
+            Qry {
+                trid,
+                product_id,
+                response,
+            } => payload_line(out, "QRY", &[trid, product_id], response.as_str().as_bytes()),
+            Png => line(out, "PNG", &[]),
+            Out => line(out, "OUT", &[]),
+            Msg { trid, ack, payload } => payload_line(out, "MSG", &[trid, ack], payload),
+            Cal { trid, account } => line(out, "CAL", &[trid, account]),
+            Ans {
+                trid,
+                account,
+                cookie,
+                session,
+            } => line(out, "ANS", &[trid, account, cookie, session]),
+            Other(raw) => raw.encode(out),
+        }
+        Ok(())
+    }
+
+    /// Detaches the command from the buffer it was decoded from.
+    pub fn into_owned(self) -> ClientCommand<'static> {
+        use ClientCommand::*;
+        match self {
+            Ver { trid, protocols } => Ver {
+                trid,
+                protocols: protocols.into_owned(),
+            },
+            Cvr {
+                trid,
+                locale,
+                os_type,
+                os_version,
+                arch,
+                client_name,
+                client_version,
+                product,
+                account,
+            } => Cvr {
+                trid,
+                locale: locale.into_owned(),
+                os_type: os_type.into_owned(),
+                os_version: os_version.into_owned(),
+                arch: arch.into_owned(),
+                client_name: client_name.into_owned(),
+                client_version: client_version.into_owned(),
+                product: product.into_owned(),
+                account: account.into_owned(),
+            },
+            UsrTwnInitial { trid, account } => UsrTwnInitial {
+                trid,
+                account: account.into_owned(),
+            },
+            UsrTwnTicket { trid, ticket } => UsrTwnTicket {
+                trid,
+                ticket: owned_secret(ticket),
+            },
+            UsrMd5Initial { trid, account } => UsrMd5Initial {
+                trid,
+                account: account.into_owned(),
+            },
+            UsrMd5Hash { trid, hash } => UsrMd5Hash {
+                trid,
+                hash: owned_secret(hash),
+            },
+            UsrSwitchboard {
+                trid,
+                account,
+                cookie,
+            } => UsrSwitchboard {
+                trid,
+                account: account.into_owned(),
+                cookie: owned_secret(cookie),
+            },
+            Inf { trid } => Inf { trid },
+            XfrSb { trid } => XfrSb { trid },
+            Syn { trid, version } => Syn { trid, version },
+            Gtc { trid, prompt } => Gtc { trid, prompt },
+            Blp { trid, privacy } => Blp { trid, privacy },
+            Prp {
+                trid,
+                property,
+                value,
+            } => Prp {
+                trid,
+                property: property.into_owned(),
+                value: value.map(EncodedName::into_owned),
+            },
+            Chg { trid, status, caps } => Chg { trid, status, caps },
+            Add {
+                trid,
+                list,
+                account,
+                name,
+                group,
+            } => Add {
+                trid,
+                list,
+                account: account.into_owned(),
+                name: name.into_owned(),
+                group,
+            },
+            Rem {
+                trid,
+                list,
+                account,
+                group,
+            } => Rem {
+                trid,
+                list,
+                account: account.into_owned(),
+                group,
+            },
+            Rea { trid, account, name } => Rea {
+                trid,
+                account: account.into_owned(),
+                name: name.into_owned(),
+            },
+            Adg { trid, name } => Adg {
+                trid,
+                name: name.into_owned(),
+            },
+            Rmg { trid, group } => Rmg { trid, group },
+            Reg { trid, group, name } => Reg {
+                trid,
+                group,
+                name: name.into_owned(),
+            },
+            Url { trid, service, param } => Url {
+                trid,
+                service: service.into_owned(),
+                param: param.map(Token::into_owned),
+            },
+            Qry {
+                trid,
+                product_id,
+                response,
+            } => Qry {
+                trid,
+                product_id: product_id.into_owned(),
+                response: response.into_owned(),
+            },
+            Png => Png,
+            Out => Out,
+            Msg { trid, ack, payload } => Msg {
+                trid,
+                ack,
+                payload: owned_bytes(payload),
+            },
+            Cal { trid, account } => Cal {
+                trid,
+                account: account.into_owned(),
+            },
+            Ans {
+                trid,
+                account,
+                cookie,
+                session,
+            } => Ans {
+                trid,
+                account: account.into_owned(),
+                cookie: owned_secret(cookie),
+                session: session.into_owned(),
+            },
+            Other(raw) => Other(raw.into_owned()),
+        }
+    }
+}
+
+/// One arm per verb, in the order of the enum.
+fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed<ClientCommand<'a>> {
+    use ClientCommand::*;
+    let Some((&verb, args)) = words.split_first() else {
+        return Ok(None);
+    };
+    let bad_account = "account is not a valid token";
+    let command = match (verb, args) {
+        ("VER", [t, first, .., last]) => Ver {
+            trid: trid(t)?,
+            protocols: field(super::parse::span(line, first, last), "bad protocol list")?,
+        },
+        ("VER", [t, only]) => Ver {
+            trid: trid(t)?,
+            protocols: field(only, "bad protocol list")?,
+        },
+        (
+            "CVR",
+            [
+                t,
+                locale,
+                os_type,
+                os_version,
+                arch,
+                client_name,
+                client_version,
+                product,
+                account,
+            ],
+        ) => {
+            let word = |w: &'a str| field::<Token<'a>>(w, "CVR field is not a valid token");
+            Cvr {
+                trid: trid(t)?,
+                locale: word(locale)?,
+                os_type: word(os_type)?,
+                os_version: word(os_version)?,
+                arch: word(arch)?,
+                client_name: word(client_name)?,
+                client_version: word(client_version)?,
+                product: word(product)?,
+                account: word(account)?,
+            }
+        }
+        ("USR", [t, "TWN", "I", account]) => UsrTwnInitial {
+            trid: trid(t)?,
+            account: field(account, bad_account)?,
+        },
+        ("USR", [t, "TWN", "S", ticket]) => UsrTwnTicket {
+            trid: trid(t)?,
+            ticket: Secret::new(field(ticket, "bad ticket")?),
+        },
+        ("USR", [t, "MD5", "I", account]) => UsrMd5Initial {
+            trid: trid(t)?,
+            account: field(account, bad_account)?,
+        },
+        ("USR", [t, "MD5", "S", hash]) => UsrMd5Hash {
+            trid: trid(t)?,
+            hash: Secret::new(field(hash, "bad hash")?),
+        },
+        ("USR", [t, account, cookie]) => UsrSwitchboard {
+            trid: trid(t)?,
+            account: field(account, bad_account)?,
+            cookie: Secret::new(field(cookie, "bad cookie")?),
+        },
+        ("INF", [t]) => Inf { trid: trid(t)? },
+        ("XFR", [t, "SB"]) => XfrSb { trid: trid(t)? },
+        ("SYN", [t, version]) => Syn {
+            trid: trid(t)?,
+            version: number(version, "bad list version")?,
+        },
+        ("GTC", [t, prompt]) => Gtc {
+            trid: trid(t)?,
+            prompt: AddPrompt::from_wire(prompt).ok_or("GTC setting is neither A nor N")?,
+        },
+        ("BLP", [t, privacy]) => Blp {
+            trid: trid(t)?,
+            privacy: Privacy::from_wire(privacy).ok_or("BLP setting is neither AL nor BL")?,
+        },
+        ("PRP", [t, property, value @ ..]) if value.len() <= 1 => Prp {
+            trid: trid(t)?,
+            property: field(property, "bad property")?,
+            value: value.first().map(|v| field(v, "bad value")).transpose()?,
+        },
+        ("CHG", [t, st, rest @ ..]) if rest.len() <= 1 => Chg {
+            trid: trid(t)?,
+            status: status(st)?,
+            caps: rest.first().map(|c| caps(c)).transpose()?,
+        },
+        ("ADD", [t, l, account, name, rest @ ..]) if rest.len() <= 1 => Add {
+            trid: trid(t)?,
+            list: list(l)?,
+            account: field(account, bad_account)?,
+            name: field(name, "bad name")?,
+            group: rest.first().map(|g| group(g)).transpose()?,
+        },
+        ("REM", [t, l, account, rest @ ..]) if rest.len() <= 1 => Rem {
+            trid: trid(t)?,
+            list: list(l)?,
+            account: field(account, bad_account)?,
+            group: rest.first().map(|g| group(g)).transpose()?,
+        },
+        ("REA", [t, account, name]) => Rea {
+            trid: trid(t)?,
+            account: field(account, bad_account)?,
+            name: field(name, "bad name")?,
+        },
+        ("ADG", [t, name, "0"]) => Adg {
+            trid: trid(t)?,
+            name: field(name, "bad group name")?,
+        },
+        ("RMG", [t, g]) => Rmg {
+            trid: trid(t)?,
+            group: group(g)?,
+        },
+        ("REG", [t, g, name, "0"]) => Reg {
+            trid: trid(t)?,
+            group: group(g)?,
+            name: field(name, "bad group name")?,
+        },
+        ("URL", [t, service, rest @ ..]) if rest.len() <= 1 => Url {
+            trid: trid(t)?,
+            service: field(service, "bad service")?,
+            param: rest.first().map(|p| field(p, "bad parameter")).transpose()?,
+        },
+        ("QRY", [t, product_id, _len]) => Qry {
+            trid: trid(t)?,
+            product_id: field(product_id, "bad product id")?,
+            response: std::str::from_utf8(body.ok_or("QRY without a payload")?)
+                .ok()
+                .and_then(|r| Token::try_from(r).ok())
+                .ok_or("QRY response is not a token")?,
+        },
+        ("PNG", []) => Png,
+        ("OUT", []) => Out,
+        ("MSG", [t, ack, _len]) => Msg {
+            trid: trid(t)?,
+            ack: AckMode::from_wire(ack).ok_or("MSG acknowledgement is not U, N or A")?,
+            payload: payload(body)?,
+        },
+        ("CAL", [t, account]) => Cal {
+            trid: trid(t)?,
+            account: field(account, bad_account)?,
+        },
+        ("ANS", [t, account, cookie, session]) => Ans {
+            trid: trid(t)?,
+            account: field(account, bad_account)?,
+            cookie: Secret::new(field(cookie, "bad cookie")?),
+            session: field(session, "bad session id")?,
+        },
+        (
+            "VER" | "CVR" | "USR" | "INF" | "XFR" | "SYN" | "GTC" | "BLP" | "PRP" | "CHG" | "ADD" | "REM"
+            | "REA" | "ADG" | "RMG" | "REG" | "URL" | "QRY" | "PNG" | "OUT" | "MSG" | "CAL" | "ANS",
+            _,
+        ) => return Err("arguments do not match the command's grammar"),
+        _ => return Ok(None),
+    };
+    Ok(Some(command))
+}

@@ -1,0 +1,334 @@
+//! Finding frame boundaries in a byte stream, before any grammar parsing.
+//!
+//! A frame is one command line, plus, for payload commands, exactly the number of bytes
+//! its last argument announces. Which verbs carry a payload depends on the direction and
+//! is kept in [`PAYLOAD_VERBS`], the one table of it in the crate.
+
+use super::error::DecodeError;
+use super::parse::canonical_usize;
+
+/// Who sent the bytes being framed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum Direction {
+    /// Bytes a client sends (what a server reads).
+    ClientToServer,
+    /// Bytes a server sends (what a client reads).
+    ServerToClient,
+}
+
+/// A verb whose command line announces a payload, in one direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PayloadVerb {
+    /// The three-letter verb.
+    pub verb: &'static str,
+    /// The direction in which it carries a payload.
+    pub direction: Direction,
+    /// The first protocol version in which it carries one (8 and below are MSNP8's).
+    pub since: u8,
+}
+
+const fn payload(verb: &'static str, direction: Direction, since: u8) -> PayloadVerb {
+    PayloadVerb {
+        verb,
+        direction,
+        since,
+    }
+}
+
+/// Every payload verb the framer knows [NINA Payload_Commands; YW; ESC `_PAYLOAD_COMMANDS`].
+///
+/// Verbs of later dialects are listed so that a server speaking one to us cannot
+/// desynchronise the stream; for them a non-numeric last argument means "no payload"
+/// (their replies, like `ADL 12 OK`, carry none).
+pub const PAYLOAD_VERBS: &[PayloadVerb] = &[
+    payload("MSG", Direction::ClientToServer, 2),
+    payload("MSG", Direction::ServerToClient, 2),
+    payload("NOT", Direction::ServerToClient, 5),
+    payload("PAG", Direction::ClientToServer, 5),
+    payload("IPG", Direction::ServerToClient, 6),
+    payload("QRY", Direction::ClientToServer, 6),
+    payload("GCF", Direction::ServerToClient, 11),
+    payload("UBX", Direction::ServerToClient, 11),
+    payload("UUX", Direction::ClientToServer, 11),
+    payload("ADL", Direction::ClientToServer, 13),
+    payload("ADL", Direction::ServerToClient, 13),
+    payload("RML", Direction::ClientToServer, 13),
+    payload("RML", Direction::ServerToClient, 13),
+    payload("FQY", Direction::ClientToServer, 13),
+    payload("FQY", Direction::ServerToClient, 13),
+    payload("UUN", Direction::ClientToServer, 13),
+    payload("UBN", Direction::ServerToClient, 13),
+];
+
+/// The payload rule for `verb` sent in `direction`, if it carries one.
+pub fn payload_verb(verb: &[u8], direction: Direction) -> Option<&'static PayloadVerb> {
+    PAYLOAD_VERBS
+        .iter()
+        .find(|p| p.direction == direction && p.verb.as_bytes() == verb)
+}
+
+/// Bounds on what the peer can make the codec hold in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest command line, without its line end. Longer lines are fatal.
+    pub max_line_len: usize,
+    /// The largest payload. Larger ones are skipped by their declared length and reported.
+    pub max_payload_len: usize,
+    /// The most bytes buffered while waiting for a frame to complete.
+    pub max_buffered: usize,
+}
+
+impl Default for Limits {
+    /// 8 KiB lines, 64 KiB payloads: generous next to MSNP8's 1664-byte messages and
+    /// 400-byte tickets (reference §11.8).
+    fn default() -> Self {
+        Limits {
+            max_line_len: 8 * 1024,
+            max_payload_len: 64 * 1024,
+            max_buffered: 8 * 1024 + 64 * 1024 + 2,
+        }
+    }
+}
+
+/// One complete frame: a command line and its payload, borrowed from the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frame<'a> {
+    /// The command line without its line end.
+    pub line: &'a [u8],
+    /// The payload bytes, for payload commands.
+    pub payload: Option<&'a [u8]>,
+}
+
+/// How a frame at the start of the input ends.
+enum Boundary {
+    /// A whole frame of `len` bytes: the line is `..line_end`; for payload commands the
+    /// payload starts at `body` and runs to `len`.
+    Frame {
+        len: usize,
+        line_end: usize,
+        body: usize,
+        has_payload: bool,
+    },
+    /// A payload over the limit: skip `len` bytes.
+    TooLarge { payload: usize, len: usize },
+}
+
+/// Finds where the frame at the start of `input` ends.
+fn boundary(input: &[u8], direction: Direction, limits: &Limits) -> Result<Boundary, DecodeError> {
+    let scan = &input[..input.len().min(limits.max_line_len.saturating_add(2))];
+    let Some(lf) = scan.iter().position(|&b| b == b'\n') else {
+        return Err(if scan.len() > limits.max_line_len.saturating_add(1) {
+            DecodeError::LineTooLong {
+                max: limits.max_line_len,
+            }
+        } else {
+            DecodeError::Incomplete
+        });
+    };
+    // Peers may end lines with a bare LF [HYP general/commands].
+    let line_end = if lf > 0 && input[lf - 1] == b'\r' {
+        lf - 1
+    } else {
+        lf
+    };
+    if line_end > limits.max_line_len {
+        return Err(DecodeError::LineTooLong {
+            max: limits.max_line_len,
+        });
+    }
+    let line = &input[..line_end];
+    let body = lf + 1;
+    let verb = line.split(|&b| b == b' ').next().unwrap_or_default();
+    let Some(rule) = payload_verb(verb, direction) else {
+        return Ok(Boundary::Frame {
+            len: body,
+            line_end,
+            body,
+            has_payload: false,
+        });
+    };
+    let last = line.rsplit(|&b| b == b' ').next().unwrap_or_default();
+    let payload = match canonical_usize(last) {
+        Some(len) if last.len() < line.len() => len,
+        // Later dialects reply to payload verbs with plain lines (`ADL 12 OK`).
+        _ if rule.since > 8 => {
+            return Ok(Boundary::Frame {
+                len: body,
+                line_end,
+                body,
+                has_payload: false,
+            });
+        }
+        _ => {
+            return Err(DecodeError::InvalidPayloadLength {
+                verb: String::from_utf8_lossy(verb).into_owned(),
+            });
+        }
+    };
+    let len = body.saturating_add(payload);
+    if payload > limits.max_payload_len {
+        return Ok(Boundary::TooLarge { payload, len });
+    }
+    if input.len() < len {
+        return Err(DecodeError::Incomplete);
+    }
+    Ok(Boundary::Frame {
+        len,
+        line_end,
+        body,
+        has_payload: true,
+    })
+}
+
+impl Boundary {
+    fn frame(input: &[u8], line_end: usize, body: usize, len: usize, has_payload: bool) -> Frame<'_> {
+        Frame {
+            line: &input[..line_end],
+            payload: has_payload.then(|| &input[body..len]),
+        }
+    }
+}
+
+/// Splits the frame at the start of `input`, returning it and the bytes it spans.
+///
+/// This is the one-shot form behind `ServerCommand::decode`; [`Framer`] is the
+/// streaming form that buffers partial input and skips oversized payloads.
+pub fn split_frame<'a>(
+    input: &'a [u8],
+    direction: Direction,
+    limits: &Limits,
+) -> Result<(Frame<'a>, usize), DecodeError> {
+    match boundary(input, direction, limits)? {
+        Boundary::Frame {
+            len,
+            line_end,
+            body,
+            has_payload,
+        } => Ok((Boundary::frame(input, line_end, body, len, has_payload), len)),
+        Boundary::TooLarge { payload, len } => Err(DecodeError::PayloadTooLarge {
+            len: payload,
+            max: limits.max_payload_len,
+            frame_len: len,
+        }),
+    }
+}
+
+/// A streaming framer: feed bytes in any chunking, take complete frames.
+///
+/// Feeding one byte at a time yields exactly the frames of feeding everything at once.
+/// Memory stays within [`Limits::max_buffered`] plus one input chunk: drain
+/// [`Framer::next_frame`] after each [`Framer::push`].
+///
+/// ```
+/// use msnp::codec::{Direction, Framer, Limits};
+/// let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+/// framer.push(b"ACK 4\r\nMSG Hotmail Hotmail 2\r\nhi");
+/// let frame = framer.next_frame().unwrap().unwrap();
+/// assert_eq!(frame.line, b"ACK 4");
+/// let frame = framer.next_frame().unwrap().unwrap();
+/// assert_eq!((frame.line, frame.payload), (&b"MSG Hotmail Hotmail 2"[..], Some(&b"hi"[..])));
+/// assert!(framer.next_frame().is_none());
+/// ```
+#[derive(Debug)]
+pub struct Framer {
+    direction: Direction,
+    limits: Limits,
+    buffer: Vec<u8>,
+    /// Bytes of `buffer` already handed out as frames, dropped on the next push.
+    consumed: usize,
+    /// Bytes of an oversized payload still to discard as they arrive.
+    skipping: usize,
+    /// Set once the stream can no longer be framed; every later call reports it.
+    failed: Option<DecodeError>,
+}
+
+impl Framer {
+    /// A framer for bytes sent in `direction`.
+    pub fn new(direction: Direction, limits: Limits) -> Self {
+        Framer {
+            direction,
+            limits,
+            buffer: Vec::new(),
+            consumed: 0,
+            skipping: 0,
+            failed: None,
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// How many bytes are buffered and not yet handed out.
+    pub fn buffered(&self) -> usize {
+        self.buffer.len() - self.consumed
+    }
+
+    /// Appends received bytes.
+    pub fn push(&mut self, mut bytes: &[u8]) {
+        if self.failed.is_some() {
+            return;
+        }
+        self.buffer.drain(..self.consumed);
+        self.consumed = 0;
+        if self.skipping > 0 {
+            let skip = self.skipping.min(bytes.len());
+            self.skipping -= skip;
+            bytes = &bytes[skip..];
+        }
+        self.buffer.extend_from_slice(bytes);
+    }
+
+    /// The next complete frame, `None` when more bytes are needed, or an error: a
+    /// skipped oversized payload (framing goes on) or a fatal one (every later call
+    /// repeats it).
+    pub fn next_frame(&mut self) -> Option<Result<Frame<'_>, DecodeError>> {
+        if let Some(error) = &self.failed {
+            return Some(Err(error.clone()));
+        }
+        let input = &self.buffer[self.consumed..];
+        if input.is_empty() {
+            return None;
+        }
+        let start = self.consumed;
+        match boundary(input, self.direction, &self.limits) {
+            Ok(Boundary::Frame {
+                len,
+                line_end,
+                body,
+                has_payload,
+            }) => {
+                self.consumed += len;
+                let input = &self.buffer[start..start + len];
+                Some(Ok(Boundary::frame(input, line_end, body, len, has_payload)))
+            }
+            Ok(Boundary::TooLarge { payload, len }) => {
+                let here = len.min(input.len());
+                self.consumed += here;
+                self.skipping = len - here;
+                Some(Err(DecodeError::PayloadTooLarge {
+                    len: payload,
+                    max: self.limits.max_payload_len,
+                    frame_len: len,
+                }))
+            }
+            Err(DecodeError::Incomplete) => {
+                if input.len() > self.limits.max_buffered {
+                    let max = self.limits.max_buffered;
+                    return Some(Err(self.fail(DecodeError::BufferFull { max })));
+                }
+                None
+            }
+            Err(error) => Some(Err(self.fail(error))),
+        }
+    }
+
+    fn fail(&mut self, error: DecodeError) -> DecodeError {
+        self.failed = Some(error.clone());
+        self.buffer = Vec::new();
+        self.consumed = 0;
+        error
+    }
+}
