@@ -8,6 +8,8 @@
 pub mod codec;
 mod output;
 mod secret;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use output::Output;
 pub use secret::Secret;

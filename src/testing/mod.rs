@@ -1,0 +1,4 @@
+//! Test helpers for this crate and for bots built on it (feature `testing`).
+//!
+//! - [`transcript`]: replays whole conversations written as `C:`/`S:` lines against a
+//!   session machine, with random input splits.
