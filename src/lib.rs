@@ -6,6 +6,8 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod codec;
+#[doc(hidden)]
+pub mod fuzzing;
 mod output;
 mod secret;
 #[cfg(feature = "testing")]

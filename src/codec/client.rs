@@ -28,6 +28,7 @@ use crate::Secret;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum ClientCommand<'a> {
     /// `VER T MSNP8 CVR0`: the protocol versions the client speaks.
     Ver {
@@ -424,7 +425,10 @@ impl<'a> ClientCommand<'a> {
                 cookie,
                 session,
             } => line(out, "ANS", &[trid, account, cookie, session]),
-            Other(raw) => raw.encode(out),
+            Other(raw) => {
+                raw.check_direction(Direction::ClientToServer)?;
+                raw.encode(out);
+            }
         }
         Ok(())
     }
@@ -578,6 +582,13 @@ impl<'a> ClientCommand<'a> {
     }
 }
 
+/// Every verb [`ClientCommand`] types, in the order of the enum. A line with one of these
+/// verbs that does not fit its grammar is malformed, never [`ClientCommand::Other`].
+pub(crate) const VERBS: &[&str] = &[
+    "VER", "CVR", "USR", "INF", "XFR", "SYN", "GTC", "BLP", "PRP", "CHG", "ADD", "REM", "REA", "ADG", "RMG",
+    "REG", "URL", "QRY", "PNG", "OUT", "MSG", "CAL", "ANS",
+];
+
 /// One arm per verb, in the order of the enum.
 fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed<ClientCommand<'a>> {
     use ClientCommand::*;
@@ -727,11 +738,7 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
             cookie: Secret::new(field(cookie, "bad cookie")?),
             session: field(session, "bad session id")?,
         },
-        (
-            "VER" | "CVR" | "USR" | "INF" | "XFR" | "SYN" | "GTC" | "BLP" | "PRP" | "CHG" | "ADD" | "REM"
-            | "REA" | "ADG" | "RMG" | "REG" | "URL" | "QRY" | "PNG" | "OUT" | "MSG" | "CAL" | "ANS",
-            _,
-        ) => return Err("arguments do not match the command's grammar"),
+        _ if VERBS.contains(&verb) => return Err("arguments do not match the command's grammar"),
         _ => return Ok(None),
     };
     Ok(Some(command))

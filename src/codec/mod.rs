@@ -18,6 +18,8 @@
 //! assert_eq!(out, b"CHL 0 15570131571988941333\r\n");
 //! ```
 
+#[cfg(feature = "arbitrary")]
+mod arbitrary_values;
 mod client;
 mod error;
 mod framer;
@@ -52,7 +54,7 @@ pub(crate) type Parsed<C> = Result<Option<C>, Reject>;
 /// Frames and parses the command at the start of `input`.
 ///
 /// `parse` receives the words of the line (the verb first) and the payload. A line the
-/// grammar cannot type (unknown verb, not UTF-8, too many words) becomes `other(raw)`.
+/// grammar cannot type (unknown verb, not UTF-8) becomes `other(raw)`.
 pub(crate) fn decode_with<'a, C>(
     input: &'a [u8],
     direction: Direction,
@@ -66,10 +68,8 @@ pub(crate) fn decode_with<'a, C>(
         return Ok((other(raw()), frame_len));
     };
     let mut words = [""; MAX_WORDS];
-    let Some(count) = split_words(line, &mut words) else {
-        return Ok((other(raw()), frame_len));
-    };
-    let words = &words[..count];
+    let count = split_words(line, &mut words);
+    let words = words.get(..count).unwrap_or_default();
     match parse(line, words, frame.payload) {
         Ok(Some(command)) => Ok((command, frame_len)),
         Ok(None) => Ok((other(raw()), frame_len)),

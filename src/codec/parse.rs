@@ -28,15 +28,33 @@ pub(crate) fn canonical_usize(s: &[u8]) -> Option<usize> {
 pub(crate) const MAX_WORDS: usize = 12;
 
 /// Splits a line into words on runs of spaces (HYP: some servers tolerate several), into a
-/// fixed array so decoding does not allocate. `None` when there are more than
-/// [`MAX_WORDS`] words.
-pub(crate) fn split_words<'a>(line: &'a str, words: &mut [&'a str; MAX_WORDS]) -> Option<usize> {
+/// fixed array so decoding does not allocate.
+///
+/// A line of more than [`MAX_WORDS`] words puts the rest of the line, from its
+/// `MAX_WORDS`th word on, into the last slot: a list field at the end of a line (`VER`'s
+/// dialects, an error's extra words) may be of any length and still parses, and a verb of
+/// fixed arity given too many words fails its arity check instead of passing as unknown.
+pub(crate) fn split_words<'a>(line: &'a str, words: &mut [&'a str; MAX_WORDS]) -> usize {
     let mut count = 0;
-    for word in line.split(' ').filter(|w| !w.is_empty()) {
-        *words.get_mut(count)? = word;
+    let mut rest = line;
+    loop {
+        rest = rest.trim_start_matches(' ');
+        if rest.is_empty() {
+            return count;
+        }
+        let Some(slot) = words.get_mut(count) else {
+            return count;
+        };
+        if count == MAX_WORDS - 1 {
+            *slot = rest.trim_end_matches(' ');
+            return MAX_WORDS;
+        }
+        let end = rest.find(' ').unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(end);
+        *slot = word;
+        rest = tail;
         count += 1;
     }
-    Some(count)
 }
 
 /// The text of `line` from the start of `first` to the end of `last`, both words of it.
@@ -67,9 +85,13 @@ mod tests {
     #[test]
     fn words_split_on_runs_of_spaces() {
         let mut words = [""; MAX_WORDS];
-        let n = split_words("VER  1 MSNP8 CVR0", &mut words).unwrap();
+        let n = split_words("VER  1 MSNP8 CVR0 ", &mut words);
         assert_eq!(&words[..n], ["VER", "1", "MSNP8", "CVR0"]);
         assert_eq!(span("VER  1 MSNP8 CVR0", words[2], words[3]), "MSNP8 CVR0");
-        assert!(split_words(&"a ".repeat(MAX_WORDS + 1), &mut words).is_none());
+        let long = "a b c d e f g h i j k l  m n ";
+        assert_eq!(split_words(long, &mut words), MAX_WORDS);
+        assert_eq!(words[MAX_WORDS - 1], "l  m n");
+        assert_eq!(split_words("", &mut words), 0);
+        assert_eq!(split_words("   ", &mut words), 0);
     }
 }
