@@ -2,3 +2,7 @@
 //!
 //! - [`transcript`]: replays whole conversations written as `C:`/`S:` lines against a
 //!   session machine, with random input splits.
+//! - [`known_answer`]: "these bytes decode to this value" and "this value encodes to these
+//!   bytes", printing escaped bytes on a mismatch.
+
+pub mod known_answer;
