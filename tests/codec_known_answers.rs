@@ -1460,3 +1460,39 @@ fn names_from_text_are_percent_encoded() {
 fn name_decode(wire: &str) -> String {
     EncodedName::try_from(wire).unwrap().decode().into_owned()
 }
+
+#[test]
+fn framer_frames_decode_in_place() {
+    let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+    framer.push(b"ACK 1\nMSG a b 2\r\nhiNAK x\r\nFOO\r\n");
+    let frame = framer.next_frame().unwrap().unwrap();
+    assert_eq!(frame.len, 6);
+    assert_eq!(
+        ServerCommand::decode_frame(frame),
+        Ok(ServerCommand::Ack { trid: TrId(1) })
+    );
+    let frame = framer.next_frame().unwrap().unwrap();
+    assert_eq!(frame.len, 13);
+    assert!(matches!(
+        ServerCommand::decode_frame(frame),
+        Ok(ServerCommand::Msg { .. })
+    ));
+    let frame = framer.next_frame().unwrap().unwrap();
+    assert_eq!(
+        ServerCommand::decode_frame(frame),
+        Err(DecodeError::Malformed {
+            verb: "NAK".into(),
+            reason: "transaction id is not a canonical number",
+            frame_len: 7,
+        })
+    );
+    let frame = framer.next_frame().unwrap().unwrap();
+    assert!(matches!(
+        ServerCommand::decode_frame(frame),
+        Ok(ServerCommand::Other(_))
+    ));
+    let mut framer = Framer::new(Direction::ClientToServer, Limits::default());
+    framer.push(b"PNG\r\n");
+    let frame = framer.next_frame().unwrap().unwrap();
+    assert_eq!(ClientCommand::decode_frame(frame), Ok(ClientCommand::Png));
+}

@@ -272,6 +272,20 @@ impl<'a> ClientCommand<'a> {
         )
     }
 
+    /// Parses a frame a [`Framer`](super::Framer) for `Direction::ClientToServer` handed out;
+    /// the framer has already consumed its [`Frame::len`](super::Frame::len) bytes.
+    ///
+    /// ```
+    /// use msnp::codec::{Direction, Framer, Limits, ClientCommand};
+    /// let mut framer = Framer::new(Direction::ClientToServer, Limits::default());
+    /// framer.push(b"OUT\r\n");
+    /// let frame = framer.next_frame().unwrap().unwrap();
+    /// assert!(matches!(ClientCommand::decode_frame(frame), Ok(ClientCommand::Out { .. })));
+    /// ```
+    pub fn decode_frame(frame: super::Frame<'a>) -> Result<Self, DecodeError> {
+        super::parse_frame(frame, parse, ClientCommand::Other)
+    }
+
     /// The transaction id, for commands that carry one.
     pub fn trid(&self) -> Option<TrId> {
         use ClientCommand::*;

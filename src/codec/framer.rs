@@ -98,6 +98,9 @@ pub struct Frame<'a> {
     pub line: &'a [u8],
     /// The payload bytes, for payload commands.
     pub payload: Option<&'a [u8]>,
+    /// How many bytes of the stream the frame spans: line, line end (CRLF or bare LF)
+    /// and payload.
+    pub len: usize,
 }
 
 /// How a frame at the start of the input ends.
@@ -186,6 +189,7 @@ impl Boundary {
         Frame {
             line: &input[..line_end],
             payload: has_payload.then(|| &input[body..len]),
+            len,
         }
     }
 }

@@ -63,20 +63,29 @@ pub(crate) fn decode_with<'a, C>(
     other: impl FnOnce(RawCommand<'a>) -> C,
 ) -> Result<(C, usize), DecodeError> {
     let (frame, frame_len) = split_frame(input, direction, limits)?;
+    Ok((parse_frame(frame, parse, other)?, frame_len))
+}
+
+/// Parses a frame already split off the stream (by [`split_frame`] or a [`Framer`]).
+pub(crate) fn parse_frame<'a, C>(
+    frame: Frame<'a>,
+    parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>) -> Parsed<C>,
+    other: impl FnOnce(RawCommand<'a>) -> C,
+) -> Result<C, DecodeError> {
     let raw = || RawCommand::decoded(frame.line, frame.payload);
     let Ok(line) = std::str::from_utf8(frame.line) else {
-        return Ok((other(raw()), frame_len));
+        return Ok(other(raw()));
     };
     let mut words = [""; MAX_WORDS];
     let count = split_words(line, &mut words);
     let words = words.get(..count).unwrap_or_default();
     match parse(line, words, frame.payload) {
-        Ok(Some(command)) => Ok((command, frame_len)),
-        Ok(None) => Ok((other(raw()), frame_len)),
+        Ok(Some(command)) => Ok(command),
+        Ok(None) => Ok(other(raw())),
         Err(reason) => Err(DecodeError::Malformed {
             verb: words.first().copied().unwrap_or_default().to_owned(),
             reason,
-            frame_len,
+            frame_len: frame.len,
         }),
     }
 }

@@ -466,6 +466,20 @@ impl<'a> ServerCommand<'a> {
         )
     }
 
+    /// Parses a frame a [`Framer`](super::Framer) for `Direction::ServerToClient` handed out;
+    /// the framer has already consumed its [`Frame::len`](super::Frame::len) bytes.
+    ///
+    /// ```
+    /// use msnp::codec::{Direction, Framer, Limits, ServerCommand};
+    /// let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+    /// framer.push(b"OUT\r\n");
+    /// let frame = framer.next_frame().unwrap().unwrap();
+    /// assert!(matches!(ServerCommand::decode_frame(frame), Ok(ServerCommand::Out { .. })));
+    /// ```
+    pub fn decode_frame(frame: super::Frame<'a>) -> Result<Self, DecodeError> {
+        super::parse_frame(frame, parse, ServerCommand::Other)
+    }
+
     /// The transaction id of the request this answers, if any (`0` included: callers
     /// match it against their own outstanding ids).
     pub fn trid(&self) -> Option<TrId> {
