@@ -55,6 +55,7 @@ pub(crate) type Parsed<C> = Result<Option<C>, Reject>;
 ///
 /// `parse` receives the words of the line (the verb first) and the payload. A line the
 /// grammar cannot type (unknown verb, not UTF-8) becomes `other(raw)`.
+#[inline(always)]
 pub(crate) fn decode_with<'a, C>(
     input: &'a [u8],
     direction: Direction,
@@ -67,6 +68,7 @@ pub(crate) fn decode_with<'a, C>(
 }
 
 /// Parses a frame already split off the stream (by [`split_frame`] or a [`Framer`]).
+#[inline(always)]
 pub(crate) fn parse_frame<'a, C>(
     frame: Frame<'a>,
     parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>) -> Parsed<C>,

@@ -1020,6 +1020,7 @@ pub(crate) const VERBS: &[&str] = &[
 ];
 
 /// One arm per verb, in the order of the enum.
+#[inline]
 fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed<ServerCommand<'a>> {
     use ServerCommand::*;
     let Some((&verb, args)) = words.split_first() else {
