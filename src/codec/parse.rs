@@ -34,22 +34,20 @@ pub(crate) fn canonical_usize(s: &[u8]) -> Option<usize> {
     }
 }
 
-/// The position of the first `needle` in `haystack`, eight bytes at a time: lines are
-/// tens of bytes long, too short for a call into `memchr` to pay off and too long for
-/// a byte loop to be cheap.
-#[inline]
-pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let pattern = LOW.wrapping_mul(u64::from(needle));
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Scans eight bytes at a time: `flags` marks candidate bytes of a little-endian word
+/// (exact for the lowest one), `matches` decides single bytes. Lines are tens of bytes
+/// long: too short for a call into `memchr` to pay off, too long for a byte loop.
+#[inline(always)]
+fn find_by_words(haystack: &[u8], flags: impl Fn(u64) -> u64, matches: impl Fn(u8) -> bool) -> Option<usize> {
     let mut chunks = haystack.chunks_exact(8);
     let mut offset = 0;
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word) ^ pattern;
-        // A zero byte in `x` is a match; this sets its high bit (exact for the lowest).
-        let found = x.wrapping_sub(LOW) & !x & HIGH;
+        let found = flags(u64::from_le_bytes(word));
         if found != 0 {
             return Some(offset + (found.trailing_zeros() / 8) as usize);
         }
@@ -58,8 +56,46 @@ pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
     chunks
         .remainder()
         .iter()
-        .position(|&b| b == needle)
+        .position(|&b| matches(b))
         .map(|at| offset + at)
+}
+
+/// High bit set in each zero byte of `x` (exact for the lowest one).
+#[inline(always)]
+const fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(LOW) & !x & HIGH
+}
+
+/// The position of the first `needle` in `haystack`.
+#[inline]
+pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
+    let pattern = LOW.wrapping_mul(u64::from(needle));
+    find_by_words(haystack, |x| zero_bytes(x ^ pattern), |b| b == needle)
+}
+
+/// The position of the first byte that cannot stand in a token: a space, an ASCII
+/// control or DEL (bytes of multi-byte UTF-8 characters are all above 0x7f and pass).
+#[inline]
+pub(crate) fn find_non_token_byte(haystack: &[u8]) -> Option<usize> {
+    // Bytes below 0x21: subtracting 0x21 borrows into their high bit; bytes with the
+    // high bit already set are masked out by `!x`.
+    let below_21 = |x: u64| x.wrapping_sub(LOW.wrapping_mul(0x21)) & !x & HIGH;
+    let del = |x: u64| zero_bytes(x ^ LOW.wrapping_mul(0x7f));
+    find_by_words(
+        haystack,
+        |x| {
+            // Either kind may flag falsely above the lowest true flag; the lowest of
+            // the two is exact.
+            let a = below_21(x);
+            let b = del(x);
+            let lowest = |f: u64| if f == 0 { u64::MAX } else { f & f.wrapping_neg() };
+            match lowest(a).min(lowest(b)) {
+                u64::MAX => 0,
+                bit => bit,
+            }
+        },
+        |b| !super::token::is_token_byte(b),
+    )
 }
 
 /// The most words any MSNP8 command line has (client `CVR`: verb + 9).
@@ -73,27 +109,31 @@ pub(crate) const MAX_WORDS: usize = 12;
 /// dialects, an error's extra words) may be of any length and still parses, and a verb of
 /// fixed arity given too many words fails its arity check instead of passing as unknown.
 pub(crate) fn split_words<'a>(line: &'a str, words: &mut [&'a str; MAX_WORDS]) -> usize {
+    // One pass over the bytes; every cut is next to an ASCII space or at an end, so
+    // each `get` lands on a character boundary.
+    let bytes = line.as_bytes();
     let mut count = 0;
-    let mut rest = line;
-    loop {
-        rest = rest.trim_start_matches(' ');
-        if rest.is_empty() {
-            return count;
+    let mut at = 0;
+    while let Some(slot) = words.get_mut(count) {
+        while bytes.get(at) == Some(&b' ') {
+            at += 1;
         }
-        let Some(slot) = words.get_mut(count) else {
-            return count;
-        };
+        if at == bytes.len() {
+            break;
+        }
+        let start = at;
         if count == MAX_WORDS - 1 {
-            *slot = rest.trim_end_matches(' ');
+            *slot = line.get(start..).unwrap_or_default().trim_end_matches(' ');
             return MAX_WORDS;
         }
-        // Words are short: a byte loop beats `str::find`'s call into memchr.
-        let end = rest.bytes().position(|b| b == b' ').unwrap_or(rest.len());
-        let (word, tail) = rest.split_at(end);
-        *slot = word;
-        rest = tail;
+        at = bytes
+            .get(start..)
+            .and_then(|rest| find_byte(rest, b' '))
+            .map_or(bytes.len(), |end| start + end);
+        *slot = line.get(start..at).unwrap_or_default();
         count += 1;
     }
+    count
 }
 
 /// The text of `line` from the start of `first` to the end of `last`, both words of it.
@@ -144,6 +184,33 @@ mod tests {
         // Bytes around the needle's value must not match (0x0b, 0x09, 0x8a).
         assert_eq!(find_byte(b"\x0b\x09\x8a\x0a\x00\xff\x01\x0a", b'\n'), Some(3));
         assert_eq!(find_byte(b"\x0b\x09\x8a\x8a\x00\xff\x01\x0b\x0a", b'\n'), Some(8));
+    }
+
+    #[test]
+    fn find_non_token_byte_agrees_with_a_byte_loop() {
+        let alphabet = [
+            b'a', b' ', 0, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0xa0, 0xff, b'\r', b'\n',
+        ];
+        let mut state = 0x2545_f491_u32;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let hay: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        // Mostly token bytes, so forbidden ones land anywhere.
+                        if state % 8 == 0 {
+                            alphabet[(state / 8) as usize % alphabet.len()]
+                        } else {
+                            b'x'
+                        }
+                    })
+                    .collect();
+                let expected = hay.iter().position(|&b| b <= b' ' || b == 0x7f);
+                assert_eq!(find_non_token_byte(&hay), expected, "{hay:?}");
+            }
+        }
     }
 
     #[test]
