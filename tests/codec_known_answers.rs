@@ -1323,7 +1323,9 @@ fn known_verbs_with_wrong_arity_are_malformed() {
 
 #[test]
 fn unknown_verbs_pass_through_as_other() {
-    let cases: &[(&[u8], &[u8], Option<&[u8]>)] = &[
+    /// Wire bytes, the raw line they keep, the raw payload.
+    type Case = (&'static [u8], &'static [u8], Option<&'static [u8]>);
+    let cases: &[Case] = &[
         (b"FOO bar\r\n", b"FOO bar", None),
         // Later dialects' payload verbs frame by their length and stay unknown.
         (b"UBX a 2\r\n{}", b"UBX a 2", Some(b"{}")),
