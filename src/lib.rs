@@ -8,6 +8,8 @@
 pub mod codec;
 mod output;
 mod secret;
+#[cfg(feature = "server")]
+pub mod server;
 #[cfg(feature = "testing")]
 pub mod testing;
 
