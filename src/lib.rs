@@ -5,6 +5,8 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod challenge;
+pub mod passport;
 mod secret;
 
 pub use secret::Secret;
