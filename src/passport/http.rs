@@ -48,7 +48,7 @@ impl Url {
                     return Ok(Self::from_parts(
                         base.is_https(),
                         base.host.clone(),
-                        text.to_owned(),
+                        origin_form(text),
                     ));
                 }
                 _ => (true, text),
@@ -67,13 +67,7 @@ impl Url {
         if host.contains('@') {
             return Err(invalid("user information is not supported"));
         }
-        let path = path.split_once('#').map_or(path, |(before, _)| before);
-        let path = match path.chars().next() {
-            None => String::from("/"),
-            Some('?') => format!("/{path}"),
-            Some(_) => path.to_owned(),
-        };
-        Ok(Self::from_parts(https, host.to_owned(), path))
+        Ok(Self::from_parts(https, host.to_owned(), origin_form(path)))
     }
 
     fn from_parts(https: bool, host: String, path: String) -> Self {
@@ -96,6 +90,17 @@ impl Url {
     /// The authority (`host` or `host:port`), the value of the `Host` header.
     pub(crate) fn host(&self) -> &str {
         &self.host
+    }
+}
+
+/// The request target for what follows the authority: the fragment is never sent, and an
+/// empty path is `/`.
+fn origin_form(path: &str) -> String {
+    let path = path.split_once('#').map_or(path, |(before, _)| before);
+    if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
     }
 }
 
@@ -252,8 +257,12 @@ impl HttpResponse {
     pub fn parse_head(bytes: &[u8]) -> Result<Self, PassportError> {
         let malformed = |reason| PassportError::MalformedResponse { reason };
         let text = std::str::from_utf8(bytes).map_err(|_| malformed("not UTF-8"))?;
-        let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-        let status_line = lines.next().unwrap_or_default();
+        // A line without its LF is cut short: the head is incomplete.
+        let mut lines = text.split_inclusive('\n').map(|line| {
+            line.strip_suffix('\n')
+                .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        });
+        let status_line = lines.next().flatten().unwrap_or_default();
         let mut parts = status_line.splitn(3, ' ');
         let version = parts.next().unwrap_or_default();
         if !version.starts_with("HTTP/1.") {
@@ -265,7 +274,7 @@ impl HttpResponse {
             .and_then(|code| code.parse().ok())
             .ok_or(malformed("the status code is not three digits"))?;
         let mut response = Self::new(status);
-        for line in lines {
+        while let Some(Some(line)) = lines.next() {
             if line.is_empty() {
                 return Ok(response);
             }
