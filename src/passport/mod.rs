@@ -106,8 +106,10 @@ pub fn fuzz_passport_response(data: &[u8]) {
     let password = Secret::new("pass,word".to_owned());
     let challenge = "lc=1033,id=507,tw=40,fs=1,ct=1062764229,kpp=1,kv=5";
     let at_nexus = PassportConfig::default();
-    let mut at_login = PassportConfig::default();
-    at_login.dalogin = Some("login.passport.com/login2.srf".to_owned());
+    let at_login = PassportConfig {
+        dalogin: Some("login.passport.com/login2.srf".to_owned()),
+        ..PassportConfig::default()
+    };
     let redirect =
         HttpResponse::new(302).with_header("Location", "https://loginnet.passport.com/login2.srf");
     let after_redirect = PassportFlow::new(&at_login, challenge, "a@b.c", &password)
