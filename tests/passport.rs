@@ -631,8 +631,54 @@ fn replays_fuzz_corpus() {
     assert!(replayed >= 6, "only {replayed} corpus files");
 }
 
+/// Response heads built from the pieces Passport headers are made of, so that most of them
+/// parse and reach the flow's header readers (random bytes rarely would).
+fn passport_heads() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just("Passport1.4 ".to_owned()),
+        Just("da-status=".to_owned()),
+        Just("success".to_owned()),
+        Just("failed-noretry".to_owned()),
+        Just("redir".to_owned()),
+        Just("from-PP='t=1&p=2'".to_owned()),
+        Just("DALogin=".to_owned()),
+        Just("https://".to_owned()),
+        Just("http://".to_owned()),
+        Just("cbtxt=%E9%20".to_owned()),
+        "[',=/@?#%:\\r\\n ]",
+        "[ -~]{0,8}",
+    ];
+    let value = prop::collection::vec(piece, 0..10).prop_map(|pieces| pieces.concat());
+    let name = prop::sample::select(vec![
+        "PassportURLs",
+        "Authentication-Info",
+        "WWW-Authenticate",
+        "Location",
+        "X-Other",
+    ]);
+    let status = prop::sample::select(vec![200u16, 302, 401, 503, 0, 999]);
+    (status, prop::collection::vec((name, value), 0..4)).prop_map(|(status, headers)| {
+        let mut head = format!("HTTP/1.1 {status:03} Reason\r\n");
+        for (name, value) in headers {
+            head += &format!("{name}: {value}\r\n");
+        }
+        head += "\r\n";
+        head.into_bytes()
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn fuzz_body_never_panics(head in passport_heads()) {
+        fuzz_passport_response(&head);
+    }
+
+    #[test]
+    fn fuzz_body_never_panics_on_raw_bytes(data in prop::collection::vec(any::<u8>(), 0..256)) {
+        fuzz_passport_response(&data);
+    }
 
     #[test]
     fn request_headers_never_hold_cr_lf_or_nul(
