@@ -5,8 +5,10 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod challenge;
 pub mod codec;
 mod output;
+pub mod passport;
 mod secret;
 #[cfg(feature = "testing")]
 pub mod testing;
