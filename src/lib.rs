@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod msg;
 mod secret;
 
 pub use secret::Secret;
