@@ -62,7 +62,8 @@ fn owned(value: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
 /// let wire = b"MIME-Version: 1.0\r\n\
 ///     Content-Type: text/x-msmsgsinitialemailnotification; charset=UTF-8\r\n\r\n\
 ///     Inbox-Unread: 3\r\nFolders-Unread: 0\r\n\r\n";
-/// let notice = InitialEmailNotification::parse(&Message::parse(wire)?)?;
+/// let message = Message::parse(wire)?;
+/// let notice = InitialEmailNotification::parse(&message)?;
 /// assert_eq!(notice.inbox_unread, 3);
 /// # Ok::<(), msnp::msg::ParseError>(())
 /// ```
@@ -277,7 +278,8 @@ impl ActiveMailNotification<'_> {
 ///
 /// let wire = b"MIME-Version: 1.0\r\nContent-Type: application/x-msmsgssystemmessage\r\n\r\n\
 ///              Type: 1\r\nArg1: 5\r\n\r\n";
-/// let system = SystemMessage::parse(&Message::parse(wire)?)?;
+/// let message = Message::parse(wire)?;
+/// let system = SystemMessage::parse(&message)?;
 /// assert_eq!(system.shutdown_in_minutes(), Some(5));
 /// # Ok::<(), msnp::msg::ParseError>(())
 /// ```

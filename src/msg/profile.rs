@@ -72,7 +72,8 @@ const FIELDS: [&str; 20] = [
 /// let wire = b"MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile; charset=UTF-8\r\n\
 ///              LoginTime: 1063195238\r\nMSPAuth: 7Sz2dVo!Xa$$\r\nClientIP: 192.0.2.14\r\n\
 ///              ClientPort: 29128\r\n\r\n";
-/// let profile = Profile::parse(&Message::parse(wire)?)?;
+/// let message = Message::parse(wire)?;
+/// let profile = Profile::parse(&message)?;
 /// assert_eq!(profile.login_time, Some(1_063_195_238));
 /// assert_eq!(profile.mspauth.as_ref().map(|t| t.expose().as_ref()), Some("7Sz2dVo!Xa$$"));
 /// assert_eq!(profile.real_client_port(), Some(51_313));

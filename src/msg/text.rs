@@ -278,7 +278,8 @@ impl<'a> arbitrary::Arbitrary<'a> for TextFormat<'static> {
 /// let mut wire = Vec::new();
 /// text.encode(&mut wire);
 /// assert_eq!(wire.len(), 133);
-/// assert_eq!(Text::parse(&Message::parse(&wire)?)?, text);
+/// let message = Message::parse(&wire)?;
+/// assert_eq!(Text::parse(&message)?, text);
 /// # Ok::<(), msnp::msg::ParseError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -383,9 +384,9 @@ fn latin1(bytes: &[u8]) -> Cow<'_, str> {
 ///
 /// ```
 /// use msnp::msg::{max_text_body_len, TextFormat};
-/// // 1664 - 59 (MIME-Version, Content-Type) - 71 (X-MMS-IM-Format) - 2 (blank line)
+/// // 1664 - 60 (MIME-Version, Content-Type) - 70 (X-MMS-IM-Format) - 2 (blank line)
 /// assert_eq!(max_text_body_len(Some(&TextFormat::default())), 1532);
-/// assert_eq!(max_text_body_len(None), 1603);
+/// assert_eq!(max_text_body_len(None), 1602);
 /// ```
 pub fn max_text_body_len(format: Option<&TextFormat<'_>>) -> usize {
     let format_len = format.map_or(0, |format| {
