@@ -5,8 +5,11 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod challenge;
 pub mod codec;
+pub mod msg;
 mod output;
+pub mod passport;
 mod secret;
 #[cfg(feature = "server")]
 pub mod server;

@@ -2,3 +2,5 @@
 //!
 //! - [`transcript`]: replays whole conversations written as `C:`/`S:` lines against a
 //!   session machine, with random input splits.
+
+pub mod transcript;
