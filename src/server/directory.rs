@@ -428,7 +428,8 @@ impl Directory {
         if list == List::Reverse {
             return Err(ListError::ReverseList);
         }
-        if !is_handle(contact) {
+        // Putting oneself on a list would make the account its own watcher; refused.
+        if !is_handle(contact) || key(owner) == key(contact) {
             return Err(ListError::InvalidParameter);
         }
         if list != List::Forward && group.is_some() {

@@ -4,29 +4,17 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use md5::{Digest, Md5};
-
 use super::connection::{NsSession, State};
 use super::directory::{CookieGrant, CookiePurpose, ListError, key};
 use super::{CloseReason, ConnId, Server, TicketVerifier};
 use crate::Secret;
+use crate::challenge::Product;
 use crate::codec::{
     ClientCommand, GroupList, List, ListStamp, Passport, ServerCommand, Status, SynCounts, Token, TrId,
 };
 
-/// Product ids and keys accepted in `QRY` for MSNP6–10 [ESC `_QRY_ID_CODES`; GAIM03].
-const PRODUCT_KEYS: &[(&str, &str)] = &[
-    ("msmsgs@msnmsgr.com", "Q1P7W2E4J9R8U3S5"),
-    ("PROD0038W!61ZTF9", "VT6PX?UQTM4WM%YR"),
-];
-
-/// `md5hex(challenge + key)`, the MSNP8 challenge answer [TW handle_CHL; YW qry.md].
-fn challenge_digest(challenge: &str, product_key: &str) -> String {
-    let mut md5 = Md5::new();
-    md5.update(challenge.as_bytes());
-    md5.update(product_key.as_bytes());
-    md5.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
+/// The products whose `QRY` answers are accepted for MSNP8 (reference §4).
+const PRODUCTS: &[Product] = &[Product::MSMSGS, Product::PROD0038];
 
 impl<V: TicketVerifier> Server<V> {
     /// A command on a dispatch or notification connection.
@@ -444,9 +432,9 @@ impl<V: TicketVerifier> Server<V> {
     /// close [YW qry.md].
     fn qry(&mut self, conn: ConnId, trid: TrId, session: &NsSession, product: &str, response: &str) {
         let right = session.challenge.as_ref().is_some_and(|(challenge, _)| {
-            PRODUCT_KEYS
+            PRODUCTS
                 .iter()
-                .any(|(id, key)| *id == product && challenge_digest(challenge, key) == response)
+                .any(|p| p.id == product && p.answer(challenge) == response)
         });
         if right {
             if let Some(c) = self.conns.get_mut(&conn)
@@ -636,23 +624,5 @@ impl<V: TicketVerifier> Server<V> {
             acc.presence = Default::default();
         }
         self.announce(account, &before, false);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::challenge_digest;
-
-    #[test]
-    fn digest_matches_the_published_vector() {
-        // [TW test_challenge], reference §4.
-        assert_eq!(
-            challenge_digest("15570131571988941333", "Q1P7W2E4J9R8U3S5"),
-            "8f2f5a91b72102cd28355e9fc9000d6e"
-        );
-        assert_eq!(
-            challenge_digest("15570131571988941333", "VT6PX?UQTM4WM%YR"),
-            "ca90e6a7c94a14aae7b3ae0f6018433e"
-        );
     }
 }

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use md5::{Digest, Md5};
 use msnp::codec::ClientCommand;
 use msnp::server::{CloseReason, ConnId, Listener, Server, ServerConfig, ServerEvent, ServerOutput};
 
@@ -143,10 +142,7 @@ impl Net {
 
 /// `QRY T msmsgs@msnmsgr.com 32` + the right digest.
 pub fn qry(trid: u32, challenge: &str) -> String {
-    let mut md5 = Md5::new();
-    md5.update(challenge.as_bytes());
-    md5.update(b"Q1P7W2E4J9R8U3S5");
-    let digest: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let digest = msnp::challenge::Product::MSMSGS.answer(challenge);
     format!("QRY {trid} msmsgs@msnmsgr.com 32\r\n{digest}")
 }
 
