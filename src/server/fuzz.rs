@@ -79,7 +79,7 @@ pub fn fuzz_server(data: &[u8]) {
                 let bytes: Vec<u8> = (0..len).map_while(|_| next()).collect();
                 let _ = server.handle_input(conn, now, &bytes);
             }
-            2 | 3 | 4 => {
+            2..=4 => {
                 let Some(conn) = pick(&conns, next()) else {
                     continue;
                 };

@@ -59,7 +59,7 @@ pub use directory::{
 };
 #[doc(hidden)]
 pub use fuzz::fuzz_server;
-pub use passport::{PassportAuthority, TicketVerifier};
+pub use passport::{MAX_HTTP_REQUEST_LEN, PassportAuthority, TicketVerifier};
 
 /// The largest `MSG` payload a switchboard relays; a longer one closes the sender's
 /// connection, as MSN's switchboards did [HYP sb/messages; TW `MSN_MAX_MESSAGE`].
