@@ -9,6 +9,7 @@ pub mod challenge;
 pub mod codec;
 mod output;
 pub mod passport;
+pub mod sb;
 mod secret;
 #[cfg(feature = "testing")]
 pub mod testing;
