@@ -12,7 +12,7 @@
 //! the session ending first ends it as `NotDelivered(NeverSent)` if its bytes were never
 //! handed out, `NotDelivered(SessionClosed)` otherwise.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Instant;
 
 use crate::codec::{AckMode, TrId};
@@ -62,6 +62,10 @@ struct InFlight {
 pub(crate) struct Ledger {
     queued: VecDeque<Queued>,
     in_flight: BTreeMap<TrId, InFlight>,
+    /// In flight but not yet handed out, in write order: what the next `Transmit` carries.
+    unwritten: Vec<TrId>,
+    /// The deadlines of `in_flight`, soonest first.
+    deadlines: BTreeSet<(Instant, TrId)>,
     stats: DeliveryStats,
 }
 
@@ -99,6 +103,10 @@ impl Ledger {
         } else {
             deadline
         };
+        self.unwritten.push(trid);
+        if let Some(deadline) = deadline {
+            self.deadlines.insert((deadline, trid));
+        }
         self.in_flight.insert(
             trid,
             InFlight {
@@ -111,30 +119,36 @@ impl Ledger {
 
     /// The outgoing bytes were handed out: `U` messages end here.
     pub(crate) fn written(&mut self, events: &mut VecDeque<SbEvent>) {
-        let mut sent = Vec::new();
-        for (trid, message) in &mut self.in_flight {
-            if !message.written {
-                message.written = true;
-                if message.ack == AckMode::Unacknowledged {
-                    sent.push(*trid);
-                }
+        for trid in std::mem::take(&mut self.unwritten) {
+            // Messages that already ended (an error reply before the handoff) are gone.
+            let Some(message) = self.in_flight.get_mut(&trid) else {
+                continue;
+            };
+            message.written = true;
+            if message.ack == AckMode::Unacknowledged {
+                self.remove(trid);
+                self.stats.sent += 1;
+                events.push_back(SbEvent::Sent { trid });
             }
-        }
-        for trid in sent {
-            self.in_flight.remove(&trid);
-            self.stats.sent += 1;
-            events.push_back(SbEvent::Sent { trid });
         }
     }
 
+    fn remove(&mut self, trid: TrId) -> Option<InFlight> {
+        let message = self.in_flight.remove(&trid)?;
+        if let Some(deadline) = message.deadline {
+            self.deadlines.remove(&(deadline, trid));
+        }
+        Some(message)
+    }
+
     pub(crate) fn ack(&mut self, trid: TrId) -> Option<SbEvent> {
-        self.in_flight.remove(&trid)?;
+        self.remove(trid)?;
         self.stats.delivered += 1;
         Some(SbEvent::Delivered { trid })
     }
 
     pub(crate) fn fail(&mut self, trid: TrId, reason: NotDelivered) -> Option<SbEvent> {
-        self.in_flight.remove(&trid)?;
+        self.remove(trid)?;
         Some(self.not_delivered(trid, reason))
     }
 
@@ -144,19 +158,18 @@ impl Ledger {
     }
 
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.in_flight.values().filter_map(|m| m.deadline).min()
+        self.deadlines.first().map(|(deadline, _)| *deadline)
     }
 
     /// Ends every message whose deadline has come, earliest first.
     pub(crate) fn expire(&mut self, now: Instant, events: &mut VecDeque<SbEvent>) {
-        let mut due: Vec<(Instant, TrId)> = self
-            .in_flight
-            .iter()
-            .filter_map(|(trid, m)| m.deadline.filter(|d| *d <= now).map(|d| (d, *trid)))
-            .collect();
-        due.sort();
-        for (_, trid) in due {
-            let Some(message) = self.in_flight.remove(&trid) else {
+        while let Some(&(deadline, trid)) = self.deadlines.first() {
+            if deadline > now {
+                break;
+            }
+            let Some(message) = self.remove(trid) else {
+                // Unreachable by construction; never loop on a stale entry.
+                self.deadlines.remove(&(deadline, trid));
                 continue;
             };
             events.push_back(if message.ack == AckMode::NegativeOnly {
@@ -171,6 +184,8 @@ impl Ledger {
     /// The session ended: every message still pending ends now, in TrID order for
     /// those in flight, then in queue order.
     pub(crate) fn close(&mut self, events: &mut VecDeque<SbEvent>) {
+        self.unwritten.clear();
+        self.deadlines.clear();
         for (trid, message) in std::mem::take(&mut self.in_flight) {
             let reason = if message.written {
                 NotDelivered::SessionClosed

@@ -34,7 +34,7 @@
 //! sb.handle_input(now, b"CAL 3 RINGING 11752013\r\nJOI bob@passport.com Bob\r\nACK 2\r\n");
 //! assert!(matches!(sb.poll_output(), Output::Event(SbEvent::Ringing { trid, .. }) if trid == cal));
 //! let Output::Transmit(msg) = sb.poll_output() else { panic!() };
-//! assert!(msg.starts_with(b"MSG 2 A 68\r\n"));
+//! assert!(msg.starts_with(b"MSG 2 A 64\r\n"));
 //! assert!(matches!(sb.poll_output(), Output::Event(SbEvent::ParticipantJoined { .. })));
 //! assert_eq!(sb.poll_output(), Output::Event(SbEvent::Delivered { trid: trids[0] }));
 //! ```
@@ -646,7 +646,11 @@ impl SwitchboardClient {
                             .iter()
                             .position(|p| p.account.same_account(&participant.account));
                         match known {
-                            Some(at) => roster[at] = participant,
+                            Some(at) => {
+                                if let Some(slot) = roster.get_mut(at) {
+                                    *slot = participant;
+                                }
+                            }
                             None if roster.len() >= max => {
                                 self.violation(ProtocolViolation::TooManyParticipants { max });
                             }
@@ -818,5 +822,128 @@ impl SwitchboardClient {
                 code,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joined(config: SbConfig, now: Instant) -> SwitchboardClient {
+        let me = Passport::try_from("alice@passport.com").unwrap();
+        let cookie = Secret::new(Token::try_from("c").unwrap());
+        let mut sb = SwitchboardClient::call(config, me, cookie, now);
+        sb.handle_input(
+            now,
+            b"USR 1 OK alice@passport.com Alice\r\nJOI bob@passport.com Bob\r\n",
+        );
+        while !matches!(sb.poll_output(), Output::Idle { .. }) {}
+        sb
+    }
+
+    #[test]
+    fn refused_calls_change_nothing() {
+        let now = Instant::now();
+        let config = SbConfig {
+            max_pending: 2,
+            ..SbConfig::default()
+        };
+        let mut sb = joined(config, now);
+        let too_big = vec![b'x'; MAX_PAYLOAD_LEN + 1];
+        assert_eq!(
+            sb.send_message(now, &too_big, AckMode::Always),
+            Err(SbError::PayloadTooLarge {
+                len: MAX_PAYLOAD_LEN + 1,
+                max: MAX_PAYLOAD_LEN
+            })
+        );
+        assert_eq!(
+            sb.send_text(now, "", None, AckMode::Always),
+            Err(SbError::EmptyText)
+        );
+        // Three pieces do not fit in a limit of two: nothing is sent, no TrID is used.
+        let long = "x".repeat(2 * 1602 + 1);
+        assert_eq!(
+            sb.send_text(now, &long, None, AckMode::Always),
+            Err(SbError::TooManyPending { pending: 0, max: 2 })
+        );
+        assert_eq!(sb.stats(), DeliveryStats::default());
+        assert_eq!(sb.poll_output(), Output::Idle { next_timeout: None });
+        assert_eq!(sb.send_text(now, "ok", None, AckMode::Always), Ok(vec![TrId(2)]));
+        let huge = TextFormat::new(&"F".repeat(MAX_PAYLOAD_LEN)).unwrap();
+        assert_eq!(
+            sb.send_text(now, "x", Some(&huge), AckMode::Always),
+            Err(SbError::FormatTooLarge { max: MAX_PAYLOAD_LEN })
+        );
+    }
+
+    #[test]
+    fn nothing_moves_after_the_end_and_timeouts_tolerate_early_calls() {
+        let now = Instant::now();
+        let mut sb = joined(SbConfig::default(), now);
+        let [trid] = sb.send_text(now, "hi", None, AckMode::Always).unwrap()[..] else {
+            panic!()
+        };
+        while !matches!(sb.poll_output(), Output::Idle { .. }) {}
+        // Early and repeated wake-ups do nothing.
+        sb.handle_timeout(now);
+        sb.handle_timeout(now + Duration::from_secs(59));
+        assert_eq!(
+            sb.poll_output(),
+            Output::Idle {
+                next_timeout: Some(now + Duration::from_secs(60))
+            }
+        );
+        sb.handle_closed(now);
+        sb.handle_closed(now);
+        assert_eq!(
+            sb.poll_output(),
+            Output::Event(SbEvent::NotDelivered {
+                trid,
+                reason: NotDelivered::SessionClosed
+            })
+        );
+        assert_eq!(
+            sb.poll_output(),
+            Output::Event(SbEvent::Closed {
+                reason: CloseReason::TransportClosed
+            })
+        );
+        sb.handle_input(now, b"JOI carol@passport.com Carol\r\n");
+        assert_eq!(sb.poll_output(), Output::Idle { next_timeout: None });
+        assert_eq!(sb.leave(now), Err(SbError::Closed));
+        assert_eq!(sb.send_typing(now), Err(SbError::Closed));
+        assert_eq!(sb.poll_output(), Output::Idle { next_timeout: None });
+    }
+
+    #[test]
+    fn a_stream_with_no_line_end_is_bounded() {
+        let now = Instant::now();
+        let mut sb = joined(SbConfig::default(), now);
+        let limits = Limits::default();
+        sb.handle_input(now, &vec![b'x'; limits.max_line_len + 8]);
+        assert!(matches!(
+            sb.poll_output(),
+            Output::Event(SbEvent::Closed {
+                reason: CloseReason::ProtocolViolation(ProtocolViolation::Decode(
+                    DecodeError::LineTooLong { .. }
+                ))
+            })
+        ));
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let now = Instant::now();
+        let me = Passport::try_from("alice@passport.com").unwrap();
+        let cookie = Secret::new(Token::try_from("s3cr3t.cookie").unwrap());
+        let sb = SwitchboardClient::answer(
+            SbConfig::default(),
+            me,
+            Token::try_from("42").unwrap(),
+            cookie,
+            now,
+        );
+        assert!(!format!("{sb:?}").contains("s3cr3t"));
     }
 }
