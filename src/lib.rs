@@ -7,6 +7,7 @@
 
 pub mod challenge;
 pub mod codec;
+pub mod msg;
 mod output;
 pub mod passport;
 pub mod sb;
