@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use msnp::codec::{AckMode, ClientCommand, Passport, Token, TrId};
-use msnp::sb::{MAX_PAYLOAD_LEN, SbConfig, SbEvent, SwitchboardClient, TextFormat};
+use msnp::msg::TextFormat;
+use msnp::sb::{MAX_PAYLOAD_LEN, SbConfig, SbEvent, SwitchboardClient};
 use msnp::{Output, Secret};
 use proptest::prelude::*;
 
@@ -218,7 +219,7 @@ proptest! {
     #[test]
     fn text_round_trips_through_the_wire(text in "\\PC{1,1200}", formatted: bool) {
         let now = Instant::now();
-        let format = formatted.then(|| TextFormat::new("FN=Arial; EF=I; CO=ff; CS=0; PF=22").unwrap());
+        let format = formatted.then(|| TextFormat::parse("FN=Arial; EF=I; CO=ff; CS=0; PF=22").unwrap());
         let mut sender = joined(now);
         sender.send_text(now, &text, format.as_ref(), AckMode::Unacknowledged).unwrap();
         let mut receiver = joined(now);

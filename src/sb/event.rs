@@ -2,8 +2,8 @@
 
 use crate::codec::{DecodeError, ErrorCode, FriendlyName, OutReason, Passport, ServerCommand, Token, TrId};
 
-use super::mime::{Invitation, TextFormat};
 use super::roster::Participant;
+use crate::msg::{Invitation, TextFormat};
 
 /// Something that happened in a switchboard session, taken from
 /// [`SwitchboardClient::poll_output`](super::SwitchboardClient::poll_output).
@@ -76,7 +76,7 @@ pub enum SbEvent {
         /// The text (line breaks are CR LF).
         text: String,
         /// Its `X-MMS-IM-Format`, if sent.
-        format: Option<TextFormat>,
+        format: Option<TextFormat<'static>>,
     },
     /// A `text/x-msmsgscontrol` typing notification.
     Typing {
@@ -92,7 +92,7 @@ pub enum SbEvent {
         /// The sender's friendly name.
         name: FriendlyName<'static>,
         /// The invitation's fields.
-        invitation: Invitation,
+        invitation: Invitation<'static>,
     },
     /// Any other message (or one whose typed view did not parse), payload untouched.
     Message {

@@ -48,7 +48,6 @@ mod delivery;
 mod error;
 mod event;
 mod fuzz;
-mod mime;
 mod roster;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -57,14 +56,15 @@ use std::time::{Duration, Instant};
 use crate::codec::{
     AckMode, ClientCommand, DecodeError, Limits, OutReason, Passport, ServerCommand, Token, TrId,
 };
+use crate::msg::{Message, MessageKind, Text, TextFormat, Typing};
 use crate::{Output, Secret};
 
+pub use crate::msg::MAX_PAYLOAD_LEN;
 pub use delivery::DeliveryStats;
 pub use error::SbError;
 pub use event::{CloseReason, InviteFailure, NotDelivered, ProtocolViolation, SbEvent};
 #[doc(hidden)]
 pub use fuzz::sb_session as fuzz_session;
-pub use mime::{Invitation, MAX_PAYLOAD_LEN, TextFormat};
 pub use roster::Participant;
 
 use delivery::{Ledger, Queued};
@@ -105,6 +105,37 @@ impl Default for SbConfig {
             max_outgoing: 256 * 1024,
             max_participants: 1024,
         }
+    }
+}
+
+/// Types an incoming payload; anything whose typed view does not parse comes raw, since
+/// the payload is the peers' business, not the server's.
+fn incoming(from: Passport<'static>, name: crate::codec::FriendlyName<'static>, payload: &[u8]) -> SbEvent {
+    let raw = |from, name| SbEvent::Message {
+        from,
+        name,
+        payload: payload.to_vec(),
+    };
+    let Ok(message) = Message::parse(payload) else {
+        return raw(from, name);
+    };
+    match message.kind() {
+        Ok(MessageKind::Text(text)) => SbEvent::Text {
+            from,
+            name,
+            text: text.body.into_owned(),
+            format: text.format.map(TextFormat::into_owned),
+        },
+        Ok(MessageKind::Typing(typing)) => SbEvent::Typing {
+            from,
+            user: typing.user.into_owned(),
+        },
+        Ok(MessageKind::Invitation(invitation)) => SbEvent::Invitation {
+            from,
+            name,
+            invitation: invitation.into_owned(),
+        },
+        _ => raw(from, name),
     }
 }
 
@@ -349,7 +380,7 @@ impl SwitchboardClient {
         &mut self,
         now: Instant,
         text: &str,
-        format: Option<&TextFormat>,
+        format: Option<&TextFormat<'_>>,
         ack: AckMode,
     ) -> Result<Vec<TrId>, SbError> {
         self.tick(now);
@@ -357,18 +388,22 @@ impl SwitchboardClient {
         if text.is_empty() {
             return Err(SbError::EmptyText);
         }
-        let max_body = mime::max_text_body_len(format);
+        let max_body = crate::msg::max_text_body_len(format);
         if max_body < 4 {
             // Less than one character of any width: the format alone fills the payload.
             return Err(SbError::FormatTooLarge { max: MAX_PAYLOAD_LEN });
         }
-        let pieces: Vec<&str> = mime::split_text(text, max_body).collect();
+        let pieces: Vec<&str> = crate::msg::split_text(text, max_body).collect();
         let bytes = text.len() + pieces.len() * (MAX_PAYLOAD_LEN - max_body + 32);
         self.check_room(pieces.len(), bytes)?;
         let mut trids = Vec::with_capacity(pieces.len());
         for piece in pieces {
             let mut payload = Vec::with_capacity(MAX_PAYLOAD_LEN);
-            mime::encode_text(format, piece, &mut payload);
+            Text {
+                format: format.cloned(),
+                body: piece.into(),
+            }
+            .encode(&mut payload);
             trids.push(self.submit(ack, payload));
         }
         Ok(trids)
@@ -407,7 +442,11 @@ impl SwitchboardClient {
         }
         self.check_room(0, MAX_PAYLOAD_LEN)?;
         let mut payload = Vec::with_capacity(128);
-        mime::encode_typing(self.account.as_str(), &mut payload);
+        // A Passport holds no CR, LF or NUL, so the header is never refused; if it were,
+        // sending nothing is the honest outcome.
+        if Typing::new(self.account.as_str()).encode(&mut payload).is_err() {
+            return Ok(None);
+        }
         let trid = self.allocate_trid();
         self.write(&ClientCommand::Msg {
             trid,
@@ -727,25 +766,7 @@ impl SwitchboardClient {
                 }
                 let from = from.into_owned();
                 let name = name.into_owned();
-                let event = match mime::parse(&payload) {
-                    mime::Incoming::Text { text, format } => SbEvent::Text {
-                        from,
-                        name,
-                        text,
-                        format,
-                    },
-                    mime::Incoming::Typing { user } => SbEvent::Typing { from, user },
-                    mime::Incoming::Invitation(invitation) => SbEvent::Invitation {
-                        from,
-                        name,
-                        invitation,
-                    },
-                    mime::Incoming::Other => SbEvent::Message {
-                        from,
-                        name,
-                        payload: payload.into_owned(),
-                    },
-                };
+                let event = incoming(from, name, &payload);
                 self.events.push_back(event);
             }
             S::Ack { trid } => match self.ledger.ack(trid) {
@@ -870,7 +891,10 @@ mod tests {
         assert_eq!(sb.stats(), DeliveryStats::default());
         assert_eq!(sb.poll_output(), Output::Idle { next_timeout: None });
         assert_eq!(sb.send_text(now, "ok", None, AckMode::Always), Ok(vec![TrId(2)]));
-        let huge = TextFormat::new(&"F".repeat(MAX_PAYLOAD_LEN)).unwrap();
+        let huge = TextFormat {
+            font: "F".repeat(MAX_PAYLOAD_LEN).into(),
+            ..TextFormat::default()
+        };
         assert_eq!(
             sb.send_text(now, "x", Some(&huge), AckMode::Always),
             Err(SbError::FormatTooLarge { max: MAX_PAYLOAD_LEN })

@@ -22,7 +22,8 @@
 use std::time::Instant;
 
 use crate::codec::{AckMode, ClientCommand, Passport, Token};
-use crate::sb::{SbConfig, SbEvent, SwitchboardClient, TextFormat};
+use crate::msg::TextFormat;
+use crate::sb::{SbConfig, SbEvent, SwitchboardClient};
 use crate::{Output, Secret};
 
 use super::transcript::{Scripted, unescape};
@@ -131,7 +132,9 @@ impl Scripted for SbScript {
                 let mode = ack(mode)?;
                 let body = rest.get(2..).unwrap_or_default();
                 let (body, format) = match body.split_once(" | ") {
-                    Some((body, format)) => (body, Some(TextFormat::new(format).ok_or("bad format")?)),
+                    Some((body, format)) => {
+                        (body, Some(TextFormat::parse(format).map_err(|e| e.to_string())?))
+                    }
                     None => (body, None),
                 };
                 let body = text(body)?;
