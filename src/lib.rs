@@ -10,6 +10,7 @@ pub mod codec;
 pub mod msg;
 mod output;
 pub mod passport;
+pub mod sb;
 mod secret;
 #[cfg(feature = "server")]
 pub mod server;

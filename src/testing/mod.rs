@@ -2,5 +2,7 @@
 //!
 //! - [`transcript`]: replays whole conversations written as `C:`/`S:` lines against a
 //!   session machine, with random input splits.
+//! - [`sb`]: the switchboard machine's transcript host and mini-language.
 
+pub mod sb;
 pub mod transcript;
