@@ -6,6 +6,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod codec;
+pub mod ns;
 mod output;
 mod secret;
 #[cfg(feature = "testing")]
