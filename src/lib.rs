@@ -5,9 +5,12 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod challenge;
 pub mod codec;
+pub mod msg;
 pub mod ns;
 mod output;
+pub mod passport;
 mod secret;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -5,6 +5,7 @@ use crate::codec::{
     AddPrompt, ClientCaps, ClientCommand, DecodeError, ErrorCode, FriendlyName, GroupId, GroupName, HostPort,
     List, Passport, Privacy, RawCommand, ServerCommand, Status, Token, TrId,
 };
+use crate::msg::{EmailNotification, InitialEmailNotification, Profile};
 
 /// Something the notification server said or did, in the order it happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,10 +97,16 @@ pub enum NsEvent {
         /// The contact.
         account: Passport<'static>,
     },
-    /// The profile message sent right after login (`text/x-msmsgsprofile`).
-    Profile(Profile),
-    /// Any other `MSG` from the server (e-mail notifications, system messages):
-    /// parse `payload` with the `msg` module.
+    /// The profile message sent right after login (`text/x-msmsgsprofile`);
+    /// `MSPAuth` stays a [`Secret`].
+    Profile(Profile<'static>),
+    /// The unread-mail count sent after login
+    /// (`text/x-msmsgsinitialemailnotification`).
+    InitialEmail(InitialEmailNotification<'static>),
+    /// New mail arrived (`text/x-msmsgsemailnotification`).
+    NewEmail(EmailNotification<'static>),
+    /// Any other `MSG` from the server (active-mail and system messages, or a payload
+    /// that could not be read): parse `payload` with [`crate::msg::Message`].
     ServerMessage {
         /// The `Content-Type` header, if any.
         content_type: Option<String>,
@@ -250,35 +257,6 @@ pub enum ListChange {
         /// The percent-encoded value.
         value: Option<FriendlyName<'static>>,
     },
-}
-
-/// The profile headers sent after login (`text/x-msmsgsprofile`): all its data are
-/// headers (reference §8).
-///
-/// `MSPAuth` (a Hotmail login token) is kept apart as a [`Secret`].
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct Profile {
-    /// Every header except `MSPAuth`, in order (`LoginTime`, `EmailEnabled`,
-    /// `MemberIdHigh`, …, `ClientIP`, `ClientPort`).
-    pub headers: Vec<(String, String)>,
-    /// The `MSPAuth` header.
-    pub mspauth: Option<Secret<String>>,
-}
-
-impl Profile {
-    /// A header's value by name (ASCII case-insensitive).
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The user's public port as the server saw it: MSNP8 sends `ClientPort`
-    /// byte-swapped [YW msnp8.md].
-    pub fn client_port(&self) -> Option<u16> {
-        self.get("ClientPort")?.parse::<u16>().ok().map(u16::swap_bytes)
-    }
 }
 
 /// Why a session ended.

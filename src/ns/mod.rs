@@ -45,7 +45,6 @@
 
 mod config;
 mod contacts;
-mod digest;
 mod error;
 mod event;
 #[doc(hidden)]
@@ -57,7 +56,7 @@ use std::time::Instant;
 pub use config::{ChallengeProduct, ClientIdentity, NsConfig};
 pub use contacts::{Contact, ContactList, Property};
 pub use error::NsError;
-pub use event::{CloseReason, ListChange, NsEvent, Profile};
+pub use event::{CloseReason, ListChange, NsEvent};
 #[doc(hidden)]
 pub use fuzz::ns_session as fuzz_session;
 
@@ -858,7 +857,10 @@ impl NotificationClient {
             });
         }
         let verb = verb_of(&command);
-        let Some(request) = self.take_reply(trid, verb) else {
+        // Login replies differ in verb from their request (`USR` → `XFR`), so match
+        // by TrID alone and check the pair below.
+        let index = self.pending.iter().position(|p| p.trid == trid);
+        let Some(request) = index.and_then(|i| self.pending.remove(i)).map(|p| p.request) else {
             return self.violation("reply to no outstanding login step", verb);
         };
         match (command, request) {
@@ -908,7 +910,7 @@ impl NotificationClient {
                 let Some(password) = &self.config.md5_password else {
                     return self.violation("MD5 salt without an MD5 login", "USR");
                 };
-                let hash = digest::md5_login_hash(salt.as_str(), password);
+                let hash = crate::challenge::md5_login_hash(salt.as_str(), password);
                 let hash = Token::try_from(hash).expect("hex digest is a valid token");
                 let hash = Secret::new(hash);
                 self.send_request(|trid| ClientCommand::UsrMd5Hash { trid, hash });
@@ -1411,7 +1413,7 @@ impl NotificationClient {
 
     /// `CHL 0 x` → `QRY T id 32` + digest (reference §4).
     fn answer_challenge(&mut self, challenge: &str) {
-        let answer = digest::digest(challenge, self.config.challenge.key.expose());
+        let answer = crate::challenge::digest(challenge, self.config.challenge.key.expose());
         let product_id = self.config.challenge.id.clone();
         let response = Token::try_from(answer).expect("a hex digest is a token");
         // The answer must go out even if the caller's requests filled the queue: a
@@ -1555,47 +1557,23 @@ fn renumber(command: ClientCommand<'static>, trid: TrId) -> ClientCommand<'stati
     }
 }
 
-/// Classifies an `MSG` from the server by its `Content-Type` (reference §8).
+/// Classifies an `MSG` from the server by its content type (reference §8); a payload
+/// the `msg` module cannot read is passed on whole.
 fn server_message(payload: &[u8]) -> NsEvent {
-    let headers = mime_headers(payload);
-    let content_type = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("Content-Type"))
-        .map(|(_, v)| v.to_string());
-    let is_profile = content_type.as_deref().is_some_and(|t| {
-        t.split(';')
-            .next()
-            .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/x-msmsgsprofile"))
-    });
-    if is_profile {
-        let mut profile = Profile::default();
-        for (name, value) in headers {
-            if name.eq_ignore_ascii_case("MSPAuth") {
-                profile.mspauth = Some(Secret::new(value.to_owned()));
-            } else {
-                profile.headers.push((name.to_owned(), value.to_owned()));
-            }
-        }
-        return NsEvent::Profile(profile);
-    }
-    NsEvent::ServerMessage {
-        content_type,
+    use crate::msg::{Message, MessageKind};
+    let raw = |content_type: Option<&str>| NsEvent::ServerMessage {
+        content_type: content_type.map(str::to_owned),
         payload: payload.to_vec(),
+    };
+    let Ok(message) = Message::parse(payload) else {
+        return raw(None);
+    };
+    match message.kind() {
+        Ok(MessageKind::Profile(profile)) => NsEvent::Profile(profile.into_owned()),
+        Ok(MessageKind::InitialEmail(mail)) => NsEvent::InitialEmail(mail.into_owned()),
+        Ok(MessageKind::NewEmail(mail)) => NsEvent::NewEmail(mail.into_owned()),
+        _ => raw(message.content_type()),
     }
-}
-
-/// The `Name: value` lines before the first empty line; lines that are not UTF-8 or
-/// hold no colon are passed over.
-fn mime_headers(payload: &[u8]) -> Vec<(&str, &str)> {
-    payload
-        .split(|&b| b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        .take_while(|line| !line.is_empty())
-        .take(256)
-        .filter_map(|line| std::str::from_utf8(line).ok())
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.trim(), v.trim()))
-        .collect()
 }
 
 #[cfg(test)]

@@ -2,3 +2,7 @@
 //!
 //! - [`transcript`]: replays whole conversations written as `C:`/`S:` lines against a
 //!   session machine, with random input splits.
+//! - [`ns`]: the notification machine's transcript mini-language.
+
+pub mod ns;
+pub mod transcript;
