@@ -18,7 +18,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{NotificationClient, NsConfig, NsEvent, SessionState};
+use super::{NotificationClient, NsConfig, NsEvent};
 use crate::codec::{AddPrompt, ClientCommand, GroupId, List, Passport, Privacy, Status, Token, TrId};
 use crate::{Output, Secret};
 
@@ -159,7 +159,7 @@ pub fn call(ns: &mut NotificationClient, now: Instant, which: u8, arg: u8) {
 /// events seen.
 pub fn drain(ns: &mut NotificationClient, budget: usize) -> Vec<NsEvent> {
     let mut events = Vec::new();
-    let mut closed = ns.state() == SessionState::Closed;
+    let mut closed = false;
     for _ in 0..budget {
         match ns.poll_output() {
             Output::Idle { .. } => return events,
