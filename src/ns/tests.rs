@@ -48,8 +48,10 @@ fn logged_in(config: NsConfig, now: Instant) -> NotificationClient {
 #[test]
 fn md5_login_when_the_server_only_speaks_msnp7() {
     let now = Instant::now();
-    let mut config = NsConfig::default();
-    config.md5_password = Some(Secret::new("password".into()));
+    let config = NsConfig {
+        md5_password: Some(Secret::new("password".into())),
+        ..NsConfig::default()
+    };
     let mut ns = NotificationClient::new(config, account(), now);
     ns.handle_connected(now).unwrap();
     assert_eq!(drain(&mut ns).0, b"VER 1 MSNP8 MSNP7 CVR0\r\n");
@@ -93,8 +95,10 @@ fn msnp7_is_refused_without_a_password() {
 #[test]
 fn referral_chain_is_capped() {
     let now = Instant::now();
-    let mut config = NsConfig::default();
-    config.max_redirects = 2;
+    let config = NsConfig {
+        max_redirects: 2,
+        ..NsConfig::default()
+    };
     let mut ns = NotificationClient::new(config, account(), now);
     for hop in 0..3 {
         ns.handle_connected(now).unwrap();
@@ -186,8 +190,10 @@ fn raw_commands_are_renumbered_and_their_replies_delivered() {
 #[test]
 fn misuse_changes_nothing() {
     let now = Instant::now();
-    let mut config = NsConfig::default();
-    config.max_pending = 2;
+    let config = NsConfig {
+        max_pending: 2,
+        ..NsConfig::default()
+    };
     let mut ns = logged_in(config, now);
     ns.add_group(now, "a").unwrap();
     ns.add_group(now, "b").unwrap();
@@ -201,9 +207,11 @@ fn misuse_changes_nothing() {
 #[test]
 fn unread_output_is_bounded() {
     let now = Instant::now();
-    let mut config = NsConfig::default();
-    config.max_transmit = 64;
-    config.max_pending = 1000;
+    let config = NsConfig {
+        max_transmit: 64,
+        max_pending: 1000,
+        ..NsConfig::default()
+    };
     let mut ns = logged_in(config, now);
     let mut refused = None;
     for i in 0..100 {
