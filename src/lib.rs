@@ -8,6 +8,7 @@
 pub mod challenge;
 pub mod codec;
 pub mod msg;
+pub mod ns;
 mod output;
 pub mod passport;
 pub mod sb;

@@ -2,7 +2,9 @@
 //!
 //! - [`transcript`]: replays whole conversations written as `C:`/`S:` lines against a
 //!   session machine, with random input splits.
+//! - [`ns`]: the notification machine's transcript mini-language.
 //! - [`sb`]: the switchboard machine's transcript host and mini-language.
 
+pub mod ns;
 pub mod sb;
 pub mod transcript;
