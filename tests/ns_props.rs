@@ -89,7 +89,11 @@ fn call(ns: &mut NotificationClient, now: Instant, which: u8, arg: u8) -> Result
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    // 128 cases by default keeps CI fast; PROPTEST_CASES overrides for long runs.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(128),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn sessions_follow_the_model(prelogin in any::<bool>(), ops in proptest::collection::vec(op(), 0..60)) {
