@@ -5,11 +5,18 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod challenge;
 pub mod codec;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod msg;
+pub mod ns;
 mod output;
+pub mod passport;
+pub mod sb;
 mod secret;
+#[cfg(feature = "server")]
+pub mod server;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -4,5 +4,10 @@
 //!   session machine, with random input splits.
 //! - [`known_answer`]: "these bytes decode to this value" and "this value encodes to these
 //!   bytes", printing escaped bytes on a mismatch.
+//! - [`ns`]: the notification machine's transcript mini-language.
+//! - [`sb`]: the switchboard machine's transcript host and mini-language.
 
 pub mod known_answer;
+pub mod ns;
+pub mod sb;
+pub mod transcript;

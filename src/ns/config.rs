@@ -1,0 +1,127 @@
+//! [`NsConfig`]: what a [`NotificationClient`](super::NotificationClient) says about
+//! itself and how long it waits.
+
+use std::time::Duration;
+
+use crate::Secret;
+use crate::codec::{ClientCaps, Limits, Token};
+
+/// The client identity sent in `CVR` (reference §2, [PIKI Command:CVR]).
+///
+/// The default is MSN Messenger 5.0 on Windows 98, as TW sends it:
+/// `0x0409 win 4.10 i386 MSNMSGR 5.0.0544 MSMSGS`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientIdentity {
+    /// Hexadecimal locale id, `0x0409`.
+    pub locale: Token<'static>,
+    /// `win` or `winnt`.
+    pub os_type: Token<'static>,
+    /// `4.10`, `5.1`.
+    pub os_version: Token<'static>,
+    /// `i386`.
+    pub arch: Token<'static>,
+    /// `MSNMSGR`.
+    pub client_name: Token<'static>,
+    /// `5.0.0544`.
+    pub client_version: Token<'static>,
+}
+
+impl Default for ClientIdentity {
+    fn default() -> Self {
+        let token = |s: &'static str| Token::try_from(s).expect("static token");
+        ClientIdentity {
+            locale: token("0x0409"),
+            os_type: token("win"),
+            os_version: token("4.10"),
+            arch: token("i386"),
+            client_name: token("MSNMSGR"),
+            client_version: token("5.0.0544"),
+        }
+    }
+}
+
+/// The product id and key that answer `CHL` challenges (reference §4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChallengeProduct {
+    /// Sent in `QRY T <id> 32`.
+    pub id: Token<'static>,
+    /// Appended to the challenge before hashing; never sent.
+    pub key: Secret<String>,
+}
+
+impl Default for ChallengeProduct {
+    /// `msmsgs@msnmsgr.com` / `Q1P7W2E4J9R8U3S5`, accepted by MSNP6–10 servers
+    /// [ESC `_QRY_ID_CODES`; TW].
+    fn default() -> Self {
+        ChallengeProduct {
+            id: Token::try_from("msmsgs@msnmsgr.com").expect("static token"),
+            key: Secret::new("Q1P7W2E4J9R8U3S5".into()),
+        }
+    }
+}
+
+/// Settings of a [`NotificationClient`](super::NotificationClient).
+///
+/// Build with [`NsConfig::default`] and change fields:
+///
+/// ```
+/// use std::time::Duration;
+/// let mut config = msnp::ns::NsConfig::default();
+/// config.keepalive_interval = Duration::from_secs(50);
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct NsConfig {
+    /// Sent in `CVR`.
+    pub identity: ClientIdentity,
+    /// Capability bits sent with every `CHG` (reference §5). Default 0: the crate
+    /// speaks none of the MSNC extensions.
+    pub caps: ClientCaps,
+    /// Answers `CHL`.
+    pub challenge: ChallengeProduct,
+    /// When set, `VER` also offers `MSNP7` and, if the server picks it, the login uses
+    /// `USR MD5` with this password instead of Passport (reference §2.1).
+    pub md5_password: Option<Secret<String>>,
+    /// Idle time after which a `PNG` is sent. Default 60 s: no MSNP8 source states an
+    /// interval; MSNP9 servers ask for one every 50 s (`QNG 50`), and a minute keeps
+    /// NAT mappings alive without chatter (reference §10).
+    pub keepalive_interval: Duration,
+    /// How long to wait for `QNG` before the session is declared dead. Default 30 s.
+    pub keepalive_timeout: Duration,
+    /// How long the server may take to answer any command with a TrID. Default 60 s.
+    pub command_timeout: Duration,
+    /// How many `XFR … NS` referrals one login follows. Default 4.
+    pub max_redirects: u8,
+    /// Requests that may await an answer at once; more are refused. Default 64.
+    pub max_pending: usize,
+    /// Largest `SYN` download accepted (contacts announced). Default 65 536.
+    pub max_contacts: u32,
+    /// Largest number of groups accepted. Default 1 024 (servers allow 30).
+    pub max_groups: u32,
+    /// Untaken outgoing bytes above which commands are refused. Default 256 KiB.
+    pub max_transmit: usize,
+    /// Codec limits for server input.
+    pub limits: Limits,
+}
+
+impl Default for NsConfig {
+    fn default() -> Self {
+        NsConfig {
+            identity: ClientIdentity::default(),
+            caps: ClientCaps(0),
+            challenge: ChallengeProduct::default(),
+            md5_password: None,
+            keepalive_interval: Duration::from_secs(60),
+            keepalive_timeout: Duration::from_secs(30),
+            command_timeout: Duration::from_secs(60),
+            max_redirects: 4,
+            max_pending: 64,
+            max_contacts: 65_536,
+            max_groups: 1_024,
+            max_transmit: 256 * 1024,
+            limits: Limits::default(),
+        }
+    }
+}

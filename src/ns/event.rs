@@ -1,0 +1,320 @@
+//! [`NsEvent`]: what the notification machine tells its caller.
+
+use crate::Secret;
+use crate::codec::{
+    AddPrompt, ClientCaps, ClientCommand, DecodeError, ErrorCode, FriendlyName, GroupId, GroupName, HostPort,
+    List, Passport, Privacy, RawCommand, ServerCommand, Status, Token, TrId,
+};
+use crate::msg::{EmailNotification, InitialEmailNotification, Profile};
+
+/// Something the notification server said or did, in the order it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NsEvent {
+    /// The server refers the login to another server (`XFR … NS`). Close this
+    /// connection, connect to `addr`, then call
+    /// [`handle_connected`](super::NotificationClient::handle_connected).
+    Redirect {
+        /// Where to connect.
+        addr: HostPort<'static>,
+    },
+    /// Passport 1.4 must issue a ticket for these opaque arguments (`USR T TWN S …`):
+    /// run `msnp::passport` with them, then call
+    /// [`submit_ticket`](super::NotificationClient::submit_ticket) or
+    /// [`passport_failed`](super::NotificationClient::passport_failed).
+    PassportRequired {
+        /// The `lc=…,id=…,…` arguments, verbatim.
+        challenge: String,
+    },
+    /// Signed in (`USR … OK`).
+    LoggedIn {
+        /// The account, as the server spells it.
+        account: Passport<'static>,
+        /// The user's friendly name.
+        name: FriendlyName<'static>,
+        /// Whether the Passport's e-mail address is verified.
+        verified: bool,
+        /// MSNP8's restricted flag: the official client signs out when set [YW usr.md].
+        restricted: bool,
+    },
+    /// A `SYN` finished: the [`ContactList`](super::ContactList) is current.
+    ListSynced {
+        /// The list version.
+        version: u32,
+        /// Contacts on any list.
+        contacts: usize,
+        /// Groups.
+        groups: usize,
+        /// The server said the cached list was current; nothing was downloaded.
+        from_cache: bool,
+    },
+    /// The server confirmed a change of the lists or settings (or, with TrID 0, made
+    /// one itself).
+    ListChanged {
+        /// The request it answers, or 0.
+        trid: TrId,
+        /// The list version after the change.
+        version: u32,
+        /// What changed.
+        change: ListChange,
+    },
+    /// Someone put the user on their forward list (`ADD 0 RL`).
+    AddedBy {
+        /// Who.
+        account: Passport<'static>,
+        /// Their friendly name.
+        name: FriendlyName<'static>,
+        /// The list version after the change.
+        version: u32,
+    },
+    /// Someone took the user off their forward list (`REM 0 RL`).
+    RemovedBy {
+        /// Who.
+        account: Passport<'static>,
+        /// The list version after the change.
+        version: u32,
+    },
+    /// The user's own status is now `status` (`CHG` echo, or TrID 0 from the server).
+    StatusChanged {
+        /// The request it answers, or 0.
+        trid: TrId,
+        /// The new status.
+        status: Status,
+    },
+    /// A contact is online or changed status (`ILN` after `CHG`/`ADD`, or `NLN`).
+    ContactPresence {
+        /// The contact.
+        account: Passport<'static>,
+        /// The status.
+        status: Status,
+        /// Their friendly name.
+        name: FriendlyName<'static>,
+        /// Their capability bits.
+        caps: Option<ClientCaps>,
+    },
+    /// A contact went offline (`FLN`).
+    ContactOffline {
+        /// The contact.
+        account: Passport<'static>,
+    },
+    /// The profile message sent right after login (`text/x-msmsgsprofile`);
+    /// `MSPAuth` stays a [`Secret`].
+    Profile(Profile<'static>),
+    /// The unread-mail count sent after login
+    /// (`text/x-msmsgsinitialemailnotification`).
+    InitialEmail(InitialEmailNotification<'static>),
+    /// New mail arrived (`text/x-msmsgsemailnotification`).
+    NewEmail(EmailNotification<'static>),
+    /// Any other `MSG` from the server (active-mail and system messages, or a payload
+    /// that could not be read): parse `payload` with [`crate::msg::Message`].
+    ServerMessage {
+        /// The `Content-Type` header, if any.
+        content_type: Option<String>,
+        /// The whole MIME payload.
+        payload: Vec<u8>,
+    },
+    /// An MSN Alerts notification (`NOT`), XML.
+    Notification {
+        /// The payload.
+        payload: Vec<u8>,
+    },
+    /// An incoming page (`IPG`).
+    Page {
+        /// The payload.
+        payload: Vec<u8>,
+    },
+    /// A switchboard asked for with
+    /// [`request_switchboard`](super::NotificationClient::request_switchboard) is ready.
+    SwitchboardReady {
+        /// The request it answers.
+        trid: TrId,
+        /// Where to connect.
+        addr: HostPort<'static>,
+        /// The cookie for the switchboard's `USR`.
+        cookie: Secret<Token<'static>>,
+    },
+    /// Someone invites the user into a switchboard (`RNG`).
+    SwitchboardInvite {
+        /// The session id for `ANS`.
+        session: Token<'static>,
+        /// Where to connect.
+        addr: HostPort<'static>,
+        /// The cookie for `ANS`.
+        cookie: Secret<Token<'static>>,
+        /// Who invites.
+        from: Passport<'static>,
+        /// Their friendly name.
+        name: FriendlyName<'static>,
+    },
+    /// The server refused a request with an error code.
+    CommandFailed {
+        /// The request's TrID.
+        trid: TrId,
+        /// The request as it was sent (secrets still wrapped).
+        request: ClientCommand<'static>,
+        /// The server's code; [`ErrorCode::meaning`] says what it means.
+        code: ErrorCode,
+    },
+    /// An error reply that answers no outstanding request (none, or an unknown TrID):
+    /// a session-level error [DRAFT §7.11; TW gotError].
+    ServerError {
+        /// The code.
+        code: ErrorCode,
+        /// The TrID it carried, if any.
+        trid: Option<TrId>,
+    },
+    /// The reply to a request sent with
+    /// [`send_command`](super::NotificationClient::send_command) that the machine does
+    /// not model (`URL`, …).
+    Reply {
+        /// The request's TrID.
+        trid: TrId,
+        /// The reply.
+        reply: ServerCommand<'static>,
+    },
+    /// A command of a verb the codec does not know, delivered as it came.
+    Unknown(RawCommand<'static>),
+    /// A frame that could not be used and was skipped (a malformed line, a payload
+    /// over the limit); the session goes on.
+    Skipped {
+        /// Why.
+        error: DecodeError,
+    },
+    /// The session is over; close the connection. Always the last event.
+    Closed {
+        /// Why.
+        reason: CloseReason,
+    },
+}
+
+/// A change of the lists or settings confirmed by the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ListChange {
+    /// `ADD`: on `list` (and in `group`).
+    Added {
+        /// The list.
+        list: List,
+        /// The contact.
+        account: Passport<'static>,
+        /// The stored name.
+        name: FriendlyName<'static>,
+        /// The group, for the forward list.
+        group: Option<GroupId>,
+    },
+    /// `REM`: off `list`, or only out of `group`.
+    Removed {
+        /// The list.
+        list: List,
+        /// The contact.
+        account: Passport<'static>,
+        /// Only out of this group.
+        group: Option<GroupId>,
+    },
+    /// `REA`: a contact's stored name, or the user's own friendly name.
+    Renamed {
+        /// Whose name.
+        account: Passport<'static>,
+        /// The new name.
+        name: FriendlyName<'static>,
+    },
+    /// `ADG`: a group was created.
+    GroupAdded {
+        /// Its id.
+        group: GroupId,
+        /// Its name.
+        name: GroupName<'static>,
+    },
+    /// `RMG`: a group was deleted.
+    GroupRemoved {
+        /// Its id.
+        group: GroupId,
+    },
+    /// `REG`: a group was renamed.
+    GroupRenamed {
+        /// Its id.
+        group: GroupId,
+        /// Its new name.
+        name: GroupName<'static>,
+    },
+    /// `GTC`.
+    AddPrompt(AddPrompt),
+    /// `BLP`.
+    Privacy(Privacy),
+    /// `PRP`: one of the user's phone numbers; `None` when cleared.
+    OwnProperty {
+        /// `PHH`, `PHW`, `PHM`, `MOB`, `MBE`.
+        property: Token<'static>,
+        /// The percent-encoded value.
+        value: Option<FriendlyName<'static>>,
+    },
+    /// `BPR`: a contact's phone number.
+    ContactProperty {
+        /// The contact.
+        account: Passport<'static>,
+        /// `PHH`, `PHW`, `PHM`, `MOB`.
+        property: Token<'static>,
+        /// The percent-encoded value.
+        value: Option<FriendlyName<'static>>,
+    },
+}
+
+/// Why a session ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// [`logout`](super::NotificationClient::logout) was called.
+    LoggedOut,
+    /// `OUT OTH`: the account signed in from another place.
+    SignedInElsewhere,
+    /// `OUT SSD`: the server is shutting down.
+    ServerShutdown,
+    /// `OUT` without a known reason (after a missed challenge, say).
+    ServerClosed {
+        /// The word after `OUT`, if any.
+        reason: Option<String>,
+    },
+    /// The connection ended without `OUT`.
+    ConnectionLost,
+    /// The server speaks none of the offered dialects (`VER T 0`).
+    VersionRefused,
+    /// The server refused the login (`USR`) with an error: 911 authentication failed,
+    /// 923/924 account problems, 931 wrong server, 6xx/9xx busy.
+    AuthenticationFailed {
+        /// The code.
+        code: ErrorCode,
+    },
+    /// The server refused an earlier login step (`VER`, `CVR`, `INF`).
+    LoginRejected {
+        /// The code.
+        code: ErrorCode,
+    },
+    /// The caller reported that Passport failed.
+    PassportFailed {
+        /// The caller's words.
+        reason: String,
+    },
+    /// More referrals than [`NsConfig::max_redirects`](super::NsConfig::max_redirects).
+    TooManyRedirects {
+        /// The limit.
+        max: u8,
+    },
+    /// The server did not answer `PNG` in time.
+    KeepAliveTimedOut,
+    /// The server did not answer a request in time.
+    CommandTimedOut {
+        /// The request's TrID.
+        trid: TrId,
+        /// The request.
+        request: ClientCommand<'static>,
+    },
+    /// The input stream could not be framed any more.
+    Undecodable(DecodeError),
+    /// The server sent something that has no place here.
+    ProtocolViolation {
+        /// What was wrong.
+        reason: &'static str,
+        /// The command's verb.
+        verb: String,
+    },
+}

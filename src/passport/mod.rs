@@ -1,0 +1,137 @@
+//! Passport 1.4 ("Tweener") login without I/O: turns the challenge of `USR T TWN S` into
+//! the ticket for `USR T TWN S <ticket>`.
+//!
+//! The login is two or more HTTPS `GET`s [reference §3]. [`PassportFlow`] says which
+//! [`HttpRequest`] to perform and reads each [`HttpResponse`]; the caller owns the HTTP
+//! client. A blocking caller implements [`PassportTransport`] and calls [`authenticate`];
+//! an async caller drives [`PassportFlow`] in its own loop (example there).
+//!
+//! The login server's URL (DALogin) is learned from the nexus on the first login. Keep it
+//! in [`PassportConfig::dalogin`] to skip the nexus on later logins: [`authenticate`]
+//! stores it there itself, and [`PassportFlow::dalogin_url`] returns it to async callers.
+//!
+//! Requests carry only `Host` and `Authorization` unless
+//! [`PassportConfig::client_headers`] is set, so they match transcript T2 byte for byte.
+//! Requests go to `https` URLs only, unless [`PassportConfig::allow_http`] is set.
+
+mod error;
+mod flow;
+mod http;
+mod params;
+
+pub use error::{PassportError, Stage};
+pub use flow::{DEFAULT_NEXUS_URL, PassportConfig, PassportFlow, Step};
+pub use http::{HttpRequest, HttpResponse};
+
+use crate::Secret;
+
+/// A blocking HTTP client, as [`authenticate`] needs it.
+///
+/// `get` performs the request exactly as given: its URL and all its headers, over TLS
+/// for `https`. It must not follow redirects itself (the flow does), and returns the
+/// response whatever its status; only a failure to get a response at all is an `Err`.
+pub trait PassportTransport {
+    /// Why the client got no response (connection refused, TLS failure, timeout…).
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Performs `request` and returns the response's status and headers.
+    fn get(&mut self, request: &HttpRequest) -> Result<HttpResponse, Self::Error>;
+}
+
+/// Runs a whole Passport 1.4 login over `transport` and returns the ticket.
+///
+/// `challenge` is the arguments of `USR T TWN S <challenge>` as received. Once the nexus
+/// has named the login server, `config.dalogin` holds it (success or not), so the next
+/// call with the same `config` skips the nexus. If a request to a cached login server
+/// fails in the transport, set `config.dalogin` to `None` before trying again.
+///
+/// ```
+/// use msnp::passport::{authenticate, HttpRequest, HttpResponse, PassportConfig, PassportTransport};
+/// use msnp::Secret;
+///
+/// /// Answers from memory, as a test server would.
+/// struct FakeHttp;
+/// impl PassportTransport for FakeHttp {
+///     type Error = std::io::Error;
+///     fn get(&mut self, request: &HttpRequest) -> Result<HttpResponse, Self::Error> {
+///         Ok(match request.url() {
+///             "https://nexus.passport.com/rdr/pprdr.asp" => HttpResponse::new(200)
+///                 .with_header("PassportURLs", "DARealm=Passport.Net,DALogin=login.example.net/login2.srf"),
+///             "https://login.example.net/login2.srf" => HttpResponse::new(200).with_header(
+///                 "Authentication-Info",
+///                 "Passport1.4 da-status=success,from-PP='t=ticket&p=profile'",
+///             ),
+///             _ => HttpResponse::new(404),
+///         })
+///     }
+/// }
+///
+/// let mut config = PassportConfig::default();
+/// let password = Secret::new("password".to_owned());
+/// let ticket = authenticate(&mut FakeHttp, &mut config, "lc=1033,id=507", "example@passport.com", &password)?;
+/// assert_eq!(ticket.expose(), "t=ticket&p=profile");
+/// assert_eq!(config.dalogin.as_deref(), Some("https://login.example.net/login2.srf"));
+/// # Ok::<(), msnp::passport::PassportError>(())
+/// ```
+pub fn authenticate<T: PassportTransport>(
+    transport: &mut T,
+    config: &mut PassportConfig,
+    challenge: &str,
+    account: &str,
+    password: &Secret<String>,
+) -> Result<Secret<String>, PassportError> {
+    let mut flow = PassportFlow::new(config, challenge, account, password)?;
+    loop {
+        let response = transport
+            .get(flow.request())
+            .map_err(|error| PassportError::Transport(Box::new(error)))?;
+        match flow.handle_response(response)? {
+            Step::Continue(next) => {
+                config.dalogin = next.dalogin_url().map(str::to_owned);
+                flow = next;
+            }
+            Step::Done(ticket) => return Ok(ticket),
+        }
+    }
+}
+
+/// Fuzz body: reads `data` as an HTTP response head and feeds it to a flow at each stage
+/// (nexus, login, after a redirect), repeatedly while the flow goes on. Never panics
+/// unless a request the flow builds holds CR, LF or NUL in a header.
+#[doc(hidden)]
+pub fn fuzz_passport_response(data: &[u8]) {
+    let Ok(response) = HttpResponse::parse_head(data) else {
+        return;
+    };
+    let password = Secret::new("pass,word".to_owned());
+    let challenge = "lc=1033,id=507,tw=40,fs=1,ct=1062764229,kpp=1,kv=5";
+    let at_nexus = PassportConfig::default();
+    let at_login = PassportConfig {
+        dalogin: Some("login.passport.com/login2.srf".to_owned()),
+        ..PassportConfig::default()
+    };
+    let redirect = HttpResponse::new(302).with_header("Location", "https://loginnet.passport.com/login2.srf");
+    let after_redirect = PassportFlow::new(&at_login, challenge, "a@b.c", &password)
+        .ok()
+        .and_then(|flow| match flow.handle_response(redirect) {
+            Ok(Step::Continue(flow)) => Some(flow),
+            _ => None,
+        });
+    let starts = [
+        PassportFlow::new(&at_nexus, challenge, "a@b.c", &password).ok(),
+        PassportFlow::new(&at_login, challenge, "a@b.c", &password).ok(),
+        after_redirect,
+    ];
+    for mut flow in starts.into_iter().flatten() {
+        // Enough rounds to pass the redirect limit when the response is a redirect.
+        for _ in 0..8 {
+            for (_, value) in flow.request().headers() {
+                assert!(!value.contains(['\r', '\n', '\0']), "unsafe header value");
+            }
+            match flow.handle_response(response.clone()) {
+                Ok(Step::Continue(next)) => flow = next,
+                Ok(Step::Done(_)) | Err(_) => break,
+            }
+        }
+    }
+}

@@ -1,0 +1,687 @@
+//! Sans-IO MSNP8 servers (feature `server`): dispatch, notification and switchboard
+//! over an in-memory [`Directory`], for loopback tests, demos and test doubles.
+//!
+//! One [`Server`] owns the directory and every connection machine, because one user's
+//! action produces output on *other* connections (`NLN` to watchers, `RNG` to an
+//! invitee, `JOI`/`MSG` to switchboard participants). Connections are named by
+//! [`ConnId`]s that [`Server::accept`] hands out. Like the client machines, the server
+//! reads no clock and owns no socket: bytes and time go in, bytes and close requests
+//! come out.
+//!
+//! # Run loop
+//! After every input ([`Server::accept`], [`Server::handle_input`],
+//! [`Server::handle_closed`], [`Server::handle_timeout`], [`Server::shutdown`]) drain
+//! [`Server::poll_output`] until it returns [`ServerOutput::Idle`], then wait for input
+//! or for `next_timeout`. [`std_driver`] is that loop over `std::net`, the only I/O in
+//! the crate.
+//!
+//! ```
+//! use std::time::Instant;
+//! use msnp::server::{Listener, Server, ServerConfig, ServerOutput};
+//!
+//! let now = Instant::now();
+//! let mut server = Server::new(ServerConfig::default(), now);
+//! let ds = server.accept(now, Listener::Dispatch);
+//! server.handle_input(ds, now, b"VER 1 MSNP8 CVR0\r\n").unwrap();
+//! assert_eq!(
+//!     server.poll_output(),
+//!     ServerOutput::Transmit { conn: ds, bytes: b"VER 1 MSNP8 CVR0\r\n".to_vec() }
+//! );
+//! assert!(matches!(server.poll_output(), ServerOutput::Idle { .. }));
+//! ```
+//!
+//! # What it does not do
+//! No MD5 login (MSNP7 and below), no `NOT`/`IPG`, no `BPR` fan-out when a user
+//! changes a phone number, no `FND`. Friendly-name rate limits (800) and CAL flood
+//! limits (713) are not enforced.
+
+mod connection;
+mod directory;
+mod dispatch;
+mod fuzz;
+mod notification;
+mod passport;
+pub mod std_driver;
+mod switchboard;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use crate::codec::{DecodeError, ErrorCode, HostPort, Limits, Passport, ServerCommand, TrId};
+use connection::{Connection, State};
+
+pub use directory::{
+    Account, AccountError, Contact, Directory, ListChange, ListError, MAX_FRIENDLY_NAME_LEN,
+    MAX_GROUP_NAME_LEN, MAX_GROUPS, MAX_PHONE_LEN, PHONE_PROPERTIES,
+};
+#[doc(hidden)]
+pub use fuzz::fuzz_server;
+pub use passport::{MAX_HTTP_REQUEST_LEN, PassportAuthority, TicketVerifier};
+
+/// The largest `MSG` payload a switchboard relays; a longer one closes the sender's
+/// connection, as MSN's switchboards did [HYP sb/messages; TW `MSN_MAX_MESSAGE`].
+pub const MAX_MESSAGE_LEN: usize = 1664;
+
+/// Names one connection of a [`Server`]. Never reused by the same server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(u64);
+
+impl ConnId {
+    /// The number behind the id, for logs and maps.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "conn#{}", self.0)
+    }
+}
+
+/// Which port a connection arrived on, which decides the role its machine plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Listener {
+    /// The dispatch server: handshake, then `XFR … NS` to the notification server.
+    Dispatch,
+    /// The notification server: Passport login, lists, presence, `XFR SB`.
+    Notification,
+    /// The switchboard: `USR`/`ANS` with a cookie, then `CAL` and `MSG`.
+    Switchboard,
+}
+
+/// Settings of a [`Server`]. Build with `ServerConfig::default()` and set fields.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The address sent in `XFR … NS` referrals.
+    pub notification_addr: HostPort<'static>,
+    /// The dispatch server's own address (the last field of `XFR … NS`).
+    pub dispatch_addr: HostPort<'static>,
+    /// The switchboard address sent in `XFR … SB` and `RNG`.
+    pub switchboard_addr: HostPort<'static>,
+    /// Framing limits for client input. The default payload limit is
+    /// [`MAX_MESSAGE_LEN`], so an oversized `MSG` is refused before it is buffered.
+    pub limits: Limits,
+    /// The most output bytes held for one connection; a peer that does not read is
+    /// disconnected rather than allowed to grow memory.
+    pub max_queued_output: usize,
+    /// How long a switchboard cookie stays valid ("at least two minutes", HYP sb/authentication).
+    pub cookie_lifetime: Duration,
+    /// The most unredeemed cookies per account; older ones are dropped first.
+    pub max_cookies_per_account: usize,
+    /// How long a client has to answer `CHL` ("about 50 seconds", NINA Challenges).
+    pub challenge_timeout: Duration,
+    /// Switchboard connections silent this long are dropped (`BYE account 1` to the
+    /// others); `None` never drops.
+    pub switchboard_idle_timeout: Option<Duration>,
+    /// Seed of the generator of tickets, cookies and challenges (not cryptographic:
+    /// this is a test server).
+    pub seed: u64,
+    /// Unix time in seconds at the `now` given to [`Server::new`], for `ct=` and
+    /// `LoginTime` (the server never reads the clock).
+    pub unix_time: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        let here = HostPort::new("127.0.0.1", 1863).expect("constant address");
+        ServerConfig {
+            notification_addr: here.clone(),
+            dispatch_addr: here.clone(),
+            switchboard_addr: here,
+            limits: Limits {
+                max_line_len: 2048,
+                max_payload_len: MAX_MESSAGE_LEN,
+                max_buffered: 2048 + MAX_MESSAGE_LEN + 2,
+            },
+            max_queued_output: 256 * 1024,
+            cookie_lifetime: Duration::from_secs(120),
+            max_cookies_per_account: 16,
+            challenge_timeout: Duration::from_secs(50),
+            switchboard_idle_timeout: Some(Duration::from_secs(300)),
+            seed: 0x4d53_4e50_3820_2003,
+            unix_time: 1_062_764_229,
+        }
+    }
+}
+
+/// Why the server closed (or saw the end of) a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The peer closed the transport ([`Server::handle_closed`]).
+    #[error("the peer closed the connection")]
+    PeerClosed,
+    /// The client sent `OUT`.
+    #[error("the client signed out")]
+    SignedOut,
+    /// The dispatch server referred the client to the notification server.
+    #[error("referred to the notification server")]
+    Redirected,
+    /// The account signed in on another connection (`OUT OTH`).
+    #[error("the account signed in elsewhere")]
+    OtherLocation,
+    /// [`Server::shutdown`] (`OUT SSD`).
+    #[error("the server shut down")]
+    Shutdown,
+    /// `VER` offered no dialect the server speaks (`VER T 0`).
+    #[error("no common protocol version")]
+    UnsupportedProtocol,
+    /// A bad Passport ticket or switchboard cookie (`911`).
+    #[error("authentication failed")]
+    AuthenticationFailed,
+    /// A wrong `QRY` answer (`540`).
+    #[error("wrong challenge answer")]
+    ChallengeFailed,
+    /// No `QRY` within [`ServerConfig::challenge_timeout`] (`OUT`).
+    #[error("challenge not answered in time")]
+    ChallengeTimeout,
+    /// The switchboard connection was idle too long (`BYE account 1` to the others).
+    #[error("idle switchboard connection")]
+    Idle,
+    /// A command that is not allowed at this point of the session.
+    #[error("unexpected `{verb}` command")]
+    UnexpectedCommand {
+        /// The command's verb.
+        verb: String,
+    },
+    /// A `MSG` over [`MAX_MESSAGE_LEN`] bytes.
+    #[error("message of {len} bytes is over the {MAX_MESSAGE_LEN}-byte limit")]
+    MessageTooLarge {
+        /// The announced payload length.
+        len: usize,
+    },
+    /// The byte stream could not be framed any more.
+    #[error("unframeable input: {0}")]
+    Decode(DecodeError),
+    /// The peer did not read its output and the queue passed its bound.
+    #[error("output queue over {max} bytes: peer not reading")]
+    OutputOverflow {
+        /// [`ServerConfig::max_queued_output`].
+        max: usize,
+    },
+}
+
+/// What the server tells its caller besides bytes to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerEvent {
+    /// An account signed in on a notification connection.
+    SignedIn {
+        /// The connection.
+        conn: ConnId,
+        /// The account.
+        account: Passport<'static>,
+    },
+    /// A connection ended; a [`ServerOutput::Close`] follows unless the peer closed it.
+    Closed {
+        /// The connection.
+        conn: ConnId,
+        /// Why.
+        reason: CloseReason,
+    },
+}
+
+/// The next thing the server wants done. Drain [`Server::poll_output`] until `Idle`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerOutput {
+    /// Write these bytes to `conn`, in order.
+    Transmit {
+        /// The connection.
+        conn: ConnId,
+        /// The bytes.
+        bytes: Vec<u8>,
+    },
+    /// Close `conn` (its last bytes were handed out before this).
+    Close {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// Something the caller may want to know.
+    Event(ServerEvent),
+    /// Nothing to do until new input or `next_timeout`.
+    Idle {
+        /// When to call [`Server::handle_timeout`], if a timer is armed.
+        next_timeout: Option<Instant>,
+    },
+}
+
+/// Misuse of the [`Server`] API by its caller.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// No open connection has this id (it was closed, or never accepted).
+    #[error("no open connection {0}")]
+    UnknownConnection(ConnId),
+    /// The account could not be created.
+    #[error(transparent)]
+    Account(#[from] AccountError),
+}
+
+/// A small deterministic generator (SplitMix64) for tickets, cookies and challenges.
+/// A test server needs unpredictability only against accidents, not attackers.
+#[derive(Debug, Clone)]
+pub(crate) struct Entropy(u64);
+
+impl Entropy {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// `len` characters drawn from `alphabet`.
+    pub(crate) fn string(&mut self, alphabet: &[u8], len: usize) -> String {
+        (0..len)
+            .map(|_| {
+                let i = (self.next() % alphabet.len().max(1) as u64) as usize;
+                char::from(alphabet.get(i).copied().unwrap_or(b'0'))
+            })
+            .collect()
+    }
+
+    /// `len` decimal digits without a leading zero.
+    pub(crate) fn digits(&mut self, len: usize) -> String {
+        let first = self.string(b"123456789", 1);
+        first + &self.string(b"0123456789", len.saturating_sub(1))
+    }
+}
+
+/// The MSNP8 server: see the module docs.
+///
+/// Methods come in four groups, as in quinn-proto's `Connection`: getters; `handle_*`
+/// inputs (bytes, transport close, time); mutators (accounts, shutdown); and
+/// [`Server::poll_output`], to drain after each of the others.
+pub struct Server<V: TicketVerifier = PassportAuthority> {
+    config: ServerConfig,
+    directory: Directory,
+    verifier: V,
+    conns: BTreeMap<ConnId, Connection>,
+    next_conn: u64,
+    /// Connections with output or a close to hand out, in the order they got it.
+    dirty: VecDeque<ConnId>,
+    events: VecDeque<ServerEvent>,
+    /// Closed connections whose departure (FLN, BYE) is not yet announced.
+    leaving: VecDeque<ConnId>,
+    entropy: Entropy,
+    started: Instant,
+}
+
+/// Buffered input and output may hold tickets and cookies: only counts are shown.
+impl<V: TicketVerifier + fmt::Debug> fmt::Debug for Server<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("config", &self.config)
+            .field("directory", &self.directory)
+            .field("verifier", &self.verifier)
+            .field("connections", &self.conns.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server<PassportAuthority> {
+    /// A server with an in-memory [`PassportAuthority`] issuing and checking tickets.
+    pub fn new(config: ServerConfig, now: Instant) -> Self {
+        let authority = PassportAuthority::new(config.seed ^ 0x7061_7373);
+        Server::with_verifier(config, now, authority)
+    }
+
+    /// Creates an account: its password with the Passport authority, its name and
+    /// lists in the directory.
+    pub fn add_account(&mut self, account: &str, password: &str, name: &str) -> Result<(), ServerError> {
+        self.directory.add_account(account, name)?;
+        self.verifier.add_credentials(account, password);
+        Ok(())
+    }
+}
+
+impl<V: TicketVerifier> Server<V> {
+    /// A server checking tickets with `verifier`.
+    pub fn with_verifier(config: ServerConfig, now: Instant, verifier: V) -> Self {
+        Server {
+            entropy: Entropy(config.seed),
+            config,
+            directory: Directory::default(),
+            verifier,
+            conns: BTreeMap::new(),
+            next_conn: 1,
+            dirty: VecDeque::new(),
+            events: VecDeque::new(),
+            leaving: VecDeque::new(),
+            started: now,
+        }
+    }
+
+    // ---- getters ----
+
+    /// The settings.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// Accounts, lists, presence and sessions.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// The ticket verifier.
+    pub fn verifier(&self) -> &V {
+        &self.verifier
+    }
+
+    /// How many connections are open (closing ones included until their `Close`).
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// The listener a connection came from, while it is open.
+    pub fn listener(&self, conn: ConnId) -> Option<Listener> {
+        self.conns.get(&conn).map(|c| c.listener)
+    }
+
+    /// How many output bytes wait for `conn` (at most [`ServerConfig::max_queued_output`]).
+    pub fn queued_output(&self, conn: ConnId) -> usize {
+        self.conns.get(&conn).map_or(0, |c| c.out.len())
+    }
+
+    // ---- handle_* inputs ----
+
+    /// A new connection arrived on `listener`. The client speaks first, so nothing is
+    /// sent yet.
+    pub fn accept(&mut self, now: Instant, listener: Listener) -> ConnId {
+        let conn = ConnId(self.next_conn);
+        self.next_conn += 1;
+        self.conns
+            .insert(conn, Connection::new(listener, self.config.limits, now));
+        conn
+    }
+
+    /// Bytes received on `conn`, in any chunking. Input to a connection that is
+    /// already closing is dropped: its reason has been reported.
+    pub fn handle_input(&mut self, conn: ConnId, now: Instant, bytes: &[u8]) -> Result<(), ServerError> {
+        let c = self
+            .conns
+            .get_mut(&conn)
+            .ok_or(ServerError::UnknownConnection(conn))?;
+        if c.closing.is_some() {
+            return Ok(());
+        }
+        c.last_activity = now;
+        c.framer.push(bytes);
+        self.process_frames(conn, now);
+        self.flush_leaving();
+        Ok(())
+    }
+
+    /// The transport of `conn` closed: its account goes offline or it leaves its
+    /// switchboard. No `Close` is emitted for it.
+    pub fn handle_closed(&mut self, conn: ConnId, _now: Instant) -> Result<(), ServerError> {
+        if !self.conns.contains_key(&conn) {
+            return Err(ServerError::UnknownConnection(conn));
+        }
+        self.close(conn, CloseReason::PeerClosed);
+        self.flush_leaving();
+        self.conns.remove(&conn);
+        Ok(())
+    }
+
+    /// Time passed: unanswered challenges and idle switchboard connections expire.
+    /// Early calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let idle = self.config.switchboard_idle_timeout;
+        let mut expired = Vec::new();
+        for (&id, c) in &self.conns {
+            if c.closing.is_some() {
+                continue;
+            }
+            if c.challenge_deadline().is_some_and(|d| d <= now) {
+                expired.push((id, CloseReason::ChallengeTimeout));
+            } else if c.listener == Listener::Switchboard
+                && idle.is_some_and(|idle| c.last_activity + idle <= now)
+            {
+                expired.push((id, CloseReason::Idle));
+            }
+        }
+        for (id, reason) in expired {
+            if reason == CloseReason::ChallengeTimeout {
+                // A missed challenge ends with a bare OUT [YW chl.md].
+                self.send(id, &ServerCommand::Out { reason: None });
+            }
+            self.close(id, reason);
+        }
+        self.flush_leaving();
+    }
+
+    // ---- mutators ----
+
+    /// Accounts, lists and settings, to prepare a scenario. Changes made here are not
+    /// announced to connected clients.
+    pub fn directory_mut(&mut self) -> &mut Directory {
+        &mut self.directory
+    }
+
+    /// The ticket verifier, e.g. to issue tickets or answer Passport HTTP requests.
+    pub fn verifier_mut(&mut self) -> &mut V {
+        &mut self.verifier
+    }
+
+    /// Sends `OUT SSD` on every notification connection and closes every connection.
+    pub fn shutdown(&mut self, _now: Instant) {
+        let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+        for id in ids {
+            if self
+                .conns
+                .get(&id)
+                .is_some_and(|c| c.listener == Listener::Notification)
+            {
+                self.send(
+                    id,
+                    &ServerCommand::Out {
+                        reason: Some(crate::codec::Token::try_from("SSD").expect("constant token")),
+                    },
+                );
+            }
+            self.close(id, CloseReason::Shutdown);
+        }
+        self.flush_leaving();
+    }
+
+    // ---- poll_* output ----
+
+    /// The next output: events first, then each connection's bytes (all that is queued
+    /// for it, in one `Transmit`) and closes, then `Idle`.
+    pub fn poll_output(&mut self) -> ServerOutput {
+        if let Some(event) = self.events.pop_front() {
+            return ServerOutput::Event(event);
+        }
+        while let Some(id) = self.dirty.pop_front() {
+            let Some(c) = self.conns.get_mut(&id) else {
+                continue;
+            };
+            if !c.out.is_empty() {
+                let bytes = std::mem::take(&mut c.out);
+                if c.closing.is_some() {
+                    self.dirty.push_front(id);
+                } else {
+                    c.dirty = false;
+                }
+                return ServerOutput::Transmit { conn: id, bytes };
+            }
+            c.dirty = false;
+            if c.closing.is_some() {
+                self.conns.remove(&id);
+                return ServerOutput::Close { conn: id };
+            }
+        }
+        ServerOutput::Idle {
+            next_timeout: self.next_timeout(),
+        }
+    }
+
+    fn next_timeout(&self) -> Option<Instant> {
+        let idle = self.config.switchboard_idle_timeout;
+        self.conns
+            .values()
+            .filter(|c| c.closing.is_none())
+            .filter_map(|c| {
+                let sb = (c.listener == Listener::Switchboard)
+                    .then_some(idle)
+                    .flatten()
+                    .map(|idle| c.last_activity + idle);
+                match (c.challenge_deadline(), sb) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            })
+            .min()
+    }
+
+    // ---- plumbing shared by the machines ----
+
+    /// Parses and handles every complete frame of `conn`, until it closes.
+    fn process_frames(&mut self, conn: ConnId, now: Instant) {
+        loop {
+            let Some(c) = self.conns.get_mut(&conn) else {
+                return;
+            };
+            if c.closing.is_some() {
+                return;
+            }
+            // The frame borrows the framer; copy it out so handling may touch the server.
+            let frame = match c.framer.next_frame() {
+                None => return,
+                Some(Ok(frame)) => {
+                    let mut bytes =
+                        Vec::with_capacity(frame.line.len() + 2 + frame.payload.map_or(0, <[u8]>::len));
+                    bytes.extend_from_slice(frame.line);
+                    bytes.extend_from_slice(b"\r\n");
+                    if let Some(payload) = frame.payload {
+                        bytes.extend_from_slice(payload);
+                    }
+                    Ok(bytes)
+                }
+                Some(Err(error)) => Err(error),
+            };
+            match frame {
+                Ok(bytes) => self.handle_frame(conn, now, &bytes),
+                Err(DecodeError::PayloadTooLarge { len, .. }) => {
+                    // Real switchboards close on an oversized MSG (reference §8).
+                    self.close(conn, CloseReason::MessageTooLarge { len });
+                }
+                Err(error) => self.close(conn, CloseReason::Decode(error)),
+            }
+        }
+    }
+
+    fn handle_frame(&mut self, conn: ConnId, now: Instant, bytes: &[u8]) {
+        let limits = self.config.limits;
+        let command = match crate::codec::ClientCommand::decode_with_limits(bytes, &limits) {
+            Ok((command, _)) => command,
+            Err(DecodeError::Malformed { .. }) => {
+                // A known verb with bad arguments: syntax error, the session goes on.
+                self.send_error(conn, 200, line_trid(bytes));
+                return;
+            }
+            Err(error) => {
+                self.close(conn, CloseReason::Decode(error));
+                return;
+            }
+        };
+        let Some(c) = self.conns.get(&conn) else { return };
+        match c.listener {
+            Listener::Switchboard => self.switchboard_command(conn, now, command),
+            Listener::Dispatch | Listener::Notification => self.notification_command(conn, now, command),
+        }
+    }
+
+    /// Queues `command` for `conn`; false when the connection is closing or its queue
+    /// overflowed (then it is closed).
+    fn send(&mut self, conn: ConnId, command: &ServerCommand<'_>) -> bool {
+        let max = self.config.max_queued_output;
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return false;
+        };
+        if c.closing.is_some() {
+            return false;
+        }
+        if command.encode(&mut c.out).is_err() {
+            return false;
+        }
+        if c.out.len() > max {
+            c.out = Vec::new();
+            self.close(conn, CloseReason::OutputOverflow { max });
+            return false;
+        }
+        if !c.dirty {
+            c.dirty = true;
+            self.dirty.push_back(conn);
+        }
+        true
+    }
+
+    /// Queues the error reply `code` with the request's TrID.
+    fn send_error(&mut self, conn: ConnId, code: u16, trid: Option<TrId>) {
+        self.send(
+            conn,
+            &ServerCommand::Error {
+                code: ErrorCode(code),
+                trid,
+                extra: None,
+            },
+        );
+    }
+
+    /// Marks `conn` closed: no more input is read, queued bytes still go out, then
+    /// `Close`. Its departure is announced by [`Server::flush_leaving`].
+    fn close(&mut self, conn: ConnId, reason: CloseReason) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if c.closing.is_some() {
+            return;
+        }
+        c.closing = Some(reason.clone());
+        if !c.dirty {
+            c.dirty = true;
+            self.dirty.push_back(conn);
+        }
+        self.events.push_back(ServerEvent::Closed { conn, reason });
+        self.leaving.push_back(conn);
+    }
+
+    /// Announces departures; announcing may overflow and close other connections,
+    /// whose departures are announced in turn. Each connection leaves once.
+    fn flush_leaving(&mut self) {
+        while let Some(conn) = self.leaving.pop_front() {
+            let Some(c) = self.conns.get_mut(&conn) else {
+                continue;
+            };
+            let state = std::mem::replace(&mut c.state, State::Gone);
+            let idle = matches!(c.closing, Some(CloseReason::Idle));
+            match state {
+                State::SignedIn(session) => self.sign_out(conn, &session.account),
+                State::Joined { session, account } => self.leave_session(conn, session, &account, idle),
+                _ => {}
+            }
+        }
+    }
+
+    fn unix_now(&self, now: Instant) -> u64 {
+        self.config
+            .unix_time
+            .saturating_add(now.saturating_duration_since(self.started).as_secs())
+    }
+}
+
+/// The TrID of a raw command line, when its second word is a number.
+fn line_trid(bytes: &[u8]) -> Option<TrId> {
+    let line = bytes.split(|&b| b == b'\r' || b == b'\n').next()?;
+    let word = line.split(|&b| b == b' ').filter(|w| !w.is_empty()).nth(1)?;
+    std::str::from_utf8(word).ok()?.parse().ok().map(TrId)
+}

@@ -1,0 +1,181 @@
+//! Property tests of the notification machine: random sequences of API calls, server
+//! lines (valid and garbage) and time steps, checked against a small model.
+
+use std::time::{Duration, Instant};
+
+use msnp::codec::{GroupId, List, Passport, Status, TrId};
+use msnp::ns::{NotificationClient, NsConfig, NsEvent, SessionState, fuzz};
+use msnp::{Output, Secret};
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Op {
+    /// A line the server could send, with a TrID near the ones in use.
+    Line(usize, u8),
+    /// Arbitrary bytes.
+    Garbage(Vec<u8>),
+    Time(u8),
+    Call(u8, u8),
+    Closed,
+}
+
+const LINES: &[&str] = &[
+    "VER {t} MSNP8 CVR0\r\n",
+    "CVR {t} 1 1 1 x y\r\n",
+    "USR {t} TWN S a=b\r\n",
+    "USR {t} OK example@passport.com Me 1 0\r\n",
+    "XFR {t} NS 10.0.0.1:1863 0 10.0.0.2:1863\r\n",
+    "SYN {t} 5 2 1\r\n",
+    "SYN {t} 0\r\n",
+    "GTC A\r\n",
+    "BLP AL\r\n",
+    "LSG 0 Other 0\r\n",
+    "LST b@b.c B 11 0\r\n",
+    "LST c@c.c C 3\r\n",
+    "BPR PHH 1\r\n",
+    "CHG {t} NLN 0\r\n",
+    "ILN {t} AWY b@b.c B 0\r\n",
+    "NLN BSY b@b.c B 0\r\n",
+    "FLN b@b.c\r\n",
+    "ADD {t} FL 6 c@c.c c@c.c 0\r\n",
+    "ADD 0 RL 7 d@d.c D\r\n",
+    "REM {t} FL 8 c@c.c\r\n",
+    "REM 0 RL 9 d@d.c\r\n",
+    "ADG {t} 11 G 1 0\r\n",
+    "CHL 0 123\r\n",
+    "QRY {t}\r\n",
+    "QNG\r\n",
+    "XFR {t} SB 10.0.0.3:1863 CKI 1.2.3\r\n",
+    "RNG 1 10.0.0.3:1863 CKI 1.2 e@e.c E\r\n",
+    "MSG Hotmail Hotmail 5\r\nA: b\n",
+    "{t}01 {t}\r\n",
+    "215 {t}\r\n",
+    "OUT OTH\r\n",
+];
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (0..LINES.len(), 0u8..12).prop_map(|(l, t)| Op::Line(l, t)),
+        1 => proptest::collection::vec(any::<u8>(), 0..40).prop_map(Op::Garbage),
+        2 => any::<u8>().prop_map(Op::Time),
+        4 => (any::<u8>(), any::<u8>()).prop_map(|(w, a)| Op::Call(w, a)),
+        1 => Just(Op::Closed),
+    ]
+}
+
+/// What the test knows independently of the machine.
+#[derive(Default)]
+struct Model {
+    closed: bool,
+    logged_in: bool,
+    last_trid: u32,
+}
+
+fn call(ns: &mut NotificationClient, now: Instant, which: u8, arg: u8) -> Result<Option<TrId>, ()> {
+    let bob = Passport::try_from(format!("b{}@b.c", arg % 3)).unwrap();
+    let r = match which % 10 {
+        0 => return ns.handle_connected(now).map(|_| None).map_err(drop),
+        1 => ns.submit_ticket(now, Secret::new("t=1&p=2".into())),
+        2 => ns.sync_lists(now),
+        3 => ns.add_contact(now, List::Forward, &bob, Some(GroupId(0))),
+        4 => ns.remove_contact(now, List::Forward, &bob, None),
+        5 => ns.set_status(now, Status::ALL[usize::from(arg) % Status::ALL.len()]),
+        6 => ns.request_switchboard(now),
+        7 => ns.add_group(now, "g h"),
+        8 => return ns.logout(now).map(|_| None).map_err(drop),
+        _ => ns.set_friendly_name(now, "Me"),
+    };
+    r.map(Some).map_err(drop)
+}
+
+proptest! {
+    // 128 cases by default keeps CI fast; PROPTEST_CASES overrides for long runs.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(128),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn sessions_follow_the_model(prelogin in any::<bool>(), ops in proptest::collection::vec(op(), 0..60)) {
+        let start = Instant::now();
+        let mut now = start;
+        let account = Passport::try_from("example@passport.com").unwrap();
+        let config = NsConfig::default();
+        let max_pending = config.max_pending;
+        let mut ns = NotificationClient::new(config, account, now);
+        let mut model = Model::default();
+        if prelogin {
+            // Most interesting states need a login first; random ops rarely make one.
+            ns.handle_connected(now).unwrap();
+            for line in ["VER 1 MSNP8 CVR0\r\n", "CVR 2 1 1 1 x y\r\n", "USR 3 TWN S a=b\r\n"] {
+                ns.handle_input(now, line.as_bytes());
+                fuzz::drain(&mut ns, 100);
+            }
+            ns.submit_ticket(now, Secret::new("t=1&p=2".into())).unwrap();
+            ns.handle_input(now, b"USR 4 OK example@passport.com Me 1 0\r\n");
+            fuzz::drain(&mut ns, 100);
+            prop_assert_eq!(ns.state(), SessionState::LoggedIn);
+            model.logged_in = true;
+            model.last_trid = 4;
+        }
+        for op in ops {
+            match op {
+                Op::Line(l, t) => ns.handle_input(now, LINES[l].replace("{t}", &t.to_string()).as_bytes()),
+                Op::Garbage(bytes) => ns.handle_input(now, &bytes),
+                Op::Time(s) => {
+                    now += Duration::from_secs(u64::from(s));
+                    ns.handle_timeout(now);
+                }
+                Op::Call(w, a) => {
+                    let before = ns.state();
+                    match call(&mut ns, now, w, a) {
+                        Ok(Some(trid)) => {
+                            prop_assert!(!model.closed, "a closed machine accepted a command");
+                            // TrIDs increase within a connection, never 0.
+                            prop_assert!(trid.0 > model.last_trid || trid.0 == 1, "{trid:?} after {}", model.last_trid);
+                            prop_assert!(trid.0 != 0);
+                            model.last_trid = trid.0;
+                        }
+                        Ok(None) => {
+                            if w % 10 == 0 { model.last_trid = 1; }
+                        }
+                        Err(()) => prop_assert_eq!(ns.state(), before, "a refused call changed the state"),
+                    }
+                }
+                Op::Closed => ns.handle_closed(now),
+            }
+            let events = fuzz::drain(&mut ns, 10_000);
+            for event in &events {
+                match event {
+                    NsEvent::LoggedIn { .. } => {
+                        prop_assert!(!model.logged_in, "logged in twice");
+                        model.logged_in = true;
+                    }
+                    NsEvent::Closed { .. } => {
+                        prop_assert!(!model.closed, "closed twice");
+                        model.closed = true;
+                    }
+                    _ => {}
+                }
+            }
+            // Events of one step stay few: one frame is parsed per poll.
+            prop_assert!(events.len() <= 64, "{} events in one step", events.len());
+            prop_assert_eq!(model.closed, ns.state() == SessionState::Closed);
+            if model.logged_in && !model.closed {
+                prop_assert_eq!(ns.state(), SessionState::LoggedIn);
+            }
+            prop_assert!(ns.pending_requests() <= max_pending);
+            if model.closed {
+                prop_assert_eq!(ns.pending_requests(), 0);
+                let idle = matches!(ns.poll_output(), Output::Idle { next_timeout: None });
+                prop_assert!(idle, "a closed machine still has work");
+            }
+            prop_assert_eq!(ns.contact_list().len(), ns.contact_list().contacts().count());
+        }
+    }
+
+    #[test]
+    fn arbitrary_fuzz_input_never_panics(data in proptest::collection::vec(any::<u8>(), 0..512)) {
+        fuzz::ns_session(&data);
+    }
+}
