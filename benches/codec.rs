@@ -194,6 +194,22 @@ fn allocations_per_command(name: &str, stream: &[u8], count: usize) {
     }
     let owned = ALLOCATIONS.load(Ordering::Relaxed) - before;
     assert_eq!(decoded, count);
+    // Best of many runs: on a shared two-core machine the minimum is the figure least
+    // disturbed by other processes (criterion's mean below includes their noise).
+    let best = (0..300)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            black_box(decode_all(black_box(stream)));
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default();
+    println!(
+        "{name}: best of 300 borrowed decodes {:.0} MB/s, {:.2} M commands/s ({:.0} ns per command)",
+        stream.len() as f64 / best.as_secs_f64() / 1e6,
+        count as f64 / best.as_secs_f64() / 1e6,
+        best.as_nanos() as f64 / count as f64,
+    );
     println!(
         "{name}: {} bytes, {count} commands; heap allocations per command: decode (borrowed) {:.3}, Framer + decode_frame {:.3}, decode + into_owned {:.2}",
         stream.len(),
