@@ -354,9 +354,13 @@ impl<'a> ClientCommand<'a> {
         }
     }
 
-    /// Appends the command's bytes to `out`. Every value the API can build is valid, so
-    /// this fails only where a field combination cannot be written unambiguously; on
-    /// error nothing is appended.
+    /// Appends the command's bytes to `out`. Fails, appending nothing, only for an
+    /// [`ClientCommand::Other`] whose payload does not match what the verb carries from a
+    /// client (see [`RawCommand::check_direction`]).
+    ///
+    /// An `Other` whose verb this crate types (a later dialect's `CHG` with an MSNObject,
+    /// say) is written as it is: it is the escape hatch for such variants, and reads back
+    /// typed or as [`DecodeError::Malformed`], not as `Other`.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         use ClientCommand::*;
         match self {

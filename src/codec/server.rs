@@ -533,7 +533,9 @@ impl<'a> ServerCommand<'a> {
     /// value would read back as something else: an [`ServerCommand::Error`] whose code
     /// is not three digits, or without TrID whose first extra word is a number (it would
     /// read back as the TrID); an [`ServerCommand::Other`] whose payload does not match
-    /// what the verb carries from a server (see [`RawCommand::check_direction`]).
+    /// what the verb carries from a server (see [`RawCommand::check_direction`]). An
+    /// `Other` with a typed verb or a three-digit one is written as it is and reads back
+    /// typed.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         use ServerCommand::*;
         match self {
