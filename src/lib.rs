@@ -6,6 +6,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod challenge;
+pub mod client;
 pub mod codec;
 pub mod msg;
 pub mod ns;

@@ -4,7 +4,10 @@
 //!   session machine, with random input splits.
 //! - [`ns`]: the notification machine's transcript mini-language.
 //! - [`sb`]: the switchboard machine's transcript host and mini-language.
+//! - [`loopback`] (with feature `server`): clients and the crate's server wired together in memory.
 
+#[cfg(feature = "server")]
+pub mod loopback;
 pub mod ns;
 pub mod sb;
 pub mod transcript;
