@@ -104,8 +104,10 @@ impl fmt::Display for DriverError {
             DriverError::InvalidAccount(account) => write!(f, "{account:?} is not a valid account"),
             DriverError::Connect { addr, source } => write!(f, "cannot connect to {addr}: {source}"),
             DriverError::Passport(PassportError::Transport(source)) => {
-                write!(f, "Passport login failed: {source}")
+                write!(f, "cannot reach Passport: {source}")
             }
+            // Its message says it all, and names Passport.
+            DriverError::Passport(error @ PassportError::CredentialsRejected { .. }) => write!(f, "{error}"),
             DriverError::Passport(error) => write!(f, "Passport login failed: {error}"),
         }
     }
