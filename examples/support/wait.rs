@@ -104,9 +104,15 @@ impl Bots {
                     self.timeout, bot.name
                 ));
             }
-            let mut drivers: Vec<&mut Driver> = self.bots.iter_mut().map(|b| &mut b.driver).collect();
-            turn_all(&mut drivers);
+            self.turn();
         }
+    }
+
+    /// One round of I/O for every client ([`turn_all`]); for loops that take events
+    /// straight from the drivers.
+    pub fn turn(&mut self) {
+        let mut drivers: Vec<&mut Driver> = self.bots.iter_mut().map(|b| &mut b.driver).collect();
+        turn_all(&mut drivers);
     }
 
     /// Moves every event the drivers hold into [`Bots::seen`].
