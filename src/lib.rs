@@ -17,6 +17,7 @@ mod secret;
 pub mod server;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod trace;
 
 pub use output::Output;
 pub use secret::Secret;
