@@ -243,3 +243,57 @@ impl fmt::Debug for PayloadSummary {
         s.finish()
     }
 }
+
+#[cfg(all(test, feature = "tracing"))]
+mod tests {
+    use super::*;
+    use crate::codec::{Direction, PAYLOAD_VERBS};
+
+    /// 32 hex digits, so that even `QRY`'s digest payload decodes.
+    const MARKER: &str = "abcdef0123456789abcdef0123456789";
+
+    /// Every payload verb of either direction, typed or not, shows its payload by length
+    /// only: a payload variant added later without a summary fails here.
+    #[test]
+    fn no_payload_verb_shows_its_payload() {
+        for rule in PAYLOAD_VERBS {
+            let shapes = ["", " 1", " 1 A", " a@b.c n", " 1 msmsgs@msnmsgr.com"];
+            let mut shown = None;
+            for shape in shapes {
+                let frame = format!("{}{shape} 32\r\n{MARKER}", rule.verb);
+                let text = match rule.direction {
+                    Direction::ClientToServer => ClientCommand::decode(frame.as_bytes())
+                        .ok()
+                        .map(|(c, _)| format!("{:?}", Shown(&c))),
+                    Direction::ServerToClient => ServerCommand::decode(frame.as_bytes())
+                        .ok()
+                        .map(|(c, _)| format!("{:?}", Shown(&c))),
+                };
+                if text.is_some() {
+                    shown = text;
+                    break;
+                }
+            }
+            let shown = shown.unwrap_or_else(|| panic!("no test shape decodes {rule:?}"));
+            assert!(!shown.contains(&MARKER[..8]), "{rule:?}: {shown}");
+            assert!(shown.contains("Payload { len: 32"), "{rule:?}: {shown}");
+        }
+    }
+
+    #[test]
+    fn a_mime_payload_shows_its_media_type_cut_to_a_bound() {
+        let long = "x".repeat(100);
+        let payload = format!("MIME-Version: 1.0\r\nContent-Type: text/{long}; charset=UTF-8\r\n\r\nbody");
+        let summary = PayloadSummary::mime(payload.as_bytes());
+        assert_eq!(summary.len, payload.len());
+        assert_eq!(
+            summary.content_type.as_deref().map(str::len),
+            Some(MAX_SHOWN_CONTENT_TYPE)
+        );
+        assert_eq!(
+            format!("{:?}", PayloadSummary::mime(b"no header")),
+            "Payload { len: 9 }"
+        );
+        assert_eq!(cut("ééé", 3), "é");
+    }
+}
