@@ -671,12 +671,13 @@ impl Client {
 
     fn add_switchboard(
         &mut self,
-        machine: SwitchboardClient,
+        mut machine: SwitchboardClient,
         addr: HostPort<'static>,
         invitee: Option<Passport<'static>>,
     ) -> ConversationId {
         let conversation = ConversationId(self.next_conversation);
         self.next_conversation += 1;
+        machine.set_trace_label(format!("sb#{}", conversation.0));
         let join_deadline = Some(self.now + self.config.join_timeout);
         let conn = self.conns.insert(Connection::Switchboard(Box::new(Switchboard {
             machine,
