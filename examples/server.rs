@@ -108,13 +108,20 @@ fn parse_accounts_file(text: &str) -> Result<Vec<Account>, String> {
         if line.is_empty() {
             continue;
         }
-        let mut words = line.splitn(3, char::is_whitespace);
-        match (words.next(), words.next(), words.next()) {
-            (Some(email), Some(password), name) => {
-                accounts.push(Account::new(email, password.trim(), name.map(str::trim)))
-            }
-            _ => return Err(format!("line {}: expected `EMAIL PASSWORD [NAME]`", number + 1)),
-        }
+        let word = |text: &str| -> Option<(String, String)> {
+            let text = text.trim_start();
+            let end = text.find(char::is_whitespace).unwrap_or(text.len());
+            (end > 0).then(|| (text[..end].to_owned(), text[end..].trim().to_owned()))
+        };
+        let Some((email, rest)) = word(line) else { continue };
+        let Some((password, name)) = word(&rest) else {
+            return Err(format!("line {}: expected `EMAIL PASSWORD [NAME]`", number + 1));
+        };
+        accounts.push(Account::new(
+            &email,
+            &password,
+            Some(name.as_str()).filter(|n| !n.is_empty()),
+        ));
     }
     Ok(accounts)
 }
