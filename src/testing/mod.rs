@@ -6,8 +6,11 @@
 //!   bytes", printing escaped bytes on a mismatch.
 //! - [`ns`]: the notification machine's transcript mini-language.
 //! - [`sb`]: the switchboard machine's transcript host and mini-language.
+//! - [`loopback`] (with feature `server`): clients and the crate's server wired together in memory.
 
 pub mod known_answer;
+#[cfg(feature = "server")]
+pub mod loopback;
 pub mod ns;
 pub mod sb;
 pub mod transcript;

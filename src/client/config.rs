@@ -1,0 +1,73 @@
+//! [`ClientConfig`]: how a [`Client`](super::Client) behaves.
+
+use std::time::Duration;
+
+use crate::codec::{AckMode, HostPort, Status};
+use crate::msg::TextFormat;
+use crate::ns::{ContactList, NsConfig};
+use crate::sb::SbConfig;
+
+/// What to do with switchboard invitations (`RNG`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum InvitationPolicy {
+    /// Join every conversation the server rings for. The server already applies the
+    /// user's block list and privacy setting, so this is what MSN clients do.
+    #[default]
+    AcceptAll,
+    /// Join only when the inviter is on the user's forward list.
+    AcceptContacts,
+    /// Join nothing; each invitation is reported as declined.
+    DeclineAll,
+}
+
+/// Settings of a [`Client`](super::Client).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// The dispatch server to start from (default `messenger.hotmail.com:1863`).
+    pub server: HostPort<'static>,
+    /// The notification machine's settings.
+    pub notification: NsConfig,
+    /// Each switchboard machine's settings.
+    pub switchboard: SbConfig,
+    /// The contact list kept from an earlier session: `SYN` then downloads only changes.
+    pub contact_list: Option<ContactList>,
+    /// Download the lists (`SYN`) right after login.
+    pub sync_lists: bool,
+    /// The status to set after login (and after the lists, when synced); `None` stays
+    /// offline to contacts, and the server then refuses switchboards (913).
+    pub initial_status: Option<Status>,
+    /// What to do with invitations.
+    pub invitations: InvitationPolicy,
+    /// The acknowledgement asked for the texts of [`send_message`](super::Client::send_message).
+    pub ack: AckMode,
+    /// The font and colour of sent texts.
+    pub text_format: Option<TextFormat<'static>>,
+    /// How long a new conversation may wait for its first participant before its
+    /// queued messages are reported undelivered.
+    pub join_timeout: Duration,
+    /// The most switchboards open at once.
+    pub max_switchboards: usize,
+    /// The most messages waiting for a switchboard at once.
+    pub max_queued_messages: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            server: HostPort::new("messenger.hotmail.com", 1863).unwrap_or_else(|_| unreachable!()),
+            notification: NsConfig::default(),
+            switchboard: SbConfig::default(),
+            contact_list: None,
+            sync_lists: true,
+            initial_status: Some(Status::Online),
+            invitations: InvitationPolicy::default(),
+            ack: AckMode::Always,
+            text_format: None,
+            join_timeout: Duration::from_secs(60),
+            max_switchboards: 32,
+            max_queued_messages: 256,
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! [`ClientError`]: a call the [`Client`](super::Client) refused, with no change of state.
+
+use crate::ns::NsError;
+use crate::sb::SbError;
+
+/// A call the client refused; nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The session is over.
+    #[error("the session is closed")]
+    Closed,
+    /// Messages need text.
+    #[error("empty text")]
+    EmptyText,
+    /// The protocol has no way to message oneself.
+    #[error("cannot send a message to one's own account")]
+    MessageToSelf,
+    /// The conversation ended or never existed.
+    #[error("no such conversation")]
+    NoSuchConversation,
+    /// [`ClientConfig::max_switchboards`](super::ClientConfig::max_switchboards) are open.
+    #[error("{max} switchboards are already open")]
+    TooManySwitchboards {
+        /// The limit.
+        max: usize,
+    },
+    /// [`ClientConfig::max_queued_messages`](super::ClientConfig::max_queued_messages)
+    /// wait for a switchboard already.
+    #[error("{max} messages already wait for a switchboard")]
+    TooManyQueued {
+        /// The limit.
+        max: usize,
+    },
+    /// The notification machine refused the call.
+    #[error(transparent)]
+    Notification(#[from] NsError),
+    /// A switchboard machine refused the call.
+    #[error(transparent)]
+    Switchboard(#[from] SbError),
+}

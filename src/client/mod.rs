@@ -1,0 +1,832 @@
+//! [`Client`]: one object for a whole session, routing bytes between one notification
+//! connection and any number of switchboards.
+//!
+//! Still sans-IO: the client says which connections to open ([`ClientOutput::Connect`]),
+//! what to write where, and what happened; the caller owns the sockets and the clock.
+//!
+//! ```
+//! use std::time::Instant;
+//! use msnp::client::{Client, ClientConfig, ClientOutput};
+//! use msnp::codec::Passport;
+//!
+//! let now = Instant::now();
+//! let account = Passport::try_from("bot@example.com").unwrap().into_owned();
+//! let mut client = Client::new(ClientConfig::default(), account, now);
+//! // The first thing to do is to open the dispatch server's connection.
+//! let ClientOutput::Connect { conn, addr } = client.poll_output() else { panic!() };
+//! assert_eq!(addr.to_string(), "messenger.hotmail.com:1863");
+//! client.handle_connected(conn, now);
+//! let ClientOutput::Transmit { bytes, .. } = client.poll_output() else { panic!() };
+//! assert_eq!(bytes, b"VER 1 MSNP8 CVR0\r\n");
+//! ```
+
+mod config;
+mod conn;
+mod error;
+mod event;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Instant;
+
+pub use config::{ClientConfig, InvitationPolicy};
+pub use conn::ConnId;
+pub use error::ClientError;
+pub use event::{ClientEvent, ClientOutput, ConversationId, MessageHandle, Undelivered};
+
+use crate::Output;
+use crate::Secret;
+use crate::codec::{HostPort, List, Passport, Status, TrId};
+use crate::ns::{self, ContactList, NotificationClient, NsEvent};
+use crate::sb::{Participant, SbEvent, SwitchboardClient};
+use conn::Slots;
+
+/// One connection the client owns.
+#[derive(Debug)]
+enum Connection {
+    /// The notification server's (after a referral, the newest one).
+    Notification,
+    /// A switchboard's.
+    Switchboard(Box<Switchboard>),
+}
+
+/// A switchboard connection and what the client tracks about it.
+#[derive(Debug)]
+struct Switchboard {
+    machine: SwitchboardClient,
+    conversation: ConversationId,
+    connected: bool,
+    /// For conversations the user asked for: who they are for (invited once
+    /// authenticated).
+    invitee: Option<Passport<'static>>,
+    invited: bool,
+    /// Until someone joins: when to give up on the queued messages.
+    join_deadline: Option<Instant>,
+    /// The switchboard's own timer, from its last `Idle`.
+    next_timeout: Option<Instant>,
+    /// Which message each switchboard TrID is a part of.
+    parts: BTreeMap<TrId, MessageHandle>,
+}
+
+/// A message on its way; it ends when all its parts (a long text is split) have ended.
+#[derive(Debug)]
+struct Outgoing {
+    parts_left: usize,
+    failure: Option<Undelivered>,
+}
+
+/// Messages waiting for a switchboard asked for with `XFR SB`.
+#[derive(Debug)]
+struct PendingSwitchboard {
+    to: Passport<'static>,
+    texts: Vec<(MessageHandle, String)>,
+}
+
+/// A whole MSNP8 session: the notification connection and every switchboard.
+///
+/// Methods come in four groups, as in quinn-proto's `Connection`:
+/// - getters ([`Client::contact_list`], [`Client::conversations`], …);
+/// - `handle_*` inputs: report each connection's events and the time;
+/// - mutators: [`Client::send_message`], [`Client::set_status`], … (they queue output);
+/// - [`Client::poll_output`]: after every input or mutator, drain it until
+///   [`ClientOutput::Idle`], performing each [`ClientOutput`] in order.
+#[derive(Debug)]
+pub struct Client {
+    config: ClientConfig,
+    account: Passport<'static>,
+    ns: NotificationClient,
+    ns_conn: Option<ConnId>,
+    conns: Slots<Connection>,
+    outputs: VecDeque<ClientOutput>,
+    pending: BTreeMap<TrId, PendingSwitchboard>,
+    messages: BTreeMap<MessageHandle, Outgoing>,
+    next_handle: u64,
+    next_conversation: u64,
+    now: Instant,
+    closed: bool,
+}
+
+impl Client {
+    /// A client for `account`; its first output asks to connect to
+    /// [`ClientConfig::server`].
+    pub fn new(mut config: ClientConfig, account: Passport<'static>, now: Instant) -> Self {
+        let mut ns = NotificationClient::new(config.notification.clone(), account.borrow(), now);
+        if let Some(list) = config.contact_list.take() {
+            ns = ns.with_contact_list(list);
+        }
+        let mut client = Client {
+            account,
+            ns,
+            ns_conn: None,
+            conns: Slots::default(),
+            outputs: VecDeque::new(),
+            pending: BTreeMap::new(),
+            messages: BTreeMap::new(),
+            next_handle: 0,
+            next_conversation: 0,
+            now,
+            closed: false,
+            config,
+        };
+        let addr = client.config.server.clone();
+        client.connect_notification(addr);
+        client
+    }
+
+    // ----- getters -----
+
+    /// The account signing in.
+    pub fn account(&self) -> &Passport<'static> {
+        &self.account
+    }
+
+    /// The notification machine: status, contact list, session state.
+    pub fn notification(&self) -> &NotificationClient {
+        &self.ns
+    }
+
+    /// The contact list as the server last confirmed it.
+    pub fn contact_list(&self) -> &ContactList {
+        self.ns.contact_list()
+    }
+
+    /// The open conversations and who is in each.
+    pub fn conversations(&self) -> impl Iterator<Item = (ConversationId, &[Participant])> {
+        self.conns.iter().filter_map(|(_, conn)| match conn {
+            Connection::Switchboard(sb) => Some((sb.conversation, sb.machine.participants())),
+            Connection::Notification => None,
+        })
+    }
+
+    /// Whether the session is over.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    // ----- inputs -----
+
+    /// `conn`'s TCP connection is open.
+    pub fn handle_connected(&mut self, conn: ConnId, now: Instant) {
+        self.now = now;
+        match self.conns.get_mut(conn) {
+            Some(Connection::Notification) => {
+                // Only fails once the session is closed, which the NS events report.
+                let _ = self.ns.handle_connected(now);
+            }
+            Some(Connection::Switchboard(sb)) => sb.connected = true,
+            None => {}
+        }
+    }
+
+    /// `conn`'s TCP connection could not be opened.
+    pub fn handle_connect_failed(&mut self, conn: ConnId, now: Instant) {
+        self.handle_closed(conn, now);
+    }
+
+    /// Bytes arrived on `conn`. Input for a connection the client closed is dropped.
+    pub fn handle_input(&mut self, conn: ConnId, now: Instant, bytes: &[u8]) {
+        self.now = now;
+        match self.conns.get_mut(conn) {
+            Some(Connection::Notification) => self.ns.handle_input(now, bytes),
+            Some(Connection::Switchboard(sb)) => sb.machine.handle_input(now, bytes),
+            None => {}
+        }
+    }
+
+    /// `conn` closed (EOF or reset).
+    pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
+        self.now = now;
+        match self.conns.get_mut(conn) {
+            Some(Connection::Notification) => self.ns.handle_closed(now),
+            Some(Connection::Switchboard(sb)) => sb.machine.handle_closed(now),
+            None => {}
+        }
+    }
+
+    /// The time has come (or passed); early calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        self.ns.handle_timeout(now);
+        for id in self.conns.ids() {
+            let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
+                continue;
+            };
+            sb.machine.handle_timeout(now);
+            if sb.join_deadline.is_some_and(|deadline| now >= deadline) {
+                sb.join_deadline = None;
+                self.fail_parts(id, Undelivered::NobodyJoined);
+                if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
+                    let _ = sb.machine.leave(now);
+                }
+            }
+        }
+    }
+
+    // ----- mutators -----
+
+    /// Answers [`ClientEvent::PassportRequired`] with the ticket Passport issued.
+    pub fn submit_ticket(&mut self, now: Instant, ticket: Secret<String>) -> Result<(), ClientError> {
+        self.now = now;
+        self.ns.submit_ticket(now, ticket)?;
+        Ok(())
+    }
+
+    /// Answers [`ClientEvent::PassportRequired`] with the reason Passport failed; the
+    /// session ends.
+    pub fn passport_failed(&mut self, now: Instant, reason: impl Into<String>) -> Result<(), ClientError> {
+        self.now = now;
+        self.ns.passport_failed(now, reason)?;
+        Ok(())
+    }
+
+    /// Sends `text` to `to`: in the open conversation where `to` is the only other
+    /// participant, or in a new one (`XFR SB` → connect → `USR` → `CAL` → `JOI`), where
+    /// it waits until `to` joins. The handle ends in exactly one
+    /// [`ClientEvent::MessageDelivered`] or [`ClientEvent::MessageNotDelivered`].
+    pub fn send_message(
+        &mut self,
+        now: Instant,
+        to: &Passport<'_>,
+        text: &str,
+    ) -> Result<MessageHandle, ClientError> {
+        self.now = now;
+        self.check_open()?;
+        if text.is_empty() {
+            return Err(ClientError::EmptyText);
+        }
+        if to.same_account(&self.account) {
+            return Err(ClientError::MessageToSelf);
+        }
+        if let Some(id) = self.conversation_with(to) {
+            return self.send_on(id, text);
+        }
+        if let Some(pending) = self.pending.values_mut().find(|p| p.to.same_account(to)) {
+            if pending.texts.len() >= self.config.max_queued_messages {
+                return Err(ClientError::TooManyQueued {
+                    max: self.config.max_queued_messages,
+                });
+            }
+            let handle = MessageHandle(self.next_handle);
+            self.next_handle += 1;
+            pending.texts.push((handle, text.to_owned()));
+            self.messages.insert(
+                handle,
+                Outgoing {
+                    parts_left: 1,
+                    failure: None,
+                },
+            );
+            return Ok(handle);
+        }
+        if self.switchboard_count() + self.pending.len() >= self.config.max_switchboards {
+            return Err(ClientError::TooManySwitchboards {
+                max: self.config.max_switchboards,
+            });
+        }
+        let trid = self.ns.request_switchboard(now)?;
+        let handle = MessageHandle(self.next_handle);
+        self.next_handle += 1;
+        self.messages.insert(
+            handle,
+            Outgoing {
+                parts_left: 1,
+                failure: None,
+            },
+        );
+        self.pending.insert(
+            trid,
+            PendingSwitchboard {
+                to: to.borrow().into_owned(),
+                texts: vec![(handle, text.to_owned())],
+            },
+        );
+        Ok(handle)
+    }
+
+    /// Sends `text` to everyone in `conversation`.
+    pub fn send_to_conversation(
+        &mut self,
+        now: Instant,
+        conversation: ConversationId,
+        text: &str,
+    ) -> Result<MessageHandle, ClientError> {
+        self.now = now;
+        self.check_open()?;
+        let id = self.find_conversation(conversation)?;
+        self.send_on(id, text)
+    }
+
+    /// Invites `account` into `conversation`, making it a group conversation.
+    pub fn invite(
+        &mut self,
+        now: Instant,
+        conversation: ConversationId,
+        account: &Passport<'_>,
+    ) -> Result<(), ClientError> {
+        self.now = now;
+        let id = self.find_conversation(conversation)?;
+        if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
+            sb.machine.invite(now, account)?;
+        }
+        Ok(())
+    }
+
+    /// Tells `conversation` the user is typing (rate-limited by the switchboard machine).
+    pub fn send_typing(&mut self, now: Instant, conversation: ConversationId) -> Result<(), ClientError> {
+        self.now = now;
+        let id = self.find_conversation(conversation)?;
+        if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
+            sb.machine.send_typing(now)?;
+        }
+        Ok(())
+    }
+
+    /// Leaves `conversation` (`OUT`); messages still unacknowledged there end undelivered.
+    pub fn leave(&mut self, now: Instant, conversation: ConversationId) -> Result<(), ClientError> {
+        self.now = now;
+        let id = self.find_conversation(conversation)?;
+        if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
+            sb.machine.leave(now)?;
+        }
+        Ok(())
+    }
+
+    /// Sets the user's status (`CHG`).
+    pub fn set_status(&mut self, now: Instant, status: Status) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.set_status(now, status)?)
+    }
+
+    /// Adds `account` to `list` (`ADD`); the change shows in
+    /// [`Client::contact_list`] once the server confirms it.
+    pub fn add_contact(
+        &mut self,
+        now: Instant,
+        list: List,
+        account: &Passport<'_>,
+    ) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.add_contact(now, list, account, None)?)
+    }
+
+    /// The notification machine, for everything else it offers (groups, privacy,
+    /// phone numbers, raw commands). Its output is drained by [`Client::poll_output`].
+    pub fn notification_mut(&mut self) -> &mut NotificationClient {
+        &mut self.ns
+    }
+
+    /// Signs out (`OUT`); every conversation ends and then the session.
+    pub fn logout(&mut self, now: Instant) -> Result<(), ClientError> {
+        self.now = now;
+        self.ns.logout(now)?;
+        Ok(())
+    }
+
+    // ----- output -----
+
+    /// The next thing to do; drain until [`ClientOutput::Idle`].
+    pub fn poll_output(&mut self) -> ClientOutput {
+        loop {
+            if let Some(output) = self.outputs.pop_front() {
+                return output;
+            }
+            if !self.pump() {
+                return ClientOutput::Idle {
+                    next_timeout: self.next_timeout(),
+                };
+            }
+        }
+    }
+
+    /// Moves the machines' output into the queue; false when none had any.
+    fn pump(&mut self) -> bool {
+        let mut progress = false;
+        if let Some(ns_conn) = self.ns_conn {
+            loop {
+                match self.ns.poll_output() {
+                    Output::Transmit(bytes) => {
+                        progress = true;
+                        self.outputs
+                            .push_back(ClientOutput::Transmit { conn: ns_conn, bytes });
+                    }
+                    Output::Event(event) => {
+                        progress = true;
+                        self.on_ns_event(event);
+                        if self.ns_conn != Some(ns_conn) {
+                            break;
+                        }
+                    }
+                    Output::Idle { .. } => break,
+                }
+            }
+        }
+        for id in self.conns.ids() {
+            progress |= self.drain_switchboard(id);
+        }
+        progress
+    }
+
+    /// Moves switchboard `id`'s output into the queue; false when it had none.
+    fn drain_switchboard(&mut self, id: ConnId) -> bool {
+        let mut progress = false;
+        while let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
+            // A switchboard's first command waits until its connection is open; one that
+            // ended before that has only events left to give.
+            if !sb.connected && !sb.machine.is_closed() {
+                break;
+            }
+            match sb.machine.poll_output() {
+                Output::Transmit(bytes) => {
+                    if sb.connected {
+                        self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes });
+                    }
+                }
+                Output::Event(event) => self.on_sb_event(id, event),
+                Output::Idle { next_timeout } => {
+                    sb.next_timeout = next_timeout;
+                    break;
+                }
+            }
+            progress = true;
+        }
+        progress
+    }
+
+    fn next_timeout(&self) -> Option<Instant> {
+        let switchboards = self.conns.iter().filter_map(|(_, conn)| match conn {
+            Connection::Switchboard(sb) => [sb.next_timeout, sb.join_deadline].into_iter().flatten().min(),
+            Connection::Notification => None,
+        });
+        self.ns.next_timeout().into_iter().chain(switchboards).min()
+    }
+
+    fn on_ns_event(&mut self, event: NsEvent) {
+        match event {
+            NsEvent::Redirect { addr } => {
+                if let Some(old) = self.ns_conn.take() {
+                    self.conns.remove(old);
+                    self.outputs.push_back(ClientOutput::Close { conn: old });
+                }
+                self.connect_notification(addr);
+            }
+            NsEvent::PassportRequired { challenge } => self.emit(ClientEvent::PassportRequired { challenge }),
+            NsEvent::LoggedIn { account, name, .. } => {
+                self.emit(ClientEvent::LoggedIn { account, name });
+                if self.config.sync_lists {
+                    let _ = self.ns.sync_lists(self.now);
+                } else {
+                    self.set_initial_status();
+                }
+            }
+            NsEvent::ListSynced { .. } => {
+                self.emit(ClientEvent::Notification(event));
+                self.set_initial_status();
+            }
+            NsEvent::SwitchboardReady { trid, addr, cookie } => match self.pending.remove(&trid) {
+                Some(pending) => self.open_switchboard(addr, cookie, pending),
+                None => self.emit(ClientEvent::Notification(NsEvent::SwitchboardReady {
+                    trid,
+                    addr,
+                    cookie,
+                })),
+            },
+            NsEvent::SwitchboardInvite {
+                session,
+                addr,
+                cookie,
+                from,
+                name: _,
+            } => {
+                if self.accepts_invitation_from(&from)
+                    && self.switchboard_count() < self.config.max_switchboards
+                {
+                    let machine = SwitchboardClient::answer(
+                        self.config.switchboard.clone(),
+                        self.account.clone(),
+                        session,
+                        cookie,
+                        self.now,
+                    );
+                    let conversation = self.add_switchboard(machine, addr, None);
+                    self.emit(ClientEvent::ConversationStarted {
+                        conversation,
+                        invited_by: Some(from),
+                    });
+                } else {
+                    self.emit(ClientEvent::InvitationDeclined { from, session });
+                }
+            }
+            NsEvent::CommandFailed { trid, request, code } => match self.pending.remove(&trid) {
+                Some(pending) => {
+                    for (handle, _) in pending.texts {
+                        self.end_message(handle, Some(Undelivered::NoSwitchboard(code)));
+                    }
+                }
+                None => self.emit(ClientEvent::Notification(NsEvent::CommandFailed {
+                    trid,
+                    request,
+                    code,
+                })),
+            },
+            NsEvent::Closed { reason } => self.close_session(reason),
+            other => self.emit(ClientEvent::Notification(other)),
+        }
+    }
+
+    fn on_sb_event(&mut self, id: ConnId, event: SbEvent) {
+        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
+            return;
+        };
+        let conversation = sb.conversation;
+        match event {
+            SbEvent::Authenticated { .. } => {
+                if let Some(invitee) = sb.invitee.as_ref().filter(|_| !sb.invited) {
+                    sb.invited = true;
+                    if sb.machine.invite(self.now, invitee).is_err() {
+                        let _ = sb.machine.leave(self.now);
+                    }
+                }
+            }
+            SbEvent::ParticipantJoined { participant } => {
+                sb.join_deadline = None;
+                self.emit(ClientEvent::Joined {
+                    conversation,
+                    account: participant.account,
+                    name: participant.name,
+                });
+            }
+            SbEvent::Roster { participants } => {
+                sb.join_deadline = None;
+                for participant in participants {
+                    self.emit(ClientEvent::Joined {
+                        conversation,
+                        account: participant.account,
+                        name: participant.name,
+                    });
+                }
+            }
+            SbEvent::ParticipantLeft { account, idle } => {
+                self.emit(ClientEvent::Left {
+                    conversation,
+                    account,
+                    idle,
+                });
+            }
+            // Nobody is left to talk to: a new message opens a new switchboard.
+            SbEvent::Alone => {
+                let _ = sb.machine.leave(self.now);
+            }
+            SbEvent::InviteFailed { reason, .. } => {
+                if sb.machine.participants().is_empty() {
+                    self.fail_parts(id, Undelivered::InviteFailed(reason));
+                    if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
+                        let _ = sb.machine.leave(self.now);
+                    }
+                }
+            }
+            SbEvent::Text {
+                from,
+                name,
+                text,
+                format,
+            } => self.emit(ClientEvent::TextReceived {
+                conversation,
+                from,
+                name,
+                text,
+                format,
+            }),
+            SbEvent::Typing { from, .. } => self.emit(ClientEvent::Typing { conversation, from }),
+            SbEvent::Sent { trid } | SbEvent::Delivered { trid } => {
+                if let Some(handle) = sb.parts.remove(&trid) {
+                    self.end_part(handle, None);
+                }
+            }
+            SbEvent::NotDelivered { trid, reason } => {
+                if let Some(handle) = sb.parts.remove(&trid) {
+                    self.end_part(handle, Some(Undelivered::Switchboard(reason)));
+                }
+            }
+            SbEvent::Closed { reason } => {
+                self.conns.remove(id);
+                self.outputs.push_back(ClientOutput::Close { conn: id });
+                self.emit(ClientEvent::ConversationEnded { conversation, reason });
+            }
+            other => self.emit(ClientEvent::Switchboard {
+                conversation,
+                event: other,
+            }),
+        }
+    }
+
+    fn connect_notification(&mut self, addr: HostPort<'static>) {
+        let conn = self.conns.insert(Connection::Notification);
+        self.ns_conn = Some(conn);
+        self.outputs.push_back(ClientOutput::Connect { conn, addr });
+    }
+
+    fn set_initial_status(&mut self) {
+        if let Some(status) = self.config.initial_status {
+            let _ = self.ns.set_status(self.now, status);
+        }
+    }
+
+    fn accepts_invitation_from(&self, from: &Passport<'_>) -> bool {
+        match self.config.invitations {
+            InvitationPolicy::AcceptAll => true,
+            InvitationPolicy::AcceptContacts => self
+                .ns
+                .contact_list()
+                .contact(from)
+                .is_some_and(|c| c.lists().contains(List::Forward) && !c.lists().contains(List::Block)),
+            InvitationPolicy::DeclineAll => false,
+        }
+    }
+
+    /// Opens the switchboard `XFR SB` gave for `pending`, queueing its texts there.
+    fn open_switchboard(
+        &mut self,
+        addr: HostPort<'static>,
+        cookie: Secret<crate::codec::Token<'static>>,
+        pending: PendingSwitchboard,
+    ) {
+        let machine = SwitchboardClient::call(
+            self.config.switchboard.clone(),
+            self.account.clone(),
+            cookie,
+            self.now,
+        );
+        let conversation = self.add_switchboard(machine, addr, Some(pending.to));
+        self.emit(ClientEvent::ConversationStarted {
+            conversation,
+            invited_by: None,
+        });
+        let Some(id) = self.conn_of(conversation) else {
+            return;
+        };
+        for (handle, text) in pending.texts {
+            self.messages.remove(&handle);
+            self.queue_text(id, handle, &text);
+        }
+    }
+
+    fn add_switchboard(
+        &mut self,
+        mut machine: SwitchboardClient,
+        addr: HostPort<'static>,
+        invitee: Option<Passport<'static>>,
+    ) -> ConversationId {
+        let conversation = ConversationId(self.next_conversation);
+        self.next_conversation += 1;
+        machine.set_trace_label(format!("sb#{}", conversation.0));
+        let join_deadline = Some(self.now + self.config.join_timeout);
+        let conn = self.conns.insert(Connection::Switchboard(Box::new(Switchboard {
+            machine,
+            conversation,
+            connected: false,
+            invitee,
+            invited: false,
+            join_deadline,
+            next_timeout: None,
+            parts: BTreeMap::new(),
+        })));
+        self.outputs.push_back(ClientOutput::Connect { conn, addr });
+        conversation
+    }
+
+    fn send_on(&mut self, id: ConnId, text: &str) -> Result<MessageHandle, ClientError> {
+        let handle = MessageHandle(self.next_handle);
+        self.track(id, handle, text)?;
+        self.next_handle += 1;
+        Ok(handle)
+    }
+
+    /// Queues a text that waited for its switchboard; a refusal ends it at once.
+    fn queue_text(&mut self, id: ConnId, handle: MessageHandle, text: &str) {
+        if self.track(id, handle, text).is_err() {
+            self.end_message(handle, Some(Undelivered::SessionEnded));
+        }
+    }
+
+    /// Hands `text` to switchboard `id` and remembers which message its parts belong to.
+    fn track(&mut self, id: ConnId, handle: MessageHandle, text: &str) -> Result<(), ClientError> {
+        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
+            return Err(ClientError::NoSuchConversation);
+        };
+        let trids =
+            sb.machine
+                .send_text(self.now, text, self.config.text_format.as_ref(), self.config.ack)?;
+        for trid in &trids {
+            sb.parts.insert(*trid, handle);
+        }
+        let parts_left = trids.len();
+        self.messages.insert(
+            handle,
+            Outgoing {
+                parts_left,
+                failure: None,
+            },
+        );
+        Ok(())
+    }
+
+    /// Marks every message waiting on switchboard `id` as failed for `reason`; they end
+    /// when the switchboard reports their parts (which leaving it does).
+    fn fail_parts(&mut self, id: ConnId, reason: Undelivered) {
+        let Some(Connection::Switchboard(sb)) = self.conns.get(id) else {
+            return;
+        };
+        for handle in sb.parts.values() {
+            if let Some(message) = self.messages.get_mut(handle) {
+                message.failure.get_or_insert_with(|| reason.clone());
+            }
+        }
+    }
+
+    fn end_part(&mut self, handle: MessageHandle, failure: Option<Undelivered>) {
+        let Some(message) = self.messages.get_mut(&handle) else {
+            return;
+        };
+        if message.failure.is_none() {
+            message.failure = failure;
+        }
+        message.parts_left = message.parts_left.saturating_sub(1);
+        if message.parts_left == 0 {
+            let failure = message.failure.take();
+            self.end_message(handle, failure);
+        }
+    }
+
+    fn end_message(&mut self, handle: MessageHandle, failure: Option<Undelivered>) {
+        self.messages.remove(&handle);
+        self.emit(match failure {
+            None => ClientEvent::MessageDelivered { handle },
+            Some(reason) => ClientEvent::MessageNotDelivered { handle, reason },
+        });
+    }
+
+    /// The notification session ended: every conversation and waiting message ends too.
+    fn close_session(&mut self, reason: ns::CloseReason) {
+        for (_, pending) in std::mem::take(&mut self.pending) {
+            for (handle, _) in pending.texts {
+                self.end_message(handle, Some(Undelivered::SessionEnded));
+            }
+        }
+        for id in self.conns.ids() {
+            if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
+                let _ = sb.machine.leave(self.now);
+                self.drain_switchboard(id);
+            }
+        }
+        if let Some(conn) = self.ns_conn.take() {
+            self.conns.remove(conn);
+            self.outputs.push_back(ClientOutput::Close { conn });
+        }
+        self.closed = true;
+        self.emit(ClientEvent::Closed { reason });
+    }
+
+    fn emit(&mut self, event: ClientEvent) {
+        self.outputs.push_back(ClientOutput::Event(event));
+    }
+
+    fn check_open(&self) -> Result<(), ClientError> {
+        if self.closed {
+            Err(ClientError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The open conversation whose only other participant is `to`, or which was opened
+    /// to invite `to` and is still waiting for them.
+    fn conversation_with(&self, to: &Passport<'_>) -> Option<ConnId> {
+        self.conns.iter().find_map(|(id, conn)| match conn {
+            Connection::Switchboard(sb) if !sb.machine.is_closed() => {
+                let participants = sb.machine.participants();
+                let only = participants.len() == 1 && participants[0].account.same_account(to);
+                let waiting =
+                    participants.is_empty() && sb.invitee.as_ref().is_some_and(|i| i.same_account(to));
+                (only || waiting).then_some(id)
+            }
+            _ => None,
+        })
+    }
+
+    fn switchboard_count(&self) -> usize {
+        self.conns
+            .iter()
+            .filter(|(_, conn)| matches!(conn, Connection::Switchboard(_)))
+            .count()
+    }
+
+    fn conn_of(&self, conversation: ConversationId) -> Option<ConnId> {
+        self.conns.iter().find_map(|(id, conn)| match conn {
+            Connection::Switchboard(sb) if sb.conversation == conversation => Some(id),
+            _ => None,
+        })
+    }
+
+    fn find_conversation(&self, conversation: ConversationId) -> Result<ConnId, ClientError> {
+        self.conn_of(conversation).ok_or(ClientError::NoSuchConversation)
+    }
+}

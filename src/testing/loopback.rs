@@ -1,0 +1,308 @@
+//! [`Network`]: [`Client`]s and the crate's own [`Server`] wired together in memory.
+//!
+//! Bytes go from one machine to the other without sockets, and time only moves when a
+//! test says so ([`Network::advance`], [`Network::advance_to_next_timeout`]), so a
+//! session of minutes runs in microseconds (quinn-proto's `Pair`, for a whole network).
+//! Passport runs for real: each client's [`ClientEvent::PassportRequired`] goes through
+//! [`passport::authenticate`](crate::passport::authenticate) against the server's
+//! in-memory authority over plain HTTP.
+//!
+//! ```
+//! use msnp::client::{ClientConfig, ClientEvent};
+//! use msnp::testing::loopback::Network;
+//!
+//! let mut net = Network::new();
+//! let alice = net.add_client("alice@example.com", "secret", "Alice", ClientConfig::default());
+//! net.run();
+//! assert!(net.take_events(alice).iter().any(|e| matches!(e, ClientEvent::LoggedIn { .. })));
+//! ```
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::Secret;
+use crate::client::{Client, ClientConfig, ClientEvent, ClientOutput, ConnId};
+use crate::codec::{HostPort, Passport};
+use crate::passport::{
+    HttpRequest, HttpResponse, PassportConfig, PassportError, PassportTransport, authenticate,
+};
+use crate::server::{self, Listener, Server, ServerConfig, ServerOutput};
+
+/// The addresses the in-memory server answers on.
+const DISPATCH: (&str, u16) = ("127.0.0.1", 1863);
+const NOTIFICATION: (&str, u16) = ("127.0.0.1", 1864);
+const SWITCHBOARD: (&str, u16) = ("127.0.0.1", 1865);
+const PASSPORT_HOST: &str = "127.0.0.1:8080";
+
+/// A client of the network and what it has said so far.
+#[derive(Debug)]
+struct Peer {
+    client: Client,
+    account: String,
+    password: Secret<String>,
+    passport: PassportConfig,
+    events: Vec<ClientEvent>,
+    /// The server's end of each of this client's connections.
+    links: HashMap<ConnId, server::ConnId>,
+}
+
+/// Clients and a server, connected in memory. See the module docs.
+#[derive(Debug)]
+pub struct Network {
+    server: Server,
+    peers: Vec<Peer>,
+    /// Which client connection each server connection belongs to.
+    routes: HashMap<server::ConnId, (usize, ConnId)>,
+    now: Instant,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn addr((host, port): (&str, u16)) -> HostPort<'static> {
+    HostPort::new(host.to_owned(), port).unwrap_or_else(|_| unreachable!("constant address"))
+}
+
+impl Network {
+    /// A server with no accounts, at a fixed starting time.
+    pub fn new() -> Self {
+        let now = Instant::now();
+        let config = ServerConfig {
+            dispatch_addr: addr(DISPATCH),
+            notification_addr: addr(NOTIFICATION),
+            switchboard_addr: addr(SWITCHBOARD),
+            ..ServerConfig::default()
+        };
+        let mut server = Server::new(config, now);
+        server.verifier_mut().set_login_host(PASSPORT_HOST);
+        Network {
+            server,
+            peers: Vec::new(),
+            routes: HashMap::new(),
+            now,
+        }
+    }
+
+    /// The server, to inspect or change its directory.
+    pub fn server(&mut self) -> &mut Server {
+        &mut self.server
+    }
+
+    /// The current time of the network.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// Creates `account` on the server and a client that signs in to it through the
+    /// dispatch server; returns the client's index.
+    ///
+    /// # Panics
+    ///
+    /// When `account` is not a valid handle: this is a test helper.
+    pub fn add_client(
+        &mut self,
+        account: &str,
+        password: &str,
+        name: &str,
+        mut config: ClientConfig,
+    ) -> usize {
+        self.server
+            .add_account(account, password, name)
+            .unwrap_or_else(|e| panic!("cannot add {account}: {e}"));
+        config.server = addr(DISPATCH);
+        let handle = Passport::try_from(account.to_owned()).unwrap_or_else(|e| panic!("{account}: {e}"));
+        let passport = PassportConfig {
+            nexus_url: format!("http://{PASSPORT_HOST}/rdr/pprdr.asp"),
+            allow_http: true,
+            ..PassportConfig::default()
+        };
+        self.peers.push(Peer {
+            client: Client::new(config, handle, self.now),
+            account: account.to_owned(),
+            password: Secret::new(password.to_owned()),
+            passport,
+            events: Vec::new(),
+            links: HashMap::new(),
+        });
+        self.peers.len() - 1
+    }
+
+    /// Client `peer`, to call its mutators; then call [`Network::run`].
+    pub fn client(&mut self, peer: usize) -> &mut Client {
+        &mut self.peers[peer].client
+    }
+
+    /// Takes the events client `peer` emitted so far.
+    pub fn take_events(&mut self, peer: usize) -> Vec<ClientEvent> {
+        std::mem::take(&mut self.peers[peer].events)
+    }
+
+    /// Moves bytes until no machine has anything more to say.
+    ///
+    /// # Panics
+    ///
+    /// When the machines keep talking for a million steps: a livelock.
+    pub fn run(&mut self) {
+        for _ in 0..1_000_000 {
+            if !self.step() {
+                return;
+            }
+        }
+        panic!("the network never went quiet");
+    }
+
+    /// Moves the clock on by `by`, fires every timer that is due, and runs.
+    pub fn advance(&mut self, by: Duration) {
+        self.now += by;
+        for peer in &mut self.peers {
+            peer.client.handle_timeout(self.now);
+        }
+        self.server.handle_timeout(self.now);
+        self.run();
+    }
+
+    /// Jumps to the earliest timer of any machine and fires it; false when none is set.
+    pub fn advance_to_next_timeout(&mut self) -> bool {
+        let mut next: Option<Instant> = None;
+        for peer in &mut self.peers {
+            if let ClientOutput::Idle { next_timeout } = peer.client.poll_output() {
+                next = next.into_iter().chain(next_timeout).min();
+            }
+        }
+        if let ServerOutput::Idle { next_timeout } = self.server.poll_output() {
+            next = next.into_iter().chain(next_timeout).min();
+        }
+        match next {
+            Some(at) => {
+                self.advance(at.saturating_duration_since(self.now));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// One round: every client's output, then the server's. False when all were idle.
+    fn step(&mut self) -> bool {
+        let mut progress = false;
+        for index in 0..self.peers.len() {
+            progress |= self.drain_client(index);
+        }
+        loop {
+            match self.server.poll_output() {
+                ServerOutput::Idle { .. } => break,
+                output => {
+                    progress = true;
+                    self.server_output(output);
+                }
+            }
+        }
+        progress
+    }
+
+    /// Drains client `index`, as its driver must after every input; true if it had output.
+    fn drain_client(&mut self, index: usize) -> bool {
+        let mut progress = false;
+        loop {
+            let output = self.peers[index].client.poll_output();
+            if matches!(output, ClientOutput::Idle { .. }) {
+                return progress;
+            }
+            progress = true;
+            self.client_output(index, output);
+        }
+    }
+
+    fn client_output(&mut self, index: usize, output: ClientOutput) {
+        let now = self.now;
+        match output {
+            ClientOutput::Connect { conn, addr } => {
+                let listener = match (addr.host(), addr.port()) {
+                    (host, port) if (host, port) == DISPATCH => Some(Listener::Dispatch),
+                    (host, port) if (host, port) == NOTIFICATION => Some(Listener::Notification),
+                    (host, port) if (host, port) == SWITCHBOARD => Some(Listener::Switchboard),
+                    _ => None,
+                };
+                let peer = &mut self.peers[index];
+                match listener {
+                    Some(listener) => {
+                        let server_conn = self.server.accept(now, listener);
+                        peer.links.insert(conn, server_conn);
+                        self.routes.insert(server_conn, (index, conn));
+                        peer.client.handle_connected(conn, now);
+                    }
+                    None => peer.client.handle_connect_failed(conn, now),
+                }
+            }
+            ClientOutput::Transmit { conn, bytes } => {
+                if let Some(&server_conn) = self.peers[index].links.get(&conn) {
+                    // An error means the server already closed it; its Close output follows.
+                    let _ = self.server.handle_input(server_conn, now, &bytes);
+                }
+            }
+            ClientOutput::Close { conn } => {
+                if let Some(server_conn) = self.peers[index].links.remove(&conn) {
+                    self.routes.remove(&server_conn);
+                    let _ = self.server.handle_closed(server_conn, now);
+                }
+            }
+            ClientOutput::Event(ClientEvent::PassportRequired { challenge }) => {
+                let peer = &mut self.peers[index];
+                let mut http = InMemoryHttp(self.server.verifier_mut());
+                match authenticate(
+                    &mut http,
+                    &mut peer.passport,
+                    &challenge,
+                    &peer.account,
+                    &peer.password,
+                ) {
+                    Ok(ticket) => {
+                        let _ = peer.client.submit_ticket(now, ticket);
+                    }
+                    Err(error) => {
+                        let _ = peer.client.passport_failed(now, error.to_string());
+                    }
+                }
+                peer.events.push(ClientEvent::PassportRequired { challenge });
+            }
+            ClientOutput::Event(event) => self.peers[index].events.push(event),
+            ClientOutput::Idle { .. } => {}
+        }
+    }
+
+    fn server_output(&mut self, output: ServerOutput) {
+        let now = self.now;
+        match output {
+            ServerOutput::Transmit { conn, bytes } => {
+                if let Some(&(index, client_conn)) = self.routes.get(&conn) {
+                    self.peers[index].client.handle_input(client_conn, now, &bytes);
+                    self.drain_client(index);
+                }
+            }
+            ServerOutput::Close { conn } => {
+                if let Some((index, client_conn)) = self.routes.remove(&conn) {
+                    self.peers[index].links.remove(&client_conn);
+                    self.peers[index].client.handle_closed(client_conn, now);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Passport over the in-memory authority: requests are encoded to HTTP bytes and the
+/// answers parsed back, as over a socket.
+struct InMemoryHttp<'a>(&'a mut server::PassportAuthority);
+
+impl PassportTransport for InMemoryHttp<'_> {
+    type Error = PassportError;
+
+    fn get(&mut self, request: &HttpRequest) -> Result<HttpResponse, PassportError> {
+        let mut bytes = Vec::new();
+        request.encode(&mut bytes);
+        let response = self.0.handle_http_request(&bytes).unwrap_or_default();
+        HttpResponse::parse_head(&response)
+    }
+}
