@@ -126,10 +126,4 @@ pub enum EncodeError {
         /// What was wrong.
         reason: &'static str,
     },
-    /// A payload whose content the command constrains (`QRY` carries 32 hex digits).
-    #[error("invalid payload: {reason}")]
-    InvalidPayload {
-        /// What was wrong.
-        reason: &'static str,
-    },
 }

@@ -79,7 +79,9 @@ pub struct Limits {
     pub max_line_len: usize,
     /// The largest payload. Larger ones are skipped by their declared length and reported.
     pub max_payload_len: usize,
-    /// The most bytes buffered while waiting for a frame to complete.
+    /// The most bytes buffered while waiting for a frame to complete. A [`Framer`]
+    /// raises it to the largest frame the other two limits allow, so that whether a frame
+    /// fits never depends on how its bytes were chunked.
     pub max_buffered: usize,
 }
 
@@ -256,7 +258,12 @@ pub struct Framer {
 
 impl Framer {
     /// A framer for bytes sent in `direction`.
-    pub fn new(direction: Direction, limits: Limits) -> Self {
+    pub fn new(direction: Direction, mut limits: Limits) -> Self {
+        let largest_frame = limits
+            .max_line_len
+            .saturating_add(2)
+            .saturating_add(limits.max_payload_len);
+        limits.max_buffered = limits.max_buffered.max(largest_frame);
         Framer {
             direction,
             limits,
@@ -341,5 +348,37 @@ impl Framer {
         self.buffer = Vec::new();
         self.consumed = 0;
         error
+    }
+}
+
+#[cfg(test)]
+mod clamp_tests {
+    use super::*;
+
+    /// A `max_buffered` below the largest frame would make the outcome depend on
+    /// chunking; the framer raises it instead.
+    #[test]
+    fn small_buffer_limit_is_raised_to_the_largest_frame() {
+        let limits = Limits {
+            max_line_len: 100,
+            max_payload_len: 100,
+            max_buffered: 10,
+        };
+        let stream = b"MSG a b 50\r\n01234567890123456789012345678901234567890123456789ACK 1\r\n";
+        let frames = |chunk: usize| {
+            let mut framer = Framer::new(Direction::ServerToClient, limits);
+            assert_eq!(framer.limits().max_buffered, 202);
+            let mut lines = Vec::new();
+            for piece in stream.chunks(chunk) {
+                framer.push(piece);
+                while let Some(frame) = framer.next_frame() {
+                    lines.push(frame.map(|f| f.line.to_vec()));
+                }
+            }
+            lines
+        };
+        let whole = frames(stream.len());
+        assert_eq!(whole, [Ok(b"MSG a b 50".to_vec()), Ok(b"ACK 1".to_vec())]);
+        assert_eq!(frames(1), whole);
     }
 }
