@@ -207,7 +207,15 @@ impl Client {
         self.now = now;
         match self.conns.get_mut(conn) {
             Some(Connection::Notification { .. }) => self.ns.handle_closed(now),
-            Some(Connection::Switchboard(sb)) => sb.machine.handle_closed(now),
+            Some(Connection::Switchboard(sb)) => {
+                // Before anyone joined, the messages waiting there never had a chance:
+                // the switchboard itself failed, not their delivery.
+                let before_join = sb.join_deadline.is_some();
+                sb.machine.handle_closed(now);
+                if before_join {
+                    self.fail_parts(conn, Undelivered::ConnectionFailed);
+                }
+            }
             None => {}
         }
     }
@@ -430,13 +438,18 @@ impl Client {
             }
         }
         for id in self.conns.ids() {
-            // A switchboard's first command waits until its connection is open.
-            while let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id).filter(|c| c.is_connected())
-            {
+            // A switchboard's first command waits until its connection is open; one that
+            // ended before it opened (connect failed, join timeout) is still drained so
+            // its messages and its end are reported, and its bytes have nowhere to go.
+            while let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id).filter(|c| {
+                c.is_connected() || matches!(c, Connection::Switchboard(sb) if sb.machine.is_closed())
+            }) {
                 match sb.machine.poll_output() {
                     Output::Transmit(bytes) => {
                         progress = true;
-                        self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes });
+                        if sb.connected {
+                            self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes });
+                        }
                     }
                     Output::Event(event) => {
                         progress = true;
@@ -787,9 +800,10 @@ impl Client {
                 let _ = sb.machine.leave(self.now);
                 while let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
                     match sb.machine.poll_output() {
-                        Output::Transmit(bytes) => {
+                        Output::Transmit(bytes) if sb.connected => {
                             self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes })
                         }
+                        Output::Transmit(_) => {}
                         Output::Event(event) => self.on_sb_event(id, event),
                         Output::Idle { .. } => break,
                     }
