@@ -158,11 +158,14 @@ impl Client {
         self.ns.contact_list()
     }
 
-    /// The open conversations and who is in each.
+    /// The open conversations and who is in each. A conversation whose switchboard has
+    /// ended is not listed, even before [`ClientEvent::ConversationEnded`] is polled.
     pub fn conversations(&self) -> impl Iterator<Item = (ConversationId, &[Participant])> {
         self.conns.iter().filter_map(|(_, conn)| match conn {
-            Connection::Switchboard(sb) => Some((sb.conversation, sb.machine.participants())),
-            Connection::Notification { .. } => None,
+            Connection::Switchboard(sb) if !sb.machine.is_closed() => {
+                Some((sb.conversation, sb.machine.participants()))
+            }
+            _ => None,
         })
     }
 
@@ -520,7 +523,7 @@ impl Client {
                         cookie,
                         self.now,
                     );
-                    let conversation = self.add_switchboard(machine, addr, None);
+                    let (_, conversation) = self.add_switchboard(machine, addr, None);
                     self.emit(ClientEvent::ConversationStarted {
                         conversation,
                         invited_by: Some(from),
@@ -669,14 +672,11 @@ impl Client {
             cookie,
             self.now,
         );
-        let conversation = self.add_switchboard(machine, addr, Some(pending.to));
+        let (id, conversation) = self.add_switchboard(machine, addr, Some(pending.to));
         self.emit(ClientEvent::ConversationStarted {
             conversation,
             invited_by: None,
         });
-        let Some(id) = self.conn_of(conversation) else {
-            return;
-        };
         for (handle, text) in pending.texts {
             self.messages.remove(&handle);
             self.queue_text(id, handle, &text);
@@ -688,7 +688,7 @@ impl Client {
         machine: SwitchboardClient,
         addr: HostPort<'static>,
         invitee: Option<Passport<'static>>,
-    ) -> ConversationId {
+    ) -> (ConnId, ConversationId) {
         let conversation = ConversationId(self.next_conversation);
         self.next_conversation += 1;
         let join_deadline = Some(self.now + self.config.join_timeout);
@@ -703,7 +703,7 @@ impl Client {
             parts: BTreeMap::new(),
         })));
         self.outputs.push_back(ClientOutput::Connect { conn, addr });
-        conversation
+        (conn, conversation)
     }
 
     fn send_on(&mut self, id: ConnId, text: &str) -> Result<MessageHandle, ClientError> {
@@ -852,9 +852,13 @@ impl Client {
             .count()
     }
 
+    /// The connection of `conversation`, unless its switchboard has ended (its end is
+    /// then on the way to the caller, and calls on it are refused).
     fn conn_of(&self, conversation: ConversationId) -> Option<ConnId> {
         self.conns.iter().find_map(|(id, conn)| match conn {
-            Connection::Switchboard(sb) if sb.conversation == conversation => Some(id),
+            Connection::Switchboard(sb) if sb.conversation == conversation && !sb.machine.is_closed() => {
+                Some(id)
+            }
             _ => None,
         })
     }
