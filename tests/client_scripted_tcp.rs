@@ -391,3 +391,26 @@ fn a_whole_session_over_loopback_tcp() {
         started.elapsed()
     );
 }
+
+#[test]
+fn a_notification_server_that_refuses_the_connection_ends_the_session() {
+    // A port that was just free: connecting to it is refused.
+    let refused_port = listener().1;
+    let mut config = ClientConfig::default();
+    config.server = msnp::codec::HostPort::new("127.0.0.1", refused_port).unwrap();
+    let mut driver = Driver {
+        client: Client::new(config, passport("alice@example.com"), Instant::now()),
+        sockets: HashMap::new(),
+        events: Vec::new(),
+    };
+    assert_eq!(
+        driver.until(|e| matches!(e, ClientEvent::Closed { .. })),
+        ["Closed { reason: ConnectionLost }"]
+    );
+    assert!(driver.client.is_closed());
+    assert!(driver.sockets.is_empty());
+    assert!(matches!(
+        driver.client.poll_output(),
+        ClientOutput::Idle { next_timeout: None }
+    ));
+}

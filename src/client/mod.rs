@@ -209,7 +209,13 @@ impl Client {
     pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
         self.now = now;
         match self.conns.get_mut(conn) {
-            Some(Connection::Notification { .. }) => self.ns.handle_closed(now),
+            // The notification machine has not started on a connection that never
+            // opened (it treats a close before `handle_connected` as expected, as after a
+            // referral), so the session ends here or nothing would ever end it.
+            Some(Connection::Notification { connected: false }) => {
+                self.close_session(ns::CloseReason::ConnectionLost)
+            }
+            Some(Connection::Notification { connected: true }) => self.ns.handle_closed(now),
             Some(Connection::Switchboard(sb)) => {
                 // Before anyone joined, the messages waiting there never had a chance:
                 // the switchboard itself failed, not their delivery.
