@@ -59,7 +59,7 @@ fn a_client_signs_in_over_loopback_sockets() {
         server.passport_addr(),
         "GET /rdr/pprdr.asp HTTP/1.1\r\nHost: nexus\r\n\r\n",
     );
-    let da_login = format!("DALogin={}/login2.srf", server.passport_addr());
+    let da_login = format!("DALogin=http://{}/login2.srf", server.passport_addr());
     assert!(
         nexus.starts_with("HTTP/1.1 200 OK\r\n") && nexus.contains(&da_login),
         "{nexus}"

@@ -77,7 +77,12 @@ impl LoopbackServer {
         config.notification_addr = host_port(&addrs[1])?;
         config.switchboard_addr = host_port(&addrs[2])?;
         let mut server = Server::new(config, Instant::now());
-        server.verifier_mut().set_login_host(&addrs[3].to_string());
+        // The Passport listener speaks plain HTTP, and a DALogin without a scheme means
+        // https (as the real nexus's did), so name the scheme: clients that honour URLs,
+        // such as reqwest, would otherwise try TLS against it.
+        server
+            .verifier_mut()
+            .set_login_host(&format!("http://{}", addrs[3]));
         setup(&mut server).map_err(|e| io::Error::new(ErrorKind::InvalidInput, e))?;
         for (listener, _) in &listeners {
             listener.set_nonblocking(true)?;
