@@ -93,3 +93,30 @@ fn a_client_signs_in_over_loopback_sockets() {
     assert_eq!(line(&mut ns_in), "OUT SSD\r\n");
     assert_eq!(line(&mut ns_in), "");
 }
+
+#[test]
+fn start_on_listens_where_it_is_told_and_names_a_busy_address() {
+    use msnp::server::ServerConfig;
+    use msnp::server::std_driver::ListenAddrs;
+
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut listen = ListenAddrs::default();
+    listen.passport = busy.local_addr().unwrap();
+    let error = LoopbackServer::start_on(listen, ServerConfig::default(), |_| Ok(())).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse);
+    let message = error.to_string();
+    assert!(
+        message.starts_with(&format!("cannot listen on {}: ", listen.passport)),
+        "{message}"
+    );
+
+    // Once the port is free, the server takes it and names it in the nexus URL.
+    drop(busy);
+    let server = LoopbackServer::start_on(listen, ServerConfig::default(), |_| Ok(())).unwrap();
+    assert_eq!(server.passport_addr(), listen.passport);
+    assert_eq!(
+        server.nexus_url(),
+        format!("http://{}/rdr/pprdr.asp", listen.passport)
+    );
+    server.stop().unwrap();
+}

@@ -44,18 +44,9 @@ use conn::Slots;
 #[derive(Debug)]
 enum Connection {
     /// The notification server's (after a referral, the newest one).
-    Notification { connected: bool },
+    Notification,
     /// A switchboard's.
     Switchboard(Box<Switchboard>),
-}
-
-impl Connection {
-    fn is_connected(&self) -> bool {
-        match self {
-            Connection::Notification { connected } => *connected,
-            Connection::Switchboard(sb) => sb.connected,
-        }
-    }
 }
 
 /// A switchboard connection and what the client tracks about it.
@@ -180,8 +171,7 @@ impl Client {
     pub fn handle_connected(&mut self, conn: ConnId, now: Instant) {
         self.now = now;
         match self.conns.get_mut(conn) {
-            Some(Connection::Notification { connected }) => {
-                *connected = true;
+            Some(Connection::Notification) => {
                 // Only fails once the session is closed, which the NS events report.
                 let _ = self.ns.handle_connected(now);
             }
@@ -199,7 +189,7 @@ impl Client {
     pub fn handle_input(&mut self, conn: ConnId, now: Instant, bytes: &[u8]) {
         self.now = now;
         match self.conns.get_mut(conn) {
-            Some(Connection::Notification { .. }) => self.ns.handle_input(now, bytes),
+            Some(Connection::Notification) => self.ns.handle_input(now, bytes),
             Some(Connection::Switchboard(sb)) => sb.machine.handle_input(now, bytes),
             None => {}
         }
@@ -209,13 +199,18 @@ impl Client {
     pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
         self.now = now;
         match self.conns.get_mut(conn) {
-            // The notification machine has not started on a connection that never
-            // opened (it treats a close before `handle_connected` as expected, as after a
-            // referral), so the session ends here or nothing would ever end it.
-            Some(Connection::Notification { connected: false }) => {
+            // The notification machine treats a close before `handle_connected` as
+            // expected (as after a referral), so a server that refused the connection
+            // would leave the session waiting forever, with no timer: end it here.
+            Some(Connection::Notification)
+                if matches!(
+                    self.ns.state(),
+                    ns::SessionState::Disconnected | ns::SessionState::Redirected
+                ) =>
+            {
                 self.close_session(ns::CloseReason::ConnectionLost)
             }
-            Some(Connection::Notification { connected: true }) => self.ns.handle_closed(now),
+            Some(Connection::Notification) => self.ns.handle_closed(now),
             Some(Connection::Switchboard(sb)) => {
                 // Before anyone joined, the messages waiting there never had a chance:
                 // the switchboard itself failed, not their delivery.
@@ -447,29 +442,33 @@ impl Client {
             }
         }
         for id in self.conns.ids() {
+            progress |= self.drain_switchboard(id);
+        }
+        progress
+    }
+
+    /// Moves switchboard `id`'s output into the queue; false when it had none.
+    fn drain_switchboard(&mut self, id: ConnId) -> bool {
+        let mut progress = false;
+        while let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
             // A switchboard's first command waits until its connection is open; one that
-            // ended before it opened (connect failed, join timeout) is still drained so
-            // its messages and its end are reported, and its bytes have nowhere to go.
-            while let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id).filter(|c| {
-                c.is_connected() || matches!(c, Connection::Switchboard(sb) if sb.machine.is_closed())
-            }) {
-                match sb.machine.poll_output() {
-                    Output::Transmit(bytes) => {
-                        progress = true;
-                        if sb.connected {
-                            self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes });
-                        }
-                    }
-                    Output::Event(event) => {
-                        progress = true;
-                        self.on_sb_event(id, event);
-                    }
-                    Output::Idle { next_timeout } => {
-                        sb.next_timeout = next_timeout;
-                        break;
+            // ended before that has only events left to give.
+            if !sb.connected && !sb.machine.is_closed() {
+                break;
+            }
+            match sb.machine.poll_output() {
+                Output::Transmit(bytes) => {
+                    if sb.connected {
+                        self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes });
                     }
                 }
+                Output::Event(event) => self.on_sb_event(id, event),
+                Output::Idle { next_timeout } => {
+                    sb.next_timeout = next_timeout;
+                    break;
+                }
             }
+            progress = true;
         }
         progress
     }
@@ -477,7 +476,7 @@ impl Client {
     fn next_timeout(&self) -> Option<Instant> {
         let switchboards = self.conns.iter().filter_map(|(_, conn)| match conn {
             Connection::Switchboard(sb) => [sb.next_timeout, sb.join_deadline].into_iter().flatten().min(),
-            Connection::Notification { .. } => None,
+            Connection::Notification => None,
         });
         self.ns.next_timeout().into_iter().chain(switchboards).min()
     }
@@ -642,7 +641,7 @@ impl Client {
     }
 
     fn connect_notification(&mut self, addr: HostPort<'static>) {
-        let conn = self.conns.insert(Connection::Notification { connected: false });
+        let conn = self.conns.insert(Connection::Notification);
         self.ns_conn = Some(conn);
         self.outputs.push_back(ClientOutput::Connect { conn, addr });
     }
@@ -691,12 +690,13 @@ impl Client {
 
     fn add_switchboard(
         &mut self,
-        machine: SwitchboardClient,
+        mut machine: SwitchboardClient,
         addr: HostPort<'static>,
         invitee: Option<Passport<'static>>,
     ) -> (ConnId, ConversationId) {
         let conversation = ConversationId(self.next_conversation);
         self.next_conversation += 1;
+        machine.set_trace_label(format!("sb#{}", conversation.0));
         let join_deadline = Some(self.now + self.config.join_timeout);
         let conn = self.conns.insert(Connection::Switchboard(Box::new(Switchboard {
             machine,
@@ -714,49 +714,38 @@ impl Client {
 
     fn send_on(&mut self, id: ConnId, text: &str) -> Result<MessageHandle, ClientError> {
         let handle = MessageHandle(self.next_handle);
+        self.track(id, handle, text)?;
+        self.next_handle += 1;
+        Ok(handle)
+    }
+
+    /// Queues a text that waited for its switchboard; a refusal ends it at once.
+    fn queue_text(&mut self, id: ConnId, handle: MessageHandle, text: &str) {
+        if self.track(id, handle, text).is_err() {
+            self.end_message(handle, Some(Undelivered::SessionEnded));
+        }
+    }
+
+    /// Hands `text` to switchboard `id` and remembers which message its parts belong to.
+    fn track(&mut self, id: ConnId, handle: MessageHandle, text: &str) -> Result<(), ClientError> {
         let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
             return Err(ClientError::NoSuchConversation);
         };
         let trids =
             sb.machine
                 .send_text(self.now, text, self.config.text_format.as_ref(), self.config.ack)?;
-        self.next_handle += 1;
         for trid in &trids {
             sb.parts.insert(*trid, handle);
         }
+        let parts_left = trids.len();
         self.messages.insert(
             handle,
             Outgoing {
-                parts_left: trids.len(),
+                parts_left,
                 failure: None,
             },
         );
-        Ok(handle)
-    }
-
-    /// Queues a text that waited for its switchboard; a refusal ends it at once.
-    fn queue_text(&mut self, id: ConnId, handle: MessageHandle, text: &str) {
-        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
-            return self.end_message(handle, Some(Undelivered::ConnectionFailed));
-        };
-        match sb
-            .machine
-            .send_text(self.now, text, self.config.text_format.as_ref(), self.config.ack)
-        {
-            Ok(trids) => {
-                for trid in &trids {
-                    sb.parts.insert(*trid, handle);
-                }
-                self.messages.insert(
-                    handle,
-                    Outgoing {
-                        parts_left: trids.len(),
-                        failure: None,
-                    },
-                );
-            }
-            Err(_) => self.end_message(handle, Some(Undelivered::SessionEnded)),
-        }
+        Ok(())
     }
 
     /// Marks every message waiting on switchboard `id` as failed for `reason`; they end
@@ -804,16 +793,7 @@ impl Client {
         for id in self.conns.ids() {
             if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
                 let _ = sb.machine.leave(self.now);
-                while let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
-                    match sb.machine.poll_output() {
-                        Output::Transmit(bytes) if sb.connected => {
-                            self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes })
-                        }
-                        Output::Transmit(_) => {}
-                        Output::Event(event) => self.on_sb_event(id, event),
-                        Output::Idle { .. } => break,
-                    }
-                }
+                self.drain_switchboard(id);
             }
         }
         if let Some(conn) = self.ns_conn.take() {

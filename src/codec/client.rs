@@ -28,6 +28,7 @@ use crate::Secret;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum ClientCommand<'a> {
     /// `VER T MSNP8 CVR0`: the protocol versions the client speaks.
     Ver {
@@ -271,6 +272,20 @@ impl<'a> ClientCommand<'a> {
         )
     }
 
+    /// Parses a frame a [`Framer`](super::Framer) for `Direction::ClientToServer` handed out;
+    /// the framer has already consumed its [`Frame::len`](super::Frame::len) bytes.
+    ///
+    /// ```
+    /// use msnp::codec::{Direction, Framer, Limits, ClientCommand};
+    /// let mut framer = Framer::new(Direction::ClientToServer, Limits::default());
+    /// framer.push(b"OUT\r\n");
+    /// let frame = framer.next_frame().unwrap().unwrap();
+    /// assert!(matches!(ClientCommand::decode_frame(frame), Ok(ClientCommand::Out { .. })));
+    /// ```
+    pub fn decode_frame(frame: super::Frame<'a>) -> Result<Self, DecodeError> {
+        super::parse_frame(frame, parse, ClientCommand::Other)
+    }
+
     /// The transaction id, for commands that carry one.
     pub fn trid(&self) -> Option<TrId> {
         use ClientCommand::*;
@@ -339,9 +354,13 @@ impl<'a> ClientCommand<'a> {
         }
     }
 
-    /// Appends the command's bytes to `out`. Every value the API can build is valid, so
-    /// this fails only where a field combination cannot be written unambiguously; on
-    /// error nothing is appended.
+    /// Appends the command's bytes to `out`. Fails, appending nothing, only for an
+    /// [`ClientCommand::Other`] whose payload does not match what the verb carries from a
+    /// client (see [`RawCommand::check_direction`]).
+    ///
+    /// An `Other` whose verb this crate types (a later dialect's `CHG` with an MSNObject,
+    /// say) is written as it is: it is the escape hatch for such variants, and reads back
+    /// typed or as [`DecodeError::Malformed`], not as `Other`.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         use ClientCommand::*;
         match self {
@@ -424,7 +443,10 @@ impl<'a> ClientCommand<'a> {
                 cookie,
                 session,
             } => line(out, "ANS", &[trid, account, cookie, session]),
-            Other(raw) => raw.encode(out),
+            Other(raw) => {
+                raw.check_direction(Direction::ClientToServer)?;
+                raw.encode(out);
+            }
         }
         Ok(())
     }
@@ -578,7 +600,15 @@ impl<'a> ClientCommand<'a> {
     }
 }
 
+/// Every verb [`ClientCommand`] types, in the order of the enum. A line with one of these
+/// verbs that does not fit its grammar is malformed, never [`ClientCommand::Other`].
+pub(crate) const VERBS: &[&str] = &[
+    "VER", "CVR", "USR", "INF", "XFR", "SYN", "GTC", "BLP", "PRP", "CHG", "ADD", "REM", "REA", "ADG", "RMG",
+    "REG", "URL", "QRY", "PNG", "OUT", "MSG", "CAL", "ANS",
+];
+
 /// One arm per verb, in the order of the enum.
+#[inline]
 fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed<ClientCommand<'a>> {
     use ClientCommand::*;
     let Some((&verb, args)) = words.split_first() else {
@@ -727,11 +757,7 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
             cookie: Secret::new(field(cookie, "bad cookie")?),
             session: field(session, "bad session id")?,
         },
-        (
-            "VER" | "CVR" | "USR" | "INF" | "XFR" | "SYN" | "GTC" | "BLP" | "PRP" | "CHG" | "ADD" | "REM"
-            | "REA" | "ADG" | "RMG" | "REG" | "URL" | "QRY" | "PNG" | "OUT" | "MSG" | "CAL" | "ANS",
-            _,
-        ) => return Err("arguments do not match the command's grammar"),
+        _ if VERBS.contains(&verb) => return Err("arguments do not match the command's grammar"),
         _ => return Ok(None),
     };
     Ok(Some(command))

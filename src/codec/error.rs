@@ -120,6 +120,12 @@ pub enum EncodeError {
         /// The limit.
         max: usize,
     },
+    /// A field whose value would read back as a different command or field.
+    #[error("invalid field: {reason}")]
+    InvalidField {
+        /// What was wrong.
+        reason: &'static str,
+    },
     /// A payload whose content the command constrains (`QRY` carries 32 hex digits).
     #[error("invalid payload: {reason}")]
     InvalidPayload {

@@ -5,7 +5,7 @@
 //! is kept in [`PAYLOAD_VERBS`], the one table of it in the crate.
 
 use super::error::DecodeError;
-use super::parse::canonical_usize;
+use super::parse::{canonical_usize, find_byte};
 
 /// Who sent the bytes being framed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -63,6 +63,10 @@ pub const PAYLOAD_VERBS: &[PayloadVerb] = &[
 
 /// The payload rule for `verb` sent in `direction`, if it carries one.
 pub fn payload_verb(verb: &[u8], direction: Direction) -> Option<&'static PayloadVerb> {
+    // Every payload verb has three letters: most lines are decided here.
+    if verb.len() != 3 {
+        return None;
+    }
     PAYLOAD_VERBS
         .iter()
         .find(|p| p.direction == direction && p.verb.as_bytes() == verb)
@@ -98,6 +102,9 @@ pub struct Frame<'a> {
     pub line: &'a [u8],
     /// The payload bytes, for payload commands.
     pub payload: Option<&'a [u8]>,
+    /// How many bytes of the stream the frame spans: line, line end (CRLF or bare LF)
+    /// and payload.
+    pub len: usize,
 }
 
 /// How a frame at the start of the input ends.
@@ -115,9 +122,10 @@ enum Boundary {
 }
 
 /// Finds where the frame at the start of `input` ends.
+#[inline]
 fn boundary(input: &[u8], direction: Direction, limits: &Limits) -> Result<Boundary, DecodeError> {
     let scan = &input[..input.len().min(limits.max_line_len.saturating_add(2))];
-    let Some(lf) = scan.iter().position(|&b| b == b'\n') else {
+    let Some(lf) = find_byte(scan, b'\n') else {
         return Err(if scan.len() > limits.max_line_len.saturating_add(1) {
             DecodeError::LineTooLong {
                 max: limits.max_line_len,
@@ -139,7 +147,9 @@ fn boundary(input: &[u8], direction: Direction, limits: &Limits) -> Result<Bound
     }
     let line = &input[..line_end];
     let body = lf + 1;
-    let verb = line.split(|&b| b == b' ').next().unwrap_or_default();
+    let verb = line
+        .get(..find_byte(line, b' ').unwrap_or(line.len()))
+        .unwrap_or_default();
     let Some(rule) = payload_verb(verb, direction) else {
         return Ok(Boundary::Frame {
             len: body,
@@ -186,6 +196,7 @@ impl Boundary {
         Frame {
             line: &input[..line_end],
             payload: has_payload.then(|| &input[body..len]),
+            len,
         }
     }
 }

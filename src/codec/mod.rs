@@ -18,6 +18,8 @@
 //! assert_eq!(out, b"CHL 0 15570131571988941333\r\n");
 //! ```
 
+#[cfg(feature = "arbitrary")]
+mod arbitrary_values;
 mod client;
 mod error;
 mod framer;
@@ -52,7 +54,8 @@ pub(crate) type Parsed<C> = Result<Option<C>, Reject>;
 /// Frames and parses the command at the start of `input`.
 ///
 /// `parse` receives the words of the line (the verb first) and the payload. A line the
-/// grammar cannot type (unknown verb, not UTF-8, too many words) becomes `other(raw)`.
+/// grammar cannot type (unknown verb, not UTF-8) becomes `other(raw)`.
+#[inline(always)]
 pub(crate) fn decode_with<'a, C>(
     input: &'a [u8],
     direction: Direction,
@@ -61,22 +64,30 @@ pub(crate) fn decode_with<'a, C>(
     other: impl FnOnce(RawCommand<'a>) -> C,
 ) -> Result<(C, usize), DecodeError> {
     let (frame, frame_len) = split_frame(input, direction, limits)?;
+    Ok((parse_frame(frame, parse, other)?, frame_len))
+}
+
+/// Parses a frame already split off the stream (by [`split_frame`] or a [`Framer`]).
+#[inline(always)]
+pub(crate) fn parse_frame<'a, C>(
+    frame: Frame<'a>,
+    parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>) -> Parsed<C>,
+    other: impl FnOnce(RawCommand<'a>) -> C,
+) -> Result<C, DecodeError> {
     let raw = || RawCommand::decoded(frame.line, frame.payload);
     let Ok(line) = std::str::from_utf8(frame.line) else {
-        return Ok((other(raw()), frame_len));
+        return Ok(other(raw()));
     };
     let mut words = [""; MAX_WORDS];
-    let Some(count) = split_words(line, &mut words) else {
-        return Ok((other(raw()), frame_len));
-    };
-    let words = &words[..count];
+    let count = split_words(line, &mut words);
+    let words = words.get(..count).unwrap_or_default();
     match parse(line, words, frame.payload) {
-        Ok(Some(command)) => Ok((command, frame_len)),
-        Ok(None) => Ok((other(raw()), frame_len)),
+        Ok(Some(command)) => Ok(command),
+        Ok(None) => Ok(other(raw())),
         Err(reason) => Err(DecodeError::Malformed {
             verb: words.first().copied().unwrap_or_default().to_owned(),
             reason,
-            frame_len,
+            frame_len: frame.len,
         }),
     }
 }

@@ -3,13 +3,18 @@
 /// Parses a decimal number written canonically (no sign, no leading zero), so that
 /// decoding and re-encoding give back the same bytes.
 pub(crate) fn canonical_u32(s: &str) -> Option<u32> {
-    let bytes = s.as_bytes();
-    match bytes {
+    match s.as_bytes() {
         [] => None,
         [b'0'] => Some(0),
         [b'0', ..] => None,
-        _ if bytes.iter().all(u8::is_ascii_digit) => s.parse().ok(),
-        _ => None,
+        // One pass: digits checked and accumulated together (the hot path of every TrID).
+        digits => digits.iter().try_fold(0u32, |n, &b| {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
+                return None;
+            }
+            n.checked_mul(10)?.checked_add(u32::from(digit))
+        }),
     }
 }
 
@@ -19,24 +24,116 @@ pub(crate) fn canonical_usize(s: &[u8]) -> Option<usize> {
         [] => None,
         [b'0'] => Some(0),
         [b'0', ..] => None,
-        _ if s.iter().all(u8::is_ascii_digit) => std::str::from_utf8(s).ok()?.parse().ok(),
-        _ => None,
+        digits => digits.iter().try_fold(0usize, |n, &b| {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
+                return None;
+            }
+            n.checked_mul(10)?.checked_add(usize::from(digit))
+        }),
     }
+}
+
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Scans eight bytes at a time: `flags` marks candidate bytes of a little-endian word
+/// (exact for the lowest one), `matches` decides single bytes. Lines are tens of bytes
+/// long: too short for a call into `memchr` to pay off, too long for a byte loop.
+#[inline(always)]
+fn find_by_words(haystack: &[u8], flags: impl Fn(u64) -> u64, matches: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut chunks = haystack.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let found = flags(u64::from_le_bytes(word));
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| matches(b))
+        .map(|at| offset + at)
+}
+
+/// High bit set in each zero byte of `x` (exact for the lowest one).
+#[inline(always)]
+const fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(LOW) & !x & HIGH
+}
+
+/// The position of the first `needle` in `haystack`.
+#[inline]
+pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
+    let pattern = LOW.wrapping_mul(u64::from(needle));
+    find_by_words(haystack, |x| zero_bytes(x ^ pattern), |b| b == needle)
+}
+
+/// The position of the first byte that cannot stand in a token: a space, an ASCII
+/// control or DEL (bytes of multi-byte UTF-8 characters are all above 0x7f and pass).
+#[inline]
+pub(crate) fn find_non_token_byte(haystack: &[u8]) -> Option<usize> {
+    // Bytes below 0x21: subtracting 0x21 borrows into their high bit; bytes with the
+    // high bit already set are masked out by `!x`.
+    let below_21 = |x: u64| x.wrapping_sub(LOW.wrapping_mul(0x21)) & !x & HIGH;
+    let del = |x: u64| zero_bytes(x ^ LOW.wrapping_mul(0x7f));
+    find_by_words(
+        haystack,
+        |x| {
+            // Either kind may flag falsely above the lowest true flag; the lowest of
+            // the two is exact.
+            let a = below_21(x);
+            let b = del(x);
+            let lowest = |f: u64| if f == 0 { u64::MAX } else { f & f.wrapping_neg() };
+            match lowest(a).min(lowest(b)) {
+                u64::MAX => 0,
+                bit => bit,
+            }
+        },
+        |b| !super::token::is_token_byte(b),
+    )
 }
 
 /// The most words any MSNP8 command line has (client `CVR`: verb + 9).
 pub(crate) const MAX_WORDS: usize = 12;
 
 /// Splits a line into words on runs of spaces (HYP: some servers tolerate several), into a
-/// fixed array so decoding does not allocate. `None` when there are more than
-/// [`MAX_WORDS`] words.
-pub(crate) fn split_words<'a>(line: &'a str, words: &mut [&'a str; MAX_WORDS]) -> Option<usize> {
+/// fixed array so decoding does not allocate.
+///
+/// A line of more than [`MAX_WORDS`] words puts the rest of the line, from its
+/// `MAX_WORDS`th word on, into the last slot: a list field at the end of a line (`VER`'s
+/// dialects, an error's extra words) may be of any length and still parses, and a verb of
+/// fixed arity given too many words fails its arity check instead of passing as unknown.
+pub(crate) fn split_words<'a>(line: &'a str, words: &mut [&'a str; MAX_WORDS]) -> usize {
+    // One pass over the bytes; every cut is next to an ASCII space or at an end, so
+    // each `get` lands on a character boundary.
+    let bytes = line.as_bytes();
     let mut count = 0;
-    for word in line.split(' ').filter(|w| !w.is_empty()) {
-        *words.get_mut(count)? = word;
+    let mut at = 0;
+    while let Some(slot) = words.get_mut(count) {
+        while bytes.get(at) == Some(&b' ') {
+            at += 1;
+        }
+        if at == bytes.len() {
+            break;
+        }
+        let start = at;
+        if count == MAX_WORDS - 1 {
+            *slot = line.get(start..).unwrap_or_default().trim_end_matches(' ');
+            return MAX_WORDS;
+        }
+        at = bytes
+            .get(start..)
+            .and_then(|rest| find_byte(rest, b' '))
+            .map_or(bytes.len(), |end| start + end);
+        *slot = line.get(start..at).unwrap_or_default();
         count += 1;
     }
-    Some(count)
+    count
 }
 
 /// The text of `line` from the start of `first` to the end of `last`, both words of it.
@@ -62,14 +159,71 @@ mod tests {
         assert_eq!(canonical_u32(""), None);
         assert_eq!(canonical_usize(b"1664"), Some(1664));
         assert_eq!(canonical_usize(b"99999999999999999999999"), None);
+        assert_eq!(canonical_usize(b"18446744073709551615"), Some(usize::MAX));
+        assert_eq!(canonical_usize(b"12a"), None);
+        assert_eq!(canonical_u32("1/"), None);
+        assert_eq!(canonical_u32("1:"), None);
+    }
+
+    #[test]
+    fn find_byte_finds_the_first_match_anywhere() {
+        for len in 0..40 {
+            let mut hay = vec![b'a'; len];
+            assert_eq!(find_byte(&hay, b'\n'), None);
+            for at in 0..len {
+                hay[at] = b'\n';
+                assert_eq!(find_byte(&hay, b'\n'), Some(at), "{len} {at}");
+                if at + 1 < len {
+                    hay[at + 1] = b'\n';
+                    assert_eq!(find_byte(&hay, b'\n'), Some(at));
+                    hay[at + 1] = b'a';
+                }
+                hay[at] = b'a';
+            }
+        }
+        // Bytes around the needle's value must not match (0x0b, 0x09, 0x8a).
+        assert_eq!(find_byte(b"\x0b\x09\x8a\x0a\x00\xff\x01\x0a", b'\n'), Some(3));
+        assert_eq!(find_byte(b"\x0b\x09\x8a\x8a\x00\xff\x01\x0b\x0a", b'\n'), Some(8));
+    }
+
+    #[test]
+    fn find_non_token_byte_agrees_with_a_byte_loop() {
+        let alphabet = [
+            b'a', b' ', 0, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0xa0, 0xff, b'\r', b'\n',
+        ];
+        let mut state = 0x2545_f491_u32;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let hay: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        // Mostly token bytes, so forbidden ones land anywhere.
+                        if state % 8 == 0 {
+                            alphabet[(state / 8) as usize % alphabet.len()]
+                        } else {
+                            b'x'
+                        }
+                    })
+                    .collect();
+                let expected = hay.iter().position(|&b| b <= b' ' || b == 0x7f);
+                assert_eq!(find_non_token_byte(&hay), expected, "{hay:?}");
+            }
+        }
     }
 
     #[test]
     fn words_split_on_runs_of_spaces() {
         let mut words = [""; MAX_WORDS];
-        let n = split_words("VER  1 MSNP8 CVR0", &mut words).unwrap();
+        let line = "VER  1 MSNP8 CVR0 ";
+        let n = split_words(line, &mut words);
         assert_eq!(&words[..n], ["VER", "1", "MSNP8", "CVR0"]);
-        assert_eq!(span("VER  1 MSNP8 CVR0", words[2], words[3]), "MSNP8 CVR0");
-        assert!(split_words(&"a ".repeat(MAX_WORDS + 1), &mut words).is_none());
+        assert_eq!(span(line, words[2], words[3]), "MSNP8 CVR0");
+        let long = "a b c d e f g h i j k l  m n ";
+        assert_eq!(split_words(long, &mut words), MAX_WORDS);
+        assert_eq!(words[MAX_WORDS - 1], "l  m n");
+        assert_eq!(split_words("", &mut words), 0);
+        assert_eq!(split_words("   ", &mut words), 0);
     }
 }

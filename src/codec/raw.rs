@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::error::EncodeError;
-use super::framer::PAYLOAD_VERBS;
+use super::framer::{Direction, PAYLOAD_VERBS, payload_verb};
 use super::parse::canonical_usize;
 
 fn is_payload_verb(verb: &[u8]) -> bool {
@@ -59,6 +59,31 @@ impl<'a> RawCommand<'a> {
             _ => {}
         }
         Ok(RawCommand { line, payload })
+    }
+
+    /// Checks that a peer reading this command from `direction` frames it as it is: with
+    /// a payload exactly when the verb carries one that way. `ServerCommand::encode` and
+    /// `ClientCommand::encode` call it, so a raw command cannot swallow the next one.
+    ///
+    /// ```
+    /// use msnp::codec::{Direction, RawCommand};
+    /// let ubx = RawCommand::new(&b"UBX bob@example.com 2"[..], Some(b"{}".into())).unwrap();
+    /// assert!(ubx.check_direction(Direction::ServerToClient).is_ok());
+    /// // A server reads `UBX` from a client without a payload: `{}` would be a second command.
+    /// assert!(ubx.check_direction(Direction::ClientToServer).is_err());
+    /// ```
+    pub fn check_direction(&self, direction: Direction) -> Result<(), EncodeError> {
+        match (payload_verb(self.verb(), direction), &self.payload) {
+            (None, Some(_)) => Err(EncodeError::InvalidRawLine {
+                reason: "carries a payload but its verb has none in this direction",
+            }),
+            // Later dialects' payload verbs also have plain replies (`ADL 12 OK`); an
+            // MSNP8 payload verb always announces a length.
+            (Some(rule), None) if rule.since <= 8 => Err(EncodeError::InvalidRawLine {
+                reason: "its verb carries a payload in this direction",
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Wraps a decoded frame; the framer has already checked it.

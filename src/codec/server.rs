@@ -2,6 +2,7 @@
 //! the reference's inventory (§1.2).
 
 use std::borrow::Cow;
+use std::io::Write as _;
 
 use super::error::{DecodeError, EncodeError};
 use super::parse::span;
@@ -40,6 +41,7 @@ pub struct ListStamp {
 /// The list version and contact of an asynchronous `BPR ver account PHH value`
 /// (inside `SYN`, `BPR` follows its `LST` and names neither) [TW handle_BPR].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct BprStamp<'a> {
     /// The list version after the change.
     pub version: u32,
@@ -70,6 +72,7 @@ pub struct SynCounts {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum ServerCommand<'a> {
     /// `VER T MSNP8 [CVR0]`, or `VER T 0` when no offered dialect is spoken.
     Ver {
@@ -463,6 +466,20 @@ impl<'a> ServerCommand<'a> {
         )
     }
 
+    /// Parses a frame a [`Framer`](super::Framer) for `Direction::ServerToClient` handed out;
+    /// the framer has already consumed its [`Frame::len`](super::Frame::len) bytes.
+    ///
+    /// ```
+    /// use msnp::codec::{Direction, Framer, Limits, ServerCommand};
+    /// let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+    /// framer.push(b"OUT\r\n");
+    /// let frame = framer.next_frame().unwrap().unwrap();
+    /// assert!(matches!(ServerCommand::decode_frame(frame), Ok(ServerCommand::Out { .. })));
+    /// ```
+    pub fn decode_frame(frame: super::Frame<'a>) -> Result<Self, DecodeError> {
+        super::parse_frame(frame, parse, ServerCommand::Other)
+    }
+
     /// The transaction id of the request this answers, if any (`0` included: callers
     /// match it against their own outstanding ids).
     pub fn trid(&self) -> Option<TrId> {
@@ -512,9 +529,13 @@ impl<'a> ServerCommand<'a> {
         }
     }
 
-    /// Appends the command's bytes to `out`. Fails, appending nothing, only for an
-    /// [`ServerCommand::Error`] without TrID whose first extra word is a number (it
-    /// would read back as the TrID).
+    /// Appends the command's bytes to `out`. Fails, appending nothing, only where the
+    /// value would read back as something else: an [`ServerCommand::Error`] whose code
+    /// is not three digits, or without TrID whose first extra word is a number (it would
+    /// read back as the TrID); an [`ServerCommand::Other`] whose payload does not match
+    /// what the verb carries from a server (see [`RawCommand::check_direction`]). An
+    /// `Other` with a typed verb or a three-digit one is written as it is and reads back
+    /// typed.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         use ServerCommand::*;
         match self {
@@ -664,15 +685,26 @@ impl<'a> ServerCommand<'a> {
             Ack { trid } => line(out, "ACK", &[trid]),
             Nak { trid } => line(out, "NAK", &[trid]),
             Error { code, trid, extra } => {
+                // `0xx` and four-digit codes would read back as unknown verbs.
+                if !(100..=999).contains(&code.0) {
+                    return Err(EncodeError::InvalidField {
+                        reason: "error code is not three digits from 100 to 999",
+                    });
+                }
                 let first_extra = extra.as_ref().and_then(|e| e.iter().next());
                 if trid.is_none() && first_extra.is_some_and(|w| super::trid(w).is_ok()) {
-                    return Err(EncodeError::InvalidPayload {
+                    return Err(EncodeError::InvalidField {
                         reason: "error extra words without a TrID cannot start with a number",
                     });
                 }
-                line(out, &format!("{:03}", code.0), &[trid, extra])
+                // Writing into a Vec cannot fail.
+                let _ = write!(out, "{}", code.0);
+                line(out, "", &[trid, extra])
             }
-            Other(raw) => raw.encode(out),
+            Other(raw) => {
+                raw.check_direction(Direction::ServerToClient)?;
+                raw.encode(out);
+            }
         }
         Ok(())
     }
@@ -980,7 +1012,17 @@ fn optional<'a, T>(
     word.map(|w| parse(w)).transpose()
 }
 
+/// Every verb [`ServerCommand`] types, in the order of the enum; three-digit error codes
+/// are typed too. A line with one of these verbs that does not fit its grammar is
+/// malformed, never [`ServerCommand::Other`].
+pub(crate) const VERBS: &[&str] = &[
+    "VER", "CVR", "USR", "INF", "XFR", "SYN", "GTC", "BLP", "PRP", "LSG", "LST", "BPR", "CHG", "ILN", "NLN",
+    "FLN", "ADD", "REM", "REA", "ADG", "RMG", "REG", "URL", "CHL", "QRY", "RNG", "QNG", "OUT", "MSG", "NOT",
+    "IPG", "CAL", "ANS", "IRO", "JOI", "BYE", "ACK", "NAK",
+];
+
 /// One arm per verb, in the order of the enum.
+#[inline]
 fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed<ServerCommand<'a>> {
     use ServerCommand::*;
     let Some((&verb, args)) = words.split_first() else {
@@ -1247,13 +1289,7 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
                     .transpose()?,
             }
         }
-        (
-            "VER" | "CVR" | "USR" | "INF" | "XFR" | "SYN" | "GTC" | "BLP" | "PRP" | "LSG" | "LST" | "BPR"
-            | "CHG" | "ILN" | "NLN" | "FLN" | "ADD" | "REM" | "REA" | "ADG" | "RMG" | "REG" | "URL" | "CHL"
-            | "QRY" | "RNG" | "QNG" | "OUT" | "MSG" | "NOT" | "IPG" | "CAL" | "ANS" | "IRO" | "JOI" | "BYE"
-            | "ACK" | "NAK",
-            _,
-        ) => return Err("arguments do not match the command's grammar"),
+        _ if VERBS.contains(&verb) => return Err("arguments do not match the command's grammar"),
         _ => return Ok(None),
     };
     Ok(Some(command))

@@ -15,7 +15,7 @@ use super::types::GroupId;
 /// Is `byte` allowed inside a token? Parameters "cannot contain whitespace characters"
 /// [DRAFT §5.2]; control bytes are refused too so CR, LF, NUL and TAB never reach the wire.
 /// Non-ASCII bytes pass: some servers send raw UTF-8 where they should percent-encode.
-const fn is_token_byte(byte: u8) -> bool {
+pub(crate) const fn is_token_byte(byte: u8) -> bool {
     byte > b' ' && byte != 0x7f
 }
 
@@ -23,9 +23,9 @@ pub(crate) fn check_token(s: &str) -> Result<(), TokenError> {
     if s.is_empty() {
         return Err(TokenError::Empty);
     }
-    match s.bytes().position(|b| !is_token_byte(b)) {
+    match super::parse::find_non_token_byte(s.as_bytes()) {
         Some(at) => Err(TokenError::Forbidden {
-            byte: s.as_bytes()[at],
+            byte: s.as_bytes().get(at).copied().unwrap_or_default(),
             at,
         }),
         None => Ok(()),

@@ -50,6 +50,7 @@ mod event;
 #[doc(hidden)]
 pub mod fuzz;
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -64,7 +65,7 @@ use crate::codec::{
     AddPrompt, ClientCommand, DecodeError, EncodedName, ErrorCode, FriendlyName, GroupId, List, Passport,
     Privacy, ServerCommand, Status, Token, TokenList, TrId,
 };
-use crate::{Output, Secret};
+use crate::{Output, Secret, trace};
 
 /// Where the session stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -143,7 +144,8 @@ struct SyncTail {
 /// - **Getters**: [`state`](Self::state), [`account`](Self::account),
 ///   [`friendly_name`](Self::friendly_name), [`status`](Self::status),
 ///   [`contact_list`](Self::contact_list), [`close_reason`](Self::close_reason),
-///   [`pending_requests`](Self::pending_requests), [`next_timeout`](Self::next_timeout).
+///   [`pending_requests`](Self::pending_requests), [`next_timeout`](Self::next_timeout),
+///   [`trace_label`](Self::trace_label).
 /// - **Inputs** (`handle_*`): [`handle_connected`](Self::handle_connected),
 ///   [`handle_input`](Self::handle_input), [`handle_timeout`](Self::handle_timeout),
 ///   [`handle_closed`](Self::handle_closed). They never fail on peer data.
@@ -153,6 +155,7 @@ struct SyncTail {
 ///   presence ([`set_status`](Self::set_status)), switchboards
 ///   ([`request_switchboard`](Self::request_switchboard)), [`logout`](Self::logout) and
 ///   [`send_command`](Self::send_command). Misuse returns [`NsError`] and changes nothing.
+///   [`set_trace_label`](Self::set_trace_label) names the connection in frame logs.
 /// - **Output**: [`poll_output`](Self::poll_output): bytes to send first, then events,
 ///   then `Idle`. It parses one frame per call, so the state seen through the getters
 ///   always matches the events handed out.
@@ -185,6 +188,8 @@ pub struct NotificationClient {
     next_ping: Option<Instant>,
     pong_deadline: Option<Instant>,
     close_reason: Option<CloseReason>,
+    /// Names the connection in frame logs (feature `tracing`).
+    trace_label: Option<Cow<'static, str>>,
 }
 
 impl NotificationClient {
@@ -214,6 +219,7 @@ impl NotificationClient {
             next_ping: None,
             pong_deadline: None,
             close_reason: None,
+            trace_label: None,
         }
     }
 
@@ -271,6 +277,12 @@ impl NotificationClient {
     pub fn next_timeout(&self) -> Option<Instant> {
         let deadlines = self.pending.iter().map(|p| p.deadline);
         deadlines.chain(self.pong_deadline).chain(self.next_ping).min()
+    }
+
+    /// The label frame logs carry in their `conn` field, if one was set with
+    /// [`set_trace_label`](Self::set_trace_label); `ns` is logged otherwise.
+    pub fn trace_label(&self) -> Option<&str> {
+        self.trace_label.as_deref()
     }
 
     // ----- Inputs -----
@@ -559,6 +571,22 @@ impl NotificationClient {
         self.request(|trid| ClientCommand::Chg { trid, status, caps })
     }
 
+    /// Names this connection in the frame logs of the `tracing` feature (the `conn` field,
+    /// e.g. `ns#1`), from the next frame on; it stays across referrals. Without the
+    /// feature the label is only kept.
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # use msnp::{codec::Passport, ns::{NotificationClient, NsConfig}};
+    /// let account = Passport::try_from("example@passport.com").unwrap();
+    /// let mut ns = NotificationClient::new(NsConfig::default(), account, Instant::now());
+    /// ns.set_trace_label("ns#1");
+    /// assert_eq!(ns.trace_label(), Some("ns#1"));
+    /// ```
+    pub fn set_trace_label(&mut self, label: impl Into<Cow<'static, str>>) {
+        self.trace_label = Some(label.into());
+    }
+
     /// Asks for a switchboard (`XFR T SB`); the answer is [`NsEvent::SwitchboardReady`]
     /// with the same TrID, or [`NsEvent::CommandFailed`] (913 while hidden or before the
     /// first [`set_status`](Self::set_status)).
@@ -634,7 +662,9 @@ impl NotificationClient {
     pub fn poll_output(&mut self) -> Output<NsEvent> {
         loop {
             if !self.transmit.is_empty() {
-                return Output::Transmit(std::mem::take(&mut self.transmit));
+                let bytes = std::mem::take(&mut self.transmit);
+                trace::sent(self.conn(), &bytes);
+                return Output::Transmit(bytes);
             }
             if let Some(event) = self.events.pop_front() {
                 return Output::Event(event);
@@ -648,6 +678,11 @@ impl NotificationClient {
     }
 
     // ----- Internals: bookkeeping -----
+
+    /// The connection's name in frame logs.
+    fn conn(&self) -> &str {
+        self.trace_label.as_deref().unwrap_or("ns")
+    }
 
     fn touch(&mut self, now: Instant) {
         // Time never runs backwards for the machine, whatever the caller passes.
@@ -792,6 +827,7 @@ impl NotificationClient {
         let rest = input.get(self.consumed..).unwrap_or_default();
         let progressed = match ServerCommand::decode_with_limits(rest, &self.config.limits) {
             Ok((command, len)) => {
+                trace::received(self.conn(), len, &command);
                 self.consumed += len;
                 self.handle_command(command);
                 true
@@ -799,7 +835,9 @@ impl NotificationClient {
             Err(DecodeError::Incomplete) => {
                 if rest.len() > self.config.limits.max_buffered {
                     let max = self.config.limits.max_buffered;
-                    self.close(CloseReason::Undecodable(DecodeError::BufferFull { max }));
+                    let error = DecodeError::BufferFull { max };
+                    trace::undecodable_received(self.conn(), rest.len(), &error);
+                    self.close(CloseReason::Undecodable(error));
                     true
                 } else {
                     false
@@ -807,6 +845,7 @@ impl NotificationClient {
             }
             Err(error) => match error.frame_len() {
                 Some(len) if !error.is_fatal() => {
+                    trace::undecodable_received(self.conn(), len, &error);
                     let here = len.min(rest.len());
                     self.consumed += here;
                     self.skipping = len - here;
@@ -814,7 +853,8 @@ impl NotificationClient {
                     self.events.push_back(NsEvent::Skipped { error });
                     true
                 }
-                _ => {
+                len => {
+                    trace::undecodable_received(self.conn(), len.unwrap_or(rest.len()), &error);
                     self.close(CloseReason::Undecodable(error));
                     true
                 }

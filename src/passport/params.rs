@@ -1,7 +1,42 @@
 //! The parameter lists of Passport headers: `PassportURLs` (`k=v,…`) and the
 //! `Passport1.4 k=v,…` values of `Authentication-Info` and `WWW-Authenticate`.
 
+use nom::branch::alt;
+use nom::bytes::complete::{take_till, take_while};
+use nom::character::complete::char;
+use nom::combinator::{cut, opt, peek, recognize};
+use nom::multi::separated_list1;
+use nom::sequence::{delimited, preceded, terminated};
+use nom::{IResult, Parser};
+
 use super::PassportError;
+
+fn trim(text: &str) -> &str {
+    text.trim_matches([' ', '\t'])
+}
+
+fn blanks(input: &str) -> IResult<&str, &str> {
+    take_while(|c| c == ' ' || c == '\t').parse(input)
+}
+
+/// `key[=value]`; the key runs to the first `=` or `,`.
+fn param(input: &str) -> IResult<&str, Param<'_>> {
+    let key = take_till(|c| c == ',' || c == '=').map(trim);
+    (key, opt(preceded(char('='), value)))
+        .map(|(key, value)| Param { key, value })
+        .parse(input)
+}
+
+/// A value: `'…'` up to the closing quote (a missing one is a failure, not a bare
+/// value), or anything up to the next comma.
+fn value(input: &str) -> IResult<&str, &str> {
+    let quoted = recognize(delimited(char('\''), take_till(|c| c == '\''), char('\'')));
+    alt((
+        preceded(peek(char('\'')), cut(terminated(quoted, blanks))),
+        take_till(|c| c == ',').map(trim),
+    ))
+    .parse(input)
+}
 
 /// One `key=value` (or bare `key`, like `prompt`) of a parameter list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,45 +69,13 @@ impl<'a> Params<'a> {
     /// A value that opens with `'` runs to the next `'`, commas included: `from-PP`
     /// carries the ticket that way [MSPASS §2.2.5], and GAIM06 scans for the closing quote
     /// rather than the next comma.
-    pub(crate) fn list(header: &'static str, mut rest: &'a str) -> Result<Self, PassportError> {
-        let mut params = Vec::new();
-        loop {
-            let item_end = rest.find([',', '=']).unwrap_or(rest.len());
-            let (key, after_key) = rest.split_at(item_end);
-            let key = key.trim_matches([' ', '\t']);
-            let (value, after_item) = match after_key.strip_prefix('=') {
-                None => (None, after_key),
-                Some(value) if value.starts_with('\'') => {
-                    let close = value.get(1..).and_then(|inner| inner.find('\'')).ok_or(
-                        PassportError::MalformedHeader {
-                            header,
-                            reason: "a single-quoted value is not closed",
-                        },
-                    )?;
-                    let (quoted, after) = value.split_at(close + 2);
-                    if !after.trim_start_matches([' ', '\t']).is_empty()
-                        && !after.trim_start_matches([' ', '\t']).starts_with(',')
-                    {
-                        return Err(PassportError::MalformedHeader {
-                            header,
-                            reason: "text follows a single-quoted value",
-                        });
-                    }
-                    (Some(quoted), after.trim_start_matches([' ', '\t']))
-                }
-                Some(value) => {
-                    let end = value.find(',').unwrap_or(value.len());
-                    let (value, after) = value.split_at(end);
-                    (Some(value.trim_matches([' ', '\t'])), after)
-                }
-            };
-            if !key.is_empty() {
-                params.push(Param { key, value });
-            }
-            match after_item.strip_prefix(',') {
-                Some(next) => rest = next,
-                None => return Ok(Self(params)),
-            }
+    pub(crate) fn list(header: &'static str, list: &'a str) -> Result<Self, PassportError> {
+        let malformed = |reason| PassportError::MalformedHeader { header, reason };
+        match separated_list1(char(','), param).parse(list) {
+            Ok(("", params)) => Ok(Self(params.into_iter().filter(|p| !p.key.is_empty()).collect())),
+            // Only a quoted value stops short of the next comma.
+            Ok(_) => Err(malformed("text follows a single-quoted value")),
+            Err(_) => Err(malformed("a single-quoted value is not closed")),
         }
     }
 

@@ -50,6 +50,7 @@ mod event;
 mod fuzz;
 mod roster;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
@@ -57,7 +58,7 @@ use crate::codec::{
     AckMode, ClientCommand, DecodeError, Limits, OutReason, Passport, ServerCommand, Token, TrId,
 };
 use crate::msg::{Message, MessageKind, Text, TextFormat, Typing};
-use crate::{Output, Secret};
+use crate::{Output, Secret, trace};
 
 pub use crate::msg::MAX_PAYLOAD_LEN;
 pub use delivery::DeliveryStats;
@@ -168,13 +169,14 @@ enum Phase {
 /// - getters: [`account`](Self::account), [`participants`](Self::participants),
 ///   [`is_joined`](Self::is_joined), [`is_alone`](Self::is_alone),
 ///   [`is_closed`](Self::is_closed), [`close_reason`](Self::close_reason),
-///   [`session`](Self::session), [`stats`](Self::stats);
+///   [`session`](Self::session), [`stats`](Self::stats), [`trace_label`](Self::trace_label);
 /// - inputs: [`handle_input`](Self::handle_input), [`handle_timeout`](Self::handle_timeout),
 ///   [`handle_closed`](Self::handle_closed);
 /// - mutators, each returning the TrID it used: [`invite`](Self::invite),
 ///   [`send_text`](Self::send_text), [`send_message`](Self::send_message),
 ///   [`send_typing`](Self::send_typing), [`leave`](Self::leave),
 ///   [`send_command`](Self::send_command) with [`next_trid`](Self::next_trid);
+///   [`set_trace_label`](Self::set_trace_label) names the connection in frame logs;
 /// - output: [`poll_output`](Self::poll_output).
 #[derive(Debug)]
 pub struct SwitchboardClient {
@@ -199,6 +201,8 @@ pub struct SwitchboardClient {
     consumed: usize,
     outgoing: Vec<u8>,
     events: VecDeque<SbEvent>,
+    /// Names the connection in frame logs (feature `tracing`).
+    trace_label: Option<Cow<'static, str>>,
 }
 
 impl SwitchboardClient {
@@ -264,6 +268,7 @@ impl SwitchboardClient {
             consumed: 0,
             outgoing: Vec::new(),
             events: VecDeque::new(),
+            trace_label: None,
         }
     }
 
@@ -307,6 +312,12 @@ impl SwitchboardClient {
     /// How many tracked messages were submitted and how each ended.
     pub fn stats(&self) -> DeliveryStats {
         self.ledger.stats()
+    }
+
+    /// The label frame logs carry in their `conn` field, if one was set with
+    /// [`set_trace_label`](Self::set_trace_label); `sb` is logged otherwise.
+    pub fn trace_label(&self) -> Option<&str> {
+        self.trace_label.as_deref()
     }
 
     // ----- inputs -----
@@ -476,6 +487,25 @@ impl SwitchboardClient {
         Ok(())
     }
 
+    /// Names this connection in the frame logs of the `tracing` feature (the `conn` field,
+    /// e.g. `sb#3`). Frames are logged as they are handed out by
+    /// [`poll_output`](Self::poll_output), so a label set right after
+    /// [`call`](Self::call) or [`answer`](Self::answer) already names their `USR` or
+    /// `ANS`. Without the feature the label is only kept.
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # use msnp::{Secret, codec::{Passport, Token}, sb::{SbConfig, SwitchboardClient}};
+    /// let me = Passport::try_from("alice@passport.com").unwrap();
+    /// let cookie = Secret::new(Token::try_from("17262740.1050826919.32308").unwrap());
+    /// let mut sb = SwitchboardClient::call(SbConfig::default(), me, cookie, Instant::now());
+    /// sb.set_trace_label("sb#3");
+    /// assert_eq!(sb.trace_label(), Some("sb#3"));
+    /// ```
+    pub fn set_trace_label(&mut self, label: impl Into<Cow<'static, str>>) {
+        self.trace_label = Some(label.into());
+    }
+
     /// Reserves a fresh TrID for [`send_command`](Self::send_command).
     pub fn next_trid(&mut self) -> Result<TrId, SbError> {
         self.check_open()?;
@@ -505,7 +535,9 @@ impl SwitchboardClient {
         loop {
             if !self.outgoing.is_empty() {
                 self.ledger.written(&mut self.events);
-                return Output::Transmit(std::mem::take(&mut self.outgoing));
+                let bytes = std::mem::take(&mut self.outgoing);
+                trace::sent(self.conn(), &bytes);
+                return Output::Transmit(bytes);
             }
             if let Some(event) = self.events.pop_front() {
                 return Output::Event(event);
@@ -527,6 +559,11 @@ impl SwitchboardClient {
     }
 
     // ----- internals -----
+
+    /// The connection's name in frame logs.
+    fn conn(&self) -> &str {
+        self.trace_label.as_deref().unwrap_or("sb")
+    }
 
     fn tick(&mut self, now: Instant) {
         self.now = self.now.max(now);
@@ -635,17 +672,23 @@ impl SwitchboardClient {
         }
         let handled = match ServerCommand::decode_with_limits(rest, &self.config.limits) {
             Ok((command, len)) => {
+                trace::received(self.conn(), len, &command);
                 self.consumed += len;
                 self.handle_command(command);
                 true
             }
             Err(DecodeError::Incomplete) if rest.len() <= self.config.limits.max_buffered => false,
             Err(DecodeError::Incomplete) => {
-                let max = self.config.limits.max_buffered;
-                self.violation(DecodeError::BufferFull { max }.into());
+                let error = DecodeError::BufferFull {
+                    max: self.config.limits.max_buffered,
+                };
+                trace::undecodable_received(self.conn(), rest.len(), &error);
+                self.violation(error.into());
                 return true;
             }
             Err(error) => {
+                let len = error.frame_len().unwrap_or(rest.len());
+                trace::undecodable_received(self.conn(), len, &error);
                 self.violation(error.into());
                 return true;
             }

@@ -78,8 +78,8 @@ impl PassportAuthority {
     }
 
     /// The `host:port` the nexus names as `DALogin`; by default the request's `Host`.
-    /// Without a scheme it means `https://`; write `http://host:port` for a plain HTTP
-    /// listener.
+    /// Clients read a `DALogin` without a scheme as HTTPS, so a plain-HTTP server names
+    /// itself `http://host:port`.
     pub fn set_login_host(&mut self, host_port: &str) {
         self.login_host = Some(host_port.to_owned());
     }

@@ -1,7 +1,8 @@
 //! A blocking `std::net` driver for [`Server`]: the only I/O in the crate.
 //!
 //! [`LoopbackServer::start`] binds four ephemeral ports on 127.0.0.1 (dispatch,
-//! notification, switchboard, and plain-HTTP Passport), and runs the sans-IO server on
+//! notification, switchboard, and plain-HTTP Passport; [`LoopbackServer::start_on`] takes
+//! fixed ones), and runs the sans-IO server on
 //! one thread with non-blocking sockets and a short sleep when nothing happens. It is
 //! meant for demos and tests on one machine, not for serving the Internet: no TLS, no
 //! readiness API, a few milliseconds of latency.
@@ -55,15 +56,30 @@ impl LoopbackServer {
     /// [`LoopbackServer::start`] with settings; the three addresses are replaced by the
     /// bound ports.
     pub fn start_with(
+        config: ServerConfig,
+        setup: impl FnOnce(&mut Server) -> Result<(), ServerError>,
+    ) -> io::Result<LoopbackServer> {
+        Self::start_on(ListenAddrs::default(), config, setup)
+    }
+
+    /// [`LoopbackServer::start_with`] on the addresses of `listen` (fixed ports for a
+    /// server that people point clients at by hand). The three addresses of `config` are
+    /// replaced by the bound ones, so bind specific addresses, not `0.0.0.0`: the bound
+    /// address is what referrals (`XFR`, `RNG`) and `DALogin` tell clients.
+    pub fn start_on(
+        listen: ListenAddrs,
         mut config: ServerConfig,
         setup: impl FnOnce(&mut Server) -> Result<(), ServerError>,
     ) -> io::Result<LoopbackServer> {
-        let bind = || TcpListener::bind(("127.0.0.1", 0));
+        let bind = |addr: SocketAddr| {
+            TcpListener::bind(addr)
+                .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
+        };
         let listeners = [
-            (bind()?, Some(Listener::Dispatch)),
-            (bind()?, Some(Listener::Notification)),
-            (bind()?, Some(Listener::Switchboard)),
-            (bind()?, None),
+            (bind(listen.dispatch)?, Some(Listener::Dispatch)),
+            (bind(listen.notification)?, Some(Listener::Notification)),
+            (bind(listen.switchboard)?, Some(Listener::Switchboard)),
+            (bind(listen.passport)?, None),
         ];
         let addrs: Vec<SocketAddr> = listeners
             .iter()
@@ -77,9 +93,8 @@ impl LoopbackServer {
         config.notification_addr = host_port(&addrs[1])?;
         config.switchboard_addr = host_port(&addrs[2])?;
         let mut server = Server::new(config, Instant::now());
-        // The Passport listener speaks plain HTTP, and a DALogin without a scheme means
-        // https (as the real nexus's did), so name the scheme: clients that honour URLs,
-        // such as reqwest, would otherwise try TLS against it.
+        // With the scheme: a bare `host:port` DALogin means HTTPS [MSPASS §2.2.12], and
+        // this Passport speaks plain HTTP.
         server
             .verifier_mut()
             .set_login_host(&format!("http://{}", addrs[3]));
@@ -147,6 +162,40 @@ impl LoopbackServer {
 impl Drop for LoopbackServer {
     fn drop(&mut self) {
         let _ = self.stop_and_join();
+    }
+}
+
+/// Where a [`LoopbackServer`] listens; port 0 lets the system pick a free port. The
+/// default is four ephemeral ports on 127.0.0.1.
+///
+/// ```
+/// use msnp::server::std_driver::ListenAddrs;
+/// let mut listen = ListenAddrs::default();
+/// listen.dispatch = "127.0.0.1:1863".parse().unwrap();
+/// assert_eq!(listen.passport.to_string(), "127.0.0.1:0");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListenAddrs {
+    /// Where clients connect first (MSN's was port 1863).
+    pub dispatch: SocketAddr,
+    /// The notification server that the dispatch server refers clients to.
+    pub notification: SocketAddr,
+    /// The switchboard.
+    pub switchboard: SocketAddr,
+    /// The plain-HTTP Passport: nexus and login server.
+    pub passport: SocketAddr,
+}
+
+impl Default for ListenAddrs {
+    fn default() -> Self {
+        let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+        ListenAddrs {
+            dispatch: any_port,
+            notification: any_port,
+            switchboard: any_port,
+            passport: any_port,
+        }
     }
 }
 

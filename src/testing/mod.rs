@@ -2,10 +2,13 @@
 //!
 //! - [`transcript`]: replays whole conversations written as `C:`/`S:` lines against a
 //!   session machine, with random input splits.
+//! - [`known_answer`]: "these bytes decode to this value" and "this value encodes to these
+//!   bytes", printing escaped bytes on a mismatch.
 //! - [`ns`]: the notification machine's transcript mini-language.
 //! - [`sb`]: the switchboard machine's transcript host and mini-language.
 //! - [`loopback`] (with feature `server`): clients and the crate's server wired together in memory.
 
+pub mod known_answer;
 #[cfg(feature = "server")]
 pub mod loopback;
 pub mod ns;

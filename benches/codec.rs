@@ -1,0 +1,281 @@
+//! Codec throughput on realistic traffic, and heap allocations per decoded command.
+//!
+//! The notification-server stream is a login (VER/CVR/USR), the profile and initial
+//! e-mail `MSG`s, a `SYN` of 600 contacts in 12 groups (GTC, BLP, PRP, LSG, LST, BPR), the
+//! `ILN` burst after the first `CHG`, a presence storm of `NLN`/`FLN`, new-mail
+//! notifications and a challenge. The switchboard stream is a chat: `JOI`, typing
+//! notifications, text `MSG`s from 20 to 1600 bytes, `ACK`s, `BYE`.
+//!
+//! Run: `cargo bench --bench codec -- --warm-up-time 1 --measurement-time 3`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use msnp::codec::{ClientCommand, Direction, Framer, Limits, ServerCommand};
+
+/// Counts every allocation, to show that the borrowed decode path makes none.
+struct CountingAllocator;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts calls.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+const PROFILE: &str = "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile; charset=UTF-8\r\nLoginTime: 1062764231\r\nEmailEnabled: 1\r\nMemberIdHigh: 84736\r\nMemberIdLow: -1434161204\r\nlang_preference: 1033\r\npreferredEmail: example@passport.com\r\ncountry: US\r\nPostalCode: \r\nGender: \r\nKid: 0\r\nAge: \r\nBDayPre: \r\nBirthday: \r\nWallet: \r\nFlags: 1027\r\nsid: 507\r\nkv: 5\r\nMSPAuth: 5Y6dQqPCSd5Rz8GIfq3l7Y3iUtEoeOpNHk8zExZBOPfH2jaiL9TfwJE4Z5Zk8NsOPnfXLE\r\nClientIP: 203.0.113.7\r\nClientPort: 40450\r\n\r\n";
+
+const INITIAL_MAIL: &str = "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinitialemailnotification; charset=UTF-8\r\n\r\nInbox-Unread: 3\r\nFolders-Unread: 0\r\nInbox-URL: /cgi-bin/HoTMaiL\r\nFolders-URL: /cgi-bin/folders\r\nPost-URL: http://www.hotmail.com\r\n\r\n";
+
+fn new_mail(i: usize) -> String {
+    format!(
+        "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsemailnotification; charset=UTF-8\r\n\r\nFrom: Sender Number {i}\r\nMessage-URL: /cgi-bin/getmsg?msg=MSG1062764{i:04}.12&start=1&len=3521&curmbox=ACTIVE\r\nPost-URL: https://loginnet.passport.com/ppsecure/md5auth.srf?lc=1033\r\nSubject: =?\"us-ascii\"?Q?Re: meeting notes {i}?=\r\nDest-Folder: ACTIVE\r\nFrom-Addr: sender{i}@example.com\r\nid: 2\r\n\r\n"
+    )
+}
+
+fn msg(out: &mut Vec<u8>, from: &str, name: &str, payload: &str) {
+    out.extend_from_slice(format!("MSG {from} {name} {}\r\n{payload}", payload.len()).as_bytes());
+}
+
+fn contact(i: usize) -> String {
+    format!("contact.number{i}@hotmail.com")
+}
+
+/// A recorded-shape notification-server session, server to client.
+fn ns_stream() -> (Vec<u8>, usize) {
+    let mut out = Vec::new();
+    let mut lines = |s: &str| out.extend_from_slice(s.as_bytes());
+    lines("VER 1 MSNP8 CVR0\r\n");
+    lines(
+        "CVR 2 6.0.0602 6.0.0602 1.0.0000 http://download.microsoft.com/download/8/a/4/8a42bcae-f533-4468-b871-d2bc8dd32e9e/SETUP9x.EXE http://messenger.msn.com\r\n",
+    );
+    lines(
+        "USR 3 TWN S lc=1033,id=507,tw=40,fs=1,ru=http%3A%2F%2Fmessenger%2Emsn%2Ecom,ct=1062764229,kpp=1,kv=5,ver=2.1.0173.1,tpf=43f8a4c8ed940c04e3740be46c4d1619\r\n",
+    );
+    lines("USR 4 OK example@passport.com example%20display%20name 1 0\r\n");
+    msg(&mut out, "Hotmail", "Hotmail", PROFILE);
+    msg(&mut out, "Hotmail", "Hotmail", INITIAL_MAIL);
+    let mut lines = |s: String| out.extend_from_slice(s.as_bytes());
+    lines("SYN 5 147 600 12\r\nGTC A\r\nBLP AL\r\nPRP PHH 123%20(4567)\r\nPRP MOB Y\r\n".into());
+    for g in 0..12 {
+        lines(format!("LSG {g} Group%20number%20{g} 0\r\n"));
+    }
+    for i in 0..600 {
+        let mask = [11, 13, 3, 10, 9][i % 5];
+        let groups = if mask & 1 == 1 {
+            format!(" {},{}", i % 12, (i + 5) % 12)
+        } else {
+            String::new()
+        };
+        lines(format!(
+            "LST {} Contact%20%E2%98%85%20number%20{i} {mask}{groups}\r\n",
+            contact(i)
+        ));
+        if i % 10 == 0 {
+            lines(format!("BPR PHH 1%20(222)%20333%20{i:04}\r\n"));
+        }
+    }
+    lines("CHG 6 NLN 268435492\r\n".into());
+    for i in (0..600).step_by(3) {
+        lines(format!(
+            "ILN 6 NLN {} Contact%20number%20{i} 268435492\r\n",
+            contact(i)
+        ));
+    }
+    lines("CHL 0 15570131571988941333\r\n".into());
+    for i in 0..3000 {
+        let who = contact(i * 7 % 600);
+        match i % 4 {
+            0 => lines(format!("FLN {who}\r\n")),
+            1 => lines(format!("NLN AWY {who} Away%20friend%20{i} 268435492\r\n")),
+            2 => lines(format!("NLN BSY {who} Busy%20friend%20{i} 24\r\n")),
+            _ => lines(format!("NLN NLN {who} Back%20%28again%29%20{i} 268435492\r\n")),
+        }
+    }
+    for i in 0..20 {
+        msg(&mut out, "Hotmail", "Hotmail", &new_mail(i));
+    }
+    out.extend_from_slice(b"QNG\r\nOUT SSD\r\n");
+    let count = count_commands(&out);
+    (out, count)
+}
+
+/// A switchboard chat, server to client.
+fn sb_stream() -> (Vec<u8>, usize) {
+    let mut out = Vec::new();
+    out.extend_from_slice(
+        b"USR 1 OK example@passport.com example%20display%20name\r\nCAL 2 RINGING 11752013\r\n",
+    );
+    out.extend_from_slice(b"JOI bob@passport.com Bob%20the%20builder\r\n");
+    let typing =
+        "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgscontrol\r\nTypingUser: bob@passport.com\r\n\r\n\r\n";
+    let sizes = [20, 45, 80, 140, 300, 60, 1600, 35, 500, 90];
+    for round in 0..300 {
+        msg(&mut out, "bob@passport.com", "Bob%20the%20builder", typing);
+        let body = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(30);
+        let text = &body[..sizes[round % sizes.len()]];
+        let payload = format!(
+            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Arial; EF=I; CO=0; CS=0; PF=22\r\n\r\n{text}"
+        );
+        msg(&mut out, "bob@passport.com", "Bob%20the%20builder", &payload);
+        out.extend_from_slice(format!("ACK {}\r\n", round + 3).as_bytes());
+    }
+    out.extend_from_slice(b"BYE bob@passport.com\r\n");
+    let count = count_commands(&out);
+    (out, count)
+}
+
+/// Decodes the whole stream through the borrowed path; returns the number of commands.
+fn decode_all(mut input: &[u8]) -> usize {
+    let mut count = 0;
+    while !input.is_empty() {
+        let (command, used) = ServerCommand::decode(input).expect("valid stream");
+        debug_assert!(!matches!(command, ServerCommand::Other(_)));
+        black_box(&command);
+        input = &input[used..];
+        count += 1;
+    }
+    count
+}
+
+fn count_commands(input: &[u8]) -> usize {
+    decode_all(input)
+}
+
+/// Streams through a [`Framer`] in 1460-byte segments (one TCP MSS), typing each frame.
+fn frame_and_decode(input: &[u8], framer: &mut Framer) -> usize {
+    let mut count = 0;
+    for segment in input.chunks(1460) {
+        framer.push(segment);
+        while let Some(frame) = framer.next_frame() {
+            let command = ServerCommand::decode_frame(frame.expect("valid stream")).expect("valid command");
+            black_box(&command);
+            count += 1;
+        }
+    }
+    count
+}
+
+fn allocations_per_command(name: &str, stream: &[u8], count: usize) {
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let decoded = decode_all(stream);
+    let borrowed = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+    frame_and_decode(stream, &mut framer); // warms the framer's buffer
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    frame_and_decode(stream, &mut framer);
+    let framed = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let mut input = stream;
+    while !input.is_empty() {
+        let (command, used) = ServerCommand::decode(input).unwrap();
+        black_box(command.into_owned());
+        input = &input[used..];
+    }
+    let owned = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert_eq!(decoded, count);
+    // Best of many runs: on a shared two-core machine the minimum is the figure least
+    // disturbed by other processes (criterion's mean below includes their noise).
+    let best = (0..300)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            black_box(decode_all(black_box(stream)));
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default();
+    println!(
+        "{name}: best of 300 borrowed decodes {:.0} MB/s, {:.2} M commands/s ({:.0} ns per command)",
+        stream.len() as f64 / best.as_secs_f64() / 1e6,
+        count as f64 / best.as_secs_f64() / 1e6,
+        best.as_nanos() as f64 / count as f64,
+    );
+    println!(
+        "{name}: {} bytes, {count} commands; heap allocations per command: decode (borrowed) {:.3}, Framer + decode_frame {:.3}, decode + into_owned {:.2}",
+        stream.len(),
+        borrowed as f64 / count as f64,
+        framed as f64 / count as f64,
+        owned as f64 / count as f64,
+    );
+}
+
+fn bench_decode(c: &mut Criterion) {
+    for (name, (stream, count)) in [("ns", ns_stream()), ("sb", sb_stream())] {
+        allocations_per_command(name, &stream, count);
+        let mut group = c.benchmark_group(format!("decode_{name}"));
+        group.throughput(Throughput::Bytes(stream.len() as u64));
+        group.bench_function("bytes", |b| b.iter(|| decode_all(black_box(&stream))));
+        let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+        group.bench_function("framer_bytes", |b| {
+            b.iter(|| frame_and_decode(black_box(&stream), &mut framer))
+        });
+        group.throughput(Throughput::Elements(count as u64));
+        group.bench_function("commands", |b| b.iter(|| decode_all(black_box(&stream))));
+        group.finish();
+    }
+}
+
+fn bench_encode(c: &mut Criterion) {
+    for (name, (stream, count)) in [("ns", ns_stream()), ("sb", sb_stream())] {
+        let mut commands = Vec::with_capacity(count);
+        let mut input = &stream[..];
+        while !input.is_empty() {
+            let (command, used) = ServerCommand::decode(input).unwrap();
+            commands.push(command);
+            input = &input[used..];
+        }
+        let mut out = Vec::with_capacity(stream.len());
+        let mut group = c.benchmark_group(format!("encode_{name}"));
+        group.throughput(Throughput::Bytes(stream.len() as u64));
+        group.bench_function("bytes", |b| {
+            b.iter(|| {
+                out.clear();
+                for command in &commands {
+                    command.encode(&mut out).unwrap();
+                }
+                assert_eq!(out.len(), stream.len());
+            })
+        });
+        group.finish();
+    }
+    // What a client writes most: switchboard messages.
+    let payload = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Arial; EF=I; CO=0; CS=0; PF=22\r\n\r\nHello! How are you?";
+    let command = ClientCommand::Msg {
+        trid: msnp::codec::TrId(4),
+        ack: msnp::codec::AckMode::NegativeOnly,
+        payload: payload.as_bytes().into(),
+    };
+    let mut out = Vec::with_capacity(256);
+    let mut group = c.benchmark_group("encode_client_msg");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("commands", |b| {
+        b.iter(|| {
+            out.clear();
+            black_box(&command).encode(&mut out).unwrap();
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_decode, bench_encode);
+criterion_main!(benches);

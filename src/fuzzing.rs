@@ -1,0 +1,215 @@
+//! Bodies of the fuzz targets in `fuzz/`, one function per target.
+//!
+//! They live in the crate, not in `fuzz/`, so that the stable test `tests/fuzz_corpus.rs`
+//! replays the committed corpus through exactly the code the fuzzer runs. Each body
+//! panics when a law of the codec breaks; no input from the peer may make the codec
+//! itself panic.
+
+use crate::codec::{
+    ClientCommand, DecodeError, Direction, Frame, Framer, Limits, ServerCommand, split_frame,
+};
+
+/// Small limits, so that short fuzz inputs reach every framing error. `max_buffered` keeps
+/// the default relation (line, CRLF, payload): with less, how the bytes are chunked could
+/// decide whether a frame fits.
+const SMALL_LIMITS: Limits = Limits {
+    max_line_len: 48,
+    max_payload_len: 96,
+    max_buffered: 48 + 2 + 96,
+};
+
+/// What the framer made of one frame, detached from its buffer.
+type Outcome = Result<(Vec<u8>, Option<Vec<u8>>), DecodeError>;
+
+fn owned(frame: Frame<'_>) -> (Vec<u8>, Option<Vec<u8>>) {
+    (frame.line.to_vec(), frame.payload.map(<[u8]>::to_vec))
+}
+
+/// Feeds `chunks` to a framer, draining after each push; checks the memory bound.
+fn framer_outcomes<'a>(direction: Direction, chunks: impl IntoIterator<Item = &'a [u8]>) -> Vec<Outcome> {
+    let mut framer = Framer::new(direction, SMALL_LIMITS);
+    let mut outcomes = Vec::new();
+    for chunk in chunks {
+        framer.push(chunk);
+        assert!(framer.buffered() <= SMALL_LIMITS.max_buffered + chunk.len());
+        while let Some(next) = framer.next_frame() {
+            let fatal = next.as_ref().is_err_and(DecodeError::is_fatal);
+            outcomes.push(next.map(owned));
+            if fatal {
+                assert!(
+                    framer.next_frame().is_some_and(|again| again.is_err()),
+                    "fatal errors stay fatal"
+                );
+                return outcomes;
+            }
+        }
+        assert!(framer.buffered() <= SMALL_LIMITS.max_buffered);
+    }
+    outcomes
+}
+
+/// The same, with the one-shot [`split_frame`] over the whole input.
+fn split_outcomes(direction: Direction, mut input: &[u8]) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    while !input.is_empty() {
+        match split_frame(input, direction, &SMALL_LIMITS) {
+            Ok((frame, used)) => {
+                outcomes.push(Ok(owned(frame)));
+                input = input.get(used..).unwrap_or_default();
+            }
+            Err(DecodeError::Incomplete) => break,
+            Err(error) => {
+                let skip = error.frame_len();
+                outcomes.push(Err(error));
+                match skip {
+                    Some(len) => input = input.get(len..).unwrap_or_default(),
+                    None => break,
+                }
+            }
+        }
+    }
+    outcomes
+}
+
+/// Chunk lengths 0 to 16 from a xorshift generator seeded by one input byte.
+fn random_chunks(input: &[u8], seed: u8) -> Vec<&[u8]> {
+    let mut state = u32::from(seed) | 0x100;
+    let mut chunks = Vec::new();
+    let mut rest = input;
+    while !rest.is_empty() {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let len = usize::try_from(state % 17).unwrap_or(1).min(rest.len());
+        let (chunk, tail) = rest.split_at(len);
+        chunks.push(chunk);
+        rest = tail;
+    }
+    chunks
+}
+
+/// Target `framer_chunks`: the first byte picks the direction and the chunking; the rest
+/// is the stream. Whole, chunked and byte-by-byte feeding, and [`split_frame`], must agree.
+pub fn framer_chunks(data: &[u8]) {
+    let Some((&control, input)) = data.split_first() else {
+        return;
+    };
+    let direction = if control & 1 == 0 {
+        Direction::ServerToClient
+    } else {
+        Direction::ClientToServer
+    };
+    let whole = framer_outcomes(direction, [input]);
+    assert_eq!(whole, split_outcomes(direction, input), "framer vs split_frame");
+    assert_eq!(
+        whole,
+        framer_outcomes(direction, random_chunks(input, control)),
+        "chunked"
+    );
+    assert_eq!(whole, framer_outcomes(direction, input.chunks(1)), "byte by byte");
+}
+
+/// The frame as this crate writes it: CRLF, and for a typed command single spaces
+/// between words (decoding accepts bare LF and runs of spaces [HYP general/commands]).
+fn canonical(frame: Frame<'_>, typed: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    if typed {
+        for word in frame.line.split(|&b| b == b' ').filter(|w| !w.is_empty()) {
+            if !out.is_empty() {
+                out.push(b' ');
+            }
+            out.extend_from_slice(word);
+        }
+    } else {
+        out.extend_from_slice(frame.line);
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(frame.payload.unwrap_or_default());
+    out
+}
+
+/// Limits that let any encoded command through, so the round trip tests the grammar
+/// and not the peer-protection limits.
+fn roomy(encoded: &[u8]) -> Limits {
+    Limits {
+        max_line_len: encoded.len(),
+        max_payload_len: encoded.len(),
+        max_buffered: 2 * encoded.len() + 2,
+    }
+}
+
+/// Generates `decode → encode → decode` checks for one direction.
+macro_rules! decode_roundtrip {
+    ($name:ident, $command:ident, $direction:expr) => {
+        /// Decodes every frame of `data`; each must re-encode to its canonical bytes and
+        /// decode back to the same value.
+        pub fn $name(data: &[u8]) {
+            let mut rest = data;
+            while !rest.is_empty() {
+                let used = match $command::decode(rest) {
+                    Ok((command, used)) => {
+                        let frame = rest.get(..used).unwrap_or_default();
+                        let (frame, _) =
+                            split_frame(frame, $direction, &Limits::default()).expect("decoded frame");
+                        let mut out = Vec::new();
+                        command.encode(&mut out).expect("a decoded command encodes");
+                        let typed = !matches!(command, $command::Other(_));
+                        assert_eq!(out, canonical(frame, typed), "re-encoding of {command:?}");
+                        let again = $command::decode_with_limits(&out, &roomy(&out));
+                        assert_eq!(again, Ok((command.clone(), out.len())));
+                        assert_eq!(command.clone().into_owned(), command);
+                        used
+                    }
+                    Err(error) => match error.frame_len() {
+                        Some(len) => len,
+                        None => break,
+                    },
+                };
+                rest = rest.get(used..).unwrap_or_default();
+            }
+        }
+    };
+}
+
+decode_roundtrip!(server_roundtrip, ServerCommand, Direction::ServerToClient);
+decode_roundtrip!(client_roundtrip, ClientCommand, Direction::ClientToServer);
+
+/// Generates `arbitrary value → bytes → value` checks for one direction.
+#[cfg(feature = "arbitrary")]
+macro_rules! value_roundtrip {
+    ($name:ident, $command:ident) => {
+        /// Builds a command from `data`; if it encodes, it must decode back to itself,
+        /// and if it does not, nothing may have been written.
+        pub fn $name(data: &[u8]) {
+            let mut u = arbitrary::Unstructured::new(data);
+            let Ok(command) = <$command<'_> as arbitrary::Arbitrary>::arbitrary(&mut u) else {
+                return;
+            };
+            let mut out = b"before".to_vec();
+            match command.encode(&mut out) {
+                Ok(()) => {
+                    let encoded = out.get(6..).unwrap_or_default();
+                    let decoded = $command::decode_with_limits(encoded, &roomy(encoded));
+                    assert_eq!(
+                        decoded,
+                        Ok((command.clone(), encoded.len())),
+                        "bytes {encoded:?}"
+                    );
+                    let mut again = Vec::new();
+                    command
+                        .clone()
+                        .into_owned()
+                        .encode(&mut again)
+                        .expect("encodes twice");
+                    assert_eq!(again, encoded);
+                }
+                Err(_) => assert_eq!(out, b"before", "a refused encode wrote bytes"),
+            }
+        }
+    };
+}
+
+#[cfg(feature = "arbitrary")]
+value_roundtrip!(server_value_roundtrip, ServerCommand);
+#[cfg(feature = "arbitrary")]
+value_roundtrip!(client_value_roundtrip, ClientCommand);
