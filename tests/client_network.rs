@@ -1,56 +1,699 @@
 //! The `Client` against the crate's own server, in memory: login through the dispatch
 //! server and Passport, lists, presence, conversations and delivery accounting.
+//!
+//! Events are compared as their `{:?}` text, in order and in full (the transcript
+//! runner's convention), except two that carry per-login values: the Passport challenge
+//! (checked for its fixed prefix) and the profile (checked for its kind).
 
-use msnp::client::{ClientConfig, ClientEvent};
-use msnp::codec::{List, Passport};
+use std::time::Duration;
+
+use msnp::client::{ClientConfig, ClientError, ClientEvent, ConversationId, InvitationPolicy};
+use msnp::codec::{List, Passport, Status};
+use msnp::ns::NsEvent;
 use msnp::testing::loopback::Network;
+
+const ALICE: &str = "alice@example.com";
+const BOB: &str = "bob@example.com";
+const CAROL: &str = "carol@example.com";
 
 fn passport(s: &str) -> Passport<'static> {
     Passport::try_from(s.to_owned()).unwrap()
 }
 
-#[test]
-fn two_clients_log_in_and_chat() {
+/// The events `peer` emitted since the last call, as `{:?}` text.
+fn events(net: &mut Network, peer: usize) -> Vec<String> {
+    net.take_events(peer)
+        .into_iter()
+        .map(|event| match event {
+            ClientEvent::PassportRequired { challenge } => {
+                assert!(challenge.starts_with("lc=1033,id=507,tw=40,"), "{challenge}");
+                "PassportRequired".to_owned()
+            }
+            ClientEvent::Notification(NsEvent::Profile(_)) => "Profile".to_owned(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+/// The five events of a login that syncs `contacts` contacts at `version` and goes
+/// online. An account that never had a list (version 0) has no group either.
+fn login(account: &str, name: &str, version: u32, contacts: usize, from_cache: bool) -> Vec<String> {
+    let groups = usize::from(version > 0);
+    vec![
+        "PassportRequired".to_owned(),
+        format!(r#"LoggedIn {{ account: Passport("{account}"), name: EncodedName("{name}") }}"#),
+        "Profile".to_owned(),
+        format!(
+            "Notification(ListSynced {{ version: {version}, contacts: {contacts}, groups: {groups}, from_cache: {from_cache} }})"
+        ),
+        "Notification(StatusChanged { trid: TrId(6), status: Online })".to_owned(),
+    ]
+}
+
+fn concat(parts: &[&[String]]) -> Vec<String> {
+    parts.concat()
+}
+
+fn presence(account: &str, name: &str, status: &str) -> String {
+    format!(
+        r#"Notification(ContactPresence {{ account: Passport("{account}"), status: {status}, name: EncodedName("{name}"), caps: Some(ClientCaps(0)) }})"#
+    )
+}
+
+/// Puts `a` and `b` on each other's forward and allow lists, on the server only: the
+/// clients learn it from `SYN`. Each account ends at list version 3.
+fn befriend(net: &mut Network, a: &str, b: &str) {
+    for (owner, contact) in [(a, b), (b, a)] {
+        for list in [List::Forward, List::Allow] {
+            net.server()
+                .directory_mut()
+                .add_to_list(owner, list, contact, None, None)
+                .unwrap();
+        }
+    }
+}
+
+/// Alice and Bob, friends, both signed in; their login events are checked and taken.
+fn alice_and_bob(bob_config: ClientConfig) -> (Network, usize, usize) {
     let mut net = Network::new();
-    let alice = net.add_client("alice@example.com", "a-secret", "Alice", ClientConfig::default());
-    let bob = net.add_client("bob@example.com", "b-secret", "Bob", ClientConfig::default());
+    let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
+    let bob = net.add_client(BOB, "b-secret", "Bob", bob_config);
+    befriend(&mut net, ALICE, BOB);
     net.run();
-    let events = net.take_events(alice);
+    assert_eq!(
+        events(&mut net, alice)[..5],
+        login(ALICE, "Alice", 3, 1, false)[..]
+    );
+    assert_eq!(events(&mut net, bob)[..5], login(BOB, "Bob", 3, 1, false)[..]);
+    (net, alice, bob)
+}
+
+#[test]
+fn login_follows_the_dispatch_referral_and_passport() {
+    let mut net = Network::new();
+    let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
+    net.run();
+    assert_eq!(events(&mut net, alice), login(ALICE, "Alice", 0, 0, true));
+    let connects: Vec<String> = net.connects(alice).iter().map(|a| a.to_string()).collect();
+    assert_eq!(connects, ["127.0.0.1:1863", "127.0.0.1:1864"]);
+    assert_eq!(net.client(alice).notification().status(), Some(Status::Online));
+    assert!(!net.client(alice).is_closed());
+}
+
+#[test]
+fn a_wrong_password_ends_the_session_with_passports_reason() {
+    let mut net = Network::new();
+    net.server().add_account(ALICE, "a-secret", "Alice").unwrap();
+    let alice = net.add_session(ALICE, "wrong", ClientConfig::default());
+    net.run();
+    let events = events(&mut net, alice);
+    assert_eq!(events[0], "PassportRequired");
     assert!(
-        matches!(&events[0], ClientEvent::PassportRequired { .. }),
+        events[1].starts_with("Closed { reason: PassportFailed { reason: "),
         "{events:?}"
     );
-    assert!(
-        matches!(&events[1], ClientEvent::LoggedIn { account, .. } if account.as_str() == "alice@example.com"),
-        "{events:?}"
-    );
-    net.take_events(bob);
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(net.client(alice).is_closed());
+}
+
+#[test]
+fn a_second_session_reuses_the_kept_contact_list() {
+    let mut net = Network::new();
+    let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
+    net.server().add_account(BOB, "b-secret", "Bob").unwrap();
+    befriend(&mut net, ALICE, BOB);
+    net.run();
+    assert_eq!(events(&mut net, alice), login(ALICE, "Alice", 3, 1, false));
+    let kept = net.client(alice).contact_list().clone();
+    assert_eq!(kept.version(), 3);
+    let lists = kept.contact(&passport(BOB)).unwrap().lists();
+    assert!(lists.contains(List::Forward) && lists.contains(List::Allow) && lists.contains(List::Reverse));
 
     let now = net.now();
-    net.client(alice)
-        .add_contact(now, List::Forward, &passport("bob@example.com"))
+    net.client(alice).logout(now).unwrap();
+    net.run();
+    assert_eq!(events(&mut net, alice), ["Closed { reason: LoggedOut }"]);
+
+    let mut config = ClientConfig::default();
+    config.contact_list = Some(kept.clone());
+    let again = net.add_session(ALICE, "a-secret", config);
+    net.run();
+    assert_eq!(events(&mut net, again), login(ALICE, "Alice", 3, 1, true));
+    assert_eq!(net.client(again).contact_list(), &kept);
+}
+
+#[test]
+fn presence_of_a_contact_coming_changing_and_going() {
+    let mut net = Network::new();
+    let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
+    net.server().add_account(BOB, "b-secret", "Bob").unwrap();
+    befriend(&mut net, ALICE, BOB);
+    net.run();
+    events(&mut net, alice);
+
+    let bob = net.add_session(BOB, "b-secret", ClientConfig::default());
+    net.run();
+    // Bob sees Alice at once (ILN after his CHG); Alice sees him come (NLN).
+    assert_eq!(
+        events(&mut net, bob),
+        concat(&[
+            &login(BOB, "Bob", 3, 1, false),
+            &[presence(ALICE, "Alice", "Online")]
+        ])
+    );
+    assert_eq!(events(&mut net, alice), [presence(BOB, "Bob", "Online")]);
+
+    let now = net.now();
+    net.client(bob).set_status(now, Status::Busy).unwrap();
+    net.run();
+    assert_eq!(events(&mut net, alice), [presence(BOB, "Bob", "Busy")]);
+    let seen = net
+        .client(alice)
+        .contact_list()
+        .contact(&passport(BOB))
+        .unwrap()
+        .status();
+    assert_eq!(seen, Status::Busy);
+
+    // Hidden looks offline to contacts.
+    net.client(bob).set_status(now, Status::Hidden).unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [r#"Notification(ContactOffline { account: Passport("bob@example.com") })"#]
+    );
+    net.client(bob).set_status(now, Status::Away).unwrap();
+    net.run();
+    assert_eq!(events(&mut net, alice), [presence(BOB, "Bob", "Away")]);
+
+    net.client(bob).logout(now).unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [r#"Notification(ContactOffline { account: Passport("bob@example.com") })"#]
+    );
+    assert_eq!(
+        events(&mut net, bob).last().unwrap(),
+        "Closed { reason: LoggedOut }"
+    );
+}
+
+#[test]
+fn list_edits_are_confirmed_and_kept() {
+    let mut net = Network::new();
+    let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
+    let carol = net.add_client(CAROL, "c-secret", "Carol", ClientConfig::default());
+    net.run();
+    events(&mut net, alice);
+    events(&mut net, carol);
+
+    let now = net.now();
+    let trid = net
+        .client(alice)
+        .add_contact(now, List::Forward, &passport(CAROL))
         .unwrap();
     net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            format!(
+                r#"Notification(ListChanged {{ trid: {trid:?}, version: 1, change: Added {{ list: Forward, account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), group: Some(GroupId(0)) }} }})"#
+            ),
+            presence(CAROL, "Carol", "Online"),
+        ]
+    );
+    assert_eq!(
+        events(&mut net, carol),
+        [
+            r#"Notification(AddedBy { account: Passport("alice@example.com"), name: EncodedName("Alice"), version: 1 })"#
+        ]
+    );
+    let lists = net
+        .client(alice)
+        .contact_list()
+        .contact(&passport(CAROL))
+        .unwrap()
+        .lists();
+    assert!(lists.contains(List::Forward));
+
+    let trid = net
+        .client(alice)
+        .notification_mut()
+        .remove_contact(now, List::Forward, &passport(CAROL), None)
+        .unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [format!(
+            r#"Notification(ListChanged {{ trid: {trid:?}, version: 2, change: Removed {{ list: Forward, account: Passport("carol@example.com"), group: None }} }})"#
+        )]
+    );
+    assert_eq!(
+        events(&mut net, carol),
+        [r#"Notification(RemovedBy { account: Passport("alice@example.com"), version: 2 })"#]
+    );
+    assert_eq!(net.client(alice).contact_list().version(), 2);
+    assert!(
+        net.client(alice)
+            .contact_list()
+            .contact(&passport(CAROL))
+            .is_none()
+    );
+}
+
+#[test]
+fn a_new_switchboard_is_opened_once_then_reused() {
+    let (mut net, alice, bob) = alice_and_bob(ClientConfig::default());
+    let now = net.now();
+    let first = net
+        .client(alice)
+        .send_message(now, &passport(BOB), "hello bob")
+        .unwrap();
+    net.run();
+    // USR is TrID 1; the waiting text took 2 when it was queued, so CAL is 3.
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            "ConversationStarted { conversation: ConversationId(0), invited_by: None }".to_owned(),
+            r#"Switchboard { conversation: ConversationId(0), event: Ringing { trid: TrId(3), account: Passport("bob@example.com"), session: Token("1") } }"#.to_owned(),
+            r#"Joined { conversation: ConversationId(0), account: Passport("bob@example.com"), name: EncodedName("Bob") }"#.to_owned(),
+            format!("MessageDelivered {{ handle: {first:?} }}"),
+        ]
+    );
+    assert_eq!(
+        events(&mut net, bob),
+        [
+            r#"ConversationStarted { conversation: ConversationId(0), invited_by: Some(Passport("alice@example.com")) }"#,
+            r#"Joined { conversation: ConversationId(0), account: Passport("alice@example.com"), name: EncodedName("Alice") }"#,
+            r#"TextReceived { conversation: ConversationId(0), from: Passport("alice@example.com"), name: EncodedName("Alice"), text: "hello bob", format: None }"#,
+        ]
+    );
+    let connects = net.connects(alice).len();
+    assert_eq!(connects, 3, "dispatch, notification, one switchboard");
+
+    let second = net
+        .client(alice)
+        .send_message(now, &passport(BOB), "again")
+        .unwrap();
+    assert_ne!(first, second);
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [format!("MessageDelivered {{ handle: {second:?} }}")]
+    );
+    assert_eq!(
+        events(&mut net, bob),
+        [
+            r#"TextReceived { conversation: ConversationId(0), from: Passport("alice@example.com"), name: EncodedName("Alice"), text: "again", format: None }"#
+        ]
+    );
+    assert_eq!(net.connects(alice).len(), connects, "no second XFR SB");
+    assert_eq!(net.client(alice).conversations().count(), 1);
+
+    // Bob answers in the conversation he was invited to; it reaches Alice's.
+    let (conversation, _) = net.client(bob).conversations().next().unwrap();
+    let reply = net
+        .client(bob)
+        .send_to_conversation(now, conversation, "hi alice")
+        .unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, bob),
+        [format!("MessageDelivered {{ handle: {reply:?} }}")]
+    );
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            r#"TextReceived { conversation: ConversationId(0), from: Passport("bob@example.com"), name: EncodedName("Bob"), text: "hi alice", format: None }"#
+        ]
+    );
+}
+
+fn config(invitations: InvitationPolicy) -> ClientConfig {
+    let mut config = ClientConfig::default();
+    config.invitations = invitations;
+    config
+}
+
+fn only_conversation(net: &mut Network, peer: usize) -> ConversationId {
+    let ids: Vec<ConversationId> = net.client(peer).conversations().map(|(id, _)| id).collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    ids[0]
+}
+
+#[test]
+fn a_declined_invitation_leaves_the_caller_waiting_until_the_join_timeout() {
+    let (mut net, alice, bob) = alice_and_bob(config(InvitationPolicy::DeclineAll));
+    let now = net.now();
     let handle = net
         .client(alice)
-        .send_message(now, &passport("bob@example.com"), "hello bob")
+        .send_message(now, &passport(BOB), "anyone?")
         .unwrap();
     net.run();
-    let events = net.take_events(alice);
-    assert!(
-        events.contains(&ClientEvent::MessageDelivered { handle }),
-        "{events:#?}"
-    );
-    let received: Vec<_> = net
-        .take_events(bob)
-        .into_iter()
-        .filter_map(|e| match e {
-            ClientEvent::TextReceived { from, text, .. } => Some((from.as_str().to_owned(), text)),
-            _ => None,
-        })
-        .collect();
     assert_eq!(
-        received,
-        [("alice@example.com".to_owned(), "hello bob".to_owned())]
+        events(&mut net, bob),
+        [r#"InvitationDeclined { from: Passport("alice@example.com"), session: Token("1") }"#]
     );
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            "ConversationStarted { conversation: ConversationId(0), invited_by: None }",
+            r#"Switchboard { conversation: ConversationId(0), event: Ringing { trid: TrId(3), account: Passport("bob@example.com"), session: Token("1") } }"#,
+        ]
+    );
+    // A second message to Bob waits in the same conversation rather than asking again.
+    let second = net
+        .client(alice)
+        .send_message(now, &passport(BOB), "hello?")
+        .unwrap();
+    net.run();
+    assert_eq!(events(&mut net, alice), Vec::<String>::new());
+    assert_eq!(net.connects(alice).len(), 3);
+
+    // The default join timeout is 60 s: one second short of it nothing happens.
+    net.advance(Duration::from_secs(59));
+    assert_eq!(events(&mut net, alice), Vec::<String>::new());
+    net.advance(Duration::from_secs(1));
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            format!("MessageNotDelivered {{ handle: {handle:?}, reason: NobodyJoined }}"),
+            format!("MessageNotDelivered {{ handle: {second:?}, reason: NobodyJoined }}"),
+            "ConversationEnded { conversation: ConversationId(0), reason: Left }".to_owned(),
+        ]
+    );
+    assert_eq!(net.client(alice).conversations().count(), 0);
+    assert_eq!(events(&mut net, bob), Vec::<String>::new());
+}
+
+#[test]
+fn accept_contacts_joins_a_friend_and_declines_a_stranger() {
+    let mut net = Network::new();
+    let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
+    let bob = net.add_client(BOB, "b-secret", "Bob", config(InvitationPolicy::AcceptContacts));
+    let carol = net.add_client(CAROL, "c-secret", "Carol", ClientConfig::default());
+    befriend(&mut net, ALICE, BOB);
+    net.run();
+    for peer in [alice, bob, carol] {
+        events(&mut net, peer);
+    }
+    let now = net.now();
+    let from_stranger = net
+        .client(carol)
+        .send_message(now, &passport(BOB), "hi, stranger here")
+        .unwrap();
+    let from_friend = net
+        .client(alice)
+        .send_message(now, &passport(BOB), "hi, friend here")
+        .unwrap();
+    net.run();
+    let bob_events = events(&mut net, bob);
+    assert_eq!(
+        bob_events,
+        [
+            r#"ConversationStarted { conversation: ConversationId(0), invited_by: Some(Passport("alice@example.com")) }"#,
+            r#"InvitationDeclined { from: Passport("carol@example.com"), session: Token("2") }"#,
+            r#"Joined { conversation: ConversationId(0), account: Passport("alice@example.com"), name: EncodedName("Alice") }"#,
+            r#"TextReceived { conversation: ConversationId(0), from: Passport("alice@example.com"), name: EncodedName("Alice"), text: "hi, friend here", format: None }"#,
+        ]
+    );
+    assert_eq!(
+        events(&mut net, alice).last().unwrap(),
+        &format!("MessageDelivered {{ handle: {from_friend:?} }}")
+    );
+    net.advance(Duration::from_secs(60));
+    assert_eq!(
+        events(&mut net, carol)[2..],
+        [
+            format!("MessageNotDelivered {{ handle: {from_stranger:?}, reason: NobodyJoined }}"),
+            "ConversationEnded { conversation: ConversationId(0), reason: Left }".to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn a_third_person_joins_and_a_conversation_message_reaches_both() {
+    let (mut net, alice, bob) = alice_and_bob(ClientConfig::default());
+    let carol = net.add_client(CAROL, "c-secret", "Carol", ClientConfig::default());
+    net.run();
+    events(&mut net, carol);
+    let now = net.now();
+    net.client(alice)
+        .send_message(now, &passport(BOB), "hello bob")
+        .unwrap();
+    net.run();
+    events(&mut net, alice);
+    events(&mut net, bob);
+
+    let conversation = only_conversation(&mut net, alice);
+    net.client(alice)
+        .invite(now, conversation, &passport(CAROL))
+        .unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            r#"Switchboard { conversation: ConversationId(0), event: Ringing { trid: TrId(4), account: Passport("carol@example.com"), session: Token("1") } }"#,
+            r#"Joined { conversation: ConversationId(0), account: Passport("carol@example.com"), name: EncodedName("Carol") }"#,
+        ]
+    );
+    assert_eq!(
+        events(&mut net, bob),
+        [
+            r#"Joined { conversation: ConversationId(0), account: Passport("carol@example.com"), name: EncodedName("Carol") }"#
+        ]
+    );
+    assert_eq!(
+        events(&mut net, carol),
+        [
+            r#"ConversationStarted { conversation: ConversationId(0), invited_by: Some(Passport("alice@example.com")) }"#,
+            r#"Joined { conversation: ConversationId(0), account: Passport("alice@example.com"), name: EncodedName("Alice") }"#,
+            r#"Joined { conversation: ConversationId(0), account: Passport("bob@example.com"), name: EncodedName("Bob") }"#,
+        ]
+    );
+
+    let handle = net
+        .client(alice)
+        .send_to_conversation(now, conversation, "hello both")
+        .unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [format!("MessageDelivered {{ handle: {handle:?} }}")]
+    );
+    let text = r#"TextReceived { conversation: ConversationId(0), from: Passport("alice@example.com"), name: EncodedName("Alice"), text: "hello both", format: None }"#;
+    assert_eq!(events(&mut net, bob), [text]);
+    assert_eq!(events(&mut net, carol), [text]);
+
+    // Bob is no longer the only other participant: a message to him alone needs a new
+    // switchboard.
+    let connects = net.connects(alice).len();
+    let private = net
+        .client(alice)
+        .send_message(now, &passport(BOB), "just you")
+        .unwrap();
+    net.run();
+    assert_eq!(net.connects(alice).len(), connects + 1);
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            "ConversationStarted { conversation: ConversationId(1), invited_by: None }".to_owned(),
+            r#"Switchboard { conversation: ConversationId(1), event: Ringing { trid: TrId(3), account: Passport("bob@example.com"), session: Token("2") } }"#.to_owned(),
+            r#"Joined { conversation: ConversationId(1), account: Passport("bob@example.com"), name: EncodedName("Bob") }"#.to_owned(),
+            format!("MessageDelivered {{ handle: {private:?} }}"),
+        ]
+    );
+    assert_eq!(events(&mut net, carol), Vec::<String>::new());
+}
+
+#[test]
+fn a_message_to_an_offline_contact_is_not_delivered() {
+    let (mut net, alice, _bob) = alice_and_bob(ClientConfig::default());
+    net.server().add_account(CAROL, "c-secret", "Carol").unwrap();
+    let now = net.now();
+    let handle = net
+        .client(alice)
+        .send_message(now, &passport(CAROL), "are you there?")
+        .unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            "ConversationStarted { conversation: ConversationId(0), invited_by: None }".to_owned(),
+            format!("MessageNotDelivered {{ handle: {handle:?}, reason: InviteFailed(Offline) }}"),
+            "ConversationEnded { conversation: ConversationId(0), reason: Left }".to_owned(),
+        ]
+    );
+    assert_eq!(net.client(alice).conversations().count(), 0);
+}
+
+#[test]
+fn without_a_visible_status_the_server_opens_no_switchboard() {
+    let (mut net, alice, _bob) = alice_and_bob(ClientConfig::default());
+    let now = net.now();
+    let trid = net.client(alice).set_status(now, Status::Hidden).unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [format!(
+            "Notification(StatusChanged {{ trid: {trid:?}, status: Hidden }})"
+        )]
+    );
+    let handle = net
+        .client(alice)
+        .send_message(now, &passport(BOB), "psst")
+        .unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [format!(
+            "MessageNotDelivered {{ handle: {handle:?}, reason: NoSwitchboard(ErrorCode(913)) }}"
+        )]
+    );
+
+    // Never having set a status is the same to the server.
+    let mut config = ClientConfig::default();
+    config.initial_status = None;
+    let carol = net.add_client(CAROL, "c-secret", "Carol", config);
+    net.run();
+    assert_eq!(events(&mut net, carol), login(CAROL, "Carol", 0, 0, true)[..4]);
+    let handle = net.client(carol).send_message(now, &passport(BOB), "hi").unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, carol),
+        [format!(
+            "MessageNotDelivered {{ handle: {handle:?}, reason: NoSwitchboard(ErrorCode(913)) }}"
+        )]
+    );
+}
+
+#[test]
+fn a_switchboard_that_dies_ends_its_messages_and_a_new_one_is_opened() {
+    let (mut net, alice, bob) = alice_and_bob(ClientConfig::default());
+    let now = net.now();
+    net.client(alice)
+        .send_message(now, &passport(BOB), "first")
+        .unwrap();
+    net.run();
+    events(&mut net, alice);
+    events(&mut net, bob);
+
+    // Written to the socket, then the switchboard crashes before acknowledging.
+    let in_flight = net
+        .client(alice)
+        .send_message(now, &passport(BOB), "lost?")
+        .unwrap();
+    net.flush_client(alice);
+    assert_eq!(net.drop_switchboards(None), 2);
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            format!("MessageNotDelivered {{ handle: {in_flight:?}, reason: Switchboard(SessionClosed) }}"),
+            "ConversationEnded { conversation: ConversationId(0), reason: TransportClosed }".to_owned(),
+        ]
+    );
+    assert_eq!(
+        events(&mut net, bob),
+        ["ConversationEnded { conversation: ConversationId(0), reason: TransportClosed }"]
+    );
+
+    let next = net
+        .client(alice)
+        .send_message(now, &passport(BOB), "second try")
+        .unwrap();
+    net.run();
+    let alice_events = events(&mut net, alice);
+    assert_eq!(
+        alice_events[0],
+        "ConversationStarted { conversation: ConversationId(1), invited_by: None }"
+    );
+    assert_eq!(
+        alice_events.last().unwrap(),
+        &format!("MessageDelivered {{ handle: {next:?} }}")
+    );
+}
+
+#[test]
+fn signing_in_elsewhere_ends_the_first_session_last_and_every_message_with_it() {
+    let (mut net, alice, _bob) = alice_and_bob(config(InvitationPolicy::DeclineAll));
+    let carol = net.add_client(CAROL, "c-secret", "Carol", config(InvitationPolicy::DeclineAll));
+    net.run();
+    events(&mut net, carol);
+    let now = net.now();
+    // Bob and Carol decline, so both messages wait for a join in their conversations.
+    let to_bob = net
+        .client(alice)
+        .send_message(now, &passport(BOB), "waiting")
+        .unwrap();
+    let to_carol = net
+        .client(alice)
+        .send_message(now, &passport(CAROL), "also waiting")
+        .unwrap();
+    net.run();
+    assert_eq!(events(&mut net, alice).len(), 4, "two started, two ringing");
+
+    let elsewhere = net.add_session(ALICE, "a-secret", ClientConfig::default());
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            format!("MessageNotDelivered {{ handle: {to_bob:?}, reason: Switchboard(NeverSent) }}"),
+            "ConversationEnded { conversation: ConversationId(0), reason: Left }".to_owned(),
+            format!("MessageNotDelivered {{ handle: {to_carol:?}, reason: Switchboard(NeverSent) }}"),
+            "ConversationEnded { conversation: ConversationId(1), reason: Left }".to_owned(),
+            "Closed { reason: SignedInElsewhere }".to_owned(),
+        ]
+    );
+    assert!(net.client(alice).is_closed());
+    assert_eq!(net.client(alice).conversations().count(), 0);
+    assert_eq!(
+        events(&mut net, elsewhere),
+        concat(&[
+            &login(ALICE, "Alice", 3, 1, false),
+            &[presence(BOB, "Bob", "Online")]
+        ])
+    );
+    assert_eq!(
+        net.client(alice).send_message(now, &passport(BOB), "late"),
+        Err(ClientError::Closed)
+    );
+    // Nothing more comes from the closed session, whatever the time.
+    net.advance(Duration::from_secs(3600));
+    assert_eq!(events(&mut net, alice), Vec::<String>::new());
+}
+
+#[test]
+fn a_server_shutdown_ends_every_session() {
+    let (mut net, alice, bob) = alice_and_bob(ClientConfig::default());
+    let now = net.now();
+    net.client(alice)
+        .send_message(now, &passport(BOB), "hello")
+        .unwrap();
+    net.run();
+    events(&mut net, alice);
+    events(&mut net, bob);
+    // Asked for before the shutdown, its XFR SB meets a closing server: never answered.
+    let unanswered = net
+        .client(bob)
+        .send_message(now, &passport(CAROL), "hi carol")
+        .unwrap();
+    net.server().shutdown(now);
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            "ConversationEnded { conversation: ConversationId(0), reason: Left }",
+            "Closed { reason: ServerShutdown }",
+        ]
+    );
+    assert_eq!(
+        events(&mut net, bob),
+        [
+            format!("MessageNotDelivered {{ handle: {unanswered:?}, reason: SessionEnded }}"),
+            "ConversationEnded { conversation: ConversationId(0), reason: Left }".to_owned(),
+            "Closed { reason: ServerShutdown }".to_owned(),
+        ]
+    );
+    assert!(net.client(alice).is_closed() && net.client(bob).is_closed());
 }

@@ -149,11 +149,14 @@ impl Client {
         self.ns.contact_list()
     }
 
-    /// The open conversations and who is in each.
+    /// The open conversations and who is in each. A conversation whose switchboard has
+    /// ended is not listed, even before [`ClientEvent::ConversationEnded`] is polled.
     pub fn conversations(&self) -> impl Iterator<Item = (ConversationId, &[Participant])> {
         self.conns.iter().filter_map(|(_, conn)| match conn {
-            Connection::Switchboard(sb) => Some((sb.conversation, sb.machine.participants())),
-            Connection::Notification => None,
+            Connection::Switchboard(sb) if !sb.machine.is_closed() => {
+                Some((sb.conversation, sb.machine.participants()))
+            }
+            _ => None,
         })
     }
 
@@ -196,8 +199,27 @@ impl Client {
     pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
         self.now = now;
         match self.conns.get_mut(conn) {
+            // The notification machine treats a close before `handle_connected` as
+            // expected (as after a referral), so a server that refused the connection
+            // would leave the session waiting forever, with no timer: end it here.
+            Some(Connection::Notification)
+                if matches!(
+                    self.ns.state(),
+                    ns::SessionState::Disconnected | ns::SessionState::Redirected
+                ) =>
+            {
+                self.close_session(ns::CloseReason::ConnectionLost)
+            }
             Some(Connection::Notification) => self.ns.handle_closed(now),
-            Some(Connection::Switchboard(sb)) => sb.machine.handle_closed(now),
+            Some(Connection::Switchboard(sb)) => {
+                // Before anyone joined, the messages waiting there never had a chance:
+                // the switchboard itself failed, not their delivery.
+                let before_join = sb.join_deadline.is_some();
+                sb.machine.handle_closed(now);
+                if before_join {
+                    self.fail_parts(conn, Undelivered::ConnectionFailed);
+                }
+            }
             None => {}
         }
     }
@@ -506,7 +528,7 @@ impl Client {
                         cookie,
                         self.now,
                     );
-                    let conversation = self.add_switchboard(machine, addr, None);
+                    let (_, conversation) = self.add_switchboard(machine, addr, None);
                     self.emit(ClientEvent::ConversationStarted {
                         conversation,
                         invited_by: Some(from),
@@ -655,14 +677,11 @@ impl Client {
             cookie,
             self.now,
         );
-        let conversation = self.add_switchboard(machine, addr, Some(pending.to));
+        let (id, conversation) = self.add_switchboard(machine, addr, Some(pending.to));
         self.emit(ClientEvent::ConversationStarted {
             conversation,
             invited_by: None,
         });
-        let Some(id) = self.conn_of(conversation) else {
-            return;
-        };
         for (handle, text) in pending.texts {
             self.messages.remove(&handle);
             self.queue_text(id, handle, &text);
@@ -674,7 +693,7 @@ impl Client {
         mut machine: SwitchboardClient,
         addr: HostPort<'static>,
         invitee: Option<Passport<'static>>,
-    ) -> ConversationId {
+    ) -> (ConnId, ConversationId) {
         let conversation = ConversationId(self.next_conversation);
         self.next_conversation += 1;
         machine.set_trace_label(format!("sb#{}", conversation.0));
@@ -690,7 +709,7 @@ impl Client {
             parts: BTreeMap::new(),
         })));
         self.outputs.push_back(ClientOutput::Connect { conn, addr });
-        conversation
+        (conn, conversation)
     }
 
     fn send_on(&mut self, id: ConnId, text: &str) -> Result<MessageHandle, ClientError> {
@@ -819,9 +838,13 @@ impl Client {
             .count()
     }
 
+    /// The connection of `conversation`, unless its switchboard has ended (its end is
+    /// then on the way to the caller, and calls on it are refused).
     fn conn_of(&self, conversation: ConversationId) -> Option<ConnId> {
         self.conns.iter().find_map(|(id, conn)| match conn {
-            Connection::Switchboard(sb) if sb.conversation == conversation => Some(id),
+            Connection::Switchboard(sb) if sb.conversation == conversation && !sb.machine.is_closed() => {
+                Some(id)
+            }
             _ => None,
         })
     }

@@ -44,6 +44,8 @@ struct Peer {
     events: Vec<ClientEvent>,
     /// The server's end of each of this client's connections.
     links: HashMap<ConnId, server::ConnId>,
+    /// Every address the client asked to connect to, in order.
+    connects: Vec<HostPort<'static>>,
 }
 
 /// Clients and a server, connected in memory. See the module docs.
@@ -102,16 +104,21 @@ impl Network {
     /// # Panics
     ///
     /// When `account` is not a valid handle: this is a test helper.
-    pub fn add_client(
-        &mut self,
-        account: &str,
-        password: &str,
-        name: &str,
-        mut config: ClientConfig,
-    ) -> usize {
+    pub fn add_client(&mut self, account: &str, password: &str, name: &str, config: ClientConfig) -> usize {
         self.server
             .add_account(account, password, name)
             .unwrap_or_else(|e| panic!("cannot add {account}: {e}"));
+        self.add_session(account, password, config)
+    }
+
+    /// A client that signs in to `account`, which already exists on the server (added
+    /// by an earlier [`Network::add_client`]): a second session of the same account, or
+    /// a later one reusing a kept contact list. Returns the client's index.
+    ///
+    /// # Panics
+    ///
+    /// When `account` is not a valid handle: this is a test helper.
+    pub fn add_session(&mut self, account: &str, password: &str, mut config: ClientConfig) -> usize {
         config.server = addr(DISPATCH);
         let handle = Passport::try_from(account.to_owned()).unwrap_or_else(|e| panic!("{account}: {e}"));
         let passport = PassportConfig {
@@ -126,6 +133,7 @@ impl Network {
             passport,
             events: Vec::new(),
             links: HashMap::new(),
+            connects: Vec::new(),
         });
         self.peers.len() - 1
     }
@@ -138,6 +146,44 @@ impl Network {
     /// Takes the events client `peer` emitted so far.
     pub fn take_events(&mut self, peer: usize) -> Vec<ClientEvent> {
         std::mem::take(&mut self.peers[peer].events)
+    }
+
+    /// Every address client `peer` asked to connect to so far, in order: the dispatch
+    /// server, the notification server it referred to, then switchboards.
+    pub fn connects(&self, peer: usize) -> &[HostPort<'static>] {
+        &self.peers[peer].connects
+    }
+
+    /// Resets every switchboard connection of client `peer` (or of all clients, with
+    /// `None`) as a crashed switchboard would: both ends see the transport close, the
+    /// server without a goodbye. Returns how many were dropped; then call
+    /// [`Network::run`].
+    pub fn drop_switchboards(&mut self, peer: Option<usize>) -> usize {
+        let now = self.now;
+        let mut doomed: Vec<(server::ConnId, usize, ConnId)> = self
+            .routes
+            .iter()
+            .filter(|(conn, (index, _))| {
+                peer.is_none_or(|p| p == *index)
+                    && self.server.listener(**conn) == Some(Listener::Switchboard)
+            })
+            .map(|(&conn, &(index, client_conn))| (conn, index, client_conn))
+            .collect();
+        // The routes are a hash map: close in a fixed order so runs are reproducible.
+        doomed.sort();
+        for &(server_conn, index, client_conn) in &doomed {
+            self.routes.remove(&server_conn);
+            self.peers[index].links.remove(&client_conn);
+            let _ = self.server.handle_closed(server_conn, now);
+            self.peers[index].client.handle_closed(client_conn, now);
+        }
+        doomed.len()
+    }
+
+    /// Hands client `peer`'s pending output to the server without letting the server
+    /// answer yet: what the client wrote is now in flight.
+    pub fn flush_client(&mut self, peer: usize) {
+        self.drain_client(peer);
     }
 
     /// Moves bytes until no machine has anything more to say.
@@ -219,6 +265,7 @@ impl Network {
         let now = self.now;
         match output {
             ClientOutput::Connect { conn, addr } => {
+                self.peers[index].connects.push(addr.clone());
                 let listener = match (addr.host(), addr.port()) {
                     (host, port) if (host, port) == DISPATCH => Some(Listener::Dispatch),
                     (host, port) if (host, port) == NOTIFICATION => Some(Listener::Notification),
