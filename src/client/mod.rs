@@ -494,6 +494,7 @@ impl Client {
             NsEvent::LoggedIn { account, name, .. } => {
                 self.emit(ClientEvent::LoggedIn { account, name });
                 if self.config.sync_lists {
+                    // Right after login nothing is pending, so this cannot be refused.
                     let _ = self.ns.sync_lists(self.now);
                 } else {
                     self.set_initial_status();
@@ -648,6 +649,7 @@ impl Client {
 
     fn set_initial_status(&mut self) {
         if let Some(status) = self.config.initial_status {
+            // Refused only once the session is closed, which its own event reports.
             let _ = self.ns.set_status(self.now, status);
         }
     }
