@@ -202,3 +202,15 @@ pub(super) fn arbitrary_name(u: &mut arbitrary::Unstructured<'_>) -> arbitrary::
     );
     Ok(Cow::Owned(name))
 }
+
+/// Up to three extra fields that [`check_header`] accepts, for a typed view's `extra`.
+#[cfg(feature = "arbitrary")]
+pub(super) fn arbitrary_extra(
+    u: &mut arbitrary::Unstructured<'_>,
+) -> arbitrary::Result<Vec<(Cow<'static, str>, Cow<'static, str>)>> {
+    let mut extra = Vec::new();
+    for _ in 0..u.int_in_range(0..=3)? {
+        extra.push((arbitrary_name(u)?, arbitrary_value(u)?));
+    }
+    Ok(extra)
+}

@@ -289,10 +289,7 @@ impl<'a> Invitation<'a> {
 impl<'a> arbitrary::Arbitrary<'a> for Invitation<'static> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let text = fields::arbitrary_opt;
-        let mut extra = Vec::new();
-        for _ in 0..u.int_in_range(0..=3)? {
-            extra.push((fields::arbitrary_name(u)?, fields::arbitrary_value(u)?));
-        }
+        let extra = fields::arbitrary_extra(u)?;
         Ok(Self {
             command: u.arbitrary()?,
             cookie: u.arbitrary()?,

@@ -253,10 +253,7 @@ impl Profile<'_> {
 impl<'a> arbitrary::Arbitrary<'a> for Profile<'static> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let text = fields::arbitrary_opt;
-        let mut extra = Vec::new();
-        for _ in 0..u.int_in_range(0..=3)? {
-            extra.push((fields::arbitrary_name(u)?, fields::arbitrary_value(u)?));
-        }
+        let extra = fields::arbitrary_extra(u)?;
         Ok(Self {
             login_time: u.arbitrary()?,
             email_enabled: u.arbitrary()?,
