@@ -199,16 +199,16 @@ impl Client {
     pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
         self.now = now;
         match self.conns.get_mut(conn) {
-            // The notification machine treats a close before `handle_connected` as
-            // expected (as after a referral), so a server that refused the connection
-            // would leave the session waiting forever, with no timer: end it here.
+            // The notification connection closed before it ever opened: the old
+            // server's close after a referral went with its connection id, so this one
+            // failed to connect.
             Some(Connection::Notification)
                 if matches!(
                     self.ns.state(),
                     ns::SessionState::Disconnected | ns::SessionState::Redirected
                 ) =>
             {
-                self.close_session(ns::CloseReason::ConnectionLost)
+                self.ns.handle_connect_failed(now)
             }
             Some(Connection::Notification) => self.ns.handle_closed(now),
             Some(Connection::Switchboard(sb)) => {

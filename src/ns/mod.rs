@@ -368,6 +368,17 @@ impl NotificationClient {
         }
     }
 
+    /// The connection opened for this machine (the first, or the one a
+    /// [`NsEvent::Redirect`] asked for) could not be established: the session ends with
+    /// [`CloseReason::ConnectionLost`].
+    ///
+    /// [`handle_closed`](Self::handle_closed) cannot tell this apart from the old
+    /// server closing after its referral, which is expected; the caller can.
+    pub fn handle_connect_failed(&mut self, now: Instant) {
+        self.touch(now);
+        self.close(CloseReason::ConnectionLost);
+    }
+
     // ----- Mutators: login -----
 
     /// Sends the Passport ticket (`t=…&p=…`) after [`NsEvent::PassportRequired`].

@@ -289,3 +289,25 @@ fn early_timeouts_do_nothing() {
     ns.handle_timeout(due);
     assert_eq!(drain(&mut ns).0, b"PNG\r\n");
 }
+
+#[test]
+fn a_connection_that_never_opened_ends_the_session() {
+    let now = Instant::now();
+    let mut ns = NotificationClient::new(NsConfig::default(), account(), now);
+    // A close before connecting is the old server's after a referral: ignored.
+    ns.handle_closed(now);
+    assert_eq!(drain(&mut ns), (Vec::new(), Vec::new()));
+    ns.handle_connect_failed(now);
+    assert_eq!(
+        drain(&mut ns),
+        (
+            Vec::new(),
+            vec![NsEvent::Closed {
+                reason: CloseReason::ConnectionLost
+            }]
+        )
+    );
+    assert_eq!(ns.state(), SessionState::Closed);
+    ns.handle_connect_failed(now);
+    assert_eq!(drain(&mut ns), (Vec::new(), Vec::new()));
+}
