@@ -191,11 +191,11 @@ async fn run(flags: Flags) -> Result<(), String> {
                     readers.insert(conn, tokio::spawn(connection(conn, addr, tx.clone())));
                 }
                 ClientOutput::Transmit { conn, bytes } => {
-                    if let Some(writer) = writers.get_mut(&conn) {
-                        if writer.write_all(&bytes).await.is_err() {
-                            writers.remove(&conn);
-                            client.handle_closed(conn, Instant::now());
-                        }
+                    if let Some(writer) = writers.get_mut(&conn)
+                        && writer.write_all(&bytes).await.is_err()
+                    {
+                        writers.remove(&conn);
+                        client.handle_closed(conn, Instant::now());
                     }
                 }
                 ClientOutput::Close { conn } => {

@@ -222,10 +222,10 @@ impl World {
                 }
             }
             Action::SendToConversation(nth) => {
-                if let Some(id) = self.nth_conversation(alice, nth) {
-                    if let Ok(handle) = self.net.client(alice).send_to_conversation(now, id, "to all") {
-                        self.ledger.returned(alice, handle)?;
-                    }
+                if let Some(id) = self.nth_conversation(alice, nth)
+                    && let Ok(handle) = self.net.client(alice).send_to_conversation(now, id, "to all")
+                {
+                    self.ledger.returned(alice, handle)?;
                 }
             }
             Action::Invite { nth, who } => {

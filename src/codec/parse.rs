@@ -200,7 +200,7 @@ mod tests {
                         state ^= state >> 17;
                         state ^= state << 5;
                         // Mostly token bytes, so forbidden ones land anywhere.
-                        if state % 8 == 0 {
+                        if state.is_multiple_of(8) {
                             alphabet[(state / 8) as usize % alphabet.len()]
                         } else {
                             b'x'

@@ -113,7 +113,7 @@ pub fn call(ns: &mut NotificationClient, now: Instant, which: u8, arg: u8) {
         7 => ns.remove_contact(now, list, &account(arg), None).map(drop),
         8 => ns.rename_contact(now, &account(arg), "x y").map(drop),
         9 => ns
-            .set_friendly_name(now, if arg % 2 == 0 { "me" } else { "" })
+            .set_friendly_name(now, if arg.is_multiple_of(2) { "me" } else { "" })
             .map(drop),
         10 => ns.add_group(now, "g").map(drop),
         11 => ns.remove_group(now, GroupId(u32::from(arg % 3))).map(drop),
@@ -121,7 +121,7 @@ pub fn call(ns: &mut NotificationClient, now: Instant, which: u8, arg: u8) {
         13 => ns
             .set_privacy(
                 now,
-                if arg % 2 == 0 {
+                if arg.is_multiple_of(2) {
                     Privacy::AllowAll
                 } else {
                     Privacy::BlockAll
@@ -131,7 +131,7 @@ pub fn call(ns: &mut NotificationClient, now: Instant, which: u8, arg: u8) {
         14 => ns
             .set_add_prompt(
                 now,
-                if arg % 2 == 0 {
+                if arg.is_multiple_of(2) {
                     AddPrompt::Ask
                 } else {
                     AddPrompt::Allow
@@ -139,7 +139,7 @@ pub fn call(ns: &mut NotificationClient, now: Instant, which: u8, arg: u8) {
             )
             .map(drop),
         15 => ns
-            .set_phone(now, "PHH", (arg % 2 == 0).then_some("1 2"))
+            .set_phone(now, "PHH", arg.is_multiple_of(2).then_some("1 2"))
             .map(drop),
         16 => ns.set_status(now, status).map(drop),
         17 => ns.request_switchboard(now).map(drop),
