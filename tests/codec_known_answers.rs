@@ -1498,3 +1498,31 @@ fn framer_frames_decode_in_place() {
     let frame = framer.next_frame().unwrap().unwrap();
     assert_eq!(ClientCommand::decode_frame(frame), Ok(ClientCommand::Png));
 }
+
+#[test]
+fn verb_names_the_wire_verb_in_both_directions() {
+    let server: &[(&[u8], &str)] = &[
+        (b"USR 3 TWN S a=b\r\n", "USR"),
+        (b"USR 4 OK a@b.c Name 1 0\r\n", "USR"),
+        (b"XFR 3 NS 1.2.3.4:1863 0 5.6.7.8:1863\r\n", "XFR"),
+        (b"XFR 3 SB 1.2.3.4:1863 CKI 1.2.3\r\n", "XFR"),
+        (b"BPR PHH 123\r\n", "BPR"),
+        (b"MSG Hotmail Hotmail 2\r\nhi", "MSG"),
+        (b"911 4\r\n", "error"),
+        (b"UBX a@b.c 0\r\n", "UBX"),
+    ];
+    for (wire, verb) in server {
+        let (command, _) = ServerCommand::decode(wire).unwrap();
+        assert_eq!(command.verb(), *verb, "{}", escape(wire));
+    }
+    let client: &[(&[u8], &str)] = &[
+        (b"USR 1 a@b.c 1.2.3\r\n", "USR"),
+        (b"XFR 10 SB\r\n", "XFR"),
+        (b"PNG\r\n", "PNG"),
+        (b"UUX 1 0\r\n", "UUX"),
+    ];
+    for (wire, verb) in client {
+        let (command, _) = ClientCommand::decode(wire).unwrap();
+        assert_eq!(command.verb(), *verb, "{}", escape(wire));
+    }
+}

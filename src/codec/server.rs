@@ -529,6 +529,54 @@ impl<'a> ServerCommand<'a> {
         }
     }
 
+    /// The command's verb: `USR` for every `USR` form, `XFR` for both referrals,
+    /// `"error"` for a numeric error reply (its code is in [`ServerCommand::Error`]).
+    pub fn verb(&self) -> &str {
+        use ServerCommand::*;
+        match self {
+            Ver { .. } => "VER",
+            Cvr { .. } => "CVR",
+            UsrTwnChallenge { .. } | UsrMd5Salt { .. } | UsrOk { .. } => "USR",
+            Inf { .. } => "INF",
+            XfrNs { .. } | XfrSb { .. } => "XFR",
+            Syn { .. } => "SYN",
+            Gtc { .. } => "GTC",
+            Blp { .. } => "BLP",
+            Prp { .. } => "PRP",
+            Lsg { .. } => "LSG",
+            Lst { .. } => "LST",
+            Bpr { .. } => "BPR",
+            Chg { .. } => "CHG",
+            Iln { .. } => "ILN",
+            Nln { .. } => "NLN",
+            Fln { .. } => "FLN",
+            Add { .. } => "ADD",
+            Rem { .. } => "REM",
+            Rea { .. } => "REA",
+            Adg { .. } => "ADG",
+            Rmg { .. } => "RMG",
+            Reg { .. } => "REG",
+            Url { .. } => "URL",
+            Chl { .. } => "CHL",
+            Qry { .. } => "QRY",
+            Rng { .. } => "RNG",
+            Qng { .. } => "QNG",
+            Out { .. } => "OUT",
+            Msg { .. } => "MSG",
+            Not { .. } => "NOT",
+            Ipg { .. } => "IPG",
+            Cal { .. } => "CAL",
+            Ans { .. } => "ANS",
+            Iro { .. } => "IRO",
+            Joi { .. } => "JOI",
+            Bye { .. } => "BYE",
+            Ack { .. } => "ACK",
+            Nak { .. } => "NAK",
+            Error { .. } => "error",
+            Other(raw) => std::str::from_utf8(raw.verb()).unwrap_or("?"),
+        }
+    }
+
     /// Appends the command's bytes to `out`. Fails, appending nothing, only where the
     /// value would read back as something else: an [`ServerCommand::Error`] whose code
     /// is not three digits, or without TrID whose first extra word is a number (it would

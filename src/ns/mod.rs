@@ -893,7 +893,7 @@ impl NotificationClient {
                 Out { reason } => self.server_out(reason),
                 Other(raw) => self.events.push_back(NsEvent::Unknown(raw.into_owned())),
                 Error { code, .. } => self.close(CloseReason::LoginRejected { code }),
-                other => self.violation("command before login completed", verb_of(&other)),
+                other => self.violation("command before login completed", other.verb()),
             };
         };
         if let Error { code, .. } = command {
@@ -907,7 +907,7 @@ impl NotificationClient {
                 _ => CloseReason::LoginRejected { code },
             });
         }
-        let verb = verb_of(&command);
+        let verb = command.verb();
         // Login replies differ in verb from their request (`USR` → `XFR`), so match
         // by TrID alone and check the pair below.
         let index = self.pending.iter().position(|p| p.trid == trid);
@@ -982,7 +982,7 @@ impl NotificationClient {
                     restricted: flags.and_then(|f| f.restricted).unwrap_or(false),
                 });
             }
-            (other, _) => self.violation("reply does not answer the login step", verb_of(&other)),
+            (other, _) => self.violation("reply does not answer the login step", other.verb()),
         }
     }
 
@@ -1402,7 +1402,7 @@ impl NotificationClient {
             }
             Error { code, trid, .. } => self.error_reply(code, trid),
             Other(raw) => self.events.push_back(NsEvent::Unknown(raw.into_owned())),
-            other => self.violation("command has no place in a notification session", verb_of(&other)),
+            other => self.violation("command has no place in a notification session", other.verb()),
         }
     }
 
@@ -1483,52 +1483,6 @@ impl NotificationClient {
         };
         self.events
             .push_back(NsEvent::CommandFailed { trid, request, code });
-    }
-}
-
-fn verb_of(command: &ServerCommand<'_>) -> &'static str {
-    use ServerCommand::*;
-    match command {
-        Ver { .. } => "VER",
-        Cvr { .. } => "CVR",
-        UsrTwnChallenge { .. } | UsrMd5Salt { .. } | UsrOk { .. } => "USR",
-        Inf { .. } => "INF",
-        XfrNs { .. } | XfrSb { .. } => "XFR",
-        Syn { .. } => "SYN",
-        Gtc { .. } => "GTC",
-        Blp { .. } => "BLP",
-        Prp { .. } => "PRP",
-        Lsg { .. } => "LSG",
-        Lst { .. } => "LST",
-        Bpr { .. } => "BPR",
-        Chg { .. } => "CHG",
-        Iln { .. } => "ILN",
-        Nln { .. } => "NLN",
-        Fln { .. } => "FLN",
-        Add { .. } => "ADD",
-        Rem { .. } => "REM",
-        Rea { .. } => "REA",
-        Adg { .. } => "ADG",
-        Rmg { .. } => "RMG",
-        Reg { .. } => "REG",
-        Url { .. } => "URL",
-        Chl { .. } => "CHL",
-        Qry { .. } => "QRY",
-        Rng { .. } => "RNG",
-        Qng { .. } => "QNG",
-        Out { .. } => "OUT",
-        Msg { .. } => "MSG",
-        Not { .. } => "NOT",
-        Ipg { .. } => "IPG",
-        Cal { .. } => "CAL",
-        Ans { .. } => "ANS",
-        Iro { .. } => "IRO",
-        Joi { .. } => "JOI",
-        Bye { .. } => "BYE",
-        Ack { .. } => "ACK",
-        Nak { .. } => "NAK",
-        Error { .. } => "error",
-        Other(_) => "unknown",
     }
 }
 
