@@ -817,13 +817,23 @@ impl NotificationClient {
         });
     }
 
-    /// Removes and returns the request that `trid` answers, if it has verb `verb`.
-    fn take_reply(&mut self, trid: TrId, verb: &str) -> Option<ClientCommand<'static>> {
-        let index = self.pending.iter().position(|p| p.trid == trid)?;
-        if self.pending.get(index)?.request.verb() != verb {
-            return None;
+    /// Settles the request that the reply `trid` answers, which must have verb `verb`;
+    /// a reply that answers nothing outstanding closes the session and gives false.
+    fn settle(&mut self, trid: TrId, verb: &'static str) -> bool {
+        let index = self
+            .pending
+            .iter()
+            .position(|p| p.trid == trid && p.request.verb() == verb);
+        match index {
+            Some(index) => {
+                self.pending.remove(index);
+                true
+            }
+            None => {
+                self.violation("reply answers no outstanding request", verb);
+                false
+            }
         }
-        self.pending.remove(index).map(|p| p.request)
     }
 
     // ----- Internals: input -----
@@ -1013,8 +1023,8 @@ impl NotificationClient {
                 version,
                 counts,
             } => {
-                if self.take_reply(trid, "SYN").is_none() {
-                    return self.violation("SYN answers no request", "SYN");
+                if !self.settle(trid, "SYN") {
+                    return;
                 }
                 match counts {
                     None if version == self.contacts.version() => {
@@ -1179,8 +1189,8 @@ impl NotificationClient {
                 stamp: Some(stamp),
                 prompt,
             } => {
-                if self.take_reply(stamp.trid, "GTC").is_none() {
-                    return self.violation("GTC answers no request", "GTC");
+                if !self.settle(stamp.trid, "GTC") {
+                    return;
                 }
                 self.contacts.set_add_prompt(prompt);
                 self.list_changed(stamp.trid, stamp.version, ListChange::AddPrompt(prompt));
@@ -1189,8 +1199,8 @@ impl NotificationClient {
                 stamp: Some(stamp),
                 privacy,
             } => {
-                if self.take_reply(stamp.trid, "BLP").is_none() {
-                    return self.violation("BLP answers no request", "BLP");
+                if !self.settle(stamp.trid, "BLP") {
+                    return;
                 }
                 self.contacts.set_privacy(privacy);
                 self.list_changed(stamp.trid, stamp.version, ListChange::Privacy(privacy));
@@ -1200,8 +1210,8 @@ impl NotificationClient {
                 property,
                 value,
             } => {
-                if self.take_reply(stamp.trid, "PRP").is_none() {
-                    return self.violation("PRP answers no request", "PRP");
+                if !self.settle(stamp.trid, "PRP") {
+                    return;
                 }
                 let (property, value) = (property.into_owned(), value.map(EncodedName::into_owned));
                 self.contacts.set_own_property(property.clone(), value.clone());
@@ -1212,8 +1222,8 @@ impl NotificationClient {
                 );
             }
             Chg { trid, status, .. } => {
-                if trid != TrId::ASYNC && self.take_reply(trid, "CHG").is_none() {
-                    return self.violation("CHG answers no request", "CHG");
+                if trid != TrId::ASYNC && !self.settle(trid, "CHG") {
+                    return;
                 }
                 self.status = Some(status);
                 self.events.push_back(NsEvent::StatusChanged { trid, status });
@@ -1249,8 +1259,8 @@ impl NotificationClient {
                 name,
                 group,
             } => {
-                if trid != TrId::ASYNC && self.take_reply(trid, "ADD").is_none() {
-                    return self.violation("ADD answers no request", "ADD");
+                if trid != TrId::ASYNC && !self.settle(trid, "ADD") {
+                    return;
                 }
                 self.contacts.add(list, &account, &name, group);
                 self.contacts.set_version(version);
@@ -1281,8 +1291,8 @@ impl NotificationClient {
                 account,
                 group,
             } => {
-                if trid != TrId::ASYNC && self.take_reply(trid, "REM").is_none() {
-                    return self.violation("REM answers no request", "REM");
+                if trid != TrId::ASYNC && !self.settle(trid, "REM") {
+                    return;
                 }
                 self.contacts.remove(list, &account, group);
                 self.contacts.set_version(version);
@@ -1299,8 +1309,8 @@ impl NotificationClient {
                 account,
                 name,
             } => {
-                if self.take_reply(trid, "REA").is_none() {
-                    return self.violation("REA answers no request", "REA");
+                if !self.settle(trid, "REA") {
+                    return;
                 }
                 if account.same_account(&self.account) {
                     self.name = Some(name.clone().into_owned());
@@ -1319,8 +1329,8 @@ impl NotificationClient {
                 name,
                 group,
             } => {
-                if self.take_reply(trid, "ADG").is_none() {
-                    return self.violation("ADG answers no request", "ADG");
+                if !self.settle(trid, "ADG") {
+                    return;
                 }
                 if self.contacts.group_count() >= self.config.max_groups as usize {
                     return self.violation("more groups than the configured limit", "ADG");
@@ -1330,8 +1340,8 @@ impl NotificationClient {
                 self.list_changed(trid, version, ListChange::GroupAdded { group, name });
             }
             Rmg { trid, version, group } => {
-                if self.take_reply(trid, "RMG").is_none() {
-                    return self.violation("RMG answers no request", "RMG");
+                if !self.settle(trid, "RMG") {
+                    return;
                 }
                 self.contacts.remove_group(group);
                 self.list_changed(trid, version, ListChange::GroupRemoved { group });
@@ -1342,16 +1352,16 @@ impl NotificationClient {
                 group,
                 name,
             } => {
-                if self.take_reply(trid, "REG").is_none() {
-                    return self.violation("REG answers no request", "REG");
+                if !self.settle(trid, "REG") {
+                    return;
                 }
                 let name = name.into_owned();
                 self.contacts.insert_group(group, name.clone());
                 self.list_changed(trid, version, ListChange::GroupRenamed { group, name });
             }
             XfrSb { trid, addr, cookie } => {
-                if self.take_reply(trid, "XFR").is_none() {
-                    return self.violation("XFR answers no request", "XFR");
+                if !self.settle(trid, "XFR") {
+                    return;
                 }
                 self.events.push_back(NsEvent::SwitchboardReady {
                     trid,
@@ -1374,9 +1384,7 @@ impl NotificationClient {
             }),
             Chl { challenge, .. } => self.answer_challenge(challenge.as_str()),
             Qry { trid } => {
-                if self.take_reply(trid, "QRY").is_none() {
-                    self.violation("QRY answers no request", "QRY");
-                }
+                self.settle(trid, "QRY");
             }
             Qng { .. } => {
                 // An unasked QNG is harmless; only the awaited one re-arms the timer.
