@@ -8,40 +8,13 @@
 //!
 //! Run: `cargo bench --bench codec -- --warm-up-time 1 --measurement-time 3`.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use msnp::codec::{ClientCommand, Direction, Framer, Limits, ServerCommand};
-
-/// Counts every allocation, to show that the borrowed decode path makes none.
-struct CountingAllocator;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts calls.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
 
 const PROFILE: &str = "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile; charset=UTF-8\r\nLoginTime: 1062764231\r\nEmailEnabled: 1\r\nMemberIdHigh: 84736\r\nMemberIdLow: -1434161204\r\nlang_preference: 1033\r\npreferredEmail: example@passport.com\r\ncountry: US\r\nPostalCode: \r\nGender: \r\nKid: 0\r\nAge: \r\nBDayPre: \r\nBirthday: \r\nWallet: \r\nFlags: 1027\r\nsid: 507\r\nkv: 5\r\nMSPAuth: 5Y6dQqPCSd5Rz8GIfq3l7Y3iUtEoeOpNHk8zExZBOPfH2jaiL9TfwJE4Z5Zk8NsOPnfXLE\r\nClientIP: 203.0.113.7\r\nClientPort: 40450\r\n\r\n";
 
@@ -177,22 +150,22 @@ fn frame_and_decode(input: &[u8], framer: &mut Framer) -> usize {
 }
 
 fn allocations_per_command(name: &str, stream: &[u8], count: usize) {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = counting_alloc::allocations();
     let decoded = decode_all(stream);
-    let borrowed = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let borrowed = counting_alloc::allocations() - before;
     let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
     frame_and_decode(stream, &mut framer); // warms the framer's buffer
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = counting_alloc::allocations();
     frame_and_decode(stream, &mut framer);
-    let framed = ALLOCATIONS.load(Ordering::Relaxed) - before;
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let framed = counting_alloc::allocations() - before;
+    let before = counting_alloc::allocations();
     let mut input = stream;
     while !input.is_empty() {
         let (command, used) = ServerCommand::decode(input).unwrap();
         black_box(command.into_owned());
         input = &input[used..];
     }
-    let owned = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let owned = counting_alloc::allocations() - before;
     assert_eq!(decoded, count);
     // Best of many runs: on a shared two-core machine the minimum is the figure least
     // disturbed by other processes (criterion's mean below includes their noise).

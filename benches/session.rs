@@ -1,35 +1,15 @@
 //! The notification machine under load: a `SYN` of 10,000 contacts and a presence storm,
 //! timed, with heap allocations counted by a wrapping global allocator.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use msnp::codec::Passport;
 use msnp::ns::{NotificationClient, NsConfig, NsEvent};
 use msnp::{Output, Secret};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 const CONTACTS: usize = 10_000;
 
@@ -131,14 +111,14 @@ fn bench(c: &mut Criterion) {
     let mut ns = logged_in(now);
     ns.sync_lists(now).unwrap();
     drain(&mut ns);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = counting_alloc::allocations();
     ns.handle_input(now, &syn);
     drain(&mut ns);
-    let syn_allocs = ALLOCATIONS.load(Ordering::Relaxed) - before;
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let syn_allocs = counting_alloc::allocations() - before;
+    let before = counting_alloc::allocations();
     ns.handle_input(now, &storm);
     drain(&mut ns);
-    let storm_allocs = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let storm_allocs = counting_alloc::allocations() - before;
     println!(
         "allocations: SYN of {CONTACTS} contacts {syn_allocs} ({:.1}/contact); presence storm of {} lines {storm_allocs} ({:.1}/line)",
         syn_allocs as f64 / CONTACTS as f64,
