@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use msnp::Secret;
 use msnp::passport::{
     HttpRequest, HttpResponse, PassportConfig, PassportError, PassportFlow, PassportTransport, Stage, Step,
-    authenticate, fuzz_passport_response,
+    UrlSource, authenticate, fuzz_passport_response,
 };
 use proptest::prelude::*;
 
@@ -355,7 +355,7 @@ fn plain_http_is_refused_by_default() {
         HttpResponse::new(200).with_header("PassportURLs", "DALogin=http://login.passport.com/login2.srf");
     let error = fail(start(&PassportConfig::default()), nexus);
     assert!(
-        matches!(&error, PassportError::InsecureUrl { url } if url == "http://login.passport.com/login2.srf"),
+        matches!(&error, PassportError::InsecureUrl { url, named_by: UrlSource::Nexus, .. } if url == "http://login.passport.com/login2.srf"),
         "{error:?}"
     );
 
@@ -379,6 +379,228 @@ fn plain_http_is_allowed_for_loopback_tests_on_request() {
     let nexus = HttpResponse::new(200).with_header("PassportURLs", "DALogin=/login2.srf");
     let flow = go_on(flow, nexus);
     assert_eq!(flow.request().url(), "http://127.0.0.1:8080/login2.srf");
+}
+
+/// A config for a plain-HTTP loopback Passport at `127.0.0.1:8080`.
+fn loopback() -> PassportConfig {
+    let mut config = PassportConfig::default();
+    config.nexus_url = "http://127.0.0.1:8080/rdr/pprdr.asp".to_owned();
+    config.allow_http = true;
+    config
+}
+
+fn nexus_naming(dalogin: &str) -> HttpResponse {
+    HttpResponse::new(200).with_header("PassportURLs", format!("DARealm=Passport.Net,DALogin={dalogin}"))
+}
+
+fn redirect_to(location: &str) -> HttpResponse {
+    HttpResponse::new(302).with_header("Location", location)
+}
+
+#[test]
+fn allow_http_covers_the_configured_origin_only() {
+    // The loopback server names itself, with the scheme: that origin was configured.
+    let flow = go_on(
+        start(&loopback()),
+        nexus_naming("http://127.0.0.1:8080/login2.srf"),
+    );
+    assert_eq!(flow.request().url(), "http://127.0.0.1:8080/login2.srf");
+    assert_eq!(flow.request().header("Authorization"), Some(AUTHORIZATION));
+    // And may redirect within it.
+    let flow = go_on(flow, redirect_to("http://127.0.0.1:8080/elsewhere.srf"));
+    assert_eq!(flow.request().url(), "http://127.0.0.1:8080/elsewhere.srf");
+
+    // Another host, another port or the default port of a host is another origin.
+    for dalogin in [
+        "http://evil.example/login2.srf",
+        "http://127.0.0.1:8081/login2.srf",
+        "http://127.0.0.1/login2.srf",
+    ] {
+        let error = fail(start(&loopback()), nexus_naming(dalogin));
+        assert!(
+            matches!(&error, PassportError::InsecureUrl { url, named_by: UrlSource::Nexus, .. } if url == dalogin),
+            "{dalogin}: {error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "refusing plain HTTP to {dalogin:?}, named by the nexus's DALogin: allow_http covers only \
+                 the origins of the configured nexus and login server"
+            )
+        );
+    }
+    let at_loopback_login = || go_on(start(&loopback()), nexus_naming("/login2.srf"));
+    let error = fail(at_loopback_login(), redirect_to("http://evil.example/login2.srf"));
+    assert!(
+        matches!(
+            error,
+            PassportError::InsecureUrl {
+                named_by: UrlSource::Redirect,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    // Upgrading to https is fine, wherever it goes.
+    let flow = go_on(
+        at_loopback_login(),
+        redirect_to("https://login.example.net/login2.srf"),
+    );
+    assert_eq!(flow.request().url(), "https://login.example.net/login2.srf");
+}
+
+#[test]
+fn a_configured_login_server_is_trusted_over_http_too() {
+    let mut config = loopback();
+    config.dalogin = Some("http://127.0.0.1:4000/login2.srf".to_owned());
+    let flow = go_on(start(&config), redirect_to("http://127.0.0.1:4000/again.srf"));
+    assert_eq!(flow.request().url(), "http://127.0.0.1:4000/again.srf");
+    // The configured nexus's origin is trusted as well, even when the nexus is skipped.
+    let flow = go_on(start(&config), redirect_to("http://127.0.0.1:8080/login2.srf"));
+    assert_eq!(flow.request().url(), "http://127.0.0.1:8080/login2.srf");
+}
+
+#[test]
+fn https_is_never_downgraded() {
+    // Even to an origin the caller allowed plain HTTP for.
+    let mut config = loopback();
+    config.dalogin = Some("https://127.0.0.1:8443/login2.srf".to_owned());
+    let error = fail(start(&config), redirect_to("http://127.0.0.1:8080/login2.srf"));
+    assert!(
+        matches!(
+            &error,
+            PassportError::InsecureUrl {
+                named_by: UrlSource::Redirect,
+                reason,
+                ..
+            } if reason.contains("downgrade")
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "refusing plain HTTP to \"http://127.0.0.1:8080/login2.srf\", named by the login server's \
+         redirect: a URL from the network may not downgrade https to http"
+    );
+
+    // An https nexus cannot name a plain-HTTP login server either.
+    let mut config = loopback();
+    config.nexus_url = "https://127.0.0.1:8080/rdr/pprdr.asp".to_owned();
+    let error = fail(start(&config), nexus_naming("http://127.0.0.1:8080/login2.srf"));
+    assert!(
+        matches!(&error, PassportError::InsecureUrl { reason, .. } if reason.contains("downgrade")),
+        "{error:?}"
+    );
+
+    // Without allow_http, the reason says so.
+    let error = fail(at_login(), redirect_to("http://login.passport.com/login2.srf"));
+    assert_eq!(
+        error.to_string(),
+        "refusing plain HTTP to \"http://login.passport.com/login2.srf\", named by the login \
+         server's redirect: allow_http is not set"
+    );
+}
+
+#[test]
+fn a_dalogin_that_is_no_host_is_refused_and_not_cached() {
+    let mut http = ScriptedHttp::default();
+    http.responses.extend([Ok(
+        "HTTP/1.1 200 OK\r\nPassportURLs: DARealm=Passport.Net,DALogin=javascript:alert(1)\r\n\r\n",
+    )]);
+    let mut config = PassportConfig::default();
+    let error = authenticate(&mut http, &mut config, CHALLENGE, ACCOUNT, &password()).unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            PassportError::InvalidUrl { url, named_by: UrlSource::Nexus, reason }
+                if url == "javascript:alert(1)" && reason.contains("port")
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "invalid URL \"javascript:alert(1)\", named by the nexus's DALogin: the port is not a \
+         number from 1 to 65535"
+    );
+    assert_eq!(config.dalogin, None);
+    assert_eq!(http.requested, ["https://nexus.passport.com/rdr/pprdr.asp"]);
+}
+
+#[test]
+fn hosts_and_ports_are_checked() {
+    for (url, reason) in [
+        ("https://-login.example/", "neither a DNS name"),
+        ("https://login-.example/", "neither a DNS name"),
+        ("https://login..example/", "neither a DNS name"),
+        ("https://login.example./", "neither a DNS name"),
+        ("https://log_in.example/", "neither a DNS name"),
+        ("https://login.example%2F/", "neither a DNS name"),
+        ("https://a:b:c/", "port"),
+        ("https://login.example:/", "port"),
+        ("https://login.example:0/", "port"),
+        ("https://login.example:65536/", "port"),
+        ("https://login.example:+443/", "port"),
+        ("https://login.example:000443/", "port"),
+        ("https://[::1/", "closing ]"),
+        ("https://[not:v6]/", "IPv6"),
+        ("https://[::1]x/", "follows the IPv6"),
+        ("javascript:alert(1)", "port"),
+        ("data:text/html,x", "port"),
+        ("mailto:a@b.c", "user information"),
+        ("file:///etc/passwd", "neither https nor http"),
+        ("//login.example/", "no host"),
+    ] {
+        match PassportFlow::new(&with_dalogin(url), CHALLENGE, ACCOUNT, &password()) {
+            Err(PassportError::InvalidUrl {
+                named_by: UrlSource::Config,
+                reason: why,
+                ..
+            }) => assert!(why.contains(reason), "{url}: {why}"),
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+    let long = format!("{}.example", "a".repeat(64));
+    assert!(matches!(
+        PassportFlow::new(&with_dalogin(&long), CHALLENGE, ACCOUNT, &password()),
+        Err(PassportError::InvalidUrl { .. })
+    ));
+    for (url, host, full) in [
+        ("https://[::1]:8443/x", "[::1]:8443", "https://[::1]:8443/x"),
+        ("https://[::1]/x", "[::1]", "https://[::1]/x"),
+        (
+            "LOGIN.Example.NET:443/x",
+            "login.example.net:443",
+            "https://login.example.net:443/x",
+        ),
+        (
+            "https://127.0.0.1:65535?q",
+            "127.0.0.1:65535",
+            "https://127.0.0.1:65535/?q",
+        ),
+    ] {
+        let flow = start(&with_dalogin(url));
+        assert_eq!(flow.request().host(), host, "{url}");
+        assert_eq!(flow.request().url(), full, "{url}");
+    }
+}
+
+#[test]
+fn url_errors_show_no_user_information() {
+    for url in [
+        "https://account:hunter2@login.example/",
+        "http://account:hunter2@127.0.0.1:8080/",
+    ] {
+        let error = fail(at_login(), redirect_to(url));
+        let shown = format!("{error} {error:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("account"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>@"), "{shown}");
+    }
+    let long = format!("https://login.example/{}", "x".repeat(5000));
+    let error = fail(at_login(), redirect_to(&format!("{long} ")));
+    assert!(error.to_string().len() < 400, "{error}");
 }
 
 #[test]

@@ -22,6 +22,28 @@ impl fmt::Display for Stage {
     }
 }
 
+/// Who named a URL that a [`PassportFlow`](super::PassportFlow) was asked to request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UrlSource {
+    /// The caller, in [`PassportConfig`](super::PassportConfig).
+    Config,
+    /// The nexus, as `DALogin` in its `PassportURLs` header.
+    Nexus,
+    /// A login server, as the `Location` of a `302` redirect.
+    Redirect,
+}
+
+impl fmt::Display for UrlSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Config => "configuration",
+            Self::Nexus => "nexus's DALogin",
+            Self::Redirect => "login server's redirect",
+        })
+    }
+}
+
 /// Why a Passport 1.4 login failed.
 ///
 /// Every error is final: the [`PassportFlow`](super::PassportFlow) that returned it was
@@ -89,19 +111,32 @@ pub enum PassportError {
         /// The configured limit.
         limit: u32,
     },
-    /// A URL uses plain `http`, and the caller did not opt in with
-    /// [`PassportConfig::allow_http`](super::PassportConfig::allow_http): the password
-    /// would travel unencrypted.
-    #[error("refusing to send credentials over plain HTTP to {url:?}")]
+    /// A URL uses plain `http` where the flow may not use it: the login request carries
+    /// the password, and even the nexus's answer decides where it goes.
+    ///
+    /// Plain `http` is requested only with [`PassportConfig::allow_http`](super::PassportConfig::allow_http),
+    /// and then only at the origins (scheme, host, port) of the configured
+    /// [`nexus_url`](super::PassportConfig::nexus_url) and
+    /// [`dalogin`](super::PassportConfig::dalogin); a URL from the network never moves
+    /// from `https` to `http`.
+    #[error("refusing plain HTTP to {url:?}, named by the {named_by}: {reason}")]
     InsecureUrl {
-        /// The URL, from the configuration or the network.
+        /// The URL, without user information and cut to 200 characters.
         url: String,
+        /// Who named it.
+        named_by: UrlSource,
+        /// Which rule it breaks.
+        reason: &'static str,
     },
-    /// A URL (configured, or sent as `DALogin` or `Location`) cannot be requested.
-    #[error("invalid URL {url:?}: {reason}")]
+    /// A URL (configured, or sent as `DALogin` or `Location`) cannot be requested: a
+    /// scheme other than `https` or `http`, a host that is no DNS name or IP address, a
+    /// port outside 1 to 65535, user information, or bytes that cannot go into a request.
+    #[error("invalid URL {url:?}, named by the {named_by}: {reason}")]
     InvalidUrl {
-        /// The URL, from the configuration or the network.
+        /// The URL, without user information and cut to 200 characters.
         url: String,
+        /// Who named it.
+        named_by: UrlSource,
         /// What is wrong with it.
         reason: &'static str,
     },

@@ -2,9 +2,9 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::http::{HttpRequest, HttpResponse, Url};
+use super::http::{HttpRequest, HttpResponse, Origin, Url, shown};
 use super::params::Params;
-use super::{PassportError, Stage};
+use super::{PassportError, Stage, UrlSource};
 use crate::Secret;
 
 /// The nexus that tells clients where the login server is [YW passport14; MSPASS §2.2.12].
@@ -43,8 +43,15 @@ pub struct PassportConfig {
     pub dalogin: Option<String>,
     /// How many `302` redirects from login servers to follow (5 by default).
     pub max_redirects: u32,
-    /// Whether plain `http://` URLs may be requested; only for loopback test servers,
-    /// since the login request carries the password. `false` by default.
+    /// Whether plain `http://` may be used for [`nexus_url`](Self::nexus_url) and
+    /// [`dalogin`](Self::dalogin); only for loopback test servers, since the login request
+    /// carries the password. `false` by default.
+    ///
+    /// It covers what the caller configured, never what the network names: a `DALogin`
+    /// or a redirect may use `http` only at the origin (scheme, host and port) of one of
+    /// these two URLs, and only from a request that was itself plain `http`. So a server
+    /// can neither downgrade a login from `https` nor send the password in clear text to
+    /// another host.
     pub allow_http: bool,
     /// Whether login requests also carry the headers MSN Messenger sent
     /// (`User-Agent: MSMSGS`, `Connection: Keep-Alive`, `Cache-Control: no-cache`
@@ -158,11 +165,69 @@ pub struct PassportFlow {
     authorization: Secret<String>,
     request: HttpRequest,
     stage: Stage,
-    dalogin: Option<Url>,
+    dalogin: Option<String>,
     redirects: u32,
     max_redirects: u32,
-    allow_http: bool,
+    http: HttpPolicy,
     client_headers: bool,
+}
+
+/// Where plain `http` may go: nowhere, unless the caller opted in, and then only to the
+/// origins of the URLs the caller configured.
+#[derive(Debug)]
+struct HttpPolicy {
+    allow_http: bool,
+    /// At most two: the configured nexus's and login server's origins, if plain `http`.
+    origins: Vec<Origin>,
+}
+
+impl HttpPolicy {
+    fn new(config: &PassportConfig) -> Self {
+        let configured = std::iter::once(config.nexus_url.as_str()).chain(config.dalogin.as_deref());
+        let origins = configured
+            .filter(|_| config.allow_http)
+            .filter_map(|text| Url::parse(text, None).ok())
+            .filter(|url| !url.is_https())
+            .map(|url| url.origin())
+            .collect();
+        Self {
+            allow_http: config.allow_http,
+            origins,
+        }
+    }
+
+    /// Parses `text`, named by `named_by` (relative to `base`, the URL that named it), and
+    /// applies the policy of [`PassportConfig::allow_http`].
+    fn resolve(&self, text: &str, base: Option<&Url>, named_by: UrlSource) -> Result<Url, PassportError> {
+        let url = Url::parse(text, base).map_err(|reason| PassportError::InvalidUrl {
+            url: shown(text),
+            named_by,
+            reason,
+        })?;
+        if url.is_https() {
+            return Ok(url);
+        }
+        let refuse = |reason| PassportError::InsecureUrl {
+            url: shown(text),
+            named_by,
+            reason,
+        };
+        if !self.allow_http {
+            return Err(refuse("allow_http is not set"));
+        }
+        if named_by == UrlSource::Config {
+            return Ok(url);
+        }
+        if base.is_some_and(Url::is_https) {
+            return Err(refuse("a URL from the network may not downgrade https to http"));
+        }
+        if !self.origins.contains(&url.origin()) {
+            return Err(refuse(
+                "allow_http covers only the origins of the configured nexus and login server",
+            ));
+        }
+        Ok(url)
+    }
 }
 
 impl PassportFlow {
@@ -192,10 +257,11 @@ impl PassportFlow {
             utf8_percent_encode(account, CREDENTIAL),
             utf8_percent_encode(password.expose(), CREDENTIAL),
         ));
+        let http = HttpPolicy::new(config);
         let dalogin = config
             .dalogin
             .as_deref()
-            .map(|url| Url::parse(url, None, config.allow_http))
+            .map(|url| http.resolve(url, None, UrlSource::Config))
             .transpose()?;
         let (stage, request) = match &dalogin {
             Some(url) => (
@@ -203,7 +269,7 @@ impl PassportFlow {
                 login_request(url.clone(), &authorization, config.client_headers),
             ),
             None => {
-                let nexus = Url::parse(&config.nexus_url, None, config.allow_http)?;
+                let nexus = http.resolve(&config.nexus_url, None, UrlSource::Config)?;
                 (Stage::Nexus, nexus_request(nexus))
             }
         };
@@ -211,10 +277,10 @@ impl PassportFlow {
             authorization,
             request,
             stage,
-            dalogin,
+            dalogin: dalogin.as_ref().map(|url| url.as_str().to_owned()),
             redirects: 0,
             max_redirects: config.max_redirects,
-            allow_http: config.allow_http,
+            http,
             client_headers: config.client_headers,
         })
     }
@@ -227,7 +293,7 @@ impl PassportFlow {
     /// The login server's URL, once known (from the configuration or the nexus), for
     /// [`PassportConfig::dalogin`] of later logins.
     pub fn dalogin_url(&self) -> Option<&str> {
-        self.dalogin.as_ref().map(Url::as_str)
+        self.dalogin.as_deref()
     }
 
     /// Reads the response to [`request`](Self::request): the next step, or why the login
@@ -235,10 +301,10 @@ impl PassportFlow {
     pub fn handle_response(mut self, response: HttpResponse) -> Result<Step, PassportError> {
         match (self.stage, response.status()) {
             (Stage::Nexus, 200) => {
-                let dalogin = read_dalogin(&response, self.request.target(), self.allow_http)?;
+                let dalogin = read_dalogin(&response, self.request.target(), &self.http)?;
                 self.stage = Stage::Login;
-                self.request = self.login_request(dalogin.clone());
-                self.dalogin = Some(dalogin);
+                self.dalogin = Some(dalogin.as_str().to_owned());
+                self.request = self.login_request(dalogin);
                 Ok(Step::Continue(self))
             }
             (Stage::Login, 200) => read_ticket(&response).map(Step::Done),
@@ -251,7 +317,9 @@ impl PassportFlow {
                 let location = response
                     .header("Location")
                     .ok_or(PassportError::MissingHeader { header: "Location" })?;
-                let target = Url::parse(location, Some(self.request.target()), self.allow_http)?;
+                let target = self
+                    .http
+                    .resolve(location, Some(self.request.target()), UrlSource::Redirect)?;
                 self.redirects += 1;
                 self.request = self.login_request(target);
                 Ok(Step::Continue(self))
@@ -292,7 +360,7 @@ fn login_request(url: Url, authorization: &Secret<String>, client_headers: bool)
 }
 
 /// Finds `DALogin` in the nexus's `PassportURLs` header [MSPASS §2.2.12].
-fn read_dalogin(response: &HttpResponse, nexus: &Url, allow_http: bool) -> Result<Url, PassportError> {
+fn read_dalogin(response: &HttpResponse, nexus: &Url, http: &HttpPolicy) -> Result<Url, PassportError> {
     const HEADER: &str = "PassportURLs";
     let urls = response
         .header(HEADER)
@@ -304,7 +372,7 @@ fn read_dalogin(response: &HttpResponse, nexus: &Url, allow_http: bool) -> Resul
             header: HEADER,
             field: "DALogin",
         })?;
-    Url::parse(dalogin, Some(nexus), allow_http)
+    http.resolve(dalogin, Some(nexus), UrlSource::Nexus)
 }
 
 /// Takes the ticket from `Authentication-Info: Passport1.4 da-status=success,…,from-PP='…'`.

@@ -6,30 +6,41 @@ use std::fmt;
 
 use super::PassportError;
 
-/// A URL the flow may request: `http(s)://authority/path`, every byte printable ASCII.
+/// A URL the flow may request: `http(s)://host[:port]/path`, every byte printable ASCII,
+/// its host and port checked.
+///
+/// One string and offsets into it, so that a flow (which holds two) stays small.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Url {
+    /// `scheme://authority/path`, the host in lower case.
     full: String,
+    /// Where the authority starts, ends, and where its host part ends.
+    authority: (usize, usize),
+    host_end: usize,
+    port: u16,
+    https: bool,
+}
+
+/// Scheme, host and port: what decides where a request goes and whether TLS protects it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Origin {
+    https: bool,
     host: String,
-    path: String,
+    port: u16,
 }
 
 impl Url {
-    /// Reads a URL from the configuration or the network.
+    /// Reads a URL from the configuration or the network; `Err` holds what is wrong.
     ///
     /// `DALogin` comes without a scheme (`login.passport.com/login2.srf`) [YW passport14;
     /// MSPASS §2.2.12], so a URL without one means `https`. A path-only URL (a relative
-    /// `Location`) resolves against `base`.
-    pub(crate) fn parse(text: &str, base: Option<&Url>, allow_http: bool) -> Result<Self, PassportError> {
-        let invalid = |reason| PassportError::InvalidUrl {
-            url: text.to_owned(),
-            reason,
-        };
+    /// `Location`) resolves against `base`. Only `https` and `http` are requested, a host
+    /// must be a DNS name or an IP address, and a port a number from 1 to 65535, so that a
+    /// `DALogin` like `javascript:alert(1)` fails here, before any request is built.
+    pub(crate) fn parse(text: &str, base: Option<&Url>) -> Result<Self, &'static str> {
         // Every byte lands in a request line or a `Host` header: no space, CR, LF, NUL.
         if !text.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(invalid(
-                "contains a space, a control character or a non-ASCII character",
-            ));
+            return Err("it contains a space, a control character or a non-ASCII character");
         }
         // A `://` after the first `/`, `?` or `#` is inside the path, not a scheme.
         let scheme = text
@@ -38,43 +49,55 @@ impl Url {
         let (https, rest) = match scheme {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => (true, rest),
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => (false, rest),
-            Some(_) => return Err(invalid("the scheme is neither https nor http")),
+            Some(_) => return Err("the scheme is neither https nor http"),
             None => match base {
                 Some(base) if text.starts_with('/') && !text.starts_with("//") => {
-                    return Ok(Self::from_parts(
-                        base.is_https(),
-                        base.host.clone(),
-                        origin_form(text),
-                    ));
+                    let mut url = base.clone();
+                    url.full.truncate(base.authority.1);
+                    push_origin_form(&mut url.full, text);
+                    return Ok(url);
                 }
                 _ => (true, text),
             },
         };
-        if !https && !allow_http {
-            return Err(PassportError::InsecureUrl { url: text.to_owned() });
-        }
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (host, path) = rest.split_at(authority_end);
-        if host.is_empty() {
-            return Err(invalid("no host"));
+        let (authority, path) = rest.split_at(authority_end);
+        if authority.is_empty() {
+            return Err("it has no host");
         }
-        if host.contains('@') {
-            return Err(invalid("user information is not supported"));
+        if authority.contains('@') {
+            return Err("user information is not supported");
         }
-        Ok(Self::from_parts(https, host.to_owned(), origin_form(path)))
+        let (host, port) = split_authority(authority)?;
+        let mut full = String::from(if https { "https://" } else { "http://" });
+        let start = full.len();
+        full.extend(host.chars().map(|c| c.to_ascii_lowercase()));
+        let host_end = full.len();
+        if let Some(port) = port {
+            full.push(':');
+            full.push_str(&port.to_string());
+        }
+        let end = full.len();
+        push_origin_form(&mut full, path);
+        Ok(Self {
+            full,
+            authority: (start, end),
+            host_end,
+            port: port.unwrap_or(if https { 443 } else { 80 }),
+            https,
+        })
     }
 
-    fn from_parts(https: bool, host: String, path: String) -> Self {
-        let scheme = if https { "https" } else { "http" };
-        Self {
-            full: format!("{scheme}://{host}{path}"),
-            host,
-            path,
+    pub(crate) fn origin(&self) -> Origin {
+        Origin {
+            https: self.https,
+            host: self.full[self.authority.0..self.host_end].to_owned(),
+            port: self.port,
         }
     }
 
-    fn is_https(&self) -> bool {
-        self.full.starts_with("https:")
+    pub(crate) fn is_https(&self) -> bool {
+        self.https
     }
 
     pub(crate) fn as_str(&self) -> &str {
@@ -83,19 +106,86 @@ impl Url {
 
     /// The authority (`host` or `host:port`), the value of the `Host` header.
     pub(crate) fn host(&self) -> &str {
-        &self.host
+        &self.full[self.authority.0..self.authority.1]
+    }
+
+    /// The request target: path and query.
+    pub(crate) fn path(&self) -> &str {
+        &self.full[self.authority.1..]
     }
 }
 
-/// The request target for what follows the authority: the fragment is never sent, and an
-/// empty path is `/`.
-fn origin_form(path: &str) -> String {
-    let path = path.split_once('#').map_or(path, |(before, _)| before);
-    if path.starts_with('/') {
-        path.to_owned()
+/// Splits `host[:port]` or `[v6]:port` and checks both halves.
+fn split_authority(authority: &str) -> Result<(&str, Option<u16>), &'static str> {
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (address, after) = v6.split_once(']').ok_or("an IPv6 address lacks its closing ]")?;
+        if address.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err("the host is not a valid IPv6 address");
+        }
+        let port = match after {
+            "" => None,
+            _ => Some(after.strip_prefix(':').ok_or("text follows the IPv6 address")?),
+        };
+        (&authority[..address.len() + 2], port)
     } else {
-        format!("/{path}")
+        match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    if !host.starts_with('[') && !is_dns_name(host) {
+        return Err("the host is neither a DNS name nor an IP address");
     }
+    let port = port
+        .map(|port| {
+            port.parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0 && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or("the port is not a number from 1 to 65535")
+        })
+        .transpose()?;
+    Ok((host, port))
+}
+
+/// Labels of letters, digits and inner hyphens, 1 to 63 bytes each, 253 in all [RFC 1123
+/// §2.1]; dotted IPv4 addresses are such names too.
+fn is_dns_name(host: &str) -> bool {
+    host.len() <= 253
+        && host.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// Appends the request target for what follows the authority: the fragment is never
+/// sent, and an empty path is `/`.
+fn push_origin_form(out: &mut String, path: &str) {
+    let path = path.split_once('#').map_or(path, |(before, _)| before);
+    if !path.starts_with('/') {
+        out.push('/');
+    }
+    out.push_str(path);
+}
+
+/// A URL as error messages may show it: without user information (which could hold a
+/// password) and cut to a length a log line can take.
+pub(crate) fn shown(text: &str) -> String {
+    const MAX: usize = 200;
+    let start = text.find("://").map_or(0, |i| i + 3);
+    let authority_end = text[start..]
+        .find(['/', '?', '#'])
+        .map_or(text.len(), |i| start + i);
+    let mut out = match text[start..authority_end].rfind('@') {
+        Some(at) => format!("{}<redacted>{}", &text[..start], &text[start + at..]),
+        None => text.to_owned(),
+    };
+    if let Some((cut, _)) = out.char_indices().nth(MAX) {
+        out.truncate(cut);
+        out.push('…');
+    }
+    out
 }
 
 /// An HTTP `GET` request that the caller performs for a [`PassportFlow`](super::PassportFlow).
@@ -131,18 +221,18 @@ impl HttpRequest {
 
     /// The absolute URL to request, such as `https://login.passport.com/login2.srf`.
     pub fn url(&self) -> &str {
-        &self.url.full
+        self.url.as_str()
     }
 
     /// The URL's authority (`host` or `host:port`): the server to connect to, and the
     /// value of the `Host` header.
     pub fn host(&self) -> &str {
-        &self.url.host
+        self.url.host()
     }
 
     /// The request target: the URL's path and query, such as `/login2.srf?lc=1033`.
     pub fn path(&self) -> &str {
-        &self.url.path
+        self.url.path()
     }
 
     /// The headers to send, in order, as `(name, value)`.

@@ -12,14 +12,32 @@
 //!
 //! Requests carry only `Host` and `Authorization` unless
 //! [`PassportConfig::client_headers`] is set, so they match transcript T2 byte for byte.
-//! Requests go to `https` URLs only, unless [`PassportConfig::allow_http`] is set.
+//!
+//! # Where the password goes
+//!
+//! The `Authorization` header (account and password) goes only to the login server
+//! (the configured or nexus-named `DALogin`) and to the hosts its `302` redirects name,
+//! as Passport requires [MSPASS §3.1.5.6]: its servers redirect between hosts
+//! (`login.passport.com` to `loginnet.passport.com`, transcript T2), and TLS proves that
+//! each host is the one named. Every URL, configured or received, is checked before a
+//! request is built: the scheme (`https`, or `http` under the rule below), a host that is
+//! a DNS name or an IP address, a port from 1 to 65535, no user information, only
+//! printable ASCII ([`PassportError::InvalidUrl`]).
+//!
+//! Plain `http` is refused ([`PassportError::InsecureUrl`]) unless
+//! [`PassportConfig::allow_http`] is set, and then it covers only the origins (scheme,
+//! host, port) of the URLs the caller configured, `nexus_url` and `dalogin`, as for a
+//! loopback test server. A URL from the network (a `DALogin`, a `Location`) may use
+//! `http` only at such an origin and only when the request that named it was plain
+//! `http` too: nothing a server sends can downgrade `https`, or send the password in
+//! clear text to another host.
 
 mod error;
 mod flow;
 mod http;
 mod params;
 
-pub use error::{PassportError, Stage};
+pub use error::{PassportError, Stage, UrlSource};
 pub use flow::{DEFAULT_NEXUS_URL, PassportConfig, PassportFlow, Step};
 pub use http::{HttpRequest, HttpResponse};
 
