@@ -19,6 +19,7 @@
 pub mod challenge;
 pub mod client;
 pub mod codec;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod msg;

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use msnp::codec::{
     ClientCommand, DecodeError, Direction, EncodedName, Framer, Limits, Passport, ServerCommand, Status, TrId,
 };
-use msnp::fuzzing;
+use msnp::fuzzing::codec as fuzzing;
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {

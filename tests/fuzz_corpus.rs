@@ -21,27 +21,33 @@ fn replay(target: &str, body: fn(&[u8])) {
 
 #[test]
 fn framer_chunks() {
-    replay("framer_chunks", msnp::fuzzing::framer_chunks);
+    replay("framer_chunks", msnp::fuzzing::codec::framer_chunks);
 }
 
 #[test]
 fn server_roundtrip() {
-    replay("server_roundtrip", msnp::fuzzing::server_roundtrip);
+    replay("server_roundtrip", msnp::fuzzing::codec::server_roundtrip);
 }
 
 #[test]
 fn client_roundtrip() {
-    replay("client_roundtrip", msnp::fuzzing::client_roundtrip);
+    replay("client_roundtrip", msnp::fuzzing::codec::client_roundtrip);
 }
 
 #[cfg(feature = "arbitrary")]
 #[test]
 fn server_value_roundtrip() {
-    replay("server_value_roundtrip", msnp::fuzzing::server_value_roundtrip);
+    replay(
+        "server_value_roundtrip",
+        msnp::fuzzing::codec::server_value_roundtrip,
+    );
 }
 
 #[cfg(feature = "arbitrary")]
 #[test]
 fn client_value_roundtrip() {
-    replay("client_value_roundtrip", msnp::fuzzing::client_value_roundtrip);
+    replay(
+        "client_value_roundtrip",
+        msnp::fuzzing::codec::client_value_roundtrip,
+    );
 }

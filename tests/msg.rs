@@ -762,7 +762,7 @@ fn fuzz_corpus_replays() {
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
-        msg::fuzz_msg_payload(&data);
+        msnp::fuzzing::msg::msg_payload(&data);
         count += 1;
     }
     assert!(count >= 8, "corpus has {count} files");
@@ -996,12 +996,12 @@ proptest! {
 
     #[test]
     fn prop_parse_never_panics(data in prop::collection::vec(any::<u8>(), 0..256)) {
-        msg::fuzz_msg_payload(&data);
+        msnp::fuzzing::msg::msg_payload(&data);
     }
 
     #[test]
     fn prop_parse_never_panics_on_payload_like_bytes(data in payload_like()) {
-        msg::fuzz_msg_payload(&data);
+        msnp::fuzzing::msg::msg_payload(&data);
     }
 
     #[test]

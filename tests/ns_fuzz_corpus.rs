@@ -1,7 +1,7 @@
 //! Replays the committed `ns_session` fuzz corpus on stable, and checks that the seed
 //! files still match what their builders make.
 
-use msnp::ns::fuzz::{encode, ns_session};
+use msnp::fuzzing::ns::{encode, ns_session};
 
 const T1_DS: &str = "VER 1 MSNP8 CVR0\r\nCVR 2 6.0.0602 6.0.0602 1.0.0000 http://download.microsoft.com/download/8/a/4/8a42bcae-f533-4468-b871-d2bc8dd32e9e/SETUP9x.EXE http://messenger.msn.com\r\nXFR 3 NS 207.46.106.35:1863 0 207.46.104.20:1863\r\n";
 const T1_NS: &str = "VER 1 MSNP8 CVR0\r\nCVR 2 6.0.0602 6.0.0602 1.0.0000 http://download.microsoft.com/download/8/a/4/8a42bcae-f533-4468-b871-d2bc8dd32e9e/SETUP9x.EXE http://messenger.msn.com\r\nUSR 3 TWN S lc=1033,id=507,tw=40,fs=1,ru=http%3A%2F%2Fmessenger%2Emsn%2Ecom,ct=1062764229,kpp=1,kv=5,ver=2.1.0173.1,tpf=43f8a4c8ed940c04e3740be46c4d1619\r\n";

@@ -4,7 +4,8 @@
 use std::time::{Duration, Instant};
 
 use msnp::codec::{GroupId, List, Passport, Status, TrId};
-use msnp::ns::{NotificationClient, NsConfig, NsEvent, SessionState, fuzz};
+use msnp::fuzzing::ns as fuzz;
+use msnp::ns::{NotificationClient, NsConfig, NsEvent, SessionState};
 use msnp::{Output, Secret};
 use proptest::prelude::*;
 

@@ -4,9 +4,10 @@
 use std::collections::VecDeque;
 
 use msnp::Secret;
+use msnp::fuzzing::passport::passport_response as fuzz_passport_response;
 use msnp::passport::{
     HttpRequest, HttpResponse, PassportConfig, PassportError, PassportFlow, PassportTransport, Stage, Step,
-    UrlSource, authenticate, fuzz_passport_response,
+    UrlSource, authenticate,
 };
 use proptest::prelude::*;
 

@@ -10,7 +10,7 @@ fn committed_corpus_replays() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let data = std::fs::read(&path).unwrap();
-        msnp::sb::fuzz_session(&data);
+        msnp::fuzzing::sb::sb_session(&data);
         count += 1;
     }
     assert!(count >= 6, "corpus in {} has {count} files", dir.display());
@@ -30,6 +30,6 @@ fn seeded_random_sessions_keep_the_contract() {
     for _ in 0..2000 {
         let len = (next() % 200) as usize;
         let data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-        msnp::sb::fuzz_session(&data);
+        msnp::fuzzing::sb::sb_session(&data);
     }
 }

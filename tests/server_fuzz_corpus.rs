@@ -1,7 +1,7 @@
 //! Replays the committed `server_session` fuzz corpus on stable Rust, so every seed
 //! and every crash the fuzzer ever found stays a regression test.
 
-use msnp::server::fuzz_server;
+use msnp::fuzzing::server::server_session;
 
 #[test]
 fn server_session_corpus_replays_without_panic() {
@@ -10,7 +10,7 @@ fn server_session_corpus_replays_without_panic() {
     for entry in std::fs::read_dir(dir).expect("corpus directory") {
         let path = entry.expect("corpus entry").path();
         let data = std::fs::read(&path).expect("corpus file");
-        fuzz_server(&data);
+        server_session(&data);
         count += 1;
     }
     assert!(count >= 5, "corpus has only {count} files");

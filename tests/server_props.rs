@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 use msnp::codec::{GroupId, List, Privacy};
-use msnp::server::{ConnId, Directory, Listener, Server, ServerConfig, ServerOutput, fuzz_server};
+use msnp::fuzzing::server::server_session as fuzz_server;
+use msnp::server::{ConnId, Directory, Listener, Server, ServerConfig, ServerOutput};
 use proptest::prelude::*;
 
 /// Lines a client might send, good and bad, to mix with raw bytes.

@@ -447,8 +447,8 @@ fn no_transcript_secret_reaches_the_log() {
 #[test]
 fn fuzz_corpora_replay_under_a_trace_subscriber() {
     for (dir, session) in [
-        ("ns_session", msnp::ns::fuzz_session as fn(&[u8])),
-        ("sb_session", msnp::sb::fuzz_session as fn(&[u8])),
+        ("ns_session", msnp::fuzzing::ns::ns_session as fn(&[u8])),
+        ("sb_session", msnp::fuzzing::sb::sb_session as fn(&[u8])),
     ] {
         let dir = format!("{}/fuzz/corpus/{dir}", env!("CARGO_MANIFEST_DIR"));
         let lines = captured(Level::TRACE, || {
@@ -467,8 +467,8 @@ proptest::proptest! {
     #[test]
     fn arbitrary_sessions_log_without_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
         captured(Level::TRACE, || {
-            msnp::ns::fuzz_session(&data);
-            msnp::sb::fuzz_session(&data);
+            msnp::fuzzing::ns::ns_session(&data);
+            msnp::fuzzing::sb::sb_session(&data);
         });
     }
 }

@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::fuzzing::client_roundtrip(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::fuzzing::codec::client_roundtrip(data));

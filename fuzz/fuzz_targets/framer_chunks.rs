@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::fuzzing::framer_chunks(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::fuzzing::codec::framer_chunks(data));

@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::msg::fuzz_msg_payload(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::fuzzing::msg::msg_payload(data));

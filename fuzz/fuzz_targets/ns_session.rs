@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::ns::fuzz_session(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::fuzzing::ns::ns_session(data));

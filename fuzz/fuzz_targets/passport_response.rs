@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::passport::fuzz_passport_response(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::fuzzing::passport::passport_response(data));

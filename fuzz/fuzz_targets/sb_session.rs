@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::sb::fuzz_session(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::fuzzing::sb::sb_session(data));

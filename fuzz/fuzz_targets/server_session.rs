@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::server::fuzz_server(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| msnp::fuzzing::server::server_session(data));

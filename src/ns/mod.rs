@@ -47,8 +47,6 @@ mod config;
 mod contacts;
 mod error;
 mod event;
-#[doc(hidden)]
-pub mod fuzz;
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -58,8 +56,6 @@ pub use config::{ChallengeProduct, ClientIdentity, NsConfig};
 pub use contacts::{Contact, ContactList, Property};
 pub use error::NsError;
 pub use event::{CloseReason, ListChange, NsEvent};
-#[doc(hidden)]
-pub use fuzz::ns_session as fuzz_session;
 
 use crate::codec::{
     AddPrompt, ClientCommand, DecodeError, EncodedName, ErrorCode, FriendlyName, GroupId, List, Passport,

@@ -47,7 +47,6 @@
 mod delivery;
 mod error;
 mod event;
-mod fuzz;
 mod roster;
 
 use std::borrow::Cow;
@@ -64,8 +63,6 @@ pub use crate::msg::MAX_PAYLOAD_LEN;
 pub use delivery::DeliveryStats;
 pub use error::SbError;
 pub use event::{CloseReason, InviteFailure, NotDelivered, ProtocolViolation, SbEvent};
-#[doc(hidden)]
-pub use fuzz::sb_session as fuzz_session;
 pub use roster::Participant;
 
 use delivery::{Ledger, Queued};

@@ -38,7 +38,6 @@
 mod connection;
 mod directory;
 mod dispatch;
-mod fuzz;
 mod notification;
 mod passport;
 pub mod std_driver;
@@ -57,8 +56,6 @@ pub use directory::{
     Account, AccountError, Contact, Directory, ListChange, ListError, MAX_FRIENDLY_NAME_LEN,
     MAX_GROUP_NAME_LEN, MAX_GROUPS, MAX_PHONE_LEN, PHONE_PROPERTIES,
 };
-#[doc(hidden)]
-pub use fuzz::fuzz_server;
 pub use passport::{MAX_HTTP_REQUEST_LEN, PassportAuthority, TicketVerifier};
 
 /// The largest `MSG` payload a switchboard relays; a longer one closes the sender's

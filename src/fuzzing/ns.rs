@@ -18,8 +18,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::{NotificationClient, NsConfig, NsEvent};
 use crate::codec::{AddPrompt, ClientCommand, GroupId, List, Passport, Privacy, Status, Token, TrId};
+use crate::ns::{NotificationClient, NsConfig, NsEvent};
 use crate::{Output, Secret};
 
 /// Builders for fuzz inputs, for the corpus and for tests.

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{ConnId, Listener, Server, ServerConfig, ServerOutput};
+use crate::server::{ConnId, Listener, Server, ServerConfig, ServerOutput};
 
 const ACCOUNTS: [&str; 3] = ["alice@example.com", "bob@example.com", "carol@example.com"];
 
@@ -41,8 +41,7 @@ const TEMPLATES: &[&str] = &[
 
 /// Feeds `data` to a [`Server`] as a sequence of operations and checks that it never
 /// panics and never holds more output per connection than its bound.
-#[doc(hidden)]
-pub fn fuzz_server(data: &[u8]) {
+pub fn server_session(data: &[u8]) {
     let start = Instant::now();
     let mut now = start;
     let config = ServerConfig {
@@ -151,11 +150,11 @@ pub fn fuzz_server(data: &[u8]) {
 
 #[cfg(test)]
 mod tests {
-    use super::fuzz_server;
+    use super::server_session;
 
     #[test]
     fn smoke() {
-        fuzz_server(&[]);
-        fuzz_server(&[0, 1, 2, 0, 0, 0, 2, 0, 1, 0, 5, 0, 1, 7, 60]);
+        server_session(&[]);
+        server_session(&[0, 1, 2, 0, 0, 0, 2, 0, 1, 0, 5, 0, 1, 7, 60]);
     }
 }

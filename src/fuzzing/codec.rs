@@ -1,7 +1,5 @@
-//! Bodies of the fuzz targets in `fuzz/`, one function per target.
-//!
-//! They live in the crate, not in `fuzz/`, so that the stable test `tests/fuzz_corpus.rs`
-//! replays the committed corpus through exactly the code the fuzzer runs. Each body
+//! The codec's targets: framing in any chunking, decode → encode → decode in both
+//! directions, and arbitrary value → bytes → value (feature `arbitrary`). Each body
 //! panics when a law of the codec breaks; no input from the peer may make the codec
 //! itself panic.
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::codec::{AckMode, Passport, Token, TrId};
 use crate::{Output, Secret};
 
-use super::{SbConfig, SbEvent, SwitchboardClient};
+use crate::sb::{SbConfig, SbEvent, SwitchboardClient};
 
 /// Server lines the fuzzer splices in, so that sessions get past authentication and
 /// reach the interesting states; `#` is replaced by a small number from the input.
