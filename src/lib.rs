@@ -14,7 +14,7 @@
 //! on the `log` facade can enable `tracing`'s `log` feature to receive these events.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod challenge;
 pub mod client;

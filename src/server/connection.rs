@@ -1,9 +1,39 @@
-//! One TCP connection's machine state inside the [`Server`](super::Server).
+//! One TCP connection of the [`Server`](super::Server): its [`ConnId`], the
+//! [`Listener`] it came in on, and its machine state.
 
+use std::fmt;
 use std::time::Instant;
 
-use super::{CloseReason, Listener};
-use crate::codec::{Direction, Framer, Limits, Passport};
+use super::event::CloseReason;
+use crate::codec::{Direction, Framer, Limits, Passport, TrId};
+
+/// Names one connection of a [`Server`](super::Server). Never reused by the same server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub(super) u64);
+
+impl ConnId {
+    /// The number behind the id, for logs and maps.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "conn#{}", self.0)
+    }
+}
+
+/// Which port a connection arrived on, which decides the role its machine plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Listener {
+    /// The dispatch server: handshake, then `XFR … NS` to the notification server.
+    Dispatch,
+    /// The notification server: Passport login, lists, presence, `XFR SB`.
+    Notification,
+    /// The switchboard: `USR`/`ANS` with a cookie, then `CAL` and `MSG`.
+    Switchboard,
+}
 
 /// Where a dispatch or notification connection is in the login handshake.
 #[derive(Debug, Clone, Default)]
@@ -85,4 +115,11 @@ impl Connection {
             _ => None,
         }
     }
+}
+
+/// The TrID of a raw command line, when its second word is a number.
+pub(crate) fn line_trid(bytes: &[u8]) -> Option<TrId> {
+    let line = bytes.split(|&b| b == b'\r' || b == b'\n').next()?;
+    let word = line.split(|&b| b == b' ').filter(|w| !w.is_empty()).nth(1)?;
+    std::str::from_utf8(word).ok()?.parse().ok().map(TrId)
 }

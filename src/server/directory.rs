@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use thiserror::Error;
 
-use super::ConnId;
+use super::connection::ConnId;
 use crate::codec::{
     AddPrompt, ClientCaps, EncodedName, ErrorCode, FriendlyName, GroupId, GroupName, List, ListMask,
     Passport, Privacy, Status,

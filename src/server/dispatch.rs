@@ -3,9 +3,11 @@
 
 use std::time::Instant;
 
-use super::connection::{NsSession, State};
+use super::Server;
+use super::connection::{ConnId, Listener, NsSession, State};
 use super::directory::key;
-use super::{CloseReason, ConnId, Listener, Server, ServerEvent, TicketVerifier};
+use super::event::{CloseReason, ServerEvent};
+use super::passport::TicketVerifier;
 use crate::codec::{AccountFlags, ClientCommand, Passport, ServerCommand, Token, TokenList, TrId};
 
 /// The client version advice of the reference's T1 transcript [HYP msnp8-example].

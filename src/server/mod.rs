@@ -35,9 +35,16 @@
 //! changes a phone number, no `FND`. Friendly-name rate limits (800) and CAL flood
 //! limits (713) are not enforced.
 
+// Shared types live in their own modules (`config`, `connection`, `event`, `error`,
+// `entropy`), re-exported below. `dispatch`, `notification` and `switchboard` are the
+// role-specific `impl Server` blocks: `Server` is the one thing they take from here.
+mod config;
 mod connection;
 mod directory;
 mod dispatch;
+mod entropy;
+mod error;
+mod event;
 mod notification;
 mod passport;
 pub mod std_driver;
@@ -45,250 +52,22 @@ mod switchboard;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use thiserror::Error;
+use crate::codec::{DecodeError, ErrorCode, ServerCommand, TrId};
+use connection::{Connection, State, line_trid};
+use entropy::Entropy;
 
-use crate::codec::{DecodeError, ErrorCode, HostPort, Limits, Passport, ServerCommand, TrId};
-use connection::{Connection, State};
+pub use config::{MAX_MESSAGE_LEN, ServerConfig};
+pub use connection::{ConnId, Listener};
+pub use error::ServerError;
+pub use event::{CloseReason, ServerEvent, ServerOutput};
 
 pub use directory::{
     Account, AccountError, Contact, Directory, ListChange, ListError, MAX_FRIENDLY_NAME_LEN,
     MAX_GROUP_NAME_LEN, MAX_GROUPS, MAX_PHONE_LEN, PHONE_PROPERTIES,
 };
 pub use passport::{MAX_HTTP_REQUEST_LEN, PassportAuthority, TicketVerifier};
-
-/// The largest `MSG` payload a switchboard relays; a longer one closes the sender's
-/// connection, as MSN's switchboards did [HYP sb/messages; TW `MSN_MAX_MESSAGE`].
-pub const MAX_MESSAGE_LEN: usize = 1664;
-
-/// Names one connection of a [`Server`]. Never reused by the same server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ConnId(u64);
-
-impl ConnId {
-    /// The number behind the id, for logs and maps.
-    pub fn get(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for ConnId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "conn#{}", self.0)
-    }
-}
-
-/// Which port a connection arrived on, which decides the role its machine plays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Listener {
-    /// The dispatch server: handshake, then `XFR … NS` to the notification server.
-    Dispatch,
-    /// The notification server: Passport login, lists, presence, `XFR SB`.
-    Notification,
-    /// The switchboard: `USR`/`ANS` with a cookie, then `CAL` and `MSG`.
-    Switchboard,
-}
-
-/// Settings of a [`Server`]. Build with `ServerConfig::default()` and set fields.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ServerConfig {
-    /// The address sent in `XFR … NS` referrals.
-    pub notification_addr: HostPort<'static>,
-    /// The dispatch server's own address (the last field of `XFR … NS`).
-    pub dispatch_addr: HostPort<'static>,
-    /// The switchboard address sent in `XFR … SB` and `RNG`.
-    pub switchboard_addr: HostPort<'static>,
-    /// Framing limits for client input. The default payload limit is
-    /// [`MAX_MESSAGE_LEN`], so an oversized `MSG` is refused before it is buffered.
-    pub limits: Limits,
-    /// The most output bytes held for one connection; a peer that does not read is
-    /// disconnected rather than allowed to grow memory.
-    pub max_queued_output: usize,
-    /// How long a switchboard cookie stays valid ("at least two minutes", HYP sb/authentication).
-    pub cookie_lifetime: Duration,
-    /// The most unredeemed cookies per account; older ones are dropped first.
-    pub max_cookies_per_account: usize,
-    /// How long a client has to answer `CHL` ("about 50 seconds", NINA Challenges).
-    pub challenge_timeout: Duration,
-    /// Switchboard connections silent this long are dropped (`BYE account 1` to the
-    /// others); `None` never drops.
-    pub switchboard_idle_timeout: Option<Duration>,
-    /// Seed of the generator of tickets, cookies and challenges (not cryptographic:
-    /// this is a test server).
-    pub seed: u64,
-    /// Unix time in seconds at the `now` given to [`Server::new`], for `ct=` and
-    /// `LoginTime` (the server never reads the clock).
-    pub unix_time: u64,
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        let here = HostPort::new("127.0.0.1", 1863).expect("constant address");
-        ServerConfig {
-            notification_addr: here.clone(),
-            dispatch_addr: here.clone(),
-            switchboard_addr: here,
-            limits: Limits {
-                max_line_len: 2048,
-                max_payload_len: MAX_MESSAGE_LEN,
-                max_buffered: 2048 + MAX_MESSAGE_LEN + 2,
-            },
-            max_queued_output: 256 * 1024,
-            cookie_lifetime: Duration::from_secs(120),
-            max_cookies_per_account: 16,
-            challenge_timeout: Duration::from_secs(50),
-            switchboard_idle_timeout: Some(Duration::from_secs(300)),
-            seed: 0x4d53_4e50_3820_2003,
-            unix_time: 1_062_764_229,
-        }
-    }
-}
-
-/// Why the server closed (or saw the end of) a connection.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[non_exhaustive]
-pub enum CloseReason {
-    /// The peer closed the transport ([`Server::handle_closed`]).
-    #[error("the peer closed the connection")]
-    PeerClosed,
-    /// The client sent `OUT`.
-    #[error("the client signed out")]
-    SignedOut,
-    /// The dispatch server referred the client to the notification server.
-    #[error("referred to the notification server")]
-    Redirected,
-    /// The account signed in on another connection (`OUT OTH`).
-    #[error("the account signed in elsewhere")]
-    OtherLocation,
-    /// [`Server::shutdown`] (`OUT SSD`).
-    #[error("the server shut down")]
-    Shutdown,
-    /// `VER` offered no dialect the server speaks (`VER T 0`).
-    #[error("no common protocol version")]
-    UnsupportedProtocol,
-    /// A bad Passport ticket or switchboard cookie (`911`).
-    #[error("authentication failed")]
-    AuthenticationFailed,
-    /// A wrong `QRY` answer (`540`).
-    #[error("wrong challenge answer")]
-    ChallengeFailed,
-    /// No `QRY` within [`ServerConfig::challenge_timeout`] (`OUT`).
-    #[error("challenge not answered in time")]
-    ChallengeTimeout,
-    /// The switchboard connection was idle too long (`BYE account 1` to the others).
-    #[error("idle switchboard connection")]
-    Idle,
-    /// A command that is not allowed at this point of the session.
-    #[error("unexpected `{verb}` command")]
-    UnexpectedCommand {
-        /// The command's verb.
-        verb: String,
-    },
-    /// A `MSG` over [`MAX_MESSAGE_LEN`] bytes.
-    #[error("message of {len} bytes is over the {MAX_MESSAGE_LEN}-byte limit")]
-    MessageTooLarge {
-        /// The announced payload length.
-        len: usize,
-    },
-    /// The byte stream could not be framed any more.
-    #[error("unframeable input: {0}")]
-    Decode(DecodeError),
-    /// The peer did not read its output and the queue passed its bound.
-    #[error("output queue over {max} bytes: peer not reading")]
-    OutputOverflow {
-        /// [`ServerConfig::max_queued_output`].
-        max: usize,
-    },
-}
-
-/// What the server tells its caller besides bytes to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ServerEvent {
-    /// An account signed in on a notification connection.
-    SignedIn {
-        /// The connection.
-        conn: ConnId,
-        /// The account.
-        account: Passport<'static>,
-    },
-    /// A connection ended; a [`ServerOutput::Close`] follows unless the peer closed it.
-    Closed {
-        /// The connection.
-        conn: ConnId,
-        /// Why.
-        reason: CloseReason,
-    },
-}
-
-/// The next thing the server wants done. Drain [`Server::poll_output`] until `Idle`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServerOutput {
-    /// Write these bytes to `conn`, in order.
-    Transmit {
-        /// The connection.
-        conn: ConnId,
-        /// The bytes.
-        bytes: Vec<u8>,
-    },
-    /// Close `conn` (its last bytes were handed out before this).
-    Close {
-        /// The connection.
-        conn: ConnId,
-    },
-    /// Something the caller may want to know.
-    Event(ServerEvent),
-    /// Nothing to do until new input or `next_timeout`.
-    Idle {
-        /// When to call [`Server::handle_timeout`], if a timer is armed.
-        next_timeout: Option<Instant>,
-    },
-}
-
-/// Misuse of the [`Server`] API by its caller.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[non_exhaustive]
-pub enum ServerError {
-    /// No open connection has this id (it was closed, or never accepted).
-    #[error("no open connection {0}")]
-    UnknownConnection(ConnId),
-    /// The account could not be created.
-    #[error(transparent)]
-    Account(#[from] AccountError),
-}
-
-/// A small deterministic generator (SplitMix64) for tickets, cookies and challenges.
-/// A test server needs unpredictability only against accidents, not attackers.
-#[derive(Debug, Clone)]
-pub(crate) struct Entropy(u64);
-
-impl Entropy {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// `len` characters drawn from `alphabet`.
-    pub(crate) fn string(&mut self, alphabet: &[u8], len: usize) -> String {
-        (0..len)
-            .map(|_| {
-                let i = (self.next() % alphabet.len().max(1) as u64) as usize;
-                char::from(alphabet.get(i).copied().unwrap_or(b'0'))
-            })
-            .collect()
-    }
-
-    /// `len` decimal digits without a leading zero.
-    pub(crate) fn digits(&mut self, len: usize) -> String {
-        let first = self.string(b"123456789", 1);
-        first + &self.string(b"0123456789", len.saturating_sub(1))
-    }
-}
 
 /// The MSNP8 server: see the module docs.
 ///
@@ -674,11 +453,4 @@ impl<V: TicketVerifier> Server<V> {
             .unix_time
             .saturating_add(now.saturating_duration_since(self.started).as_secs())
     }
-}
-
-/// The TrID of a raw command line, when its second word is a number.
-fn line_trid(bytes: &[u8]) -> Option<TrId> {
-    let line = bytes.split(|&b| b == b'\r' || b == b'\n').next()?;
-    let word = line.split(|&b| b == b' ').filter(|w| !w.is_empty()).nth(1)?;
-    std::str::from_utf8(word).ok()?.parse().ok().map(TrId)
 }

@@ -4,9 +4,11 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use super::connection::{NsSession, State};
+use super::Server;
+use super::connection::{ConnId, NsSession, State, line_trid};
 use super::directory::{CookieGrant, CookiePurpose, ListError, key};
-use super::{CloseReason, ConnId, Server, TicketVerifier};
+use super::event::CloseReason;
+use super::passport::TicketVerifier;
 use crate::Secret;
 use crate::challenge::Product;
 use crate::codec::{
@@ -210,7 +212,7 @@ impl<V: TicketVerifier> Server<V> {
             ),
             other => {
                 let trid = other.trid().or_else(|| match &other {
-                    C::Other(raw) => super::line_trid(raw.line()),
+                    C::Other(raw) => line_trid(raw.line()),
                     _ => None,
                 });
                 self.send_error(conn, 200, trid);
@@ -230,7 +232,7 @@ impl<V: TicketVerifier> Server<V> {
         list: List,
         account: &Passport<'_>,
         adding: bool,
-        result: Result<super::ListChange, ListError>,
+        result: Result<super::directory::ListChange, ListError>,
         reply: impl FnOnce(u32) -> ServerCommand<'a>,
     ) {
         let change = match result {
@@ -466,7 +468,7 @@ impl<V: TicketVerifier> Server<V> {
         );
     }
 
-    /// A fresh cookie for `account`, valid for [`ServerConfig::cookie_lifetime`](super::ServerConfig).
+    /// A fresh cookie for `account`, valid for [`ServerConfig::cookie_lifetime`](super::ServerConfig::cookie_lifetime).
     pub(super) fn issue_cookie(
         &mut self,
         now: Instant,

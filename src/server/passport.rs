@@ -8,8 +8,8 @@ use std::fmt;
 
 use percent_encoding::percent_decode_str;
 
-use super::Entropy;
 use super::directory::key;
+use super::entropy::Entropy;
 use crate::Secret;
 use crate::codec::Passport;
 

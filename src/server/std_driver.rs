@@ -26,7 +26,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{ConnId, Listener, Server, ServerConfig, ServerError, ServerOutput};
+use super::Server;
+use super::config::ServerConfig;
+use super::connection::{ConnId, Listener};
+use super::error::ServerError;
+use super::event::ServerOutput;
 use crate::codec::HostPort;
 
 /// Bytes the driver holds for one socket that does not read; past it, the connection

@@ -3,9 +3,12 @@
 
 use std::time::Instant;
 
-use super::connection::State;
+use super::Server;
+use super::config::MAX_MESSAGE_LEN;
+use super::connection::{ConnId, State, line_trid};
 use super::directory::{CookiePurpose, Session, is_handle, key};
-use super::{CloseReason, ConnId, MAX_MESSAGE_LEN, Server, TicketVerifier};
+use super::event::CloseReason;
+use super::passport::TicketVerifier;
 use crate::Secret;
 use crate::codec::{AckMode, ClientCommand, FriendlyName, Passport, ServerCommand, Token, TrId};
 
@@ -23,7 +26,7 @@ impl<V: TicketVerifier> Server<V> {
             C::Cal { trid, account } => self.cal(conn, now, session, &me, trid, &account),
             C::Msg { trid, ack, payload } => self.relay(conn, session, &me, trid, ack, &payload),
             C::Out => self.close(conn, CloseReason::SignedOut),
-            C::Other(raw) => self.send_error(conn, 200, super::line_trid(raw.line())),
+            C::Other(raw) => self.send_error(conn, 200, line_trid(raw.line())),
             other => {
                 // A notification command, or a second USR/ANS: not here, not now.
                 let trid = other.trid();
