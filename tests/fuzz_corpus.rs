@@ -2,11 +2,13 @@
 //! stable test suite keeps every input the fuzzer ever found interesting (and every crash
 //! reproducer committed there) passing.
 
+// `tests/corpus` links to `fuzz/corpus`, where cargo-fuzz keeps it: the link is what
+// `cargo package` can carry (it leaves out `fuzz/`, a package of its own).
 use std::path::Path;
 
 fn replay(target: &str, body: fn(&[u8])) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/corpus")
+        .join("tests/corpus")
         .join(target);
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {

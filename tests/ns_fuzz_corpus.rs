@@ -39,7 +39,7 @@ fn seeds() -> Vec<(&'static str, Vec<u8>)> {
 
 #[test]
 fn seed_files_are_current() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/ns_session");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/ns_session");
     for (name, bytes) in seeds() {
         let path = format!("{dir}/seed-{name}");
         if std::env::var_os("MSNP_WRITE_CORPUS").is_some() {
@@ -52,7 +52,7 @@ fn seed_files_are_current() {
 
 #[test]
 fn corpus_replays_without_panic() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/ns_session");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/ns_session");
     let mut count = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

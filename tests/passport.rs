@@ -803,7 +803,7 @@ fn debug_output_hides_password_and_ticket() {
 
 #[test]
 fn replays_fuzz_corpus() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/passport_response");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/passport_response");
     let mut replayed = 0;
     for entry in std::fs::read_dir(dir).expect("the corpus directory") {
         let data = std::fs::read(entry.expect("a corpus entry").path()).expect("a corpus file");

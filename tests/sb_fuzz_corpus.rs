@@ -5,7 +5,7 @@ use std::path::Path;
 
 #[test]
 fn committed_corpus_replays() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/sb_session");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/sb_session");
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();

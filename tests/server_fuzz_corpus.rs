@@ -5,7 +5,7 @@ use msnp::fuzzing::server::server_session;
 
 #[test]
 fn server_session_corpus_replays_without_panic() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/server_session");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/server_session");
     let mut count = 0;
     for entry in std::fs::read_dir(dir).expect("corpus directory") {
         let path = entry.expect("corpus entry").path();

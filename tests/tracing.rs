@@ -450,7 +450,7 @@ fn fuzz_corpora_replay_under_a_trace_subscriber() {
         ("ns_session", msnp::fuzzing::ns::ns_session as fn(&[u8])),
         ("sb_session", msnp::fuzzing::sb::sb_session as fn(&[u8])),
     ] {
-        let dir = format!("{}/fuzz/corpus/{dir}", env!("CARGO_MANIFEST_DIR"));
+        let dir = format!("{}/tests/corpus/{dir}", env!("CARGO_MANIFEST_DIR"));
         let lines = captured(Level::TRACE, || {
             for entry in std::fs::read_dir(&dir).unwrap() {
                 session(&std::fs::read(entry.unwrap().path()).unwrap());
