@@ -888,6 +888,28 @@ proptest! {
     }
 
     #[test]
+    fn network_urls_never_downgrade_or_leave_the_configured_http_origin(
+        location in prop_oneof![
+            any::<String>(),
+            "(https?://|HTTP://|//|/)?(127\\.0\\.0\\.1|evil\\.example|\\[::1\\])(:(8080|443|80|0|x))?(/[a-z]{0,4})?",
+        ],
+    ) {
+        // From https, whatever the redirect names, the next request is https.
+        if let Ok(Step::Continue(next)) = at_login().handle_response(redirect_to(&location)) {
+            prop_assert!(next.request().url().starts_with("https://"), "{}", next.request().url());
+        }
+        // From the plain-HTTP loopback, plain HTTP stays at its configured origin.
+        let flow = go_on(start(&loopback()), nexus_naming("/login2.srf"));
+        if let Ok(Step::Continue(next)) = flow.handle_response(redirect_to(&location)) {
+            let url = next.request().url();
+            prop_assert!(
+                url.starts_with("https://") || url.starts_with("http://127.0.0.1:8080/"),
+                "{}", url
+            );
+        }
+    }
+
+    #[test]
     fn debug_and_errors_never_show_secrets(
         password in "[ -~]{0,12}",
         ticket in "[!-&(-+--~]{1,24}",
