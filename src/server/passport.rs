@@ -79,7 +79,8 @@ impl PassportAuthority {
 
     /// The `host:port` the nexus names as `DALogin`; by default the request's `Host`.
     /// Clients read a `DALogin` without a scheme as HTTPS, so a plain-HTTP server names
-    /// itself `http://host:port`.
+    /// itself `http://host:port`; and they follow plain HTTP only to the origin of the nexus
+    /// URL they were configured with, so that must be this same `host:port`.
     pub fn set_login_host(&mut self, host_port: &str) {
         self.login_host = Some(host_port.to_owned());
     }
