@@ -310,6 +310,13 @@ pub enum CloseReason {
     },
     /// The input stream could not be framed any more.
     Undecodable(DecodeError),
+    /// The server made the machine reach one of its bounds (see [`Limit`]).
+    LimitReached {
+        /// Which bound.
+        limit: Limit,
+        /// Its value in the configuration.
+        max: usize,
+    },
     /// The server sent something that has no place here.
     ProtocolViolation {
         /// What was wrong.
@@ -317,4 +324,20 @@ pub enum CloseReason {
         /// The command's verb.
         verb: String,
     },
+}
+
+/// A bound of [`NsConfig`](super::NsConfig) the server made the machine reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Limit {
+    /// [`NsConfig::max_open_challenges`](super::NsConfig::max_open_challenges).
+    OpenChallenges,
+    /// [`NsConfig::max_contacts`](super::NsConfig::max_contacts), by an `ADD`.
+    Contacts,
+    /// [`NsConfig::max_contact_list_bytes`](super::NsConfig::max_contact_list_bytes).
+    ContactListBytes,
+    /// [`MAX_GROUPS_PER_CONTACT`](super::MAX_GROUPS_PER_CONTACT), by an `ADD`.
+    GroupsPerContact,
+    /// [`NsConfig::max_groups`](super::NsConfig::max_groups), by a `REG` of a new group.
+    Groups,
 }

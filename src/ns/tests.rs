@@ -4,7 +4,8 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::codec::{ClientCommand, Token};
+use crate::Secret;
+use crate::codec::{ClientCommand, EncodedName, Token};
 
 fn account() -> Passport<'static> {
     Passport::try_from("example@passport.com").unwrap()
