@@ -43,7 +43,7 @@
 //!
 //! # Bad input
 //!
-//! Input goes through one [`Framer`](crate::codec::Framer), the codec's, and one frame
+//! Input goes through one [`Framer`], the codec's, and one frame
 //! is parsed per [`poll_output`](NotificationClient::poll_output) call. A frame that
 //! cannot be used but whose end is known (a malformed line of a known verb,
 //! [`DecodeError::Malformed`]; a payload over the limit, [`DecodeError::PayloadTooLarge`])

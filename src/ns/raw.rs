@@ -10,7 +10,7 @@ impl NotificationClient {
     /// Sends any other command once signed in. A command with a TrID is renumbered with
     /// the machine's next TrID (returned) and tracked like the typed ones; its reply
     /// updates the model the same way, and replies the machine does not model come as
-    /// [`NsEvent::Reply`]. Verbs the machine sends itself (`VER`, `CVR`, `USR`, `INF`,
+    /// [`NsEvent::Reply`](super::NsEvent::Reply). Verbs the machine sends itself (`VER`, `CVR`, `USR`, `INF`,
     /// `QRY`, `PNG`, `OUT`) and switchboard verbs (`MSG`, `CAL`, `ANS`) are refused.
     pub fn send_command(
         &mut self,
