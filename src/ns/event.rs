@@ -107,10 +107,13 @@ pub enum NsEvent {
     NewEmail(EmailNotification<'static>),
     /// Any other `MSG` from the server (active-mail and system messages, or a payload
     /// that could not be read): parse `payload` with [`crate::msg::Message`].
+    ///
+    /// A payload that may hold the profile's secrets is withheld (`payload` is empty):
+    /// a profile that does not parse, or bytes that are no MIME message at all.
     ServerMessage {
         /// The `Content-Type` header, if any.
         content_type: Option<String>,
-        /// The whole MIME payload.
+        /// The whole MIME payload, or nothing when withheld.
         payload: Vec<u8>,
     },
     /// An MSN Alerts notification (`NOT`), XML.
