@@ -1,5 +1,6 @@
 //! The notification machine under load: a `SYN` of 10,000 contacts and a presence storm,
-//! timed, with heap allocations counted by a wrapping global allocator.
+//! timed, with heap allocations counted by a wrapping global allocator. The download
+//! must stay within three allocations per contact (`tests/ns_allocations.rs` checks it).
 
 #[path = "support/counting_alloc.rs"]
 mod counting_alloc;

@@ -71,6 +71,15 @@ impl Default for ChallengeProduct {
 /// let mut config = msnp::ns::NsConfig::default();
 /// config.keepalive_interval = Duration::from_secs(50);
 /// ```
+///
+/// A duration too long for the clock (`Duration::MAX` is the natural spelling) means
+/// "never": that deadline is not set.
+///
+/// Every collection the server can make the machine grow is bounded here or by a
+/// constant of the module ([`MAX_GROUPS_PER_CONTACT`](super::MAX_GROUPS_PER_CONTACT),
+/// [`KNOWN_PROPERTIES`](super::KNOWN_PROPERTIES)). Events are parsed one frame per
+/// [`poll_output`](super::NotificationClient::poll_output) call, so the event queue
+/// never holds more than one frame's events.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct NsConfig {
@@ -94,10 +103,32 @@ pub struct NsConfig {
     pub command_timeout: Duration,
     /// How many `XFR … NS` referrals one login follows. Default 4.
     pub max_redirects: u8,
-    /// Requests that may await an answer at once; more are refused. Default 64.
+    /// Requests that may await an answer at once, the machine's own included; more of
+    /// the caller's are refused ([`NsError::TooManyPending`](super::NsError::TooManyPending)).
+    /// Default 64.
     pub max_pending: usize,
-    /// Largest `SYN` download accepted (contacts announced). Default 65 536.
+    /// Challenges (`CHL`) that may await the server's `QRY` acknowledgement at once,
+    /// on top of [`max_pending`](Self::max_pending): a challenge is always answered,
+    /// even when the caller's requests fill the table, since a missed one costs the
+    /// session [NINA Challenges]. A server asks again only after acknowledging the
+    /// last answer, so more than this many open challenges is a flood and ends the
+    /// session with [`CloseReason::LimitReached`](super::CloseReason::LimitReached)
+    /// ([`Limit::OpenChallenges`](super::Limit::OpenChallenges)). Default 4.
+    pub max_open_challenges: usize,
+    /// The most contacts kept, whatever verb brings them (`SYN`, `ADD`): a `SYN`
+    /// announcing more is a protocol violation, an `ADD` of one more ends the session
+    /// with [`CloseReason::LimitReached`](super::CloseReason::LimitReached)
+    /// ([`Limit::Contacts`](super::Limit::Contacts)). Default 65 536.
     pub max_contacts: u32,
+    /// The most bytes the contact list may hold
+    /// ([`ContactList::retained_bytes`](super::ContactList::retained_bytes): contacts,
+    /// names, groups, properties). A line is at most
+    /// [`Limits::max_line_len`] bytes, so `max_contacts` alone would allow
+    /// `max_contacts × 8 KiB`; a change past this bound ends the session with
+    /// [`CloseReason::LimitReached`](super::CloseReason::LimitReached)
+    /// ([`Limit::ContactListBytes`](super::Limit::ContactListBytes)). Default 32 MiB:
+    /// 65 536 contacts of 512 bytes each, while a typical one takes about 300.
+    pub max_contact_list_bytes: usize,
     /// Largest number of groups accepted. Default 1 024 (servers allow 30).
     pub max_groups: u32,
     /// Untaken outgoing bytes above which commands are refused. Default 256 KiB.
@@ -118,7 +149,9 @@ impl Default for NsConfig {
             command_timeout: Duration::from_secs(60),
             max_redirects: 4,
             max_pending: 64,
+            max_open_challenges: 4,
             max_contacts: 65_536,
+            max_contact_list_bytes: 32 * 1024 * 1024,
             max_groups: 1_024,
             max_transmit: 256 * 1024,
             limits: Limits::default(),

@@ -1,15 +1,174 @@
 //! [`ContactList`]: the user's lists, groups and settings as the server last confirmed
 //! them, plus the presence of each contact.
+//!
+//! Everything here is bounded so that a server cannot make the list grow without
+//! limit: the machine checks [`ContactList::len`] against `NsConfig::max_contacts` and
+//! [`ContactList::retained_bytes`] against `NsConfig::max_contact_list_bytes` after each
+//! change; a contact keeps at most [`MAX_GROUPS_PER_CONTACT`] groups and only the
+//! [`KNOWN_PROPERTIES`], one value each. Every change costs O(log n) in the number of
+//! contacts: the map's key is a fixed-size lower-cased copy of the account, so neither
+//! an insertion nor a lookup allocates for it.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use crate::codec::{
-    AddPrompt, ClientCaps, FriendlyName, GroupId, GroupName, List, ListMask, Passport, Privacy, Status, Token,
+    AddPrompt, ClientCaps, FriendlyName, GroupId, GroupName, List, ListMask, MAX_PASSPORT_LEN, Passport,
+    Privacy, Status, Token,
 };
 
 /// A phone number or other property (`PHH`, `PHW`, `PHM`, `MOB`, `MBE`) and its
 /// percent-encoded value.
 pub type Property = (Token<'static>, FriendlyName<'static>);
+
+/// The properties a list keeps, for the user (`PRP`) and for each contact (`BPR`):
+/// home, work and mobile phone, whether mobile messages are allowed, whether the MSN
+/// Mobile device is enabled [YW prp.md, bpr.md], and MSNP10's own display name (`MFN`).
+/// Others are still reported as events but not kept: their number would be the
+/// server's to choose.
+pub const KNOWN_PROPERTIES: [&str; 6] = ["PHH", "PHW", "PHM", "MOB", "MBE", "MFN"];
+
+/// The most groups one contact is kept in. MSNP8 servers allow 30 groups in all
+/// (reference §6); more for one contact is a server's doing, and ends the session.
+pub const MAX_GROUPS_PER_CONTACT: usize = 64;
+
+/// The groups of one contact. Most contacts are in one group or none, so up to four
+/// are kept inline: a `SYN` of thousands of contacts allocates nothing for them.
+#[derive(Clone)]
+enum Groups {
+    Inline { ids: [GroupId; 4], len: u8 },
+    Heap(Vec<GroupId>),
+}
+
+impl Default for Groups {
+    fn default() -> Self {
+        Groups::Inline {
+            ids: [GroupId(0); 4],
+            len: 0,
+        }
+    }
+}
+
+impl Groups {
+    fn as_slice(&self) -> &[GroupId] {
+        match self {
+            Groups::Inline { ids, len } => ids.get(..usize::from(*len)).unwrap_or_default(),
+            Groups::Heap(ids) => ids,
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Groups::Inline { .. } => 0,
+            Groups::Heap(ids) => ids.capacity() * size_of::<GroupId>(),
+        }
+    }
+
+    /// Adds `id` unless present; false when the contact is already in
+    /// [`MAX_GROUPS_PER_CONTACT`] groups.
+    fn insert(&mut self, id: GroupId) -> bool {
+        if self.as_slice().contains(&id) {
+            return true;
+        }
+        if self.as_slice().len() >= MAX_GROUPS_PER_CONTACT {
+            return false;
+        }
+        match self {
+            Groups::Inline { ids, len } => match ids.get_mut(usize::from(*len)) {
+                Some(slot) => {
+                    *slot = id;
+                    *len += 1;
+                }
+                None => {
+                    let mut heap = ids.to_vec();
+                    heap.push(id);
+                    *self = Groups::Heap(heap);
+                }
+            },
+            Groups::Heap(ids) => ids.push(id),
+        }
+        true
+    }
+
+    fn remove(&mut self, id: GroupId) {
+        let kept: Groups = self.as_slice().iter().copied().filter(|g| *g != id).collect();
+        *self = kept;
+    }
+}
+
+impl FromIterator<GroupId> for Groups {
+    /// Keeps the first [`MAX_GROUPS_PER_CONTACT`] distinct ids.
+    fn from_iter<I: IntoIterator<Item = GroupId>>(iter: I) -> Self {
+        let mut groups = Groups::default();
+        for id in iter {
+            if !groups.insert(id) {
+                break;
+            }
+        }
+        groups
+    }
+}
+
+impl PartialEq for Groups {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Groups {}
+
+impl fmt::Debug for Groups {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+/// Sets or clears one property; unknown properties are not kept. At most
+/// [`KNOWN_PROPERTIES`]`.len()` entries, so the scan is O(1).
+fn set_property(phones: &mut Vec<Property>, property: &Token<'_>, value: Option<&FriendlyName<'_>>) {
+    let Some(known) = KNOWN_PROPERTIES.iter().find(|k| **k == property.as_str()) else {
+        return;
+    };
+    phones.retain(|(p, _)| p.as_str() != *known);
+    if let Some(value) = value {
+        let property = Token::try_from(*known).expect("known properties are tokens");
+        phones.push((property, value.clone().into_owned()));
+    }
+}
+
+/// What a contact's or the user's properties weigh: the value's bytes plus the
+/// entry itself (the property names are static).
+fn properties_bytes(phones: &[Property]) -> usize {
+    phones
+        .iter()
+        .map(|(_, value)| size_of::<Property>() + value.as_str().len())
+        .sum()
+}
+
+/// The map key: the account lower-cased into a fixed array, zero-padded. Accounts hold
+/// no NUL and are at most [`MAX_PASSPORT_LEN`] bytes (the codec checks both), so the
+/// padded arrays order as the lower-cased strings do, and servers compare accounts
+/// case-insensitively (reference §11.5).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Key([u8; MAX_PASSPORT_LEN]);
+
+impl Key {
+    pub(crate) fn of(account: &Passport<'_>) -> Key {
+        let mut key = [0; MAX_PASSPORT_LEN];
+        for (slot, byte) in key.iter_mut().zip(account.as_str().bytes()) {
+            *slot = byte.to_ascii_lowercase();
+        }
+        Key(key)
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let len = self.0.iter().position(|b| *b == 0).unwrap_or(self.0.len());
+        let text = self.0.get(..len).unwrap_or_default();
+        write!(f, "{:?}", String::from_utf8_lossy(text))
+    }
+}
 
 /// One contact: an account on at least one list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,7 +176,7 @@ pub struct Contact {
     account: Passport<'static>,
     name: FriendlyName<'static>,
     lists: ListMask,
-    groups: Vec<GroupId>,
+    groups: Groups,
     phones: Vec<Property>,
     status: Status,
     caps: Option<ClientCaps>,
@@ -29,7 +188,7 @@ impl Contact {
             account,
             name,
             lists: ListMask::EMPTY,
-            groups: Vec::new(),
+            groups: Groups::default(),
             phones: Vec::new(),
             status: Status::Offline,
             caps: None,
@@ -53,10 +212,10 @@ impl Contact {
 
     /// The groups the contact is in (forward list only).
     pub fn groups(&self) -> &[GroupId] {
-        &self.groups
+        self.groups.as_slice()
     }
 
-    /// Phone numbers the contact published (`BPR`).
+    /// Phone numbers the contact published (`BPR`), of the [`KNOWN_PROPERTIES`] only.
     pub fn phones(&self) -> &[Property] {
         &self.phones
     }
@@ -70,6 +229,17 @@ impl Contact {
     pub fn caps(&self) -> Option<ClientCaps> {
         self.caps
     }
+
+    /// What the contact weighs in [`ContactList::retained_bytes`]: its entry in the map
+    /// and the text it owns.
+    fn weight(&self) -> usize {
+        size_of::<Key>()
+            + size_of::<Contact>()
+            + self.account.as_str().len()
+            + self.name.as_str().len()
+            + self.groups.heap_bytes()
+            + properties_bytes(&self.phones)
+    }
 }
 
 /// The user's contact list: contacts, groups, privacy settings and the list version.
@@ -82,24 +252,13 @@ impl Contact {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ContactList {
     version: u32,
-    /// Keyed by the lower-cased account: servers compare accounts case-insensitively
-    /// (reference §11.5).
-    contacts: BTreeMap<String, Contact>,
+    contacts: BTreeMap<Key, Contact>,
     groups: BTreeMap<GroupId, GroupName<'static>>,
     add_prompt: Option<AddPrompt>,
     privacy: Option<Privacy>,
     phones: Vec<Property>,
-}
-
-fn key(account: &Passport<'_>) -> String {
-    account.as_str().to_ascii_lowercase()
-}
-
-fn set_property(phones: &mut Vec<Property>, property: Token<'static>, value: Option<FriendlyName<'static>>) {
-    phones.retain(|(p, _)| p != &property);
-    if let Some(value) = value {
-        phones.push((property, value));
-    }
+    /// The sum of the contacts' and groups' weights, kept up to date by every change.
+    bytes: usize,
 }
 
 impl ContactList {
@@ -123,9 +282,16 @@ impl ContactList {
         self.contacts.is_empty()
     }
 
+    /// An estimate of the memory the list holds, in bytes: every contact's and group's
+    /// entry and text. The machine keeps it within
+    /// [`NsConfig::max_contact_list_bytes`](super::NsConfig::max_contact_list_bytes).
+    pub fn retained_bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// A contact by account, compared case-insensitively.
     pub fn contact(&self, account: &Passport<'_>) -> Option<&Contact> {
-        self.contacts.get(&key(account))
+        self.contacts.get(&Key::of(account))
     }
 
     /// Every contact, ordered by lower-cased account.
@@ -158,7 +324,7 @@ impl ContactList {
         self.privacy
     }
 
-    /// The user's own phone numbers (`PRP`).
+    /// The user's own phone numbers (`PRP`), of the [`KNOWN_PROPERTIES`] only.
     pub fn phones(&self) -> &[Property] {
         &self.phones
     }
@@ -177,27 +343,58 @@ impl ContactList {
         self.privacy = Some(privacy);
     }
 
-    pub(crate) fn set_own_property(
-        &mut self,
-        property: Token<'static>,
-        value: Option<FriendlyName<'static>>,
-    ) {
+    pub(crate) fn set_own_property(&mut self, property: &Token<'_>, value: Option<&FriendlyName<'_>>) {
+        let before = properties_bytes(&self.phones);
         set_property(&mut self.phones, property, value);
+        self.bytes = self.bytes.saturating_sub(before) + properties_bytes(&self.phones);
+    }
+
+    /// Whether the account is on any list.
+    pub(crate) fn contains(&self, account: &Passport<'_>) -> bool {
+        self.contacts.contains_key(&Key::of(account))
+    }
+
+    /// Changes one contact in place, keeping [`retained_bytes`](Self::retained_bytes)
+    /// right; false when the account is on no list.
+    fn change(&mut self, account: &Passport<'_>, change: impl FnOnce(&mut Contact)) -> bool {
+        self.change_at(&Key::of(account), change)
+    }
+
+    fn change_at(&mut self, key: &Key, change: impl FnOnce(&mut Contact)) -> bool {
+        let Some(contact) = self.contacts.get_mut(key) else {
+            return false;
+        };
+        let before = contact.weight();
+        change(contact);
+        self.bytes = self.bytes.saturating_sub(before) + contact.weight();
+        true
     }
 
     pub(crate) fn set_contact_property(
         &mut self,
         account: &Passport<'_>,
-        property: Token<'static>,
-        value: Option<FriendlyName<'static>>,
+        property: &Token<'_>,
+        value: Option<&FriendlyName<'_>>,
     ) -> bool {
-        match self.contacts.get_mut(&key(account)) {
-            Some(contact) => {
-                set_property(&mut contact.phones, property, value);
-                true
-            }
-            None => false,
-        }
+        self.change(account, |contact| {
+            set_property(&mut contact.phones, property, value)
+        })
+    }
+
+    /// [`set_contact_property`](Self::set_contact_property) by key: a download refers
+    /// to its last contact without keeping a copy of the account.
+    pub(crate) fn set_property_at(
+        &mut self,
+        key: &Key,
+        property: &Token<'_>,
+        value: Option<&FriendlyName<'_>>,
+    ) -> bool {
+        self.change_at(key, |contact| set_property(&mut contact.phones, property, value))
+    }
+
+    /// The account stored under `key`.
+    pub(crate) fn account_at(&self, key: &Key) -> Option<&Passport<'static>> {
+        self.contacts.get(key).map(Contact::account)
     }
 
     /// Inserts or replaces a contact from a `SYN` `LST` line.
@@ -206,71 +403,108 @@ impl ContactList {
         account: Passport<'static>,
         name: FriendlyName<'static>,
         lists: ListMask,
-        groups: Vec<GroupId>,
+        groups: impl IntoIterator<Item = GroupId>,
     ) {
         let mut contact = Contact::new(account, name);
         contact.lists = lists;
-        contact.groups = groups;
-        self.contacts.insert(key(&contact.account), contact);
-    }
-
-    pub(crate) fn insert_group(&mut self, id: GroupId, name: GroupName<'static>) {
-        self.groups.insert(id, name);
-    }
-
-    pub(crate) fn remove_group(&mut self, id: GroupId) {
-        self.groups.remove(&id);
-        for contact in self.contacts.values_mut() {
-            contact.groups.retain(|g| *g != id);
+        contact.groups = groups.into_iter().collect();
+        self.bytes += contact.weight();
+        if let Some(old) = self.contacts.insert(Key::of(&contact.account), contact) {
+            self.bytes = self.bytes.saturating_sub(old.weight());
         }
     }
 
-    /// `ADD` confirmed: the contact is on `list` (and in `group`).
+    pub(crate) fn insert_group(&mut self, id: GroupId, name: GroupName<'static>) {
+        self.bytes += group_weight(&name);
+        if let Some(old) = self.groups.insert(id, name) {
+            self.bytes = self.bytes.saturating_sub(group_weight(&old));
+        }
+    }
+
+    /// `RMG` confirmed. Visits every contact: it answers one of the caller's requests,
+    /// which `NsConfig::max_pending` bounds, never a line the server sends unasked.
+    pub(crate) fn remove_group(&mut self, id: GroupId) {
+        if let Some(old) = self.groups.remove(&id) {
+            self.bytes = self.bytes.saturating_sub(group_weight(&old));
+        }
+        let mut bytes = self.bytes;
+        for contact in self.contacts.values_mut() {
+            if contact.groups.as_slice().contains(&id) {
+                let before = contact.weight();
+                contact.groups.remove(id);
+                bytes = bytes.saturating_sub(before) + contact.weight();
+            }
+        }
+        self.bytes = bytes;
+    }
+
+    /// `ADD` confirmed: the contact is on `list` (and in `group`). False when the
+    /// contact is already in [`MAX_GROUPS_PER_CONTACT`] groups; the list is then
+    /// unchanged.
     pub(crate) fn add(
         &mut self,
         list: List,
         account: &Passport<'_>,
         name: &FriendlyName<'_>,
         group: Option<GroupId>,
-    ) {
-        let contact = self
-            .contacts
-            .entry(key(account))
-            .or_insert_with(|| Contact::new(account.clone().into_owned(), name.clone().into_owned()));
-        contact.lists = contact.lists.with(list);
-        if list == List::Forward {
-            contact.name = name.clone().into_owned();
-            if let Some(group) = group.filter(|g| !contact.groups.contains(g)) {
-                contact.groups.push(group);
-            }
+    ) -> bool {
+        if !self.contains(account) {
+            self.insert_listed(
+                account.clone().into_owned(),
+                name.clone().into_owned(),
+                ListMask::EMPTY,
+                None,
+            );
         }
+        let mut fits = true;
+        self.change(account, |contact| {
+            if list == List::Forward
+                && let Some(group) = group
+                && !contact.groups.insert(group)
+            {
+                fits = false;
+                return;
+            }
+            contact.lists = contact.lists.with(list);
+            if list == List::Forward && contact.name.as_str() != name.as_str() {
+                contact.name = name.clone().into_owned();
+            }
+        });
+        if !fits && self.contact(account).is_some_and(|c| c.lists == ListMask::EMPTY) {
+            self.forget(account);
+        }
+        fits
     }
 
     /// `REM` confirmed: off `list`, or only out of `group`. A contact on no list is
     /// forgotten.
     pub(crate) fn remove(&mut self, list: List, account: &Passport<'_>, group: Option<GroupId>) {
-        let key = key(account);
-        let Some(contact) = self.contacts.get_mut(&key) else {
-            return;
-        };
-        match group {
-            Some(group) if list == List::Forward => contact.groups.retain(|g| *g != group),
-            _ => {
-                contact.lists = contact.lists.without(list);
-                if list == List::Forward {
-                    contact.groups.clear();
+        let mut empty = false;
+        self.change(account, |contact| {
+            match group {
+                Some(group) if list == List::Forward => contact.groups.remove(group),
+                _ => {
+                    contact.lists = contact.lists.without(list);
+                    if list == List::Forward {
+                        contact.groups = Groups::default();
+                    }
                 }
             }
+            empty = contact.lists == ListMask::EMPTY;
+        });
+        if empty {
+            self.forget(account);
         }
-        if contact.lists == ListMask::EMPTY {
-            self.contacts.remove(&key);
+    }
+
+    fn forget(&mut self, account: &Passport<'_>) {
+        if let Some(old) = self.contacts.remove(&Key::of(account)) {
+            self.bytes = self.bytes.saturating_sub(old.weight());
         }
     }
 
     pub(crate) fn rename(&mut self, account: &Passport<'_>, name: &FriendlyName<'_>) {
-        if let Some(contact) = self.contacts.get_mut(&key(account)) {
-            contact.name = name.clone().into_owned();
-        }
+        self.change(account, |contact| contact.name = name.clone().into_owned());
     }
 
     /// Records presence; returns whether the account is on the list.
@@ -281,15 +515,13 @@ impl ContactList {
         name: Option<&FriendlyName<'_>>,
         caps: Option<ClientCaps>,
     ) -> bool {
-        let Some(contact) = self.contacts.get_mut(&key(account)) else {
-            return false;
-        };
-        contact.status = status;
-        contact.caps = caps;
-        if let Some(name) = name.filter(|n| n.as_str() != contact.name.as_str()) {
-            contact.name = name.clone().into_owned();
-        }
-        true
+        self.change(account, |contact| {
+            contact.status = status;
+            contact.caps = caps;
+            if let Some(name) = name.filter(|n| n.as_str() != contact.name.as_str()) {
+                contact.name = name.clone().into_owned();
+            }
+        })
     }
 
     /// Marks every contact offline, for a new session over a kept list.
@@ -299,6 +531,10 @@ impl ContactList {
             contact.caps = None;
         }
     }
+}
+
+fn group_weight(name: &GroupName<'_>) -> usize {
+    size_of::<GroupId>() + size_of::<GroupName<'static>>() + name.as_str().len()
 }
 
 #[cfg(test)]
@@ -311,6 +547,17 @@ mod tests {
 
     fn name(s: &str) -> FriendlyName<'static> {
         FriendlyName::try_from(s.to_string()).unwrap()
+    }
+
+    fn token(s: &str) -> Token<'static> {
+        Token::try_from(s.to_string()).unwrap()
+    }
+
+    /// The running byte count must equal a recount from scratch after any change.
+    fn recount(list: &ContactList) -> usize {
+        let contacts: usize = list.contacts.values().map(Contact::weight).sum();
+        let groups: usize = list.groups.values().map(group_weight).sum();
+        contacts + groups + properties_bytes(&list.phones)
     }
 
     #[test]
@@ -329,6 +576,7 @@ mod tests {
         assert_eq!(bob.lists(), ListMask(3));
         assert_eq!(bob.name().as_str(), "Bob");
         assert_eq!(bob.account().as_str(), "Bob@Passport.com");
+        assert_eq!(list.retained_bytes(), recount(&list));
     }
 
     #[test]
@@ -341,6 +589,7 @@ mod tests {
         assert_eq!(list.contact(&bob).unwrap().groups(), [GroupId(2)]);
         list.remove(List::Forward, &bob, None);
         assert!(list.is_empty());
+        assert_eq!(list.retained_bytes(), 0);
     }
 
     #[test]
@@ -348,14 +597,51 @@ mod tests {
         let mut list = ContactList::new();
         let bob = passport("bob@passport.com");
         list.insert_group(GroupId(1), name("Friends"));
-        list.insert_listed(
-            bob.clone(),
-            name("Bob"),
-            ListMask(1),
-            vec![GroupId(0), GroupId(1)],
-        );
+        list.insert_listed(bob.clone(), name("Bob"), ListMask(1), [GroupId(0), GroupId(1)]);
         list.remove_group(GroupId(1));
         assert_eq!(list.contact(&bob).unwrap().groups(), [GroupId(0)]);
         assert_eq!(list.group_count(), 0);
+        assert_eq!(list.retained_bytes(), recount(&list));
+    }
+
+    #[test]
+    fn groups_spill_to_the_heap_and_stop_at_the_bound() {
+        let mut list = ContactList::new();
+        let bob = passport("bob@passport.com");
+        for id in 0..MAX_GROUPS_PER_CONTACT as u32 {
+            assert!(list.add(List::Forward, &bob, &name("Bob"), Some(GroupId(id))));
+            assert_eq!(list.retained_bytes(), recount(&list));
+        }
+        let extra = GroupId(MAX_GROUPS_PER_CONTACT as u32);
+        assert!(!list.add(List::Forward, &bob, &name("Bob"), Some(extra)));
+        assert_eq!(list.contact(&bob).unwrap().groups().len(), MAX_GROUPS_PER_CONTACT);
+        // A contact refused on its first ADD is not left behind on no list.
+        let carol = passport("carol@passport.com");
+        let many = (0..100).map(GroupId);
+        list.insert_listed(carol.clone(), name("C"), ListMask::EMPTY, many);
+        assert_eq!(
+            list.contact(&carol).unwrap().groups().len(),
+            MAX_GROUPS_PER_CONTACT
+        );
+    }
+
+    #[test]
+    fn only_known_properties_are_kept_one_value_each() {
+        let mut list = ContactList::new();
+        let bob = passport("bob@passport.com");
+        list.add(List::Forward, &bob, &name("Bob"), None);
+        for i in 0..100 {
+            let value = name(&format!("{i}"));
+            list.set_contact_property(&bob, &token(&format!("P{i}")), Some(&value));
+            list.set_contact_property(&bob, &token("PHH"), Some(&value));
+            list.set_own_property(&token(&format!("X{i}")), Some(&value));
+            list.set_own_property(&token("MOB"), Some(&value));
+        }
+        let phones = list.contact(&bob).unwrap().phones();
+        assert_eq!(phones, [(token("PHH"), name("99"))]);
+        assert_eq!(list.phones(), [(token("MOB"), name("99"))]);
+        list.set_own_property(&token("MOB"), None);
+        assert!(list.phones().is_empty());
+        assert_eq!(list.retained_bytes(), recount(&list));
     }
 }

@@ -107,10 +107,13 @@ pub enum NsEvent {
     NewEmail(EmailNotification<'static>),
     /// Any other `MSG` from the server (active-mail and system messages, or a payload
     /// that could not be read): parse `payload` with [`crate::msg::Message`].
+    ///
+    /// A payload that may hold the profile's secrets is withheld (`payload` is empty):
+    /// a profile that does not parse, or bytes that are no MIME message at all.
     ServerMessage {
         /// The `Content-Type` header, if any.
         content_type: Option<String>,
-        /// The whole MIME payload.
+        /// The whole MIME payload, or nothing when withheld.
         payload: Vec<u8>,
     },
     /// An MSN Alerts notification (`NOT`), XML.
@@ -310,6 +313,13 @@ pub enum CloseReason {
     },
     /// The input stream could not be framed any more.
     Undecodable(DecodeError),
+    /// The server made the machine reach one of its bounds (see [`Limit`]).
+    LimitReached {
+        /// Which bound.
+        limit: Limit,
+        /// Its value in the configuration.
+        max: usize,
+    },
     /// The server sent something that has no place here.
     ProtocolViolation {
         /// What was wrong.
@@ -317,4 +327,20 @@ pub enum CloseReason {
         /// The command's verb.
         verb: String,
     },
+}
+
+/// A bound of [`NsConfig`](super::NsConfig) the server made the machine reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Limit {
+    /// [`NsConfig::max_open_challenges`](super::NsConfig::max_open_challenges).
+    OpenChallenges,
+    /// [`NsConfig::max_contacts`](super::NsConfig::max_contacts), by an `ADD`.
+    Contacts,
+    /// [`NsConfig::max_contact_list_bytes`](super::NsConfig::max_contact_list_bytes).
+    ContactListBytes,
+    /// [`MAX_GROUPS_PER_CONTACT`](super::MAX_GROUPS_PER_CONTACT), by an `ADD`.
+    GroupsPerContact,
+    /// [`NsConfig::max_groups`](super::NsConfig::max_groups), by a `REG` of a new group.
+    Groups,
 }

@@ -4,7 +4,8 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::codec::{ClientCommand, Token};
+use crate::Secret;
+use crate::codec::{ClientCommand, EncodedName, GroupId, Token};
 
 fn account() -> Passport<'static> {
     Passport::try_from("example@passport.com").unwrap()
@@ -310,4 +311,45 @@ fn a_connection_that_never_opened_ends_the_session() {
     assert_eq!(ns.state(), SessionState::Closed);
     ns.handle_connect_failed(now);
     assert_eq!(drain(&mut ns), (Vec::new(), Vec::new()));
+}
+
+#[test]
+fn a_renamed_group_that_is_new_counts_against_max_groups() {
+    let now = Instant::now();
+    let config = NsConfig {
+        max_groups: 1,
+        ..NsConfig::default()
+    };
+    let mut ns = logged_in(config, now);
+    ns.rename_group(now, GroupId(0), "a").unwrap();
+    let renamed = ns.rename_group(now, GroupId(1), "b").unwrap();
+    drain(&mut ns);
+    let (_, events) = feed(&mut ns, now, "REG 5 6 0 a 0\r\n");
+    assert!(matches!(events.as_slice(), [NsEvent::ListChanged { .. }]));
+    let (_, events) = feed(&mut ns, now, &format!("REG {renamed} 7 1 b 0\r\n"));
+    assert_eq!(
+        events,
+        [NsEvent::Closed {
+            reason: CloseReason::LimitReached {
+                limit: Limit::Groups,
+                max: 1,
+            },
+        }]
+    );
+}
+
+#[test]
+fn debug_shows_counts_not_buffers() {
+    let now = Instant::now();
+    let mut ns = logged_in(NsConfig::default(), now);
+    ns.handle_input(
+        now,
+        b"RNG 1 10.0.0.3:1863 CKI 17262740.1050826919.32308 e@e.c E\r\n",
+    );
+    let debug = format!("{ns:?}");
+    assert!(debug.contains("buffered_input: 59"), "{debug}");
+    assert!(
+        !debug.contains("17262740") && !debug.contains("49, 55, 50"),
+        "{debug}"
+    );
 }

@@ -1,0 +1,358 @@
+//! List and privacy edits (reference §7): `ADD`, `REM`, `REA`, `ADG`, `RMG`, `REG`,
+//! `GTC`, `BLP`, `PRP`, and the server's own changes (`ADD 0 RL`, `REM 0 RL`, async
+//! `BPR`).
+
+use std::time::Instant;
+
+use super::{Limit, ListChange, MAX_GROUPS_PER_CONTACT, NotificationClient, NsError, NsEvent};
+use crate::codec::{
+    AddPrompt, ClientCommand, EncodedName, GroupId, List, Passport, Privacy, ServerCommand, Token, TrId,
+};
+
+impl NotificationClient {
+    // ----- Mutators: lists -----
+
+    /// Puts `account` on `list` (`ADD`), in `group` for the forward list. The reverse
+    /// list is the server's: asking to change it is refused.
+    pub fn add_contact(
+        &mut self,
+        now: Instant,
+        list: List,
+        account: &Passport<'_>,
+        group: Option<GroupId>,
+    ) -> Result<TrId, NsError> {
+        self.touch(now);
+        self.expect_logged_in("add_contact")?;
+        check_list(list, group)?;
+        // The official client stores the account as the name [YW add.md].
+        let name = EncodedName::try_from(account.as_str())
+            .map_err(|source| NsError::InvalidArgument {
+                what: "account",
+                source,
+            })?
+            .into_owned();
+        let account = account.clone().into_owned();
+        self.request(|trid| ClientCommand::Add {
+            trid,
+            list,
+            account,
+            name,
+            group,
+        })
+    }
+
+    /// Takes `account` off `list` (`REM`), or, with a group, only out of that group.
+    pub fn remove_contact(
+        &mut self,
+        now: Instant,
+        list: List,
+        account: &Passport<'_>,
+        group: Option<GroupId>,
+    ) -> Result<TrId, NsError> {
+        self.touch(now);
+        self.expect_logged_in("remove_contact")?;
+        check_list(list, group)?;
+        let account = account.clone().into_owned();
+        self.request(|trid| ClientCommand::Rem {
+            trid,
+            list,
+            account,
+            group,
+        })
+    }
+
+    /// Changes the name stored for a contact (`REA`).
+    pub fn rename_contact(
+        &mut self,
+        now: Instant,
+        account: &Passport<'_>,
+        name: &str,
+    ) -> Result<TrId, NsError> {
+        self.touch(now);
+        self.expect_logged_in("rename_contact")?;
+        let name = encode_name("name", name)?;
+        let account = account.clone().into_owned();
+        self.request(|trid| ClientCommand::Rea { trid, account, name })
+    }
+
+    /// Changes the user's own friendly name (`REA` on the own account) [YW rea.md].
+    pub fn set_friendly_name(&mut self, now: Instant, name: &str) -> Result<TrId, NsError> {
+        let account = self.account.clone();
+        self.rename_contact(now, &account, name)
+    }
+
+    /// Creates a group (`ADG`).
+    pub fn add_group(&mut self, now: Instant, name: &str) -> Result<TrId, NsError> {
+        self.touch(now);
+        self.expect_logged_in("add_group")?;
+        let name = encode_name("group name", name)?;
+        self.request(|trid| ClientCommand::Adg { trid, name })
+    }
+
+    /// Deletes a group (`RMG`).
+    pub fn remove_group(&mut self, now: Instant, group: GroupId) -> Result<TrId, NsError> {
+        self.touch(now);
+        self.expect_logged_in("remove_group")?;
+        self.request(|trid| ClientCommand::Rmg { trid, group })
+    }
+
+    /// Renames a group (`REG`).
+    pub fn rename_group(&mut self, now: Instant, group: GroupId, name: &str) -> Result<TrId, NsError> {
+        self.touch(now);
+        self.expect_logged_in("rename_group")?;
+        let name = encode_name("group name", name)?;
+        self.request(|trid| ClientCommand::Reg { trid, group, name })
+    }
+
+    /// Sets who may reach the user when on neither allow nor block list (`BLP`).
+    pub fn set_privacy(&mut self, now: Instant, privacy: Privacy) -> Result<TrId, NsError> {
+        self.touch(now);
+        self.expect_logged_in("set_privacy")?;
+        self.request(|trid| ClientCommand::Blp { trid, privacy })
+    }
+
+    /// Sets whether the user is asked when someone adds them (`GTC`).
+    pub fn set_add_prompt(&mut self, now: Instant, prompt: AddPrompt) -> Result<TrId, NsError> {
+        self.touch(now);
+        self.expect_logged_in("set_add_prompt")?;
+        self.request(|trid| ClientCommand::Gtc { trid, prompt })
+    }
+
+    /// Sets (or with `None` clears) one of the user's phone numbers (`PRP`): `property`
+    /// is `PHH`, `PHW`, `PHM`, `MOB` or `MBE`.
+    pub fn set_phone(&mut self, now: Instant, property: &str, value: Option<&str>) -> Result<TrId, NsError> {
+        self.touch(now);
+        self.expect_logged_in("set_phone")?;
+        let property = Token::try_from(property.to_owned()).map_err(|source| NsError::InvalidArgument {
+            what: "property",
+            source,
+        })?;
+        let value = value.map(|v| encode_name("phone number", v)).transpose()?;
+        self.request(|trid| ClientCommand::Prp {
+            trid,
+            property,
+            value,
+        })
+    }
+
+    // ----- Input -----
+
+    /// A confirmed edit, or one the server made itself (TrID 0).
+    pub(super) fn handle_edit(&mut self, command: ServerCommand<'_>) {
+        use ServerCommand::*;
+        match command {
+            Gtc {
+                stamp: Some(stamp),
+                prompt,
+            } => {
+                if !self.settle(stamp.trid, "GTC") {
+                    return;
+                }
+                self.contacts.set_add_prompt(prompt);
+                self.list_changed(stamp.trid, stamp.version, ListChange::AddPrompt(prompt));
+            }
+            Blp {
+                stamp: Some(stamp),
+                privacy,
+            } => {
+                if !self.settle(stamp.trid, "BLP") {
+                    return;
+                }
+                self.contacts.set_privacy(privacy);
+                self.list_changed(stamp.trid, stamp.version, ListChange::Privacy(privacy));
+            }
+            Prp {
+                stamp: Some(stamp),
+                property,
+                value,
+            } => {
+                if !self.settle(stamp.trid, "PRP") {
+                    return;
+                }
+                self.contacts.set_own_property(&property, value.as_ref());
+                if !self.lists_within_bounds() {
+                    return;
+                }
+                let (property, value) = (property.into_owned(), value.map(EncodedName::into_owned));
+                self.list_changed(
+                    stamp.trid,
+                    stamp.version,
+                    ListChange::OwnProperty { property, value },
+                );
+            }
+            Bpr {
+                stamp: Some(stamp),
+                property,
+                value,
+            } => {
+                self.contacts
+                    .set_contact_property(&stamp.account, &property, value.as_ref());
+                if !self.lists_within_bounds() {
+                    return;
+                }
+                self.contacts.set_version(stamp.version);
+                self.events.push_back(NsEvent::ListChanged {
+                    trid: TrId::ASYNC,
+                    version: stamp.version,
+                    change: ListChange::ContactProperty {
+                        account: stamp.account.into_owned(),
+                        property: property.into_owned(),
+                        value: value.map(EncodedName::into_owned),
+                    },
+                });
+            }
+            Add {
+                trid,
+                list,
+                version,
+                account,
+                name,
+                group,
+            } => {
+                if trid != TrId::ASYNC && !self.settle(trid, "ADD") {
+                    return;
+                }
+                let max = self.config.max_contacts;
+                if !self.contacts.contains(&account) && self.contacts.len() >= max as usize {
+                    return self.limit_reached(Limit::Contacts, max as usize);
+                }
+                if !self.contacts.add(list, &account, &name, group) {
+                    return self.limit_reached(Limit::GroupsPerContact, MAX_GROUPS_PER_CONTACT);
+                }
+                if !self.lists_within_bounds() {
+                    return;
+                }
+                self.contacts.set_version(version);
+                let (account, name) = (account.into_owned(), name.into_owned());
+                if trid == TrId::ASYNC && list == List::Reverse {
+                    self.events.push_back(NsEvent::AddedBy {
+                        account,
+                        name,
+                        version,
+                    });
+                } else {
+                    self.list_changed(
+                        trid,
+                        version,
+                        ListChange::Added {
+                            list,
+                            account,
+                            name,
+                            group,
+                        },
+                    );
+                }
+            }
+            Rem {
+                trid,
+                list,
+                version,
+                account,
+                group,
+            } => {
+                if trid != TrId::ASYNC && !self.settle(trid, "REM") {
+                    return;
+                }
+                self.contacts.remove(list, &account, group);
+                self.contacts.set_version(version);
+                let account = account.into_owned();
+                if trid == TrId::ASYNC && list == List::Reverse {
+                    self.events.push_back(NsEvent::RemovedBy { account, version });
+                } else {
+                    self.list_changed(trid, version, ListChange::Removed { list, account, group });
+                }
+            }
+            Rea {
+                trid,
+                version,
+                account,
+                name,
+            } => {
+                if !self.settle(trid, "REA") {
+                    return;
+                }
+                if account.same_account(&self.account) {
+                    self.name = Some(name.clone().into_owned());
+                }
+                self.contacts.rename(&account, &name);
+                if !self.lists_within_bounds() {
+                    return;
+                }
+                let change = ListChange::Renamed {
+                    account: account.into_owned(),
+                    name: name.into_owned(),
+                };
+                self.list_changed(trid, version, change);
+            }
+            Adg {
+                trid,
+                version,
+                name,
+                group,
+            } => {
+                if !self.settle(trid, "ADG") {
+                    return;
+                }
+                if self.contacts.group_count() >= self.config.max_groups as usize {
+                    return self.violation("more groups than the configured limit", "ADG");
+                }
+                let name = name.into_owned();
+                self.contacts.insert_group(group, name.clone());
+                if self.lists_within_bounds() {
+                    self.list_changed(trid, version, ListChange::GroupAdded { group, name });
+                }
+            }
+            Rmg { trid, version, group } => {
+                if !self.settle(trid, "RMG") {
+                    return;
+                }
+                self.contacts.remove_group(group);
+                self.list_changed(trid, version, ListChange::GroupRemoved { group });
+            }
+            Reg {
+                trid,
+                version,
+                group,
+                name,
+            } => {
+                if !self.settle(trid, "REG") {
+                    return;
+                }
+                let max = self.config.max_groups;
+                if self.contacts.group(group).is_none() && self.contacts.group_count() >= max as usize {
+                    return self.limit_reached(Limit::Groups, max as usize);
+                }
+                let name = name.into_owned();
+                self.contacts.insert_group(group, name.clone());
+                if self.lists_within_bounds() {
+                    self.list_changed(trid, version, ListChange::GroupRenamed { group, name });
+                }
+            }
+            other => self.misplaced(&other),
+        }
+    }
+
+    fn list_changed(&mut self, trid: TrId, version: u32, change: ListChange) {
+        self.contacts.set_version(version);
+        self.events.push_back(NsEvent::ListChanged {
+            trid,
+            version,
+            change,
+        });
+    }
+}
+
+fn check_list(list: List, group: Option<GroupId>) -> Result<(), NsError> {
+    if list == List::Reverse {
+        // The server disconnects a client that edits the reverse list [YW add.md].
+        return Err(NsError::Forbidden("the reverse list is kept by the server"));
+    }
+    if group.is_some() && list != List::Forward {
+        return Err(NsError::Forbidden("only the forward list has groups"));
+    }
+    Ok(())
+}
+
+fn encode_name(what: &'static str, text: &str) -> Result<EncodedName<'static>, NsError> {
+    EncodedName::from_text(text).map_err(|source| NsError::InvalidArgument { what, source })
+}

@@ -1,0 +1,113 @@
+//! The raw escape hatch: [`NotificationClient::send_command`] for verbs the machine has
+//! no typed call for, renumbered and tracked like its own requests.
+
+use std::time::Instant;
+
+use super::{NotificationClient, NsError};
+use crate::codec::{ClientCommand, TrId};
+
+impl NotificationClient {
+    /// Sends any other command once signed in. A command with a TrID is renumbered with
+    /// the machine's next TrID (returned) and tracked like the typed ones; its reply
+    /// updates the model the same way, and replies the machine does not model come as
+    /// [`NsEvent::Reply`](super::NsEvent::Reply). Verbs the machine sends itself (`VER`, `CVR`, `USR`, `INF`,
+    /// `QRY`, `PNG`, `OUT`) and switchboard verbs (`MSG`, `CAL`, `ANS`) are refused.
+    pub fn send_command(
+        &mut self,
+        now: Instant,
+        command: &ClientCommand<'_>,
+    ) -> Result<Option<TrId>, NsError> {
+        self.touch(now);
+        self.expect_logged_in("send_command")?;
+        use ClientCommand::*;
+        let managed = match command {
+            Ver { .. }
+            | Cvr { .. }
+            | UsrTwnInitial { .. }
+            | UsrTwnTicket { .. }
+            | UsrMd5Initial { .. }
+            | UsrMd5Hash { .. }
+            | UsrSwitchboard { .. }
+            | Inf { .. }
+            | Qry { .. }
+            | Png
+            | Out
+            | Msg { .. }
+            | Cal { .. }
+            | Ans { .. } => true,
+            Syn { .. } => self.download.is_some(),
+            Other(raw) => matches!(
+                raw.verb(),
+                b"VER"
+                    | b"CVR"
+                    | b"USR"
+                    | b"INF"
+                    | b"QRY"
+                    | b"PNG"
+                    | b"OUT"
+                    | b"MSG"
+                    | b"CAL"
+                    | b"ANS"
+                    | b"SYN"
+            ),
+            _ => false,
+        };
+        if managed {
+            return Err(NsError::ManagedVerb {
+                verb: command.verb().to_owned(),
+            });
+        }
+        if command.trid().is_none() {
+            self.check_room()?;
+            self.push_checked(command)?;
+            return Ok(None);
+        }
+        let command = command.clone().into_owned();
+        self.request(|trid| renumber(command, trid)).map(Some)
+    }
+}
+
+/// Gives a caller's command the machine's TrID.
+fn renumber(command: ClientCommand<'static>, trid: TrId) -> ClientCommand<'static> {
+    use ClientCommand::*;
+    match command {
+        XfrSb { .. } => XfrSb { trid },
+        Syn { version, .. } => Syn { trid, version },
+        Gtc { prompt, .. } => Gtc { trid, prompt },
+        Blp { privacy, .. } => Blp { trid, privacy },
+        Prp { property, value, .. } => Prp {
+            trid,
+            property,
+            value,
+        },
+        Chg { status, caps, .. } => Chg { trid, status, caps },
+        Add {
+            list,
+            account,
+            name,
+            group,
+            ..
+        } => Add {
+            trid,
+            list,
+            account,
+            name,
+            group,
+        },
+        Rem {
+            list, account, group, ..
+        } => Rem {
+            trid,
+            list,
+            account,
+            group,
+        },
+        Rea { account, name, .. } => Rea { trid, account, name },
+        Adg { name, .. } => Adg { trid, name },
+        Rmg { group, .. } => Rmg { trid, group },
+        Reg { group, name, .. } => Reg { trid, group, name },
+        Url { service, param, .. } => Url { trid, service, param },
+        // Managed verbs never reach here; anything else keeps its own number.
+        other => other,
+    }
+}
