@@ -87,7 +87,7 @@ impl Seen {
                 Output::Event(event) => {
                     assert_eq!(self.closed, 0, "event after Closed: {event:?}");
                     match &event {
-                        SbEvent::Sent { trid }
+                        SbEvent::SentUnconfirmed { trid }
                         | SbEvent::Delivered { trid }
                         | SbEvent::NotDelivered { trid, .. } => {
                             *self
@@ -178,7 +178,10 @@ fn run(answer: bool, join: bool, ops: &[Op], chunk: usize) -> Seen {
         let stats = sb.stats();
         assert_eq!(stats.submitted, seen.ends.len() as u64);
         let ended = seen.ends.values().filter(|n| **n > 0).count() as u64;
-        assert_eq!(stats.sent + stats.delivered + stats.not_delivered, ended);
+        assert_eq!(
+            stats.sent_unconfirmed + stats.delivered + stats.not_delivered,
+            ended
+        );
         assert!(seen.ends.values().all(|n| *n <= 1), "a message ended twice");
     }
     sb.handle_closed(now);
@@ -224,7 +227,7 @@ proptest! {
         sender.send_text(now, &text, format.as_ref(), AckMode::Unacknowledged).unwrap();
         let mut receiver = joined(now);
         let mut wire = Vec::new();
-        while let Output::Transmit(_) | Output::Event(SbEvent::Sent { .. }) = drain_one(&mut sender, &mut wire) {}
+        while let Output::Transmit(_) | Output::Event(SbEvent::SentUnconfirmed { .. }) = drain_one(&mut sender, &mut wire) {}
         let mut received = String::new();
         let mut rest = &wire[..];
         while !rest.is_empty() {

@@ -70,6 +70,22 @@ impl<T> Slots<T> {
         }
     }
 
+    /// How many slots exist, used or free: the range of [`Slots::id_at`].
+    pub(crate) fn slot_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The id of the value in slot `index`, if it holds one.
+    pub(crate) fn id_at(&self, index: usize) -> Option<ConnId> {
+        match self.entries.get(index) {
+            Some((generation, Some(_))) => Some(ConnId {
+                index: u32::try_from(index).ok()?,
+                generation: *generation,
+            }),
+            _ => None,
+        }
+    }
+
     pub(crate) fn ids(&self) -> Vec<ConnId> {
         self.entries
             .iter()

@@ -26,6 +26,7 @@ mod error;
 mod event;
 
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
 use std::time::Instant;
 
 pub use config::{ClientConfig, InvitationPolicy};
@@ -59,7 +60,10 @@ struct Switchboard {
     /// authenticated).
     invitee: Option<Passport<'static>>,
     invited: bool,
-    /// Until someone joins: when to give up on the queued messages.
+    /// Nobody has joined yet: the messages waiting here depend on the switchboard itself.
+    awaiting_join: bool,
+    /// Until someone joins: when to give up on the queued messages; `None` when
+    /// [`ClientConfig::join_timeout`] is too long to reach (never).
     join_deadline: Option<Instant>,
     /// The switchboard's own timer, from its last `Idle`.
     next_timeout: Option<Instant>,
@@ -67,11 +71,32 @@ struct Switchboard {
     parts: BTreeMap<TrId, MessageHandle>,
 }
 
-/// A message on its way; it ends when all its parts (a long text is split) have ended.
+/// A message on its way; it ends when all its parts (a long text is split) have ended:
+/// delivered if every part was acknowledged, not delivered if any part failed, sent
+/// unconfirmed otherwise.
 #[derive(Debug)]
 struct Outgoing {
     parts_left: usize,
     failure: Option<Undelivered>,
+    /// A part ended without an acknowledgement.
+    unconfirmed: bool,
+}
+
+impl Outgoing {
+    fn new(parts_left: usize) -> Self {
+        Outgoing {
+            parts_left,
+            failure: None,
+            unconfirmed: false,
+        }
+    }
+}
+
+/// How one part of a message ended.
+enum PartEnd {
+    Delivered,
+    Unconfirmed,
+    Failed(Undelivered),
 }
 
 /// Messages waiting for a switchboard asked for with `XFR SB`.
@@ -89,7 +114,15 @@ struct PendingSwitchboard {
 /// - mutators: [`Client::send_message`], [`Client::set_status`], … (they queue output);
 /// - [`Client::poll_output`]: after every input or mutator, drain it until
 ///   [`ClientOutput::Idle`], performing each [`ClientOutput`] in order.
-#[derive(Debug)]
+///
+/// What a peer can make it keep is bounded by [`ClientConfig`]: switchboards open or
+/// asked for ([`ClientConfig::max_switchboards`]; an invitation past it is declined),
+/// texts waiting for a switchboard ([`ClientConfig::max_queued_messages`]), messages in
+/// flight on each (its [`SbConfig::max_pending`](crate::sb::SbConfig::max_pending)), and
+/// outputs held for the caller (one machine output's worth per
+/// [`poll_output`](Client::poll_output)).
+///
+/// `Debug` shows state and counts, never buffers or cookies.
 pub struct Client {
     config: ClientConfig,
     account: Passport<'static>,
@@ -103,6 +136,29 @@ pub struct Client {
     next_conversation: u64,
     now: Instant,
     closed: bool,
+    /// The session ended; [`ClientEvent::Closed`] follows the switchboards' last events.
+    closing: Option<ns::CloseReason>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let switchboards = self
+            .conns
+            .iter()
+            .filter(|(_, conn)| matches!(conn, Connection::Switchboard(_)))
+            .count();
+        f.debug_struct("Client")
+            .field("account", &self.account)
+            .field("notification", &self.ns.state())
+            .field("ns_conn", &self.ns_conn)
+            .field("switchboards", &switchboards)
+            .field("switchboards_requested", &self.pending.len())
+            .field("texts_waiting", &self.queued_texts())
+            .field("messages_in_flight", &self.messages.len())
+            .field("outputs", &self.outputs.len())
+            .field("closed", &self.closed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Client {
@@ -125,6 +181,7 @@ impl Client {
             next_conversation: 0,
             now,
             closed: false,
+            closing: None,
             config,
         };
         let addr = client.config.server.clone();
@@ -214,7 +271,7 @@ impl Client {
             Some(Connection::Switchboard(sb)) => {
                 // Before anyone joined, the messages waiting there never had a chance:
                 // the switchboard itself failed, not their delivery.
-                let before_join = sb.join_deadline.is_some();
+                let before_join = sb.awaiting_join;
                 sb.machine.handle_closed(now);
                 if before_join {
                     self.fail_parts(conn, Undelivered::ConnectionFailed);
@@ -235,6 +292,7 @@ impl Client {
             sb.machine.handle_timeout(now);
             if sb.join_deadline.is_some_and(|deadline| now >= deadline) {
                 sb.join_deadline = None;
+                sb.awaiting_join = false;
                 self.fail_parts(id, Undelivered::NobodyJoined);
                 if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
                     let _ = sb.machine.leave(now);
@@ -263,7 +321,8 @@ impl Client {
     /// Sends `text` to `to`: in the open conversation where `to` is the only other
     /// participant, or in a new one (`XFR SB` → connect → `USR` → `CAL` → `JOI`), where
     /// it waits until `to` joins. The handle ends in exactly one
-    /// [`ClientEvent::MessageDelivered`] or [`ClientEvent::MessageNotDelivered`].
+    /// [`ClientEvent::MessageDelivered`], [`ClientEvent::MessageSentUnconfirmed`] or
+    /// [`ClientEvent::MessageNotDelivered`].
     pub fn send_message(
         &mut self,
         now: Instant,
@@ -281,8 +340,9 @@ impl Client {
         if let Some(id) = self.conversation_with(to) {
             return self.send_on(id, text);
         }
+        let queued = self.queued_texts();
         if let Some(pending) = self.pending.values_mut().find(|p| p.to.same_account(to)) {
-            if pending.texts.len() >= self.config.max_queued_messages {
+            if queued >= self.config.max_queued_messages {
                 return Err(ClientError::TooManyQueued {
                     max: self.config.max_queued_messages,
                 });
@@ -290,16 +350,10 @@ impl Client {
             let handle = MessageHandle(self.next_handle);
             self.next_handle += 1;
             pending.texts.push((handle, text.to_owned()));
-            self.messages.insert(
-                handle,
-                Outgoing {
-                    parts_left: 1,
-                    failure: None,
-                },
-            );
+            self.messages.insert(handle, Outgoing::new(1));
             return Ok(handle);
         }
-        if self.switchboard_count() + self.pending.len() >= self.config.max_switchboards {
+        if self.switchboard_count() >= self.config.max_switchboards {
             return Err(ClientError::TooManySwitchboards {
                 max: self.config.max_switchboards,
             });
@@ -307,13 +361,7 @@ impl Client {
         let trid = self.ns.request_switchboard(now)?;
         let handle = MessageHandle(self.next_handle);
         self.next_handle += 1;
-        self.messages.insert(
-            handle,
-            Outgoing {
-                parts_left: 1,
-                failure: None,
-            },
-        );
+        self.messages.insert(handle, Outgoing::new(1));
         self.pending.insert(
             trid,
             PendingSwitchboard {
@@ -406,12 +454,17 @@ impl Client {
     // ----- output -----
 
     /// The next thing to do; drain until [`ClientOutput::Idle`].
+    ///
+    /// Each call takes at most one output from one machine (the notification machine
+    /// first, then the switchboards in turn), so however much input is buffered, what
+    /// the client holds for the caller stays a few outputs: the machines parse one frame
+    /// per call, and so does the client.
     pub fn poll_output(&mut self) -> ClientOutput {
         loop {
             if let Some(output) = self.outputs.pop_front() {
                 return output;
             }
-            if !self.pump() {
+            if !self.step() {
                 return ClientOutput::Idle {
                     next_timeout: self.next_timeout(),
                 };
@@ -419,58 +472,72 @@ impl Client {
         }
     }
 
-    /// Moves the machines' output into the queue; false when none had any.
-    fn pump(&mut self) -> bool {
-        let mut progress = false;
-        if let Some(ns_conn) = self.ns_conn {
-            loop {
-                match self.ns.poll_output() {
-                    Output::Transmit(bytes) => {
-                        progress = true;
-                        self.outputs
-                            .push_back(ClientOutput::Transmit { conn: ns_conn, bytes });
-                    }
-                    Output::Event(event) => {
-                        progress = true;
-                        self.on_ns_event(event);
-                        if self.ns_conn != Some(ns_conn) {
-                            break;
-                        }
-                    }
-                    Output::Idle { .. } => break,
-                }
-            }
+    /// Takes one output from one machine; false when every machine is idle.
+    fn step(&mut self) -> bool {
+        if self.step_notification() || self.step_switchboards() {
+            return true;
         }
-        for id in self.conns.ids() {
-            progress |= self.drain_switchboard(id);
+        // The session's end waits until every switchboard has told how it ended, so
+        // that `Closed` is the last event.
+        if let Some(reason) = self.closing.take() {
+            self.emit(ClientEvent::Closed { reason });
+            return true;
         }
-        progress
+        false
     }
 
-    /// Moves switchboard `id`'s output into the queue; false when it had none.
-    fn drain_switchboard(&mut self, id: ConnId) -> bool {
-        let mut progress = false;
-        while let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
-            // A switchboard's first command waits until its connection is open; one that
-            // ended before that has only events left to give.
-            if !sb.connected && !sb.machine.is_closed() {
-                break;
+    fn step_notification(&mut self) -> bool {
+        let Some(ns_conn) = self.ns_conn else {
+            return false;
+        };
+        match self.ns.poll_output() {
+            Output::Transmit(bytes) => {
+                self.outputs
+                    .push_back(ClientOutput::Transmit { conn: ns_conn, bytes });
             }
-            match sb.machine.poll_output() {
-                Output::Transmit(bytes) => {
-                    if sb.connected {
-                        self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes });
-                    }
-                }
-                Output::Event(event) => self.on_sb_event(id, event),
-                Output::Idle { next_timeout } => {
-                    sb.next_timeout = next_timeout;
-                    break;
-                }
-            }
-            progress = true;
+            Output::Event(event) => self.on_ns_event(event),
+            Output::Idle { .. } => return false,
         }
-        progress
+        true
+    }
+
+    /// Takes one output from the first switchboard, in slot order, that has one: each
+    /// conversation's outputs come together, in the order a caller draining to `Idle`
+    /// saw before. The scan is bounded by [`ClientConfig::max_switchboards`].
+    fn step_switchboards(&mut self) -> bool {
+        for index in 0..self.conns.slot_count() {
+            if let Some(id) = self.conns.id_at(index)
+                && self.step_switchboard(id)
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Takes one output from switchboard `id`; false when it has none.
+    fn step_switchboard(&mut self, id: ConnId) -> bool {
+        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
+            return false;
+        };
+        // A switchboard's first command waits until its connection is open; one that
+        // ended before that has only events left to give.
+        if !sb.connected && !sb.machine.is_closed() {
+            return false;
+        }
+        match sb.machine.poll_output() {
+            Output::Transmit(bytes) => {
+                if sb.connected {
+                    self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes });
+                }
+            }
+            Output::Event(event) => self.on_sb_event(id, event),
+            Output::Idle { next_timeout } => {
+                sb.next_timeout = next_timeout;
+                return false;
+            }
+        }
+        true
     }
 
     fn next_timeout(&self) -> Option<Instant> {
@@ -541,7 +608,7 @@ impl Client {
             NsEvent::CommandFailed { trid, request, code } => match self.pending.remove(&trid) {
                 Some(pending) => {
                     for (handle, _) in pending.texts {
-                        self.end_message(handle, Some(Undelivered::NoSwitchboard(code)));
+                        self.fail_message(handle, Undelivered::NoSwitchboard(code));
                     }
                 }
                 None => self.emit(ClientEvent::Notification(NsEvent::CommandFailed {
@@ -570,6 +637,7 @@ impl Client {
                 }
             }
             SbEvent::ParticipantJoined { participant } => {
+                sb.awaiting_join = false;
                 sb.join_deadline = None;
                 self.emit(ClientEvent::Joined {
                     conversation,
@@ -578,6 +646,7 @@ impl Client {
                 });
             }
             SbEvent::Roster { participants } => {
+                sb.awaiting_join = false;
                 sb.join_deadline = None;
                 for participant in participants {
                     self.emit(ClientEvent::Joined {
@@ -619,14 +688,19 @@ impl Client {
                 format,
             }),
             SbEvent::Typing { from, .. } => self.emit(ClientEvent::Typing { conversation, from }),
-            SbEvent::Sent { trid } | SbEvent::Delivered { trid } => {
+            SbEvent::Delivered { trid } => {
                 if let Some(handle) = sb.parts.remove(&trid) {
-                    self.end_part(handle, None);
+                    self.end_part(handle, PartEnd::Delivered);
+                }
+            }
+            SbEvent::SentUnconfirmed { trid } => {
+                if let Some(handle) = sb.parts.remove(&trid) {
+                    self.end_part(handle, PartEnd::Unconfirmed);
                 }
             }
             SbEvent::NotDelivered { trid, reason } => {
                 if let Some(handle) = sb.parts.remove(&trid) {
-                    self.end_part(handle, Some(Undelivered::Switchboard(reason)));
+                    self.end_part(handle, PartEnd::Failed(Undelivered::Switchboard(reason)));
                 }
             }
             SbEvent::Closed { reason } => {
@@ -699,13 +773,15 @@ impl Client {
         let conversation = ConversationId(self.next_conversation);
         self.next_conversation += 1;
         machine.set_trace_label(format!("sb#{}", conversation.0));
-        let join_deadline = Some(self.now + self.config.join_timeout);
+        // A timeout too long to reach (`Duration::MAX` as "never") arms no timer.
+        let join_deadline = self.now.checked_add(self.config.join_timeout);
         let conn = self.conns.insert(Connection::Switchboard(Box::new(Switchboard {
             machine,
             conversation,
             connected: false,
             invitee,
             invited: false,
+            awaiting_join: true,
             join_deadline,
             next_timeout: None,
             parts: BTreeMap::new(),
@@ -724,7 +800,7 @@ impl Client {
     /// Queues a text that waited for its switchboard; a refusal ends it at once.
     fn queue_text(&mut self, id: ConnId, handle: MessageHandle, text: &str) {
         if self.track(id, handle, text).is_err() {
-            self.end_message(handle, Some(Undelivered::SessionEnded));
+            self.fail_message(handle, Undelivered::SessionEnded);
         }
     }
 
@@ -740,13 +816,7 @@ impl Client {
             sb.parts.insert(*trid, handle);
         }
         let parts_left = trids.len();
-        self.messages.insert(
-            handle,
-            Outgoing {
-                parts_left,
-                failure: None,
-            },
-        );
+        self.messages.insert(handle, Outgoing::new(parts_left));
         Ok(())
     }
 
@@ -763,39 +833,53 @@ impl Client {
         }
     }
 
-    fn end_part(&mut self, handle: MessageHandle, failure: Option<Undelivered>) {
+    fn end_part(&mut self, handle: MessageHandle, end: PartEnd) {
         let Some(message) = self.messages.get_mut(&handle) else {
             return;
         };
-        if message.failure.is_none() {
-            message.failure = failure;
+        match end {
+            PartEnd::Delivered => {}
+            PartEnd::Unconfirmed => message.unconfirmed = true,
+            PartEnd::Failed(reason) => {
+                message.failure.get_or_insert(reason);
+            }
         }
         message.parts_left = message.parts_left.saturating_sub(1);
         if message.parts_left == 0 {
-            let failure = message.failure.take();
-            self.end_message(handle, failure);
+            let end = match message.failure.take() {
+                Some(reason) => PartEnd::Failed(reason),
+                None if message.unconfirmed => PartEnd::Unconfirmed,
+                None => PartEnd::Delivered,
+            };
+            self.end_message(handle, end);
         }
     }
 
-    fn end_message(&mut self, handle: MessageHandle, failure: Option<Undelivered>) {
+    fn end_message(&mut self, handle: MessageHandle, end: PartEnd) {
         self.messages.remove(&handle);
-        self.emit(match failure {
-            None => ClientEvent::MessageDelivered { handle },
-            Some(reason) => ClientEvent::MessageNotDelivered { handle, reason },
+        self.emit(match end {
+            PartEnd::Delivered => ClientEvent::MessageDelivered { handle },
+            PartEnd::Unconfirmed => ClientEvent::MessageSentUnconfirmed { handle },
+            PartEnd::Failed(reason) => ClientEvent::MessageNotDelivered { handle, reason },
         });
     }
 
-    /// The notification session ended: every conversation and waiting message ends too.
+    /// Ends a message that never reached a switchboard.
+    fn fail_message(&mut self, handle: MessageHandle, reason: Undelivered) {
+        self.end_message(handle, PartEnd::Failed(reason));
+    }
+
+    /// The notification session ended: every conversation and waiting message ends too,
+    /// and then, once the switchboards have said so, the session ([`Client::step`]).
     fn close_session(&mut self, reason: ns::CloseReason) {
         for (_, pending) in std::mem::take(&mut self.pending) {
             for (handle, _) in pending.texts {
-                self.end_message(handle, Some(Undelivered::SessionEnded));
+                self.fail_message(handle, Undelivered::SessionEnded);
             }
         }
         for id in self.conns.ids() {
             if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
                 let _ = sb.machine.leave(self.now);
-                self.drain_switchboard(id);
             }
         }
         if let Some(conn) = self.ns_conn.take() {
@@ -803,7 +887,7 @@ impl Client {
             self.outputs.push_back(ClientOutput::Close { conn });
         }
         self.closed = true;
-        self.emit(ClientEvent::Closed { reason });
+        self.closing = Some(reason);
     }
 
     fn emit(&mut self, event: ClientEvent) {
@@ -833,11 +917,19 @@ impl Client {
         })
     }
 
+    /// Texts waiting for a switchboard asked for with `XFR SB`, over all of them.
+    fn queued_texts(&self) -> usize {
+        self.pending.values().map(|p| p.texts.len()).sum()
+    }
+
+    /// Switchboards open or asked for: what [`ClientConfig::max_switchboards`] bounds.
     fn switchboard_count(&self) -> usize {
-        self.conns
+        let open = self
+            .conns
             .iter()
             .filter(|(_, conn)| matches!(conn, Connection::Switchboard(_)))
-            .count()
+            .count();
+        open + self.pending.len()
     }
 
     /// The connection of `conversation`, unless its switchboard has ended (its end is
