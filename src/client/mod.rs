@@ -22,6 +22,7 @@
 
 mod config;
 mod conn;
+mod conversation;
 mod error;
 mod event;
 
@@ -38,8 +39,9 @@ use crate::Output;
 use crate::Secret;
 use crate::codec::{HostPort, List, Passport, Status, TrId};
 use crate::ns::{self, ContactList, NotificationClient, NsEvent};
-use crate::sb::{Participant, SbEvent, SwitchboardClient};
+use crate::sb::{Participant, SwitchboardClient};
 use conn::Slots;
+use conversation::{Outgoing, PendingSwitchboard, Switchboard};
 
 /// One connection the client owns.
 #[derive(Debug)]
@@ -48,62 +50,6 @@ enum Connection {
     Notification,
     /// A switchboard's.
     Switchboard(Box<Switchboard>),
-}
-
-/// A switchboard connection and what the client tracks about it.
-#[derive(Debug)]
-struct Switchboard {
-    machine: SwitchboardClient,
-    conversation: ConversationId,
-    connected: bool,
-    /// For conversations the user asked for: who they are for (invited once
-    /// authenticated).
-    invitee: Option<Passport<'static>>,
-    invited: bool,
-    /// Nobody has joined yet: the messages waiting here depend on the switchboard itself.
-    awaiting_join: bool,
-    /// Until someone joins: when to give up on the queued messages; `None` when
-    /// [`ClientConfig::join_timeout`] is too long to reach (never).
-    join_deadline: Option<Instant>,
-    /// The switchboard's own timer, from its last `Idle`.
-    next_timeout: Option<Instant>,
-    /// Which message each switchboard TrID is a part of.
-    parts: BTreeMap<TrId, MessageHandle>,
-}
-
-/// A message on its way; it ends when all its parts (a long text is split) have ended:
-/// delivered if every part was acknowledged, not delivered if any part failed, sent
-/// unconfirmed otherwise.
-#[derive(Debug)]
-struct Outgoing {
-    parts_left: usize,
-    failure: Option<Undelivered>,
-    /// A part ended without an acknowledgement.
-    unconfirmed: bool,
-}
-
-impl Outgoing {
-    fn new(parts_left: usize) -> Self {
-        Outgoing {
-            parts_left,
-            failure: None,
-            unconfirmed: false,
-        }
-    }
-}
-
-/// How one part of a message ended.
-enum PartEnd {
-    Delivered,
-    Unconfirmed,
-    Failed(Undelivered),
-}
-
-/// Messages waiting for a switchboard asked for with `XFR SB`.
-#[derive(Debug)]
-struct PendingSwitchboard {
-    to: Passport<'static>,
-    texts: Vec<(MessageHandle, String)>,
 }
 
 /// A whole MSNP8 session: the notification connection and every switchboard.
@@ -622,99 +568,6 @@ impl Client {
         }
     }
 
-    fn on_sb_event(&mut self, id: ConnId, event: SbEvent) {
-        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
-            return;
-        };
-        let conversation = sb.conversation;
-        match event {
-            SbEvent::Authenticated { .. } => {
-                if let Some(invitee) = sb.invitee.as_ref().filter(|_| !sb.invited) {
-                    sb.invited = true;
-                    if sb.machine.invite(self.now, invitee).is_err() {
-                        let _ = sb.machine.leave(self.now);
-                    }
-                }
-            }
-            SbEvent::ParticipantJoined { participant } => {
-                sb.awaiting_join = false;
-                sb.join_deadline = None;
-                self.emit(ClientEvent::Joined {
-                    conversation,
-                    account: participant.account,
-                    name: participant.name,
-                });
-            }
-            SbEvent::Roster { participants } => {
-                sb.awaiting_join = false;
-                sb.join_deadline = None;
-                for participant in participants {
-                    self.emit(ClientEvent::Joined {
-                        conversation,
-                        account: participant.account,
-                        name: participant.name,
-                    });
-                }
-            }
-            SbEvent::ParticipantLeft { account, idle } => {
-                self.emit(ClientEvent::Left {
-                    conversation,
-                    account,
-                    idle,
-                });
-            }
-            // Nobody is left to talk to: a new message opens a new switchboard.
-            SbEvent::Alone => {
-                let _ = sb.machine.leave(self.now);
-            }
-            SbEvent::InviteFailed { reason, .. } => {
-                if sb.machine.participants().is_empty() {
-                    self.fail_parts(id, Undelivered::InviteFailed(reason));
-                    if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
-                        let _ = sb.machine.leave(self.now);
-                    }
-                }
-            }
-            SbEvent::Text {
-                from,
-                name,
-                text,
-                format,
-            } => self.emit(ClientEvent::TextReceived {
-                conversation,
-                from,
-                name,
-                text,
-                format,
-            }),
-            SbEvent::Typing { from, .. } => self.emit(ClientEvent::Typing { conversation, from }),
-            SbEvent::Delivered { trid } => {
-                if let Some(handle) = sb.parts.remove(&trid) {
-                    self.end_part(handle, PartEnd::Delivered);
-                }
-            }
-            SbEvent::SentUnconfirmed { trid } => {
-                if let Some(handle) = sb.parts.remove(&trid) {
-                    self.end_part(handle, PartEnd::Unconfirmed);
-                }
-            }
-            SbEvent::NotDelivered { trid, reason } => {
-                if let Some(handle) = sb.parts.remove(&trid) {
-                    self.end_part(handle, PartEnd::Failed(Undelivered::Switchboard(reason)));
-                }
-            }
-            SbEvent::Closed { reason } => {
-                self.conns.remove(id);
-                self.outputs.push_back(ClientOutput::Close { conn: id });
-                self.emit(ClientEvent::ConversationEnded { conversation, reason });
-            }
-            other => self.emit(ClientEvent::Switchboard {
-                conversation,
-                event: other,
-            }),
-        }
-    }
-
     fn connect_notification(&mut self, addr: HostPort<'static>) {
         let conn = self.conns.insert(Connection::Notification);
         self.ns_conn = Some(conn);
@@ -738,135 +591,6 @@ impl Client {
                 .is_some_and(|c| c.lists().contains(List::Forward) && !c.lists().contains(List::Block)),
             InvitationPolicy::DeclineAll => false,
         }
-    }
-
-    /// Opens the switchboard `XFR SB` gave for `pending`, queueing its texts there.
-    fn open_switchboard(
-        &mut self,
-        addr: HostPort<'static>,
-        cookie: Secret<crate::codec::Token<'static>>,
-        pending: PendingSwitchboard,
-    ) {
-        let machine = SwitchboardClient::call(
-            self.config.switchboard.clone(),
-            self.account.clone(),
-            cookie,
-            self.now,
-        );
-        let (id, conversation) = self.add_switchboard(machine, addr, Some(pending.to));
-        self.emit(ClientEvent::ConversationStarted {
-            conversation,
-            invited_by: None,
-        });
-        for (handle, text) in pending.texts {
-            self.messages.remove(&handle);
-            self.queue_text(id, handle, &text);
-        }
-    }
-
-    fn add_switchboard(
-        &mut self,
-        mut machine: SwitchboardClient,
-        addr: HostPort<'static>,
-        invitee: Option<Passport<'static>>,
-    ) -> (ConnId, ConversationId) {
-        let conversation = ConversationId(self.next_conversation);
-        self.next_conversation += 1;
-        machine.set_trace_label(format!("sb#{}", conversation.0));
-        // A timeout too long to reach (`Duration::MAX` as "never") arms no timer.
-        let join_deadline = self.now.checked_add(self.config.join_timeout);
-        let conn = self.conns.insert(Connection::Switchboard(Box::new(Switchboard {
-            machine,
-            conversation,
-            connected: false,
-            invitee,
-            invited: false,
-            awaiting_join: true,
-            join_deadline,
-            next_timeout: None,
-            parts: BTreeMap::new(),
-        })));
-        self.outputs.push_back(ClientOutput::Connect { conn, addr });
-        (conn, conversation)
-    }
-
-    fn send_on(&mut self, id: ConnId, text: &str) -> Result<MessageHandle, ClientError> {
-        let handle = MessageHandle(self.next_handle);
-        self.track(id, handle, text)?;
-        self.next_handle += 1;
-        Ok(handle)
-    }
-
-    /// Queues a text that waited for its switchboard; a refusal ends it at once.
-    fn queue_text(&mut self, id: ConnId, handle: MessageHandle, text: &str) {
-        if self.track(id, handle, text).is_err() {
-            self.fail_message(handle, Undelivered::SessionEnded);
-        }
-    }
-
-    /// Hands `text` to switchboard `id` and remembers which message its parts belong to.
-    fn track(&mut self, id: ConnId, handle: MessageHandle, text: &str) -> Result<(), ClientError> {
-        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
-            return Err(ClientError::NoSuchConversation);
-        };
-        let trids =
-            sb.machine
-                .send_text(self.now, text, self.config.text_format.as_ref(), self.config.ack)?;
-        for trid in &trids {
-            sb.parts.insert(*trid, handle);
-        }
-        let parts_left = trids.len();
-        self.messages.insert(handle, Outgoing::new(parts_left));
-        Ok(())
-    }
-
-    /// Marks every message waiting on switchboard `id` as failed for `reason`; they end
-    /// when the switchboard reports their parts (which leaving it does).
-    fn fail_parts(&mut self, id: ConnId, reason: Undelivered) {
-        let Some(Connection::Switchboard(sb)) = self.conns.get(id) else {
-            return;
-        };
-        for handle in sb.parts.values() {
-            if let Some(message) = self.messages.get_mut(handle) {
-                message.failure.get_or_insert_with(|| reason.clone());
-            }
-        }
-    }
-
-    fn end_part(&mut self, handle: MessageHandle, end: PartEnd) {
-        let Some(message) = self.messages.get_mut(&handle) else {
-            return;
-        };
-        match end {
-            PartEnd::Delivered => {}
-            PartEnd::Unconfirmed => message.unconfirmed = true,
-            PartEnd::Failed(reason) => {
-                message.failure.get_or_insert(reason);
-            }
-        }
-        message.parts_left = message.parts_left.saturating_sub(1);
-        if message.parts_left == 0 {
-            let end = match message.failure.take() {
-                Some(reason) => PartEnd::Failed(reason),
-                None if message.unconfirmed => PartEnd::Unconfirmed,
-                None => PartEnd::Delivered,
-            };
-            self.end_message(handle, end);
-        }
-    }
-
-    fn end_message(&mut self, handle: MessageHandle, end: PartEnd) {
-        self.messages.remove(&handle);
-        self.emit(match end {
-            PartEnd::Delivered => ClientEvent::MessageDelivered { handle },
-            PartEnd::Unconfirmed => ClientEvent::MessageSentUnconfirmed { handle },
-            PartEnd::Failed(reason) => ClientEvent::MessageNotDelivered { handle, reason },
-        });
-    }
-
-    /// Ends a message that never reached a switchboard.
-    fn fail_message(&mut self, handle: MessageHandle, reason: Undelivered) {
-        self.end_message(handle, PartEnd::Failed(reason));
     }
 
     /// The notification session ended: every conversation and waiting message ends too,
@@ -902,21 +626,6 @@ impl Client {
         }
     }
 
-    /// The open conversation whose only other participant is `to`, or which was opened
-    /// to invite `to` and is still waiting for them.
-    fn conversation_with(&self, to: &Passport<'_>) -> Option<ConnId> {
-        self.conns.iter().find_map(|(id, conn)| match conn {
-            Connection::Switchboard(sb) if !sb.machine.is_closed() => {
-                let participants = sb.machine.participants();
-                let only = participants.len() == 1 && participants[0].account.same_account(to);
-                let waiting =
-                    participants.is_empty() && sb.invitee.as_ref().is_some_and(|i| i.same_account(to));
-                (only || waiting).then_some(id)
-            }
-            _ => None,
-        })
-    }
-
     /// Texts waiting for a switchboard asked for with `XFR SB`, over all of them.
     fn queued_texts(&self) -> usize {
         self.pending.values().map(|p| p.texts.len()).sum()
@@ -930,20 +639,5 @@ impl Client {
             .filter(|(_, conn)| matches!(conn, Connection::Switchboard(_)))
             .count();
         open + self.pending.len()
-    }
-
-    /// The connection of `conversation`, unless its switchboard has ended (its end is
-    /// then on the way to the caller, and calls on it are refused).
-    fn conn_of(&self, conversation: ConversationId) -> Option<ConnId> {
-        self.conns.iter().find_map(|(id, conn)| match conn {
-            Connection::Switchboard(sb) if sb.conversation == conversation && !sb.machine.is_closed() => {
-                Some(id)
-            }
-            _ => None,
-        })
-    }
-
-    fn find_conversation(&self, conversation: ConversationId) -> Result<ConnId, ClientError> {
-        self.conn_of(conversation).ok_or(ClientError::NoSuchConversation)
     }
 }

@@ -65,19 +65,10 @@ impl SwitchboardClient {
                             account: account.into_owned(),
                             name: name.into_owned(),
                         };
-                        let known = roster
-                            .iter()
-                            .position(|p| p.account.same_account(&participant.account));
-                        match known {
-                            Some(at) => {
-                                if let Some(slot) = roster.get_mut(at) {
-                                    *slot = participant;
-                                }
-                            }
-                            None if roster.len() >= max => {
-                                self.violation(ProtocolViolation::TooManyParticipants { max });
-                            }
-                            None => roster.push(participant),
+                        if !roster.contains(&participant.account) && roster.len() >= max {
+                            self.violation(ProtocolViolation::TooManyParticipants { max });
+                        } else {
+                            roster.join(participant);
                         }
                     }
                     _ => self.violation_unexpected("IRO"),
@@ -85,10 +76,11 @@ impl SwitchboardClient {
             }
             S::Ans { trid } => match std::mem::replace(&mut self.phase, Phase::Joined) {
                 Phase::Answering { trid: ans, roster } if ans == trid => {
-                    for participant in &roster {
-                        self.roster.join(participant.clone());
-                    }
-                    self.events.push_back(SbEvent::Roster { participants: roster });
+                    // Nobody can join before `ANS OK` (a `JOI` then is a violation), so
+                    // the roster collected from `IRO` is the whole of it.
+                    self.roster = roster;
+                    let participants = self.roster.members().to_vec();
+                    self.events.push_back(SbEvent::Roster { participants });
                     if !self.roster.is_empty() {
                         self.flush_queued();
                     }

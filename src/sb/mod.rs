@@ -83,7 +83,7 @@ enum Phase {
     /// `USR T account cookie` sent (calling).
     Authenticating { trid: TrId },
     /// `ANS T account cookie session` sent (answering); `IRO` lines collect here.
-    Answering { trid: TrId, roster: Vec<Participant> },
+    Answering { trid: TrId, roster: Roster },
     /// In the session.
     Joined,
     /// Over; see `closed`.
@@ -199,7 +199,7 @@ impl SwitchboardClient {
         let trid = sb.allocate_trid();
         sb.phase = Phase::Answering {
             trid,
-            roster: Vec::new(),
+            roster: Roster::default(),
         };
         sb.write(&ClientCommand::Ans {
             trid,
