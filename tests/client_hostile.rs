@@ -132,7 +132,13 @@ impl Harness {
         self.client.handle_connected(sb, self.now);
         self.drain();
         self.input(sb, format!("USR 1 OK {ME} Bot\r\n").as_bytes());
-        self.input(sb, format!("JOI {BOB} Bob\r\n").as_bytes());
+        let wire = String::from_utf8_lossy(&self.sent_on(sb)).into_owned();
+        let at = wire.find("CAL ").expect("Bob is invited") + 4;
+        let trid: String = wire[at..].chars().take_while(char::is_ascii_digit).collect();
+        self.input(
+            sb,
+            format!("CAL {trid} RINGING 11752013\r\nJOI {BOB} Bob\r\n").as_bytes(),
+        );
         (handle, sb)
     }
 
@@ -345,5 +351,69 @@ fn texts_waiting_for_switchboards_are_bounded_in_total() {
             .iter()
             .all(|e| matches!(e, TooManyQueued { max: 5 } | TooManySwitchboards { max: 3 })),
         "{refused:?}"
+    );
+}
+
+/// A full window queues instead of refusing, within `max_queued_messages` over all
+/// conversations; the queued texts go out in order as acknowledgements make room, and
+/// those still waiting when the switchboard dies end as never sent.
+#[test]
+fn a_full_window_queues_within_the_bound() {
+    let mut config = Harness::config();
+    config.switchboard.max_pending = 2;
+    config.max_queued_messages = 3;
+    let mut h = Harness::signed_in(config);
+    let (first, sb) = h.conversation_with_bob("m0");
+    let bob = Passport::try_from(BOB).unwrap();
+    // m0 is in flight (TrID 2); m1 fills the window (TrID 4, after CAL 3).
+    let mut handles = vec![first];
+    for i in 1..5 {
+        handles.push(h.client.send_message(h.now, &bob, &format!("m{i}")).unwrap());
+    }
+    assert_eq!(
+        h.client.send_message(h.now, &bob, "m5"),
+        Err(msnp::client::ClientError::TooManyQueued { max: 3 })
+    );
+    h.drain();
+    let msgs = |h: &Harness| {
+        let wire = h.sent_on(sb);
+        wire.windows(4).filter(|w| w == b"MSG ").count()
+    };
+    assert_eq!(msgs(&h), 2);
+    h.input(sb, b"ACK 2\r\n");
+    assert_eq!(msgs(&h), 3);
+    assert_eq!(
+        h.ends_of(handles[0]),
+        [&ClientEvent::MessageDelivered { handle: handles[0] }]
+    );
+    h.input(sb, b"ACK 4\r\nACK 5\r\n");
+    assert_eq!(msgs(&h), 5);
+    let wire = String::from_utf8(h.sent_on(sb)).unwrap();
+    let order: Vec<usize> = (0..5)
+        .map(|i| wire.find(&format!("\r\n\r\nm{i}")).unwrap())
+        .collect();
+    assert!(order.is_sorted(), "texts went out in the order sent");
+    // m4 waits in the backlog behind m3; the switchboard dies.
+    let mut config = Harness::config();
+    config.switchboard.max_pending = 1;
+    let mut h = Harness::signed_in(config);
+    let (first, sb) = h.conversation_with_bob("a");
+    let second = h.client.send_message(h.now, &bob, "b").unwrap();
+    h.drain();
+    h.client.handle_closed(sb, h.now);
+    h.drain();
+    assert_eq!(
+        h.ends_of(first),
+        [&ClientEvent::MessageNotDelivered {
+            handle: first,
+            reason: Undelivered::Switchboard(NotDelivered::SessionClosed)
+        }]
+    );
+    assert_eq!(
+        h.ends_of(second),
+        [&ClientEvent::MessageNotDelivered {
+            handle: second,
+            reason: Undelivered::Switchboard(NotDelivered::NeverSent)
+        }]
     );
 }

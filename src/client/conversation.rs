@@ -1,7 +1,7 @@
 //! Conversations: the switchboards the client opened or joined, and the messages on
 //! their way through them, each ending exactly once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
 use super::{
@@ -10,7 +10,7 @@ use super::{
 };
 use crate::Secret;
 use crate::codec::{HostPort, Passport, TrId};
-use crate::sb::{SbEvent, SwitchboardClient};
+use crate::sb::{NotDelivered, SbError, SbEvent, SwitchboardClient};
 
 /// A switchboard connection and what the client tracks about it.
 #[derive(Debug)]
@@ -31,6 +31,12 @@ pub(super) struct Switchboard {
     pub(super) next_timeout: Option<Instant>,
     /// Which message each switchboard TrID is a part of.
     pub(super) parts: BTreeMap<TrId, MessageHandle>,
+    /// Texts waiting for room in the switchboard's window
+    /// ([`SbConfig::max_pending`](crate::sb::SbConfig::max_pending)), oldest first;
+    /// counted in [`ClientConfig::max_queued_messages`](super::ClientConfig).
+    pub(super) backlog: VecDeque<(MessageHandle, String)>,
+    /// Why the backlog will not go out, once the switchboard failed before anyone joined.
+    pub(super) backlog_failure: Option<Undelivered>,
 }
 
 /// A message on its way; it ends when all its parts (a long text is split) have ended:
@@ -139,19 +145,30 @@ impl Client {
                 if let Some(handle) = sb.parts.remove(&trid) {
                     self.end_part(handle, PartEnd::Delivered);
                 }
+                self.flush_backlog(id);
             }
             SbEvent::SentUnconfirmed { trid } => {
                 if let Some(handle) = sb.parts.remove(&trid) {
                     self.end_part(handle, PartEnd::Unconfirmed);
                 }
+                self.flush_backlog(id);
             }
             SbEvent::NotDelivered { trid, reason } => {
                 if let Some(handle) = sb.parts.remove(&trid) {
                     self.end_part(handle, PartEnd::Failed(Undelivered::Switchboard(reason)));
                 }
+                self.flush_backlog(id);
             }
             SbEvent::Closed { reason } => {
-                self.conns.remove(id);
+                if let Some(Connection::Switchboard(sb)) = self.conns.remove(id) {
+                    // Texts that never got into the window never reached the server.
+                    let failure = sb
+                        .backlog_failure
+                        .unwrap_or(Undelivered::Switchboard(NotDelivered::NeverSent));
+                    for (handle, _) in sb.backlog {
+                        self.fail_message(handle, failure.clone());
+                    }
+                }
                 self.outputs.push_back(ClientOutput::Close { conn: id });
                 self.emit(ClientEvent::ConversationEnded { conversation, reason });
             }
@@ -207,47 +224,116 @@ impl Client {
             join_deadline,
             next_timeout: None,
             parts: BTreeMap::new(),
+            backlog: VecDeque::new(),
+            backlog_failure: None,
         })));
         self.outputs.push_back(ClientOutput::Connect { conn, addr });
         (conn, conversation)
     }
 
+    /// A new text for switchboard `id`: sent now, or queued behind a full window within
+    /// [`ClientConfig::max_queued_messages`](super::ClientConfig::max_queued_messages).
     pub(super) fn send_on(&mut self, id: ConnId, text: &str) -> Result<MessageHandle, ClientError> {
         let handle = MessageHandle(self.next_handle);
-        self.track(id, handle, text)?;
+        let room = self.queued_texts() < self.config.max_queued_messages;
+        self.track(id, handle, text, room)?;
         self.next_handle += 1;
         Ok(handle)
     }
 
-    /// Queues a text that waited for its switchboard; a refusal ends it at once.
+    /// Queues a text that waited for its switchboard (it is counted already, so it may
+    /// join the backlog); a refusal ends it at once.
     pub(super) fn queue_text(&mut self, id: ConnId, handle: MessageHandle, text: &str) {
-        if self.track(id, handle, text).is_err() {
-            self.fail_message(handle, Undelivered::SessionEnded);
+        if let Err(error) = self.track(id, handle, text, true) {
+            let reason = match error {
+                ClientError::Switchboard(error) => Undelivered::Refused(error),
+                _ => Undelivered::SessionEnded,
+            };
+            self.fail_message(handle, reason);
         }
     }
 
-    /// Hands `text` to switchboard `id` and remembers which message its parts belong to.
-    pub(super) fn track(&mut self, id: ConnId, handle: MessageHandle, text: &str) -> Result<(), ClientError> {
+    /// Hands `text` to switchboard `id` and remembers which message its parts belong to;
+    /// when the window is full (and `may_wait`) the text waits in the backlog, keeping
+    /// the order of sending.
+    pub(super) fn track(
+        &mut self,
+        id: ConnId,
+        handle: MessageHandle,
+        text: &str,
+        may_wait: bool,
+    ) -> Result<(), ClientError> {
         let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
             return Err(ClientError::NoSuchConversation);
         };
-        let trids =
+        // Behind a backlog a text waits its turn, so texts go out in the order sent.
+        let result = sb.backlog.is_empty().then(|| {
             sb.machine
-                .send_text(self.now, text, self.config.text_format.as_ref(), self.config.ack)?;
-        for trid in &trids {
-            sb.parts.insert(*trid, handle);
+                .send_text(self.now, text, self.config.text_format.as_ref(), self.config.ack)
+        });
+        match result {
+            Some(Ok(trids)) => {
+                for trid in &trids {
+                    sb.parts.insert(*trid, handle);
+                }
+                self.messages.insert(handle, Outgoing::new(trids.len()));
+                Ok(())
+            }
+            Some(Err(error)) if !fits_later(&error) => Err(error.into()),
+            _ if !may_wait => Err(ClientError::TooManyQueued {
+                max: self.config.max_queued_messages,
+            }),
+            _ => {
+                sb.backlog.push_back((handle, text.to_owned()));
+                self.messages.insert(handle, Outgoing::new(0));
+                Ok(())
+            }
         }
-        let parts_left = trids.len();
-        self.messages.insert(handle, Outgoing::new(parts_left));
-        Ok(())
+    }
+
+    /// Moves texts from switchboard `id`'s backlog into its window while they fit.
+    pub(super) fn flush_backlog(&mut self, id: ConnId) {
+        loop {
+            let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
+                return;
+            };
+            // An ended switchboard's backlog ends with its `Closed` event.
+            if sb.machine.is_closed() {
+                return;
+            }
+            let Some((handle, text)) = sb.backlog.front() else {
+                return;
+            };
+            let handle = *handle;
+            match sb
+                .machine
+                .send_text(self.now, text, self.config.text_format.as_ref(), self.config.ack)
+            {
+                Ok(trids) => {
+                    sb.backlog.pop_front();
+                    for trid in &trids {
+                        sb.parts.insert(*trid, handle);
+                    }
+                    if let Some(message) = self.messages.get_mut(&handle) {
+                        message.parts_left = trids.len();
+                    }
+                }
+                Err(error) if fits_later(&error) => return,
+                Err(error) => {
+                    sb.backlog.pop_front();
+                    self.fail_message(handle, Undelivered::Refused(error));
+                }
+            }
+        }
     }
 
     /// Marks every message waiting on switchboard `id` as failed for `reason`; they end
     /// when the switchboard reports their parts (which leaving it does).
     pub(super) fn fail_parts(&mut self, id: ConnId, reason: Undelivered) {
-        let Some(Connection::Switchboard(sb)) = self.conns.get(id) else {
+        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
             return;
         };
+        sb.backlog_failure.get_or_insert_with(|| reason.clone());
         for handle in sb.parts.values() {
             if let Some(message) = self.messages.get_mut(handle) {
                 message.failure.get_or_insert_with(|| reason.clone());
@@ -319,5 +405,15 @@ impl Client {
 
     pub(super) fn find_conversation(&self, conversation: ConversationId) -> Result<ConnId, ClientError> {
         self.conn_of(conversation).ok_or(ClientError::NoSuchConversation)
+    }
+}
+
+/// Whether a refused text would fit once messages in flight end: the window or the
+/// output buffer is full now, but not with this text alone.
+fn fits_later(error: &SbError) -> bool {
+    match error {
+        SbError::TooManyPending { pending, .. } => *pending > 0,
+        SbError::OutputFull { buffered, .. } => *buffered > 0,
+        _ => false,
     }
 }

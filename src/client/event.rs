@@ -99,6 +99,9 @@ pub enum Undelivered {
     ConnectionFailed,
     /// The session ended before the message could go out.
     SessionEnded,
+    /// The switchboard refused the text even with nothing else in flight (e.g. split
+    /// into more messages than [`SbConfig::max_pending`](crate::sb::SbConfig::max_pending)).
+    Refused(sb::SbError),
 }
 
 /// Something that happened in the session.

@@ -266,7 +266,11 @@ impl Client {
 
     /// Sends `text` to `to`: in the open conversation where `to` is the only other
     /// participant, or in a new one (`XFR SB` → connect → `USR` → `CAL` → `JOI`), where
-    /// it waits until `to` joins. The handle ends in exactly one
+    /// it waits until `to` joins. When the conversation's window is full
+    /// ([`SbConfig::max_pending`](crate::sb::SbConfig::max_pending) messages awaiting
+    /// their end) the text waits its turn, within
+    /// [`ClientConfig::max_queued_messages`] over all conversations. The handle ends in
+    /// exactly one
     /// [`ClientEvent::MessageDelivered`], [`ClientEvent::MessageSentUnconfirmed`] or
     /// [`ClientEvent::MessageNotDelivered`].
     pub fn send_message(
@@ -476,6 +480,10 @@ impl Client {
                 if sb.connected {
                     self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes });
                 }
+                // The output buffer just emptied: texts waiting for it may fit now.
+                if !sb.backlog.is_empty() {
+                    self.flush_backlog(id);
+                }
             }
             Output::Event(event) => self.on_sb_event(id, event),
             Output::Idle { next_timeout } => {
@@ -626,9 +634,18 @@ impl Client {
         }
     }
 
-    /// Texts waiting for a switchboard asked for with `XFR SB`, over all of them.
+    /// Texts waiting for a switchboard asked for with `XFR SB` or for room in one's
+    /// window, over all of them.
     fn queued_texts(&self) -> usize {
-        self.pending.values().map(|p| p.texts.len()).sum()
+        let backlogs: usize = self
+            .conns
+            .iter()
+            .map(|(_, conn)| match conn {
+                Connection::Switchboard(sb) => sb.backlog.len(),
+                Connection::Notification => 0,
+            })
+            .sum();
+        self.pending.values().map(|p| p.texts.len()).sum::<usize>() + backlogs
     }
 
     /// Switchboards open or asked for: what [`ClientConfig::max_switchboards`] bounds.

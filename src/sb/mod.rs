@@ -327,7 +327,13 @@ impl SwitchboardClient {
         if !self.is_joined() {
             return Err(SbError::NotJoined);
         }
-        self.check_room(1, 0)?;
+        // Invitations have their own bound, so that texts waiting for the first
+        // participant can never keep that participant from being invited.
+        let max = self.config.max_participants;
+        if self.invites.len() >= max {
+            return Err(SbError::TooManyInvitations { max });
+        }
+        self.check_room(0, 0)?;
         let trid = self.allocate_trid();
         let account = account.clone().into_owned();
         self.write(&ClientCommand::Cal {
@@ -544,7 +550,7 @@ impl SwitchboardClient {
 
     /// Refuses a call that would pass `max_pending` or `max_outgoing`.
     fn check_room(&self, requests: usize, bytes: usize) -> Result<(), SbError> {
-        let pending = self.ledger.len() + self.invites.len();
+        let pending = self.ledger.len();
         if requests > 0 && pending + requests > self.config.max_pending {
             return Err(SbError::TooManyPending {
                 pending,
