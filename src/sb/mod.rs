@@ -285,7 +285,7 @@ impl SwitchboardClient {
     /// Takes bytes from the switchboard connection. Never fails: problems surface from
     /// [`poll_output`](Self::poll_output). Bytes after the end of the session are
     /// ignored. Drain `poll_output` after each call so that buffered input stays
-    /// within [`Limits::max_buffered`] plus one chunk.
+    /// within [`Limits::max_buffered`](crate::codec::Limits::max_buffered) plus one chunk.
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         self.tick(now);
         if let Some(framer) = &mut self.framer {
