@@ -42,7 +42,15 @@
 //! Every message sent through [`SwitchboardClient::send_text`] or
 //! [`SwitchboardClient::send_message`] ends in exactly one of [`SbEvent::SentUnconfirmed`],
 //! [`SbEvent::Delivered`] or [`SbEvent::NotDelivered`]; see [`DeliveryStats`] for the
-//! count and the table in the ledger below for which ends which.
+//! count and the table in the ledger below for which ends which. Only
+//! [`SbEvent::Delivered`] means the peer acknowledged (`ACK`, mode `A`).
+//!
+//! Server input goes through the codec's [`Framer`], one frame per
+//! [`poll_output`](SwitchboardClient::poll_output), under the notification machine's
+//! policy: a frame that cannot be used (a known verb with malformed arguments, a payload
+//! over the limit) is reported as [`SbEvent::Skipped`] and passed over, the stream stays
+//! in sync; only input that can never be framed again ends the session
+//! ([`ProtocolViolation::Decode`]).
 
 mod config;
 mod delivery;
