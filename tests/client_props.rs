@@ -3,16 +3,18 @@
 //! messages, leaving, status changes including hidden, typing, logout) interleaved with
 //! network events (contacts signing in and out, switchboards crashing, time passing).
 //!
-//! Law: every `MessageHandle` a client returned ends exactly once (delivered or not),
-//! no event names a handle that was never returned, `Closed` is a session's last event,
-//! and once the network is quiet and time has run past every deadline no handle is
-//! left pending.
+//! Law: every `MessageHandle` a client returned ends exactly once (delivered, sent
+//! unconfirmed or not delivered), no event names a handle that was never returned,
+//! `Closed` is a session's last event, once the network is quiet and time has run past
+//! every deadline no handle is left pending, and "delivered" is only ever reported for a
+//! message sent asking for an acknowledgement (`A`), "sent unconfirmed" only for one that
+//! did not (`U`, `N`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use msnp::client::{ClientConfig, ClientEvent, InvitationPolicy, MessageHandle};
-use msnp::codec::{Passport, Status};
+use msnp::codec::{AckMode, Passport, Status};
 use msnp::testing::loopback::Network;
 use proptest::prelude::*;
 
@@ -93,12 +95,22 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
+fn ack_mode() -> impl Strategy<Value = AckMode> {
+    prop_oneof![
+        2 => Just(AckMode::Always),
+        1 => Just(AckMode::NegativeOnly),
+        1 => Just(AckMode::Unacknowledged),
+    ]
+}
+
 /// Every peer's handles and how each ended, checked as events are taken.
 #[derive(Default)]
 struct Ledger {
     returned: BTreeMap<usize, BTreeSet<MessageHandle>>,
     ended: BTreeMap<usize, BTreeSet<MessageHandle>>,
     closed: BTreeSet<usize>,
+    /// Peers whose messages ask for no acknowledgement (Alice, unless her mode is `A`).
+    unacknowledged: BTreeSet<usize>,
 }
 
 impl Ledger {
@@ -120,9 +132,22 @@ impl Ledger {
                 peer,
                 event
             );
+            let acknowledged = !self.unacknowledged.contains(&peer);
             let handle = match &event {
-                ClientEvent::MessageDelivered { handle }
-                | ClientEvent::MessageNotDelivered { handle, .. } => *handle,
+                ClientEvent::MessageDelivered { handle } => {
+                    prop_assert!(
+                        acknowledged,
+                        "peer {} reported {:?} delivered without ACK",
+                        peer,
+                        handle
+                    );
+                    *handle
+                }
+                ClientEvent::MessageSentUnconfirmed { handle } => {
+                    prop_assert!(!acknowledged, "peer {} asked for ACK but got {:?}", peer, event);
+                    *handle
+                }
+                ClientEvent::MessageNotDelivered { handle, .. } => *handle,
                 ClientEvent::Closed { .. } => {
                     self.closed.insert(peer);
                     continue;
@@ -166,12 +191,14 @@ struct World {
 }
 
 impl World {
-    fn new() -> Self {
+    fn new(ack: AckMode) -> Self {
         let mut net = Network::new();
         for account in &ACCOUNTS[1..] {
             net.server().add_account(account, "secret", account).unwrap();
         }
-        let alice = net.add_client(ACCOUNTS[0], "secret", "Alice", ClientConfig::default());
+        let mut config = ClientConfig::default();
+        config.ack = ack;
+        let alice = net.add_client(ACCOUNTS[0], "secret", "Alice", config);
         // Alice lists every contact so she sees their presence; everyone allows all.
         let directory = net.server().directory_mut();
         for contact in &ACCOUNTS[1..] {
@@ -187,6 +214,9 @@ impl World {
             session: [Some(alice), Some(bob), Some(carol), None],
             ledger: Ledger::default(),
         };
+        if ack != AckMode::Always {
+            world.ledger.unacknowledged.insert(alice);
+        }
         world.net.run();
         world
     }
@@ -295,8 +325,11 @@ proptest! {
     })]
 
     #[test]
-    fn every_message_handle_ends_exactly_once(actions in proptest::collection::vec(action(), 1..60)) {
-        let mut world = World::new();
+    fn every_message_handle_ends_exactly_once(
+        ack in ack_mode(),
+        actions in proptest::collection::vec(action(), 1..60),
+    ) {
+        let mut world = World::new(ack);
         let mut peers = 3;
         for action in actions {
             // Sessions replaced by a new one still owe their handles' endings.

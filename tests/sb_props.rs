@@ -87,7 +87,7 @@ impl Seen {
                 Output::Event(event) => {
                     assert_eq!(self.closed, 0, "event after Closed: {event:?}");
                     match &event {
-                        SbEvent::Sent { trid }
+                        SbEvent::SentUnconfirmed { trid }
                         | SbEvent::Delivered { trid }
                         | SbEvent::NotDelivered { trid, .. } => {
                             *self
@@ -178,7 +178,10 @@ fn run(answer: bool, join: bool, ops: &[Op], chunk: usize) -> Seen {
         let stats = sb.stats();
         assert_eq!(stats.submitted, seen.ends.len() as u64);
         let ended = seen.ends.values().filter(|n| **n > 0).count() as u64;
-        assert_eq!(stats.sent + stats.delivered + stats.not_delivered, ended);
+        assert_eq!(
+            stats.sent_unconfirmed + stats.delivered + stats.not_delivered,
+            ended
+        );
         assert!(seen.ends.values().all(|n| *n <= 1), "a message ended twice");
     }
     sb.handle_closed(now);
@@ -224,7 +227,7 @@ proptest! {
         sender.send_text(now, &text, format.as_ref(), AckMode::Unacknowledged).unwrap();
         let mut receiver = joined(now);
         let mut wire = Vec::new();
-        while let Output::Transmit(_) | Output::Event(SbEvent::Sent { .. }) = drain_one(&mut sender, &mut wire) {}
+        while let Output::Transmit(_) | Output::Event(SbEvent::SentUnconfirmed { .. }) = drain_one(&mut sender, &mut wire) {}
         let mut received = String::new();
         let mut rest = &wire[..];
         while !rest.is_empty() {
@@ -267,4 +270,67 @@ fn drain_one(sb: &mut SwitchboardClient, wire: &mut Vec<u8>) -> Output<SbEvent> 
         wire.extend_from_slice(bytes);
     }
     output
+}
+
+/// A `Debug` field's count, as the machine reports it.
+fn debug_count(sb: &SwitchboardClient, field: &str) -> usize {
+    let debug = format!("{sb:?}");
+    let label = format!("{field}: ");
+    let at = debug.find(&label).unwrap() + label.len();
+    debug[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+fn hostile_line() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        4 => (0u32..400).prop_map(|i| format!("JOI u{i}@example.com U{i}\r\n").into_bytes()),
+        2 => (0u32..400).prop_map(|i| format!("BYE u{i}@example.com\r\n").into_bytes()),
+        2 => Just(b"JOI broken\r\n".to_vec()),
+        1 => (0usize..300).prop_map(|n| {
+            let mut line = format!("MSG bob@passport.com Bob {n}\r\n").into_bytes();
+            line.extend(std::iter::repeat_n(b'x', n));
+            line
+        }),
+        1 => proptest::collection::vec(any::<u8>(), 0..40),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever a server sends, in whatever chunks, what the machine keeps stays within
+    /// its config: participants within `max_participants`, unparsed input within one
+    /// frame's limit plus the chunk being pushed, no event left once `Idle` is reached.
+    #[test]
+    fn no_input_grows_the_machine_past_its_bounds(
+        lines in proptest::collection::vec(hostile_line(), 1..200),
+        chunk in 1usize..600,
+    ) {
+        let now = Instant::now();
+        let config = SbConfig {
+            max_participants: 16,
+            limits: msnp::codec::Limits { max_line_len: 64, max_payload_len: 128, max_buffered: 0 },
+            ..SbConfig::default()
+        };
+        let largest_frame = 64 + 2 + 128;
+        let me = Passport::try_from("alice@passport.com").unwrap();
+        let cookie = Secret::new(Token::try_from("cookie").unwrap());
+        let mut sb = SwitchboardClient::call(config, me, cookie, now);
+        sb.handle_input(now, b"USR 1 OK alice@passport.com Alice\r\n");
+        let stream: Vec<u8> = lines.concat();
+        for piece in stream.chunks(chunk) {
+            sb.handle_input(now, piece);
+            prop_assert!(debug_count(&sb, "buffered_input") <= largest_frame + piece.len());
+            while !matches!(sb.poll_output(), Output::Idle { .. }) {
+                prop_assert!(sb.participants().len() <= 16);
+                prop_assert!(debug_count(&sb, "events") <= 2);
+            }
+            prop_assert_eq!(debug_count(&sb, "events"), 0);
+            prop_assert!(debug_count(&sb, "buffered_input") <= largest_frame);
+        }
+    }
 }

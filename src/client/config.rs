@@ -45,11 +45,20 @@ pub struct ClientConfig {
     /// The font and colour of sent texts.
     pub text_format: Option<TextFormat<'static>>,
     /// How long a new conversation may wait for its first participant before its
-    /// queued messages are reported undelivered.
+    /// queued messages are reported undelivered. `Duration::MAX` means never.
+    /// Default 60 s.
     pub join_timeout: Duration,
-    /// The most switchboards open at once.
+    /// The most switchboards open or asked for (`XFR SB` awaiting its answer) at once,
+    /// answered invitations included: past it `send_message` to someone new is refused
+    /// with [`ClientError::TooManySwitchboards`](super::ClientError::TooManySwitchboards)
+    /// and an invitation is reported as
+    /// [`ClientEvent::InvitationDeclined`](super::ClientEvent::InvitationDeclined).
+    /// Default 32.
     pub max_switchboards: usize,
-    /// The most messages waiting for a switchboard at once.
+    /// The most texts waiting, over all conversations, for a switchboard to open or
+    /// for room in a switchboard's window ([`SbConfig::max_pending`]); past it
+    /// `send_message` is refused with
+    /// [`ClientError::TooManyQueued`](super::ClientError::TooManyQueued). Default 256.
     pub max_queued_messages: usize,
 }
 

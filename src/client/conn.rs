@@ -49,6 +49,7 @@ impl<T> Slots<T> {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn get(&self, id: ConnId) -> Option<&T> {
         match self.entries.get(id.index as usize) {
             Some((generation, Some(value))) if *generation == id.generation => Some(value),
@@ -66,6 +67,22 @@ impl<T> Slots<T> {
     pub(crate) fn remove(&mut self, id: ConnId) -> Option<T> {
         match self.entries.get_mut(id.index as usize) {
             Some((generation, value)) if *generation == id.generation => value.take(),
+            _ => None,
+        }
+    }
+
+    /// How many slots exist, used or free: the range of [`Slots::id_at`].
+    pub(crate) fn slot_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The id of the value in slot `index`, if it holds one.
+    pub(crate) fn id_at(&self, index: usize) -> Option<ConnId> {
+        match self.entries.get(index) {
+            Some((generation, Some(_))) => Some(ConnId {
+                index: u32::try_from(index).ok()?,
+                generation: *generation,
+            }),
             _ => None,
         }
     }

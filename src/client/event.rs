@@ -1,5 +1,6 @@
 //! What a [`Client`](super::Client) tells its caller: [`ClientOutput`] and [`ClientEvent`].
 
+use std::fmt;
 use std::time::Instant;
 
 use super::ConnId;
@@ -10,7 +11,9 @@ use crate::sb::{self, InviteFailure, SbEvent};
 
 /// The next thing the [`Client`](super::Client) wants done. Drain
 /// [`poll_output`](super::Client::poll_output) until it returns [`ClientOutput::Idle`].
-#[derive(Debug)]
+///
+/// `Debug` shows a transmit's length and first verb only: the bytes carry the Passport
+/// ticket, switchboard cookies and challenge answers.
 // Outputs are moved once each; boxing events would allocate per event instead.
 #[allow(clippy::large_enum_variant)]
 pub enum ClientOutput {
@@ -44,12 +47,36 @@ pub enum ClientOutput {
     },
 }
 
+impl fmt::Debug for ClientOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientOutput::Connect { conn, addr } => f
+                .debug_struct("Connect")
+                .field("conn", conn)
+                .field("addr", addr)
+                .finish(),
+            ClientOutput::Transmit { conn, bytes } => f
+                .debug_struct("Transmit")
+                .field("conn", conn)
+                .field("bytes", &crate::output::Wire(bytes))
+                .finish(),
+            ClientOutput::Close { conn } => f.debug_struct("Close").field("conn", conn).finish(),
+            ClientOutput::Event(event) => f.debug_tuple("Event").field(event).finish(),
+            ClientOutput::Idle { next_timeout } => f
+                .debug_struct("Idle")
+                .field("next_timeout", next_timeout)
+                .finish(),
+        }
+    }
+}
+
 /// A conversation: one switchboard session, with one or more other people.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConversationId(pub(crate) u64);
 
 /// A message given to [`send_message`](super::Client::send_message); it ends in exactly
-/// one [`ClientEvent::MessageDelivered`] or [`ClientEvent::MessageNotDelivered`].
+/// one [`ClientEvent::MessageDelivered`], [`ClientEvent::MessageSentUnconfirmed`] or
+/// [`ClientEvent::MessageNotDelivered`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MessageHandle(pub(crate) u64);
 
@@ -72,6 +99,9 @@ pub enum Undelivered {
     ConnectionFailed,
     /// The session ended before the message could go out.
     SessionEnded,
+    /// The switchboard refused the text even with nothing else in flight (e.g. split
+    /// into more messages than [`SbConfig::max_pending`](crate::sb::SbConfig::max_pending)).
+    Refused(sb::SbError),
 }
 
 /// Something that happened in the session.
@@ -153,8 +183,17 @@ pub enum ClientEvent {
         /// What happened.
         event: SbEvent,
     },
-    /// A message reached the server's recipients.
+    /// Every part of the message was acknowledged (`ACK`, asked for with
+    /// [`AckMode::Always`](crate::codec::AckMode)).
     MessageDelivered {
+        /// The message.
+        handle: MessageHandle,
+    },
+    /// The message went out, but no acknowledgement was asked for
+    /// ([`AckMode::Unacknowledged`](crate::codec::AckMode), or
+    /// [`AckMode::NegativeOnly`](crate::codec::AckMode) once its grace passed without
+    /// `NAK`): whether anyone got it is not known. Never reported as delivered.
+    MessageSentUnconfirmed {
         /// The message.
         handle: MessageHandle,
     },

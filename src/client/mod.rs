@@ -22,10 +22,12 @@
 
 mod config;
 mod conn;
+mod conversation;
 mod error;
 mod event;
 
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
 use std::time::Instant;
 
 pub use config::{ClientConfig, InvitationPolicy};
@@ -37,8 +39,9 @@ use crate::Output;
 use crate::Secret;
 use crate::codec::{HostPort, List, Passport, Status, TrId};
 use crate::ns::{self, ContactList, NotificationClient, NsEvent};
-use crate::sb::{Participant, SbEvent, SwitchboardClient};
+use crate::sb::{Participant, SwitchboardClient};
 use conn::Slots;
+use conversation::{Outgoing, PendingSwitchboard, Switchboard};
 
 /// One connection the client owns.
 #[derive(Debug)]
@@ -49,38 +52,6 @@ enum Connection {
     Switchboard(Box<Switchboard>),
 }
 
-/// A switchboard connection and what the client tracks about it.
-#[derive(Debug)]
-struct Switchboard {
-    machine: SwitchboardClient,
-    conversation: ConversationId,
-    connected: bool,
-    /// For conversations the user asked for: who they are for (invited once
-    /// authenticated).
-    invitee: Option<Passport<'static>>,
-    invited: bool,
-    /// Until someone joins: when to give up on the queued messages.
-    join_deadline: Option<Instant>,
-    /// The switchboard's own timer, from its last `Idle`.
-    next_timeout: Option<Instant>,
-    /// Which message each switchboard TrID is a part of.
-    parts: BTreeMap<TrId, MessageHandle>,
-}
-
-/// A message on its way; it ends when all its parts (a long text is split) have ended.
-#[derive(Debug)]
-struct Outgoing {
-    parts_left: usize,
-    failure: Option<Undelivered>,
-}
-
-/// Messages waiting for a switchboard asked for with `XFR SB`.
-#[derive(Debug)]
-struct PendingSwitchboard {
-    to: Passport<'static>,
-    texts: Vec<(MessageHandle, String)>,
-}
-
 /// A whole MSNP8 session: the notification connection and every switchboard.
 ///
 /// Methods come in four groups, as in quinn-proto's `Connection`:
@@ -89,7 +60,15 @@ struct PendingSwitchboard {
 /// - mutators: [`Client::send_message`], [`Client::set_status`], … (they queue output);
 /// - [`Client::poll_output`]: after every input or mutator, drain it until
 ///   [`ClientOutput::Idle`], performing each [`ClientOutput`] in order.
-#[derive(Debug)]
+///
+/// What a peer can make it keep is bounded by [`ClientConfig`]: switchboards open or
+/// asked for ([`ClientConfig::max_switchboards`]; an invitation past it is declined),
+/// texts waiting for a switchboard ([`ClientConfig::max_queued_messages`]), messages in
+/// flight on each (its [`SbConfig::max_pending`](crate::sb::SbConfig::max_pending)), and
+/// outputs held for the caller (one machine output's worth per
+/// [`poll_output`](Client::poll_output)).
+///
+/// `Debug` shows state and counts, never buffers or cookies.
 pub struct Client {
     config: ClientConfig,
     account: Passport<'static>,
@@ -103,6 +82,29 @@ pub struct Client {
     next_conversation: u64,
     now: Instant,
     closed: bool,
+    /// The session ended; [`ClientEvent::Closed`] follows the switchboards' last events.
+    closing: Option<ns::CloseReason>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let switchboards = self
+            .conns
+            .iter()
+            .filter(|(_, conn)| matches!(conn, Connection::Switchboard(_)))
+            .count();
+        f.debug_struct("Client")
+            .field("account", &self.account)
+            .field("notification", &self.ns.state())
+            .field("ns_conn", &self.ns_conn)
+            .field("switchboards", &switchboards)
+            .field("switchboards_requested", &self.pending.len())
+            .field("texts_waiting", &self.queued_texts())
+            .field("messages_in_flight", &self.messages.len())
+            .field("outputs", &self.outputs.len())
+            .field("closed", &self.closed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Client {
@@ -125,6 +127,7 @@ impl Client {
             next_conversation: 0,
             now,
             closed: false,
+            closing: None,
             config,
         };
         let addr = client.config.server.clone();
@@ -214,7 +217,7 @@ impl Client {
             Some(Connection::Switchboard(sb)) => {
                 // Before anyone joined, the messages waiting there never had a chance:
                 // the switchboard itself failed, not their delivery.
-                let before_join = sb.join_deadline.is_some();
+                let before_join = sb.awaiting_join;
                 sb.machine.handle_closed(now);
                 if before_join {
                     self.fail_parts(conn, Undelivered::ConnectionFailed);
@@ -235,6 +238,7 @@ impl Client {
             sb.machine.handle_timeout(now);
             if sb.join_deadline.is_some_and(|deadline| now >= deadline) {
                 sb.join_deadline = None;
+                sb.awaiting_join = false;
                 self.fail_parts(id, Undelivered::NobodyJoined);
                 if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
                     let _ = sb.machine.leave(now);
@@ -262,8 +266,13 @@ impl Client {
 
     /// Sends `text` to `to`: in the open conversation where `to` is the only other
     /// participant, or in a new one (`XFR SB` → connect → `USR` → `CAL` → `JOI`), where
-    /// it waits until `to` joins. The handle ends in exactly one
-    /// [`ClientEvent::MessageDelivered`] or [`ClientEvent::MessageNotDelivered`].
+    /// it waits until `to` joins. When the conversation's window is full
+    /// ([`SbConfig::max_pending`](crate::sb::SbConfig::max_pending) messages awaiting
+    /// their end) the text waits its turn, within
+    /// [`ClientConfig::max_queued_messages`] over all conversations. The handle ends in
+    /// exactly one
+    /// [`ClientEvent::MessageDelivered`], [`ClientEvent::MessageSentUnconfirmed`] or
+    /// [`ClientEvent::MessageNotDelivered`].
     pub fn send_message(
         &mut self,
         now: Instant,
@@ -281,8 +290,9 @@ impl Client {
         if let Some(id) = self.conversation_with(to) {
             return self.send_on(id, text);
         }
+        let queued = self.queued_texts();
         if let Some(pending) = self.pending.values_mut().find(|p| p.to.same_account(to)) {
-            if pending.texts.len() >= self.config.max_queued_messages {
+            if queued >= self.config.max_queued_messages {
                 return Err(ClientError::TooManyQueued {
                     max: self.config.max_queued_messages,
                 });
@@ -290,16 +300,10 @@ impl Client {
             let handle = MessageHandle(self.next_handle);
             self.next_handle += 1;
             pending.texts.push((handle, text.to_owned()));
-            self.messages.insert(
-                handle,
-                Outgoing {
-                    parts_left: 1,
-                    failure: None,
-                },
-            );
+            self.messages.insert(handle, Outgoing::new(1));
             return Ok(handle);
         }
-        if self.switchboard_count() + self.pending.len() >= self.config.max_switchboards {
+        if self.switchboard_count() >= self.config.max_switchboards {
             return Err(ClientError::TooManySwitchboards {
                 max: self.config.max_switchboards,
             });
@@ -307,13 +311,7 @@ impl Client {
         let trid = self.ns.request_switchboard(now)?;
         let handle = MessageHandle(self.next_handle);
         self.next_handle += 1;
-        self.messages.insert(
-            handle,
-            Outgoing {
-                parts_left: 1,
-                failure: None,
-            },
-        );
+        self.messages.insert(handle, Outgoing::new(1));
         self.pending.insert(
             trid,
             PendingSwitchboard {
@@ -406,12 +404,17 @@ impl Client {
     // ----- output -----
 
     /// The next thing to do; drain until [`ClientOutput::Idle`].
+    ///
+    /// Each call takes at most one output from one machine (the notification machine
+    /// first, then the switchboards in turn), so however much input is buffered, what
+    /// the client holds for the caller stays a few outputs: the machines parse one frame
+    /// per call, and so does the client.
     pub fn poll_output(&mut self) -> ClientOutput {
         loop {
             if let Some(output) = self.outputs.pop_front() {
                 return output;
             }
-            if !self.pump() {
+            if !self.step() {
                 return ClientOutput::Idle {
                     next_timeout: self.next_timeout(),
                 };
@@ -419,58 +422,76 @@ impl Client {
         }
     }
 
-    /// Moves the machines' output into the queue; false when none had any.
-    fn pump(&mut self) -> bool {
-        let mut progress = false;
-        if let Some(ns_conn) = self.ns_conn {
-            loop {
-                match self.ns.poll_output() {
-                    Output::Transmit(bytes) => {
-                        progress = true;
-                        self.outputs
-                            .push_back(ClientOutput::Transmit { conn: ns_conn, bytes });
-                    }
-                    Output::Event(event) => {
-                        progress = true;
-                        self.on_ns_event(event);
-                        if self.ns_conn != Some(ns_conn) {
-                            break;
-                        }
-                    }
-                    Output::Idle { .. } => break,
-                }
-            }
+    /// Takes one output from one machine; false when every machine is idle.
+    fn step(&mut self) -> bool {
+        if self.step_notification() || self.step_switchboards() {
+            return true;
         }
-        for id in self.conns.ids() {
-            progress |= self.drain_switchboard(id);
+        // The session's end waits until every switchboard has told how it ended, so
+        // that `Closed` is the last event.
+        if let Some(reason) = self.closing.take() {
+            self.emit(ClientEvent::Closed { reason });
+            return true;
         }
-        progress
+        false
     }
 
-    /// Moves switchboard `id`'s output into the queue; false when it had none.
-    fn drain_switchboard(&mut self, id: ConnId) -> bool {
-        let mut progress = false;
-        while let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
-            // A switchboard's first command waits until its connection is open; one that
-            // ended before that has only events left to give.
-            if !sb.connected && !sb.machine.is_closed() {
-                break;
+    fn step_notification(&mut self) -> bool {
+        let Some(ns_conn) = self.ns_conn else {
+            return false;
+        };
+        match self.ns.poll_output() {
+            Output::Transmit(bytes) => {
+                self.outputs
+                    .push_back(ClientOutput::Transmit { conn: ns_conn, bytes });
             }
-            match sb.machine.poll_output() {
-                Output::Transmit(bytes) => {
-                    if sb.connected {
-                        self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes });
-                    }
-                }
-                Output::Event(event) => self.on_sb_event(id, event),
-                Output::Idle { next_timeout } => {
-                    sb.next_timeout = next_timeout;
-                    break;
-                }
-            }
-            progress = true;
+            Output::Event(event) => self.on_ns_event(event),
+            Output::Idle { .. } => return false,
         }
-        progress
+        true
+    }
+
+    /// Takes one output from the first switchboard, in slot order, that has one: each
+    /// conversation's outputs come together, in the order a caller draining to `Idle`
+    /// saw before. The scan is bounded by [`ClientConfig::max_switchboards`].
+    fn step_switchboards(&mut self) -> bool {
+        for index in 0..self.conns.slot_count() {
+            if let Some(id) = self.conns.id_at(index)
+                && self.step_switchboard(id)
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Takes one output from switchboard `id`; false when it has none.
+    fn step_switchboard(&mut self, id: ConnId) -> bool {
+        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
+            return false;
+        };
+        // A switchboard's first command waits until its connection is open; one that
+        // ended before that has only events left to give.
+        if !sb.connected && !sb.machine.is_closed() {
+            return false;
+        }
+        match sb.machine.poll_output() {
+            Output::Transmit(bytes) => {
+                if sb.connected {
+                    self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes });
+                }
+                // The output buffer just emptied: texts waiting for it may fit now.
+                if !sb.backlog.is_empty() {
+                    self.flush_backlog(id);
+                }
+            }
+            Output::Event(event) => self.on_sb_event(id, event),
+            Output::Idle { next_timeout } => {
+                sb.next_timeout = next_timeout;
+                return false;
+            }
+        }
+        true
     }
 
     fn next_timeout(&self) -> Option<Instant> {
@@ -541,7 +562,7 @@ impl Client {
             NsEvent::CommandFailed { trid, request, code } => match self.pending.remove(&trid) {
                 Some(pending) => {
                     for (handle, _) in pending.texts {
-                        self.end_message(handle, Some(Undelivered::NoSwitchboard(code)));
+                        self.fail_message(handle, Undelivered::NoSwitchboard(code));
                     }
                 }
                 None => self.emit(ClientEvent::Notification(NsEvent::CommandFailed {
@@ -552,92 +573,6 @@ impl Client {
             },
             NsEvent::Closed { reason } => self.close_session(reason),
             other => self.emit(ClientEvent::Notification(other)),
-        }
-    }
-
-    fn on_sb_event(&mut self, id: ConnId, event: SbEvent) {
-        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
-            return;
-        };
-        let conversation = sb.conversation;
-        match event {
-            SbEvent::Authenticated { .. } => {
-                if let Some(invitee) = sb.invitee.as_ref().filter(|_| !sb.invited) {
-                    sb.invited = true;
-                    if sb.machine.invite(self.now, invitee).is_err() {
-                        let _ = sb.machine.leave(self.now);
-                    }
-                }
-            }
-            SbEvent::ParticipantJoined { participant } => {
-                sb.join_deadline = None;
-                self.emit(ClientEvent::Joined {
-                    conversation,
-                    account: participant.account,
-                    name: participant.name,
-                });
-            }
-            SbEvent::Roster { participants } => {
-                sb.join_deadline = None;
-                for participant in participants {
-                    self.emit(ClientEvent::Joined {
-                        conversation,
-                        account: participant.account,
-                        name: participant.name,
-                    });
-                }
-            }
-            SbEvent::ParticipantLeft { account, idle } => {
-                self.emit(ClientEvent::Left {
-                    conversation,
-                    account,
-                    idle,
-                });
-            }
-            // Nobody is left to talk to: a new message opens a new switchboard.
-            SbEvent::Alone => {
-                let _ = sb.machine.leave(self.now);
-            }
-            SbEvent::InviteFailed { reason, .. } => {
-                if sb.machine.participants().is_empty() {
-                    self.fail_parts(id, Undelivered::InviteFailed(reason));
-                    if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
-                        let _ = sb.machine.leave(self.now);
-                    }
-                }
-            }
-            SbEvent::Text {
-                from,
-                name,
-                text,
-                format,
-            } => self.emit(ClientEvent::TextReceived {
-                conversation,
-                from,
-                name,
-                text,
-                format,
-            }),
-            SbEvent::Typing { from, .. } => self.emit(ClientEvent::Typing { conversation, from }),
-            SbEvent::Sent { trid } | SbEvent::Delivered { trid } => {
-                if let Some(handle) = sb.parts.remove(&trid) {
-                    self.end_part(handle, None);
-                }
-            }
-            SbEvent::NotDelivered { trid, reason } => {
-                if let Some(handle) = sb.parts.remove(&trid) {
-                    self.end_part(handle, Some(Undelivered::Switchboard(reason)));
-                }
-            }
-            SbEvent::Closed { reason } => {
-                self.conns.remove(id);
-                self.outputs.push_back(ClientOutput::Close { conn: id });
-                self.emit(ClientEvent::ConversationEnded { conversation, reason });
-            }
-            other => self.emit(ClientEvent::Switchboard {
-                conversation,
-                event: other,
-            }),
         }
     }
 
@@ -666,136 +601,17 @@ impl Client {
         }
     }
 
-    /// Opens the switchboard `XFR SB` gave for `pending`, queueing its texts there.
-    fn open_switchboard(
-        &mut self,
-        addr: HostPort<'static>,
-        cookie: Secret<crate::codec::Token<'static>>,
-        pending: PendingSwitchboard,
-    ) {
-        let machine = SwitchboardClient::call(
-            self.config.switchboard.clone(),
-            self.account.clone(),
-            cookie,
-            self.now,
-        );
-        let (id, conversation) = self.add_switchboard(machine, addr, Some(pending.to));
-        self.emit(ClientEvent::ConversationStarted {
-            conversation,
-            invited_by: None,
-        });
-        for (handle, text) in pending.texts {
-            self.messages.remove(&handle);
-            self.queue_text(id, handle, &text);
-        }
-    }
-
-    fn add_switchboard(
-        &mut self,
-        mut machine: SwitchboardClient,
-        addr: HostPort<'static>,
-        invitee: Option<Passport<'static>>,
-    ) -> (ConnId, ConversationId) {
-        let conversation = ConversationId(self.next_conversation);
-        self.next_conversation += 1;
-        machine.set_trace_label(format!("sb#{}", conversation.0));
-        let join_deadline = Some(self.now + self.config.join_timeout);
-        let conn = self.conns.insert(Connection::Switchboard(Box::new(Switchboard {
-            machine,
-            conversation,
-            connected: false,
-            invitee,
-            invited: false,
-            join_deadline,
-            next_timeout: None,
-            parts: BTreeMap::new(),
-        })));
-        self.outputs.push_back(ClientOutput::Connect { conn, addr });
-        (conn, conversation)
-    }
-
-    fn send_on(&mut self, id: ConnId, text: &str) -> Result<MessageHandle, ClientError> {
-        let handle = MessageHandle(self.next_handle);
-        self.track(id, handle, text)?;
-        self.next_handle += 1;
-        Ok(handle)
-    }
-
-    /// Queues a text that waited for its switchboard; a refusal ends it at once.
-    fn queue_text(&mut self, id: ConnId, handle: MessageHandle, text: &str) {
-        if self.track(id, handle, text).is_err() {
-            self.end_message(handle, Some(Undelivered::SessionEnded));
-        }
-    }
-
-    /// Hands `text` to switchboard `id` and remembers which message its parts belong to.
-    fn track(&mut self, id: ConnId, handle: MessageHandle, text: &str) -> Result<(), ClientError> {
-        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
-            return Err(ClientError::NoSuchConversation);
-        };
-        let trids =
-            sb.machine
-                .send_text(self.now, text, self.config.text_format.as_ref(), self.config.ack)?;
-        for trid in &trids {
-            sb.parts.insert(*trid, handle);
-        }
-        let parts_left = trids.len();
-        self.messages.insert(
-            handle,
-            Outgoing {
-                parts_left,
-                failure: None,
-            },
-        );
-        Ok(())
-    }
-
-    /// Marks every message waiting on switchboard `id` as failed for `reason`; they end
-    /// when the switchboard reports their parts (which leaving it does).
-    fn fail_parts(&mut self, id: ConnId, reason: Undelivered) {
-        let Some(Connection::Switchboard(sb)) = self.conns.get(id) else {
-            return;
-        };
-        for handle in sb.parts.values() {
-            if let Some(message) = self.messages.get_mut(handle) {
-                message.failure.get_or_insert_with(|| reason.clone());
-            }
-        }
-    }
-
-    fn end_part(&mut self, handle: MessageHandle, failure: Option<Undelivered>) {
-        let Some(message) = self.messages.get_mut(&handle) else {
-            return;
-        };
-        if message.failure.is_none() {
-            message.failure = failure;
-        }
-        message.parts_left = message.parts_left.saturating_sub(1);
-        if message.parts_left == 0 {
-            let failure = message.failure.take();
-            self.end_message(handle, failure);
-        }
-    }
-
-    fn end_message(&mut self, handle: MessageHandle, failure: Option<Undelivered>) {
-        self.messages.remove(&handle);
-        self.emit(match failure {
-            None => ClientEvent::MessageDelivered { handle },
-            Some(reason) => ClientEvent::MessageNotDelivered { handle, reason },
-        });
-    }
-
-    /// The notification session ended: every conversation and waiting message ends too.
+    /// The notification session ended: every conversation and waiting message ends too,
+    /// and then, once the switchboards have said so, the session ([`Client::step`]).
     fn close_session(&mut self, reason: ns::CloseReason) {
         for (_, pending) in std::mem::take(&mut self.pending) {
             for (handle, _) in pending.texts {
-                self.end_message(handle, Some(Undelivered::SessionEnded));
+                self.fail_message(handle, Undelivered::SessionEnded);
             }
         }
         for id in self.conns.ids() {
             if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
                 let _ = sb.machine.leave(self.now);
-                self.drain_switchboard(id);
             }
         }
         if let Some(conn) = self.ns_conn.take() {
@@ -803,7 +619,7 @@ impl Client {
             self.outputs.push_back(ClientOutput::Close { conn });
         }
         self.closed = true;
-        self.emit(ClientEvent::Closed { reason });
+        self.closing = Some(reason);
     }
 
     fn emit(&mut self, event: ClientEvent) {
@@ -818,40 +634,27 @@ impl Client {
         }
     }
 
-    /// The open conversation whose only other participant is `to`, or which was opened
-    /// to invite `to` and is still waiting for them.
-    fn conversation_with(&self, to: &Passport<'_>) -> Option<ConnId> {
-        self.conns.iter().find_map(|(id, conn)| match conn {
-            Connection::Switchboard(sb) if !sb.machine.is_closed() => {
-                let participants = sb.machine.participants();
-                let only = participants.len() == 1 && participants[0].account.same_account(to);
-                let waiting =
-                    participants.is_empty() && sb.invitee.as_ref().is_some_and(|i| i.same_account(to));
-                (only || waiting).then_some(id)
-            }
-            _ => None,
-        })
+    /// Texts waiting for a switchboard asked for with `XFR SB` or for room in one's
+    /// window, over all of them.
+    fn queued_texts(&self) -> usize {
+        let backlogs: usize = self
+            .conns
+            .iter()
+            .map(|(_, conn)| match conn {
+                Connection::Switchboard(sb) => sb.backlog.len(),
+                Connection::Notification => 0,
+            })
+            .sum();
+        self.pending.values().map(|p| p.texts.len()).sum::<usize>() + backlogs
     }
 
+    /// Switchboards open or asked for: what [`ClientConfig::max_switchboards`] bounds.
     fn switchboard_count(&self) -> usize {
-        self.conns
+        let open = self
+            .conns
             .iter()
             .filter(|(_, conn)| matches!(conn, Connection::Switchboard(_)))
-            .count()
-    }
-
-    /// The connection of `conversation`, unless its switchboard has ended (its end is
-    /// then on the way to the caller, and calls on it are refused).
-    fn conn_of(&self, conversation: ConversationId) -> Option<ConnId> {
-        self.conns.iter().find_map(|(id, conn)| match conn {
-            Connection::Switchboard(sb) if sb.conversation == conversation && !sb.machine.is_closed() => {
-                Some(id)
-            }
-            _ => None,
-        })
-    }
-
-    fn find_conversation(&self, conversation: ConversationId) -> Result<ConnId, ClientError> {
-        self.conn_of(conversation).ok_or(ClientError::NoSuchConversation)
+            .count();
+        open + self.pending.len()
     }
 }

@@ -150,7 +150,7 @@ impl Checker {
                 Output::Event(event) => {
                     assert!(!self.closed, "event after Closed: {event:?}");
                     match event {
-                        SbEvent::Sent { trid }
+                        SbEvent::SentUnconfirmed { trid }
                         | SbEvent::Delivered { trid }
                         | SbEvent::NotDelivered { trid, .. } => {
                             self.end(trid);

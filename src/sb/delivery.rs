@@ -4,13 +4,17 @@
 //!
 //! | mode | ends as |
 //! |---|---|
-//! | `U` | `Sent` when the bytes are handed out; the server never answers |
-//! | `N` | `NotDelivered(Nak)` on `NAK`; otherwise `Delivered` once `nak_grace` passes in silence |
+//! | `U` | `SentUnconfirmed` when the bytes are handed out; the server never answers |
+//! | `N` | `NotDelivered(Nak)` on `NAK`; otherwise `SentUnconfirmed` once `nak_grace` passes in silence |
 //! | `A` | `Delivered` on `ACK`, `NotDelivered(Nak)` on `NAK`, `NotDelivered(TimedOut)` after `ack_timeout` |
 //!
 //! Any mode: an error reply with the message's TrID ends it as `NotDelivered(Rejected)`;
 //! the session ending first ends it as `NotDelivered(NeverSent)` if its bytes were never
 //! handed out, `NotDelivered(SessionClosed)` otherwise.
+//!
+//! Mode `N` asks the switchboard to answer only failures (`NAK`) [HYP sb/messages]: no
+//! answer within the grace means "no failure reported yet", not "the peer has it", so it
+//! ends like `U`, as sent unconfirmed. Only an `ACK` counts as delivered.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Instant;
@@ -20,13 +24,13 @@ use crate::codec::{AckMode, TrId};
 use super::event::{NotDelivered, SbEvent};
 
 /// Counts of tracked messages, for the identity
-/// `submitted == sent + delivered + not_delivered + pending`.
+/// `submitted == sent_unconfirmed + delivered + not_delivered + pending`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct DeliveryStats {
     /// Messages accepted by `send_text` (one per piece) and `send_message`.
     pub submitted: u64,
-    /// Ended as [`SbEvent::Sent`] (mode `U`).
-    pub sent: u64,
+    /// Ended as [`SbEvent::SentUnconfirmed`] (modes `U` and `N`).
+    pub sent_unconfirmed: u64,
     /// Ended as [`SbEvent::Delivered`].
     pub delivered: u64,
     /// Ended as [`SbEvent::NotDelivered`].
@@ -36,7 +40,10 @@ pub struct DeliveryStats {
 impl DeliveryStats {
     /// Messages whose end is still to come.
     pub fn pending(&self) -> u64 {
-        self.submitted - self.sent - self.delivered - self.not_delivered
+        self.submitted
+            .saturating_sub(self.sent_unconfirmed)
+            .saturating_sub(self.delivered)
+            .saturating_sub(self.not_delivered)
     }
 }
 
@@ -117,7 +124,7 @@ impl Ledger {
         );
     }
 
-    /// The outgoing bytes were handed out: `U` messages end here.
+    /// The outgoing bytes were handed out: `U` messages end here, unconfirmed.
     pub(crate) fn written(&mut self, events: &mut VecDeque<SbEvent>) {
         for trid in std::mem::take(&mut self.unwritten) {
             // Messages that already ended (an error reply before the handoff) are gone.
@@ -127,8 +134,8 @@ impl Ledger {
             message.written = true;
             if message.ack == AckMode::Unacknowledged {
                 self.remove(trid);
-                self.stats.sent += 1;
-                events.push_back(SbEvent::Sent { trid });
+                self.stats.sent_unconfirmed += 1;
+                events.push_back(SbEvent::SentUnconfirmed { trid });
             }
         }
     }
@@ -173,8 +180,8 @@ impl Ledger {
                 continue;
             };
             events.push_back(if message.ack == AckMode::NegativeOnly {
-                self.stats.delivered += 1;
-                SbEvent::Delivered { trid }
+                self.stats.sent_unconfirmed += 1;
+                SbEvent::SentUnconfirmed { trid }
             } else {
                 self.not_delivered(trid, NotDelivered::TimedOut)
             });

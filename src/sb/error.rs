@@ -30,14 +30,19 @@ pub enum SbError {
         /// The payload limit.
         max: usize,
     },
-    /// Too many messages wait to be written or acknowledged, or too many invitations
-    /// wait for an answer: drain [`poll_output`](super::SwitchboardClient::poll_output)
-    /// and wait for outcomes.
+    /// Too many messages wait to be written or acknowledged: drain
+    /// [`poll_output`](super::SwitchboardClient::poll_output) and wait for outcomes.
     #[error("{pending} requests already pending, the limit is {max}")]
     TooManyPending {
         /// How many are pending.
         pending: usize,
         /// [`SbConfig::max_pending`](super::SbConfig::max_pending).
+        max: usize,
+    },
+    /// Too many invitations wait for an answer.
+    #[error("{max} invitations already wait for an answer")]
+    TooManyInvitations {
+        /// [`SbConfig::max_participants`](super::SbConfig::max_participants).
         max: usize,
     },
     /// Too many bytes wait to be transmitted: drain

@@ -105,14 +105,15 @@ pub enum SbEvent {
     },
 
     // --- delivery: every tracked message ends in exactly one of these three ---
-    /// A message sent with [`AckMode::Unacknowledged`](crate::codec::AckMode) was handed
-    /// out in an [`Output::Transmit`](crate::Output); nothing more will be known of it.
-    Sent {
+    /// The message went out but nobody will confirm it: mode `U` once its bytes were
+    /// handed out in an [`Output::Transmit`](crate::Output) (the server never answers),
+    /// mode `N` once [`SbConfig::nak_grace`](super::SbConfig::nak_grace) passed without
+    /// `NAK`. Silence is not an acknowledgement, so this is never counted as delivered.
+    SentUnconfirmed {
         /// The message's `MSG` transaction id.
         trid: TrId,
     },
-    /// The message was delivered: `ACK` (mode `A`), or no `NAK` within
-    /// [`SbConfig::nak_grace`](super::SbConfig::nak_grace) (mode `N`).
+    /// The peer acknowledged the message: `ACK`, which only mode `A` asks for.
     Delivered {
         /// The message's `MSG` transaction id.
         trid: TrId,
@@ -140,6 +141,13 @@ pub enum SbEvent {
     Unhandled {
         /// The command.
         command: ServerCommand<'static>,
+    },
+    /// A server frame that could not be used was passed over (a known verb with malformed
+    /// arguments, a payload over [`Limits::max_payload_len`](crate::codec::Limits)); the
+    /// session goes on with the next frame.
+    Skipped {
+        /// Why. Its text never quotes the frame's arguments.
+        error: DecodeError,
     },
     /// The session is over; nothing more will be sent or received. Always the last event.
     Closed {

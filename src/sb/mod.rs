@@ -40,26 +40,36 @@
 //! ```
 //!
 //! Every message sent through [`SwitchboardClient::send_text`] or
-//! [`SwitchboardClient::send_message`] ends in exactly one of [`SbEvent::Sent`],
+//! [`SwitchboardClient::send_message`] ends in exactly one of [`SbEvent::SentUnconfirmed`],
 //! [`SbEvent::Delivered`] or [`SbEvent::NotDelivered`]; see [`DeliveryStats`] for the
-//! count and the table in the ledger below for which ends which.
+//! count and the table in the ledger below for which ends which. Only
+//! [`SbEvent::Delivered`] means the peer acknowledged (`ACK`, mode `A`).
+//!
+//! Server input goes through the codec's [`Framer`], one frame per
+//! [`poll_output`](SwitchboardClient::poll_output), under the notification machine's
+//! policy: a frame that cannot be used (a known verb with malformed arguments, a payload
+//! over the limit) is reported as [`SbEvent::Skipped`] and passed over, the stream stays
+//! in sync; only input that can never be framed again ends the session
+//! ([`ProtocolViolation::Decode`]).
 
+mod config;
 mod delivery;
 mod error;
 mod event;
+mod incoming;
 mod roster;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
-use std::time::{Duration, Instant};
+use std::fmt;
+use std::time::Instant;
 
-use crate::codec::{
-    AckMode, ClientCommand, DecodeError, Limits, OutReason, Passport, ServerCommand, Token, TrId,
-};
-use crate::msg::{Message, MessageKind, Text, TextFormat, Typing};
+use crate::codec::{AckMode, ClientCommand, Direction, Framer, Passport, ServerCommand, Token, TrId};
+use crate::msg::{Text, TextFormat, Typing};
 use crate::{Output, Secret, trace};
 
 pub use crate::msg::MAX_PAYLOAD_LEN;
+pub use config::SbConfig;
 pub use delivery::DeliveryStats;
 pub use error::SbError;
 pub use event::{CloseReason, InviteFailure, NotDelivered, ProtocolViolation, SbEvent};
@@ -67,75 +77,6 @@ pub use roster::Participant;
 
 use delivery::{Ledger, Queued};
 use roster::Roster;
-
-/// The switchboard machine's settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SbConfig {
-    /// Bounds on what the server can make the machine buffer.
-    pub limits: Limits,
-    /// Mode `A`: how long to wait for `ACK` or `NAK` before ending a message as
-    /// [`NotDelivered::TimedOut`]. Default 60 s.
-    pub ack_timeout: Duration,
-    /// Mode `N`: how long without `NAK` before a message counts as delivered. Default 15 s.
-    pub nak_grace: Duration,
-    /// Least time between two typing notifications; the official client re-sends about
-    /// every 5 s [TW sendTypingNotification]. Default 5 s.
-    pub typing_interval: Duration,
-    /// Most messages (queued or awaiting their end) plus invitations awaiting an answer.
-    /// Default 256.
-    pub max_pending: usize,
-    /// Most bytes waiting in the outgoing buffer before calls are refused. Default 256 KiB.
-    pub max_outgoing: usize,
-    /// Most other participants; a server announcing more is treated as broken (no
-    /// limit is documented; "there used to be a limit of five" [HYP sb/miscellaneous]).
-    /// Default 1024.
-    pub max_participants: usize,
-}
-
-impl Default for SbConfig {
-    fn default() -> Self {
-        Self {
-            limits: Limits::default(),
-            ack_timeout: Duration::from_secs(60),
-            nak_grace: Duration::from_secs(15),
-            typing_interval: Duration::from_secs(5),
-            max_pending: 256,
-            max_outgoing: 256 * 1024,
-            max_participants: 1024,
-        }
-    }
-}
-
-/// Types an incoming payload; anything whose typed view does not parse comes raw, since
-/// the payload is the peers' business, not the server's.
-fn incoming(from: Passport<'static>, name: crate::codec::FriendlyName<'static>, payload: &[u8]) -> SbEvent {
-    let raw = |from, name| SbEvent::Message {
-        from,
-        name,
-        payload: payload.to_vec(),
-    };
-    let Ok(message) = Message::parse(payload) else {
-        return raw(from, name);
-    };
-    match message.kind() {
-        Ok(MessageKind::Text(text)) => SbEvent::Text {
-            from,
-            name,
-            text: text.body.into_owned(),
-            format: text.format.map(TextFormat::into_owned),
-        },
-        Ok(MessageKind::Typing(typing)) => SbEvent::Typing {
-            from,
-            user: typing.user.into_owned(),
-        },
-        Ok(MessageKind::Invitation(invitation)) => SbEvent::Invitation {
-            from,
-            name,
-            invitation: invitation.into_owned(),
-        },
-        _ => raw(from, name),
-    }
-}
 
 /// How many untracked requests (typing notifications) are remembered for naming an
 /// error reply.
@@ -147,7 +88,7 @@ enum Phase {
     /// `USR T account cookie` sent (calling).
     Authenticating { trid: TrId },
     /// `ANS T account cookie session` sent (answering); `IRO` lines collect here.
-    Answering { trid: TrId, roster: Vec<Participant> },
+    Answering { trid: TrId, roster: Roster },
     /// In the session.
     Joined,
     /// Over; see `closed`.
@@ -175,7 +116,8 @@ enum Phase {
 ///   [`send_command`](Self::send_command) with [`next_trid`](Self::next_trid);
 ///   [`set_trace_label`](Self::set_trace_label) names the connection in frame logs;
 /// - output: [`poll_output`](Self::poll_output).
-#[derive(Debug)]
+///
+/// `Debug` shows state and counts, never buffers or the cookie.
 pub struct SwitchboardClient {
     config: SbConfig,
     account: Passport<'static>,
@@ -193,13 +135,40 @@ pub struct SwitchboardClient {
     /// Recent untracked requests (typing notifications), so an error reply can name
     /// its request; the oldest are forgotten past `RECENT_REQUESTS`.
     recent: VecDeque<(TrId, &'static str)>,
-    /// Server bytes; `input[consumed..]` is not parsed yet.
-    input: Vec<u8>,
-    consumed: usize,
+    /// Server bytes not parsed yet; `None` once the session is over, so nothing is kept.
+    framer: Option<Framer>,
     outgoing: Vec<u8>,
     events: VecDeque<SbEvent>,
     /// Names the connection in frame logs (feature `tracing`).
     trace_label: Option<Cow<'static, str>>,
+}
+
+impl fmt::Debug for SwitchboardClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let phase = match self.phase {
+            Phase::Authenticating { .. } => "authenticating",
+            Phase::Answering { .. } => "answering",
+            Phase::Joined => "joined",
+            Phase::Closed => "closed",
+        };
+        f.debug_struct("SwitchboardClient")
+            .field("account", &self.account)
+            .field("phase", &phase)
+            .field("closed", &self.closed)
+            .field("session", &self.session)
+            .field("participants", &self.roster.len())
+            .field("invites", &self.invites.len())
+            .field("stats", &self.ledger.stats())
+            .field("next_trid", &self.next_trid)
+            .field(
+                "buffered_input",
+                &self.framer.as_ref().map_or(0, Framer::buffered),
+            )
+            .field("buffered_output", &self.outgoing.len())
+            .field("events", &self.events.len())
+            .field("trace_label", &self.trace_label)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SwitchboardClient {
@@ -235,7 +204,7 @@ impl SwitchboardClient {
         let trid = sb.allocate_trid();
         sb.phase = Phase::Answering {
             trid,
-            roster: Vec::new(),
+            roster: Roster::default(),
         };
         sb.write(&ClientCommand::Ans {
             trid,
@@ -249,6 +218,7 @@ impl SwitchboardClient {
 
     fn new(config: SbConfig, account: Passport<'static>, now: Instant) -> Self {
         Self {
+            framer: Some(Framer::new(Direction::ServerToClient, config.limits)),
             config,
             account,
             phase: Phase::Closed,
@@ -261,8 +231,6 @@ impl SwitchboardClient {
             now,
             last_typing: None,
             recent: VecDeque::new(),
-            input: Vec::new(),
-            consumed: 0,
             outgoing: Vec::new(),
             events: VecDeque::new(),
             trace_label: None,
@@ -322,15 +290,12 @@ impl SwitchboardClient {
     /// Takes bytes from the switchboard connection. Never fails: problems surface from
     /// [`poll_output`](Self::poll_output). Bytes after the end of the session are
     /// ignored. Drain `poll_output` after each call so that buffered input stays
-    /// within [`Limits::max_buffered`] plus one chunk.
+    /// within [`Limits::max_buffered`](crate::codec::Limits::max_buffered) plus one chunk.
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         self.tick(now);
-        if self.closed.is_some() {
-            return;
+        if let Some(framer) = &mut self.framer {
+            framer.push(bytes);
         }
-        self.input.drain(..self.consumed);
-        self.consumed = 0;
-        self.input.extend_from_slice(bytes);
     }
 
     /// Ends messages whose acknowledgement deadline has passed. Early or repeated calls
@@ -367,7 +332,13 @@ impl SwitchboardClient {
         if !self.is_joined() {
             return Err(SbError::NotJoined);
         }
-        self.check_room(1, 0)?;
+        // Invitations have their own bound, so that texts waiting for the first
+        // participant can never keep that participant from being invited.
+        let max = self.config.max_participants;
+        if self.invites.len() >= max {
+            return Err(SbError::TooManyInvitations { max });
+        }
+        self.check_room(0, 0)?;
         let trid = self.allocate_trid();
         let account = account.clone().into_owned();
         self.write(&ClientCommand::Cal {
@@ -473,7 +444,8 @@ impl SwitchboardClient {
     ///
     /// Messages written and still awaiting an answer end as
     /// [`NotDelivered::SessionClosed`], queued ones as [`NotDelivered::NeverSent`]; `U`
-    /// messages not yet handed out go out with the `OUT` and end as [`SbEvent::Sent`].
+    /// messages not yet handed out go out with the `OUT` and end as
+    /// [`SbEvent::SentUnconfirmed`].
     /// Then [`SbEvent::Closed`] with [`CloseReason::Left`]. Close the connection after
     /// writing the last `Transmit`.
     pub fn leave(&mut self, now: Instant) -> Result<(), SbError> {
@@ -583,7 +555,7 @@ impl SwitchboardClient {
 
     /// Refuses a call that would pass `max_pending` or `max_outgoing`.
     fn check_room(&self, requests: usize, bytes: usize) -> Result<(), SbError> {
-        let pending = self.ledger.len() + self.invites.len();
+        let pending = self.ledger.len();
         if requests > 0 && pending + requests > self.config.max_pending {
             return Err(SbError::TooManyPending {
                 pending,
@@ -647,8 +619,7 @@ impl SwitchboardClient {
         self.ledger.close(&mut self.events);
         self.invites.clear();
         self.phase = Phase::Closed;
-        self.input = Vec::new();
-        self.consumed = 0;
+        self.framer = None;
         self.events.push_back(SbEvent::Closed {
             reason: reason.clone(),
         });
@@ -659,355 +630,52 @@ impl SwitchboardClient {
         self.close(CloseReason::ProtocolViolation(violation), false);
     }
 
-    /// Parses and handles one server command; `false` when none is complete yet.
+    /// Parses and handles one server frame; `false` when none is complete yet.
+    ///
+    /// The policy for bad input is the notification machine's: a frame that cannot be
+    /// used (a known verb with malformed arguments, a payload over the limit) is reported
+    /// as [`SbEvent::Skipped`] and passed over, so the stream stays in sync; only input
+    /// that can never be framed again ends the session.
     fn process_frame(&mut self) -> bool {
-        let input = std::mem::take(&mut self.input);
-        let rest = input.get(self.consumed..).unwrap_or_default();
-        if rest.is_empty() {
-            self.input = input;
+        // Taken out so the decoded command can borrow its bytes while the machine changes;
+        // put back unless the command ended the session.
+        let Some(mut framer) = self.framer.take() else {
             return false;
-        }
-        let handled = match ServerCommand::decode_with_limits(rest, &self.config.limits) {
-            Ok((command, len)) => {
-                trace::received(self.conn(), len, &command);
-                self.consumed += len;
-                self.handle_command(command);
+        };
+        let handled = match framer.next_frame() {
+            None => false,
+            Some(Ok(frame)) => {
+                match ServerCommand::decode_frame(frame) {
+                    Ok(command) => {
+                        trace::received(self.conn(), frame.len, &command);
+                        self.handle_command(command);
+                    }
+                    Err(error) => self.skip(frame.len, error),
+                }
                 true
             }
-            Err(DecodeError::Incomplete) if rest.len() <= self.config.limits.max_buffered => false,
-            Err(DecodeError::Incomplete) => {
-                let error = DecodeError::BufferFull {
-                    max: self.config.limits.max_buffered,
-                };
-                trace::undecodable_received(self.conn(), rest.len(), &error);
-                self.violation(error.into());
-                return true;
+            Some(Err(error)) if !error.is_fatal() => {
+                let len = error.frame_len().unwrap_or_default();
+                self.skip(len, error);
+                true
             }
-            Err(error) => {
-                let len = error.frame_len().unwrap_or(rest.len());
-                trace::undecodable_received(self.conn(), len, &error);
+            Some(Err(error)) => {
+                trace::undecodable_received(self.conn(), framer.buffered(), &error);
                 self.violation(error.into());
                 return true;
             }
         };
         if self.closed.is_none() {
-            self.input = input;
+            self.framer = Some(framer);
         }
         handled
     }
 
-    fn handle_command(&mut self, command: ServerCommand<'_>) {
-        use ServerCommand as S;
-        match command {
-            S::UsrOk {
-                trid, account, name, ..
-            } => match self.phase {
-                Phase::Authenticating { trid: usr } if usr == trid => {
-                    self.phase = Phase::Joined;
-                    self.events.push_back(SbEvent::Authenticated {
-                        account: account.into_owned(),
-                        name: name.into_owned(),
-                    });
-                }
-                _ => self.violation_unexpected("USR"),
-            },
-            S::Iro {
-                trid, account, name, ..
-            } => {
-                let max = self.config.max_participants;
-                match &mut self.phase {
-                    Phase::Answering { trid: ans, roster } if *ans == trid => {
-                        let participant = Participant {
-                            account: account.into_owned(),
-                            name: name.into_owned(),
-                        };
-                        let known = roster
-                            .iter()
-                            .position(|p| p.account.same_account(&participant.account));
-                        match known {
-                            Some(at) => {
-                                if let Some(slot) = roster.get_mut(at) {
-                                    *slot = participant;
-                                }
-                            }
-                            None if roster.len() >= max => {
-                                self.violation(ProtocolViolation::TooManyParticipants { max });
-                            }
-                            None => roster.push(participant),
-                        }
-                    }
-                    _ => self.violation_unexpected("IRO"),
-                }
-            }
-            S::Ans { trid } => match std::mem::replace(&mut self.phase, Phase::Joined) {
-                Phase::Answering { trid: ans, roster } if ans == trid => {
-                    for participant in &roster {
-                        self.roster.join(participant.clone());
-                    }
-                    self.events.push_back(SbEvent::Roster { participants: roster });
-                    if !self.roster.is_empty() {
-                        self.flush_queued();
-                    }
-                }
-                other => {
-                    self.phase = other;
-                    self.violation_unexpected("ANS");
-                }
-            },
-            S::Cal { trid, session } => match self.invites.remove(&trid) {
-                Some(account) => {
-                    let session = session.into_owned();
-                    self.session = Some(session.clone());
-                    self.events.push_back(SbEvent::Ringing {
-                        trid,
-                        account,
-                        session,
-                    });
-                }
-                None => self.pass_on(S::Cal { trid, session }),
-            },
-            S::Joi { account, name } => {
-                if !self.is_joined() {
-                    return self.violation_unexpected("JOI");
-                }
-                let participant = Participant {
-                    account: account.into_owned(),
-                    name: name.into_owned(),
-                };
-                let max = self.config.max_participants;
-                if !self.roster.contains(&participant.account) && self.roster.len() >= max {
-                    return self.violation(ProtocolViolation::TooManyParticipants { max });
-                }
-                let was_alone = self.roster.is_empty();
-                self.roster.join(participant.clone());
-                if was_alone {
-                    self.flush_queued();
-                }
-                self.events.push_back(SbEvent::ParticipantJoined { participant });
-            }
-            S::Bye { account, idle } => {
-                if !self.is_joined() {
-                    return self.violation_unexpected("BYE");
-                }
-                if !self.roster.leave(&account) {
-                    return self.pass_on(S::Bye { account, idle });
-                }
-                self.events.push_back(SbEvent::ParticipantLeft {
-                    account: account.into_owned(),
-                    idle,
-                });
-                if self.roster.is_empty() {
-                    self.events.push_back(SbEvent::Alone);
-                }
-            }
-            S::Msg { from, name, payload } => {
-                if !self.is_joined() {
-                    return self.violation_unexpected("MSG");
-                }
-                let from = from.into_owned();
-                let name = name.into_owned();
-                let event = incoming(from, name, &payload);
-                self.events.push_back(event);
-            }
-            S::Ack { trid } => match self.ledger.ack(trid) {
-                Some(event) => self.events.push_back(event),
-                None => self.pass_on(S::Ack { trid }),
-            },
-            S::Nak { trid } => match self.ledger.fail(trid, NotDelivered::Nak) {
-                Some(event) => self.events.push_back(event),
-                None => self.pass_on(S::Nak { trid }),
-            },
-            S::Error { code, trid, .. } => self.handle_error(code, trid),
-            S::Out { reason } => {
-                let reason = reason.and_then(|r| OutReason::from_wire(r.as_str()));
-                self.close(CloseReason::ServerOut { reason }, false);
-            }
-            other => self.pass_on(other),
-        }
-    }
-
-    fn violation_unexpected(&mut self, verb: &'static str) {
-        let state = match self.phase {
-            Phase::Authenticating { .. } => "before USR OK",
-            Phase::Answering { .. } => "before ANS OK",
-            Phase::Joined => "in the session",
-            Phase::Closed => "after the end",
-        };
-        self.violation(ProtocolViolation::Unexpected { verb, state });
-    }
-
-    fn pass_on(&mut self, command: ServerCommand<'_>) {
-        self.events.push_back(SbEvent::Unhandled {
-            command: command.into_owned(),
-        });
-    }
-
-    /// An error reply completes the request with its TrID (reference §9).
-    fn handle_error(&mut self, code: crate::codec::ErrorCode, trid: Option<TrId>) {
-        let Some(trid) = trid else {
-            self.events.push_back(SbEvent::CommandFailed {
-                trid: None,
-                request: None,
-                code,
-            });
-            return;
-        };
-        match self.phase {
-            // Any error to USR or ANS: the cookie was refused (reference §7).
-            Phase::Authenticating { trid: t } | Phase::Answering { trid: t, .. } if t == trid => {
-                return self.close(CloseReason::AuthenticationFailed { code }, false);
-            }
-            _ => {}
-        }
-        if let Some(account) = self.invites.remove(&trid) {
-            self.events.push_back(SbEvent::InviteFailed {
-                trid,
-                account,
-                reason: InviteFailure::from_code(code),
-                code,
-            });
-        } else if self.ledger.is_tracked(trid) {
-            if let Some(event) = self.ledger.fail(trid, NotDelivered::Rejected(code)) {
-                self.events.push_back(event);
-            }
-        } else {
-            let request = self
-                .recent
-                .iter()
-                .position(|(t, _)| *t == trid)
-                .and_then(|at| self.recent.remove(at))
-                .map(|(_, verb)| verb);
-            self.events.push_back(SbEvent::CommandFailed {
-                trid: Some(trid),
-                request,
-                code,
-            });
-        }
+    fn skip(&mut self, len: usize, error: crate::codec::DecodeError) {
+        trace::undecodable_received(self.conn(), len, &error);
+        self.events.push_back(SbEvent::Skipped { error });
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn joined(config: SbConfig, now: Instant) -> SwitchboardClient {
-        let me = Passport::try_from("alice@passport.com").unwrap();
-        let cookie = Secret::new(Token::try_from("c").unwrap());
-        let mut sb = SwitchboardClient::call(config, me, cookie, now);
-        sb.handle_input(
-            now,
-            b"USR 1 OK alice@passport.com Alice\r\nJOI bob@passport.com Bob\r\n",
-        );
-        while !matches!(sb.poll_output(), Output::Idle { .. }) {}
-        sb
-    }
-
-    #[test]
-    fn refused_calls_change_nothing() {
-        let now = Instant::now();
-        let config = SbConfig {
-            max_pending: 2,
-            ..SbConfig::default()
-        };
-        let mut sb = joined(config, now);
-        let too_big = vec![b'x'; MAX_PAYLOAD_LEN + 1];
-        assert_eq!(
-            sb.send_message(now, &too_big, AckMode::Always),
-            Err(SbError::PayloadTooLarge {
-                len: MAX_PAYLOAD_LEN + 1,
-                max: MAX_PAYLOAD_LEN
-            })
-        );
-        assert_eq!(
-            sb.send_text(now, "", None, AckMode::Always),
-            Err(SbError::EmptyText)
-        );
-        // Three pieces do not fit in a limit of two: nothing is sent, no TrID is used.
-        let long = "x".repeat(2 * 1602 + 1);
-        assert_eq!(
-            sb.send_text(now, &long, None, AckMode::Always),
-            Err(SbError::TooManyPending { pending: 0, max: 2 })
-        );
-        assert_eq!(sb.stats(), DeliveryStats::default());
-        assert_eq!(sb.poll_output(), Output::Idle { next_timeout: None });
-        assert_eq!(sb.send_text(now, "ok", None, AckMode::Always), Ok(vec![TrId(2)]));
-        let huge = TextFormat {
-            font: "F".repeat(MAX_PAYLOAD_LEN).into(),
-            ..TextFormat::default()
-        };
-        assert_eq!(
-            sb.send_text(now, "x", Some(&huge), AckMode::Always),
-            Err(SbError::FormatTooLarge { max: MAX_PAYLOAD_LEN })
-        );
-    }
-
-    #[test]
-    fn nothing_moves_after_the_end_and_timeouts_tolerate_early_calls() {
-        let now = Instant::now();
-        let mut sb = joined(SbConfig::default(), now);
-        let [trid] = sb.send_text(now, "hi", None, AckMode::Always).unwrap()[..] else {
-            panic!()
-        };
-        while !matches!(sb.poll_output(), Output::Idle { .. }) {}
-        // Early and repeated wake-ups do nothing.
-        sb.handle_timeout(now);
-        sb.handle_timeout(now + Duration::from_secs(59));
-        assert_eq!(
-            sb.poll_output(),
-            Output::Idle {
-                next_timeout: Some(now + Duration::from_secs(60))
-            }
-        );
-        sb.handle_closed(now);
-        sb.handle_closed(now);
-        assert_eq!(
-            sb.poll_output(),
-            Output::Event(SbEvent::NotDelivered {
-                trid,
-                reason: NotDelivered::SessionClosed
-            })
-        );
-        assert_eq!(
-            sb.poll_output(),
-            Output::Event(SbEvent::Closed {
-                reason: CloseReason::TransportClosed
-            })
-        );
-        sb.handle_input(now, b"JOI carol@passport.com Carol\r\n");
-        assert_eq!(sb.poll_output(), Output::Idle { next_timeout: None });
-        assert_eq!(sb.leave(now), Err(SbError::Closed));
-        assert_eq!(sb.send_typing(now), Err(SbError::Closed));
-        assert_eq!(sb.poll_output(), Output::Idle { next_timeout: None });
-    }
-
-    #[test]
-    fn a_stream_with_no_line_end_is_bounded() {
-        let now = Instant::now();
-        let mut sb = joined(SbConfig::default(), now);
-        let limits = Limits::default();
-        sb.handle_input(now, &vec![b'x'; limits.max_line_len + 8]);
-        assert!(matches!(
-            sb.poll_output(),
-            Output::Event(SbEvent::Closed {
-                reason: CloseReason::ProtocolViolation(ProtocolViolation::Decode(
-                    DecodeError::LineTooLong { .. }
-                ))
-            })
-        ));
-    }
-
-    #[test]
-    fn secrets_stay_out_of_debug() {
-        let now = Instant::now();
-        let me = Passport::try_from("alice@passport.com").unwrap();
-        let cookie = Secret::new(Token::try_from("s3cr3t.cookie").unwrap());
-        let sb = SwitchboardClient::answer(
-            SbConfig::default(),
-            me,
-            Token::try_from("42").unwrap(),
-            cookie,
-            now,
-        );
-        assert!(!format!("{sb:?}").contains("s3cr3t"));
-    }
-}
+mod tests;

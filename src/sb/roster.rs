@@ -1,5 +1,7 @@
 //! [`Roster`]: who else is in the switchboard session.
 
+use std::collections::BTreeMap;
+
 use crate::codec::{FriendlyName, Passport};
 
 /// Someone in the session with the user.
@@ -13,9 +15,22 @@ pub struct Participant {
 
 /// The other participants, in the order they joined. Accounts compare
 /// case-insensitively, as servers may change the case (reference §11.5).
+///
+/// Finding someone is O(log n) through `index`; the list itself stays a slice in join
+/// order for [`SwitchboardClient::participants`](super::SwitchboardClient::participants),
+/// so a departure shifts the entries after it (a memmove, within `max_participants`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Roster {
     members: Vec<Participant>,
+    /// The join number of each member, parallel to `members` and ascending.
+    seqs: Vec<u64>,
+    /// Case-folded account → join number.
+    index: BTreeMap<String, u64>,
+    next_seq: u64,
+}
+
+fn key(account: &Passport<'_>) -> String {
+    account.as_str().to_ascii_lowercase()
 }
 
 impl Roster {
@@ -32,30 +47,38 @@ impl Roster {
     }
 
     pub(crate) fn contains(&self, account: &Passport<'_>) -> bool {
-        self.position(account).is_some()
+        self.index.contains_key(&key(account))
     }
 
-    fn position(&self, account: &Passport<'_>) -> Option<usize> {
-        self.members.iter().position(|p| p.account.same_account(account))
+    fn position(&self, key: &str) -> Option<usize> {
+        let seq = self.index.get(key)?;
+        self.seqs.binary_search(seq).ok()
     }
 
     /// Adds or, for someone already listed (a second connection of theirs), refreshes.
     pub(crate) fn join(&mut self, participant: Participant) {
-        match self.position(&participant.account) {
-            Some(at) => self.members[at] = participant,
-            None => self.members.push(participant),
+        let key = key(&participant.account);
+        if let Some(slot) = self.position(&key).and_then(|at| self.members.get_mut(at)) {
+            *slot = participant;
+            return;
         }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.members.push(participant);
+        self.seqs.push(seq);
+        self.index.insert(key, seq);
     }
 
     /// Removes and returns whether they were listed.
     pub(crate) fn leave(&mut self, account: &Passport<'_>) -> bool {
-        match self.position(account) {
-            Some(at) => {
-                self.members.remove(at);
-                true
-            }
-            None => false,
-        }
+        let key = key(account);
+        let Some(at) = self.position(&key) else {
+            return false;
+        };
+        self.index.remove(&key);
+        self.members.remove(at);
+        self.seqs.remove(at);
+        true
     }
 }
 

@@ -17,7 +17,7 @@
 //! | `raw <bytes>` | [`SwitchboardClient::send_command`] with a decoded client command |
 //! | `participants [<account>…]` | fails unless these are the participants, in order |
 //! | `alone` | fails unless [`SwitchboardClient::is_alone`] |
-//! | `stats <submitted> <sent> <delivered> <not_delivered>` | fails unless the counts match |
+//! | `stats <submitted> <sent_unconfirmed> <delivered> <not_delivered>` | fails unless the counts match |
 
 use std::time::Instant;
 
@@ -183,8 +183,13 @@ impl Scripted for SbScript {
             }
             ("stats", [submitted, sent, delivered, not_delivered]) => {
                 let stats = self.sb()?.stats();
-                let got = [stats.submitted, stats.sent, stats.delivered, stats.not_delivered]
-                    .map(|n| n.to_string());
+                let got = [
+                    stats.submitted,
+                    stats.sent_unconfirmed,
+                    stats.delivered,
+                    stats.not_delivered,
+                ]
+                .map(|n| n.to_string());
                 if got != [*submitted, *sent, *delivered, *not_delivered] {
                     return Err(format!("stats are {stats:?}"));
                 }

@@ -1,0 +1,419 @@
+//! Conversations: the switchboards the client opened or joined, and the messages on
+//! their way through them, each ending exactly once.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Instant;
+
+use super::{
+    Client, ClientError, ClientEvent, ClientOutput, ConnId, Connection, ConversationId, MessageHandle,
+    Undelivered,
+};
+use crate::Secret;
+use crate::codec::{HostPort, Passport, TrId};
+use crate::sb::{NotDelivered, SbError, SbEvent, SwitchboardClient};
+
+/// A switchboard connection and what the client tracks about it.
+#[derive(Debug)]
+pub(super) struct Switchboard {
+    pub(super) machine: SwitchboardClient,
+    pub(super) conversation: ConversationId,
+    pub(super) connected: bool,
+    /// For conversations the user asked for: who they are for (invited once
+    /// authenticated).
+    pub(super) invitee: Option<Passport<'static>>,
+    pub(super) invited: bool,
+    /// Nobody has joined yet: the messages waiting here depend on the switchboard itself.
+    pub(super) awaiting_join: bool,
+    /// Until someone joins: when to give up on the queued messages; `None` when
+    /// [`ClientConfig::join_timeout`] is too long to reach (never).
+    pub(super) join_deadline: Option<Instant>,
+    /// The switchboard's own timer, from its last `Idle`.
+    pub(super) next_timeout: Option<Instant>,
+    /// Which message each switchboard TrID is a part of.
+    pub(super) parts: BTreeMap<TrId, MessageHandle>,
+    /// Texts waiting for room in the switchboard's window
+    /// ([`SbConfig::max_pending`](crate::sb::SbConfig::max_pending)), oldest first;
+    /// counted in [`ClientConfig::max_queued_messages`](super::ClientConfig).
+    pub(super) backlog: VecDeque<(MessageHandle, String)>,
+    /// Why the backlog will not go out, once the switchboard failed before anyone joined.
+    pub(super) backlog_failure: Option<Undelivered>,
+}
+
+/// A message on its way; it ends when all its parts (a long text is split) have ended:
+/// delivered if every part was acknowledged, not delivered if any part failed, sent
+/// unconfirmed otherwise.
+#[derive(Debug)]
+pub(super) struct Outgoing {
+    pub(super) parts_left: usize,
+    pub(super) failure: Option<Undelivered>,
+    /// A part ended without an acknowledgement.
+    pub(super) unconfirmed: bool,
+}
+
+impl Outgoing {
+    pub(super) fn new(parts_left: usize) -> Self {
+        Outgoing {
+            parts_left,
+            failure: None,
+            unconfirmed: false,
+        }
+    }
+}
+
+/// How one part of a message ended.
+pub(super) enum PartEnd {
+    Delivered,
+    Unconfirmed,
+    Failed(Undelivered),
+}
+
+/// Messages waiting for a switchboard asked for with `XFR SB`.
+#[derive(Debug)]
+pub(super) struct PendingSwitchboard {
+    pub(super) to: Passport<'static>,
+    pub(super) texts: Vec<(MessageHandle, String)>,
+}
+
+impl Client {
+    pub(super) fn on_sb_event(&mut self, id: ConnId, event: SbEvent) {
+        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
+            return;
+        };
+        let conversation = sb.conversation;
+        match event {
+            SbEvent::Authenticated { .. } => {
+                if let Some(invitee) = sb.invitee.as_ref().filter(|_| !sb.invited) {
+                    sb.invited = true;
+                    if sb.machine.invite(self.now, invitee).is_err() {
+                        let _ = sb.machine.leave(self.now);
+                    }
+                }
+            }
+            SbEvent::ParticipantJoined { participant } => {
+                sb.awaiting_join = false;
+                sb.join_deadline = None;
+                self.emit(ClientEvent::Joined {
+                    conversation,
+                    account: participant.account,
+                    name: participant.name,
+                });
+            }
+            SbEvent::Roster { participants } => {
+                sb.awaiting_join = false;
+                sb.join_deadline = None;
+                for participant in participants {
+                    self.emit(ClientEvent::Joined {
+                        conversation,
+                        account: participant.account,
+                        name: participant.name,
+                    });
+                }
+            }
+            SbEvent::ParticipantLeft { account, idle } => {
+                self.emit(ClientEvent::Left {
+                    conversation,
+                    account,
+                    idle,
+                });
+            }
+            // Nobody is left to talk to: a new message opens a new switchboard.
+            SbEvent::Alone => {
+                let _ = sb.machine.leave(self.now);
+            }
+            SbEvent::InviteFailed { reason, .. } => {
+                if sb.machine.participants().is_empty() {
+                    self.fail_parts(id, Undelivered::InviteFailed(reason));
+                    if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
+                        let _ = sb.machine.leave(self.now);
+                    }
+                }
+            }
+            SbEvent::Text {
+                from,
+                name,
+                text,
+                format,
+            } => self.emit(ClientEvent::TextReceived {
+                conversation,
+                from,
+                name,
+                text,
+                format,
+            }),
+            SbEvent::Typing { from, .. } => self.emit(ClientEvent::Typing { conversation, from }),
+            SbEvent::Delivered { trid } => {
+                if let Some(handle) = sb.parts.remove(&trid) {
+                    self.end_part(handle, PartEnd::Delivered);
+                }
+                self.flush_backlog(id);
+            }
+            SbEvent::SentUnconfirmed { trid } => {
+                if let Some(handle) = sb.parts.remove(&trid) {
+                    self.end_part(handle, PartEnd::Unconfirmed);
+                }
+                self.flush_backlog(id);
+            }
+            SbEvent::NotDelivered { trid, reason } => {
+                if let Some(handle) = sb.parts.remove(&trid) {
+                    self.end_part(handle, PartEnd::Failed(Undelivered::Switchboard(reason)));
+                }
+                self.flush_backlog(id);
+            }
+            SbEvent::Closed { reason } => {
+                if let Some(Connection::Switchboard(sb)) = self.conns.remove(id) {
+                    // Texts that never got into the window never reached the server.
+                    let failure = sb
+                        .backlog_failure
+                        .unwrap_or(Undelivered::Switchboard(NotDelivered::NeverSent));
+                    for (handle, _) in sb.backlog {
+                        self.fail_message(handle, failure.clone());
+                    }
+                }
+                self.outputs.push_back(ClientOutput::Close { conn: id });
+                self.emit(ClientEvent::ConversationEnded { conversation, reason });
+            }
+            other => self.emit(ClientEvent::Switchboard {
+                conversation,
+                event: other,
+            }),
+        }
+    }
+
+    /// Opens the switchboard `XFR SB` gave for `pending`, queueing its texts there.
+    pub(super) fn open_switchboard(
+        &mut self,
+        addr: HostPort<'static>,
+        cookie: Secret<crate::codec::Token<'static>>,
+        pending: PendingSwitchboard,
+    ) {
+        let machine = SwitchboardClient::call(
+            self.config.switchboard.clone(),
+            self.account.clone(),
+            cookie,
+            self.now,
+        );
+        let (id, conversation) = self.add_switchboard(machine, addr, Some(pending.to));
+        self.emit(ClientEvent::ConversationStarted {
+            conversation,
+            invited_by: None,
+        });
+        for (handle, text) in pending.texts {
+            self.messages.remove(&handle);
+            self.queue_text(id, handle, &text);
+        }
+    }
+
+    pub(super) fn add_switchboard(
+        &mut self,
+        mut machine: SwitchboardClient,
+        addr: HostPort<'static>,
+        invitee: Option<Passport<'static>>,
+    ) -> (ConnId, ConversationId) {
+        let conversation = ConversationId(self.next_conversation);
+        self.next_conversation += 1;
+        machine.set_trace_label(format!("sb#{}", conversation.0));
+        // A timeout too long to reach (`Duration::MAX` as "never") arms no timer.
+        let join_deadline = self.now.checked_add(self.config.join_timeout);
+        let conn = self.conns.insert(Connection::Switchboard(Box::new(Switchboard {
+            machine,
+            conversation,
+            connected: false,
+            invitee,
+            invited: false,
+            awaiting_join: true,
+            join_deadline,
+            next_timeout: None,
+            parts: BTreeMap::new(),
+            backlog: VecDeque::new(),
+            backlog_failure: None,
+        })));
+        self.outputs.push_back(ClientOutput::Connect { conn, addr });
+        (conn, conversation)
+    }
+
+    /// A new text for switchboard `id`: sent now, or queued behind a full window within
+    /// [`ClientConfig::max_queued_messages`](super::ClientConfig::max_queued_messages).
+    pub(super) fn send_on(&mut self, id: ConnId, text: &str) -> Result<MessageHandle, ClientError> {
+        let handle = MessageHandle(self.next_handle);
+        let room = self.queued_texts() < self.config.max_queued_messages;
+        self.track(id, handle, text, room)?;
+        self.next_handle += 1;
+        Ok(handle)
+    }
+
+    /// Queues a text that waited for its switchboard (it is counted already, so it may
+    /// join the backlog); a refusal ends it at once.
+    pub(super) fn queue_text(&mut self, id: ConnId, handle: MessageHandle, text: &str) {
+        if let Err(error) = self.track(id, handle, text, true) {
+            let reason = match error {
+                ClientError::Switchboard(error) => Undelivered::Refused(error),
+                _ => Undelivered::SessionEnded,
+            };
+            self.fail_message(handle, reason);
+        }
+    }
+
+    /// Hands `text` to switchboard `id` and remembers which message its parts belong to;
+    /// when the window is full (and `may_wait`) the text waits in the backlog, keeping
+    /// the order of sending.
+    pub(super) fn track(
+        &mut self,
+        id: ConnId,
+        handle: MessageHandle,
+        text: &str,
+        may_wait: bool,
+    ) -> Result<(), ClientError> {
+        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
+            return Err(ClientError::NoSuchConversation);
+        };
+        // Behind a backlog a text waits its turn, so texts go out in the order sent.
+        let result = sb.backlog.is_empty().then(|| {
+            sb.machine
+                .send_text(self.now, text, self.config.text_format.as_ref(), self.config.ack)
+        });
+        match result {
+            Some(Ok(trids)) => {
+                for trid in &trids {
+                    sb.parts.insert(*trid, handle);
+                }
+                self.messages.insert(handle, Outgoing::new(trids.len()));
+                Ok(())
+            }
+            Some(Err(error)) if !fits_later(&error) => Err(error.into()),
+            _ if !may_wait => Err(ClientError::TooManyQueued {
+                max: self.config.max_queued_messages,
+            }),
+            _ => {
+                sb.backlog.push_back((handle, text.to_owned()));
+                self.messages.insert(handle, Outgoing::new(0));
+                Ok(())
+            }
+        }
+    }
+
+    /// Moves texts from switchboard `id`'s backlog into its window while they fit.
+    pub(super) fn flush_backlog(&mut self, id: ConnId) {
+        loop {
+            let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
+                return;
+            };
+            // An ended switchboard's backlog ends with its `Closed` event.
+            if sb.machine.is_closed() {
+                return;
+            }
+            let Some((handle, text)) = sb.backlog.front() else {
+                return;
+            };
+            let handle = *handle;
+            match sb
+                .machine
+                .send_text(self.now, text, self.config.text_format.as_ref(), self.config.ack)
+            {
+                Ok(trids) => {
+                    sb.backlog.pop_front();
+                    for trid in &trids {
+                        sb.parts.insert(*trid, handle);
+                    }
+                    if let Some(message) = self.messages.get_mut(&handle) {
+                        message.parts_left = trids.len();
+                    }
+                }
+                Err(error) if fits_later(&error) => return,
+                Err(error) => {
+                    sb.backlog.pop_front();
+                    self.fail_message(handle, Undelivered::Refused(error));
+                }
+            }
+        }
+    }
+
+    /// Marks every message waiting on switchboard `id` as failed for `reason`; they end
+    /// when the switchboard reports their parts (which leaving it does).
+    pub(super) fn fail_parts(&mut self, id: ConnId, reason: Undelivered) {
+        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
+            return;
+        };
+        sb.backlog_failure.get_or_insert_with(|| reason.clone());
+        for handle in sb.parts.values() {
+            if let Some(message) = self.messages.get_mut(handle) {
+                message.failure.get_or_insert_with(|| reason.clone());
+            }
+        }
+    }
+
+    pub(super) fn end_part(&mut self, handle: MessageHandle, end: PartEnd) {
+        let Some(message) = self.messages.get_mut(&handle) else {
+            return;
+        };
+        match end {
+            PartEnd::Delivered => {}
+            PartEnd::Unconfirmed => message.unconfirmed = true,
+            PartEnd::Failed(reason) => {
+                message.failure.get_or_insert(reason);
+            }
+        }
+        message.parts_left = message.parts_left.saturating_sub(1);
+        if message.parts_left == 0 {
+            let end = match message.failure.take() {
+                Some(reason) => PartEnd::Failed(reason),
+                None if message.unconfirmed => PartEnd::Unconfirmed,
+                None => PartEnd::Delivered,
+            };
+            self.end_message(handle, end);
+        }
+    }
+
+    pub(super) fn end_message(&mut self, handle: MessageHandle, end: PartEnd) {
+        self.messages.remove(&handle);
+        self.emit(match end {
+            PartEnd::Delivered => ClientEvent::MessageDelivered { handle },
+            PartEnd::Unconfirmed => ClientEvent::MessageSentUnconfirmed { handle },
+            PartEnd::Failed(reason) => ClientEvent::MessageNotDelivered { handle, reason },
+        });
+    }
+
+    /// Ends a message that never reached a switchboard.
+    pub(super) fn fail_message(&mut self, handle: MessageHandle, reason: Undelivered) {
+        self.end_message(handle, PartEnd::Failed(reason));
+    }
+
+    /// The open conversation whose only other participant is `to`, or which was opened
+    /// to invite `to` and is still waiting for them.
+    pub(super) fn conversation_with(&self, to: &Passport<'_>) -> Option<ConnId> {
+        self.conns.iter().find_map(|(id, conn)| match conn {
+            Connection::Switchboard(sb) if !sb.machine.is_closed() => {
+                let participants = sb.machine.participants();
+                let only = participants.len() == 1 && participants[0].account.same_account(to);
+                let waiting =
+                    participants.is_empty() && sb.invitee.as_ref().is_some_and(|i| i.same_account(to));
+                (only || waiting).then_some(id)
+            }
+            _ => None,
+        })
+    }
+
+    /// The connection of `conversation`, unless its switchboard has ended (its end is
+    /// then on the way to the caller, and calls on it are refused).
+    pub(super) fn conn_of(&self, conversation: ConversationId) -> Option<ConnId> {
+        self.conns.iter().find_map(|(id, conn)| match conn {
+            Connection::Switchboard(sb) if sb.conversation == conversation && !sb.machine.is_closed() => {
+                Some(id)
+            }
+            _ => None,
+        })
+    }
+
+    pub(super) fn find_conversation(&self, conversation: ConversationId) -> Result<ConnId, ClientError> {
+        self.conn_of(conversation).ok_or(ClientError::NoSuchConversation)
+    }
+}
+
+/// Whether a refused text would fit once messages in flight end: the window or the
+/// output buffer is full now, but not with this text alone.
+fn fits_later(error: &SbError) -> bool {
+    match error {
+        SbError::TooManyPending { pending, .. } => *pending > 0,
+        SbError::OutputFull { buffered, .. } => *buffered > 0,
+        _ => false,
+    }
+}
