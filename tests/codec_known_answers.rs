@@ -1184,14 +1184,75 @@ fn payload_too_large_is_skipped_by_its_length() {
     framer.push(b"loACK 1\r\n");
     assert_eq!(framer.next_frame().unwrap().unwrap().line, b"ACK 1");
     assert_eq!(framer.next_frame(), None);
-    // A huge announced length is skipped the same way, holding nothing.
+    // Up to `max_skip_len` an announced length is skipped the same way, holding nothing.
     let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
-    framer.push(b"MSG a b 18446744073709551615\r\nxx");
-    assert!(matches!(
+    framer.push(b"MSG a b 1048576\r\nxx");
+    assert_eq!(
         framer.next_frame(),
-        Some(Err(DecodeError::PayloadTooLarge { len: usize::MAX, .. }))
-    ));
+        Some(Err(DecodeError::PayloadTooLarge {
+            len: 1_048_576,
+            max: 65_536,
+            frame_len: 1_048_576 + 17,
+        }))
+    );
     assert_eq!(framer.buffered(), 0);
+}
+
+#[test]
+fn payload_lengths_beyond_the_skip_limit_are_fatal() {
+    // Skipping this one would discard every later line, challenges included.
+    let wire = b"MSG Hotmail Hotmail 18446744073709551615\r\nCHL 0 15570131571988941333\r\n";
+    let error = DecodeError::UnskippablePayload {
+        len: usize::MAX,
+        max: 1024 * 1024,
+    };
+    assert!(error.is_fatal());
+    assert_eq!(error.frame_len(), None);
+    assert_eq!(
+        error.to_string(),
+        "payload of 18446744073709551615 bytes is beyond the 1048576 that may be skipped: the stream cannot be framed any more"
+    );
+    assert_server_decode_error(wire, &error);
+    let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+    framer.push(wire);
+    assert_eq!(framer.next_frame(), Some(Err(error.clone())));
+    assert_eq!(framer.buffered(), 0);
+    framer.push(b"ACK 1\r\n");
+    assert_eq!(framer.next_frame(), Some(Err(error)));
+    // One byte past the limit is already too much; the limit is the caller's to set.
+    let limits = Limits {
+        max_payload_len: 4,
+        max_skip_len: 10,
+        ..Limits::default()
+    };
+    assert_eq!(
+        ServerCommand::decode_with_limits(b"MSG a b 11\r\n", &limits).err(),
+        Some(DecodeError::UnskippablePayload { len: 11, max: 10 })
+    );
+    assert_eq!(
+        ServerCommand::decode_with_limits(b"MSG a b 10\r\n", &limits).err(),
+        Some(DecodeError::PayloadTooLarge {
+            len: 10,
+            max: 4,
+            frame_len: 22,
+        })
+    );
+    // A skip limit below the payload limit is raised to it, as a framer does.
+    let limits = Limits {
+        max_payload_len: 4,
+        max_skip_len: 0,
+        ..Limits::default()
+    };
+    assert_eq!(
+        ServerCommand::decode_with_limits(b"MSG a b 4\r\nabcd", &limits).map(|(_, n)| n),
+        Ok(15)
+    );
+    assert_eq!(
+        Framer::new(Direction::ServerToClient, limits)
+            .limits()
+            .max_skip_len,
+        4
+    );
 }
 
 #[test]
