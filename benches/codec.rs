@@ -177,7 +177,13 @@ fn memchr_walk(input: &[u8]) -> usize {
 
 /// The least time of `runs` runs of `f`: on a shared two-core machine the minimum is the
 /// figure least disturbed by other processes (criterion's mean includes their noise).
+///
+/// `BEST_OF` in the environment sets the count (a few runs suffice under callgrind).
 fn best_of(runs: usize, mut f: impl FnMut()) -> std::time::Duration {
+    let runs = std::env::var("BEST_OF")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(runs);
     (0..runs)
         .map(|_| {
             let start = std::time::Instant::now();

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use super::error::{DecodeError, EncodeError};
 use super::token::{EncodedName, Passport, Token, TokenList};
 use super::types::{AckMode, AddPrompt, ClientCaps, GroupId, List, Privacy, Status, TrId};
+use super::verb;
 use super::wire::{line, owned_bytes, owned_secret, payload_line};
 use super::{
     Direction, Limits, Parsed, RawCommand, caps, decode_with, field, group, list, number, payload, status,
@@ -608,24 +609,31 @@ pub(crate) const VERBS: &[&str] = &[
 ];
 
 /// One arm per verb, in the order of the enum.
-#[inline]
-fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed<ClientCommand<'a>> {
+// Inlined into each entry point so the command is built where it is returned, not
+// copied out through three layers of `Result`.
+#[inline(always)]
+fn parse<'a>(
+    line: &'a str,
+    words: &[&'a str],
+    body: Option<&'a [u8]>,
+    _clean: bool,
+) -> Parsed<ClientCommand<'a>> {
     use ClientCommand::*;
     let Some((&verb, args)) = words.split_first() else {
         return Ok(None);
     };
     let bad_account = "account is not a valid token";
-    let command = match (verb, args) {
-        ("VER", [t, first, .., last]) => Ver {
+    let command = match (verb::code(verb.as_bytes()), args) {
+        (verb::VER, [t, first, .., last]) => Ver {
             trid: trid(t)?,
             protocols: field(super::parse::span(line, first, last), "bad protocol list")?,
         },
-        ("VER", [t, only]) => Ver {
+        (verb::VER, [t, only]) => Ver {
             trid: trid(t)?,
             protocols: field(only, "bad protocol list")?,
         },
         (
-            "CVR",
+            verb::CVR,
             [
                 t,
                 locale,
@@ -651,88 +659,88 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
                 account: word(account)?,
             }
         }
-        ("USR", [t, "TWN", "I", account]) => UsrTwnInitial {
+        (verb::USR, [t, "TWN", "I", account]) => UsrTwnInitial {
             trid: trid(t)?,
             account: field(account, bad_account)?,
         },
-        ("USR", [t, "TWN", "S", ticket]) => UsrTwnTicket {
+        (verb::USR, [t, "TWN", "S", ticket]) => UsrTwnTicket {
             trid: trid(t)?,
             ticket: Secret::new(field(ticket, "bad ticket")?),
         },
-        ("USR", [t, "MD5", "I", account]) => UsrMd5Initial {
+        (verb::USR, [t, "MD5", "I", account]) => UsrMd5Initial {
             trid: trid(t)?,
             account: field(account, bad_account)?,
         },
-        ("USR", [t, "MD5", "S", hash]) => UsrMd5Hash {
+        (verb::USR, [t, "MD5", "S", hash]) => UsrMd5Hash {
             trid: trid(t)?,
             hash: Secret::new(field(hash, "bad hash")?),
         },
-        ("USR", [t, account, cookie]) => UsrSwitchboard {
+        (verb::USR, [t, account, cookie]) => UsrSwitchboard {
             trid: trid(t)?,
             account: field(account, bad_account)?,
             cookie: Secret::new(field(cookie, "bad cookie")?),
         },
-        ("INF", [t]) => Inf { trid: trid(t)? },
-        ("XFR", [t, "SB"]) => XfrSb { trid: trid(t)? },
-        ("SYN", [t, version]) => Syn {
+        (verb::INF, [t]) => Inf { trid: trid(t)? },
+        (verb::XFR, [t, "SB"]) => XfrSb { trid: trid(t)? },
+        (verb::SYN, [t, version]) => Syn {
             trid: trid(t)?,
             version: number(version, "bad list version")?,
         },
-        ("GTC", [t, prompt]) => Gtc {
+        (verb::GTC, [t, prompt]) => Gtc {
             trid: trid(t)?,
             prompt: AddPrompt::from_wire(prompt).ok_or("GTC setting is neither A nor N")?,
         },
-        ("BLP", [t, privacy]) => Blp {
+        (verb::BLP, [t, privacy]) => Blp {
             trid: trid(t)?,
             privacy: Privacy::from_wire(privacy).ok_or("BLP setting is neither AL nor BL")?,
         },
-        ("PRP", [t, property, value @ ..]) if value.len() <= 1 => Prp {
+        (verb::PRP, [t, property, value @ ..]) if value.len() <= 1 => Prp {
             trid: trid(t)?,
             property: field(property, "bad property")?,
             value: value.first().map(|v| field(v, "bad value")).transpose()?,
         },
-        ("CHG", [t, st, rest @ ..]) if rest.len() <= 1 => Chg {
+        (verb::CHG, [t, st, rest @ ..]) if rest.len() <= 1 => Chg {
             trid: trid(t)?,
             status: status(st)?,
             caps: rest.first().map(|c| caps(c)).transpose()?,
         },
-        ("ADD", [t, l, account, name, rest @ ..]) if rest.len() <= 1 => Add {
+        (verb::ADD, [t, l, account, name, rest @ ..]) if rest.len() <= 1 => Add {
             trid: trid(t)?,
             list: list(l)?,
             account: field(account, bad_account)?,
             name: field(name, "bad name")?,
             group: rest.first().map(|g| group(g)).transpose()?,
         },
-        ("REM", [t, l, account, rest @ ..]) if rest.len() <= 1 => Rem {
+        (verb::REM, [t, l, account, rest @ ..]) if rest.len() <= 1 => Rem {
             trid: trid(t)?,
             list: list(l)?,
             account: field(account, bad_account)?,
             group: rest.first().map(|g| group(g)).transpose()?,
         },
-        ("REA", [t, account, name]) => Rea {
+        (verb::REA, [t, account, name]) => Rea {
             trid: trid(t)?,
             account: field(account, bad_account)?,
             name: field(name, "bad name")?,
         },
-        ("ADG", [t, name, "0"]) => Adg {
+        (verb::ADG, [t, name, "0"]) => Adg {
             trid: trid(t)?,
             name: field(name, "bad group name")?,
         },
-        ("RMG", [t, g]) => Rmg {
+        (verb::RMG, [t, g]) => Rmg {
             trid: trid(t)?,
             group: group(g)?,
         },
-        ("REG", [t, g, name, "0"]) => Reg {
+        (verb::REG, [t, g, name, "0"]) => Reg {
             trid: trid(t)?,
             group: group(g)?,
             name: field(name, "bad group name")?,
         },
-        ("URL", [t, service, rest @ ..]) if rest.len() <= 1 => Url {
+        (verb::URL, [t, service, rest @ ..]) if rest.len() <= 1 => Url {
             trid: trid(t)?,
             service: field(service, "bad service")?,
             param: rest.first().map(|p| field(p, "bad parameter")).transpose()?,
         },
-        ("QRY", [t, product_id, _len]) => Qry {
+        (verb::QRY, [t, product_id, _len]) => Qry {
             trid: trid(t)?,
             product_id: field(product_id, "bad product id")?,
             response: std::str::from_utf8(body.ok_or("QRY without a payload")?)
@@ -740,18 +748,18 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
                 .and_then(|r| Token::try_from(r).ok())
                 .ok_or("QRY response is not a token")?,
         },
-        ("PNG", []) => Png,
-        ("OUT", []) => Out,
-        ("MSG", [t, ack, _len]) => Msg {
+        (verb::PNG, []) => Png,
+        (verb::OUT, []) => Out,
+        (verb::MSG, [t, ack, _len]) => Msg {
             trid: trid(t)?,
             ack: AckMode::from_wire(ack).ok_or("MSG acknowledgement is not U, N or A")?,
             payload: payload(body)?,
         },
-        ("CAL", [t, account]) => Cal {
+        (verb::CAL, [t, account]) => Cal {
             trid: trid(t)?,
             account: field(account, bad_account)?,
         },
-        ("ANS", [t, account, cookie, session]) => Ans {
+        (verb::ANS, [t, account, cookie, session]) => Ans {
             trid: trid(t)?,
             account: field(account, bad_account)?,
             cookie: Secret::new(field(cookie, "bad cookie")?),

@@ -72,9 +72,10 @@ pub fn payload_verb(verb: &[u8], direction: Direction) -> Option<&'static Payloa
     if verb.len() != 3 {
         return None;
     }
+    let code = super::verb::code(verb);
     PAYLOAD_VERBS
         .iter()
-        .find(|p| p.direction == direction && p.verb.as_bytes() == verb)
+        .find(|p| p.direction == direction && super::verb::code(p.verb.as_bytes()) == code)
 }
 
 /// Bounds on what the peer can make the codec hold in memory.

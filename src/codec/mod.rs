@@ -28,6 +28,7 @@ mod raw;
 mod server;
 mod token;
 mod types;
+mod verb;
 mod wire;
 
 pub use client::ClientCommand;
@@ -60,7 +61,7 @@ pub(crate) fn decode_with<'a, C>(
     input: &'a [u8],
     direction: Direction,
     limits: &Limits,
-    parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>) -> Parsed<C>,
+    parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>, bool) -> Parsed<C>,
     other: impl FnOnce(RawCommand<'a>) -> C,
 ) -> Result<(C, usize), DecodeError> {
     let (frame, frame_len) = split_frame(input, direction, limits)?;
@@ -71,7 +72,7 @@ pub(crate) fn decode_with<'a, C>(
 #[inline(always)]
 pub(crate) fn parse_frame<'a, C>(
     frame: Frame<'a>,
-    parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>) -> Parsed<C>,
+    parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>, bool) -> Parsed<C>,
     other: impl FnOnce(RawCommand<'a>) -> C,
 ) -> Result<C, DecodeError> {
     let raw = || RawCommand::decoded(frame.line, frame.payload);
@@ -79,9 +80,9 @@ pub(crate) fn parse_frame<'a, C>(
         return Ok(other(raw()));
     };
     let mut words = [""; MAX_WORDS];
-    let count = split_words(line, &mut words);
+    let (count, clean) = split_words(line, &mut words);
     let words = words.get(..count).unwrap_or_default();
-    match parse(line, words, frame.payload) {
+    match parse(line, words, frame.payload, clean) {
         Ok(Some(command)) => Ok(command),
         Ok(None) => Ok(other(raw())),
         Err(reason) => Err(DecodeError::Malformed {

@@ -10,6 +10,7 @@ use super::token::{EncodedName, GroupList, Passport, Token, TokenList};
 use super::types::{
     AddPrompt, ClientCaps, ErrorCode, GroupId, HostPort, List, ListMask, Privacy, Status, TrId,
 };
+use super::verb;
 use super::wire::{Word, line, owned_bytes, owned_secret, payload_line};
 use super::{
     Direction, Limits, Parsed, RawCommand, caps, decode_with, field, flag, group, host_port, list, number,
@@ -1053,6 +1054,7 @@ fn stamp(t: &str, version: &str) -> Result<ListStamp, &'static str> {
     })
 }
 
+#[inline(always)]
 fn optional<'a, T>(
     word: Option<&&'a str>,
     parse: impl FnOnce(&'a str) -> Result<T, &'static str>,
@@ -1070,25 +1072,32 @@ pub(crate) const VERBS: &[&str] = &[
 ];
 
 /// One arm per verb, in the order of the enum.
-#[inline]
-fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed<ServerCommand<'a>> {
+// Inlined into each entry point so the command is built where it is returned, not
+// copied out through three layers of `Result`.
+#[inline(always)]
+fn parse<'a>(
+    line: &'a str,
+    words: &[&'a str],
+    body: Option<&'a [u8]>,
+    clean: bool,
+) -> Parsed<ServerCommand<'a>> {
     use ServerCommand::*;
     let Some((&verb, args)) = words.split_first() else {
         return Ok(None);
     };
-    let account = |w: &'a str| field::<Passport<'a>>(w, "account is not a valid token");
-    let name = |w: &'a str| field::<EncodedName<'a>>(w, "name is not a valid token");
-    let token = |w: &'a str| field::<Token<'a>>(w, "field is not a valid token");
+    let account = |w: &'a str| Passport::from_word(w, clean).map_err(|_| "account is not a valid token");
+    let name = |w: &'a str| EncodedName::from_word(w, clean).map_err(|_| "name is not a valid token");
+    let token = |w: &'a str| Token::from_word(w, clean).map_err(|_| "field is not a valid token");
     let version = |w: &'a str| number(w, "bad list version");
-    let command = match (verb, args) {
-        ("VER", [t, first, rest @ ..]) => Ver {
+    let command = match (verb::code(verb.as_bytes()), args) {
+        (verb::VER, [t, first, rest @ ..]) => Ver {
             trid: trid(t)?,
             protocols: field(
                 span(line, first, rest.last().unwrap_or(first)),
                 "bad protocol list",
             )?,
         },
-        ("CVR", [t, recommended, recommended_again, minimum, download_url, info_url]) => Cvr {
+        (verb::CVR, [t, recommended, recommended_again, minimum, download_url, info_url]) => Cvr {
             trid: trid(t)?,
             recommended: token(recommended)?,
             recommended_again: token(recommended_again)?,
@@ -1096,15 +1105,15 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
             download_url: token(download_url)?,
             info_url: token(info_url)?,
         },
-        ("USR", [t, "TWN", "S", challenge]) => UsrTwnChallenge {
+        (verb::USR, [t, "TWN", "S", challenge]) => UsrTwnChallenge {
             trid: trid(t)?,
             challenge: token(challenge)?,
         },
-        ("USR", [t, "MD5", "S", salt]) => UsrMd5Salt {
+        (verb::USR, [t, "MD5", "S", salt]) => UsrMd5Salt {
             trid: trid(t)?,
             salt: token(salt)?,
         },
-        ("USR", [t, "OK", who, friendly, rest @ ..]) if rest.len() <= 2 => UsrOk {
+        (verb::USR, [t, "OK", who, friendly, rest @ ..]) if rest.len() <= 2 => UsrOk {
             trid: trid(t)?,
             account: account(who)?,
             name: name(friendly)?,
@@ -1116,26 +1125,26 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
                 }),
             },
         },
-        ("INF", [t, first, rest @ ..]) => Inf {
+        (verb::INF, [t, first, rest @ ..]) => Inf {
             trid: trid(t)?,
             methods: field(span(line, first, rest.last().unwrap_or(first)), "bad method list")?,
         },
-        ("XFR", [t, "NS", addr, "0", current @ ..]) if current.len() <= 1 => XfrNs {
+        (verb::XFR, [t, "NS", addr, "0", current @ ..]) if current.len() <= 1 => XfrNs {
             trid: trid(t)?,
             addr: host_port(addr)?,
             current: optional(current.first(), host_port)?,
         },
-        ("XFR", [t, "SB", addr, "CKI", cookie]) => XfrSb {
+        (verb::XFR, [t, "SB", addr, "CKI", cookie]) => XfrSb {
             trid: trid(t)?,
             addr: host_port(addr)?,
             cookie: Secret::new(token(cookie)?),
         },
-        ("SYN", [t, ver]) => Syn {
+        (verb::SYN, [t, ver]) => Syn {
             trid: trid(t)?,
             version: version(ver)?,
             counts: None,
         },
-        ("SYN", [t, ver, contacts, groups]) => Syn {
+        (verb::SYN, [t, ver, contacts, groups]) => Syn {
             trid: trid(t)?,
             version: version(ver)?,
             counts: Some(SynCounts {
@@ -1143,14 +1152,14 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
                 groups: number(groups, "bad group count")?,
             }),
         },
-        ("GTC", [setting]) | ("GTC", [_, _, setting]) => Gtc {
+        (verb::GTC, [setting]) | (verb::GTC, [_, _, setting]) => Gtc {
             stamp: match args {
                 [t, v, _] => Some(stamp(t, v)?),
                 _ => None,
             },
             prompt: AddPrompt::from_wire(setting).ok_or("GTC setting is neither A nor N")?,
         },
-        ("BLP", [setting]) | ("BLP", [_, _, setting]) => Blp {
+        (verb::BLP, [setting]) | (verb::BLP, [_, _, setting]) => Blp {
             stamp: match args {
                 [t, v, _] => Some(stamp(t, v)?),
                 _ => None,
@@ -1158,21 +1167,21 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
             privacy: Privacy::from_wire(setting).ok_or("BLP setting is neither AL nor BL")?,
         },
         // Inside SYN: 1 or 2 words; outside: TrID and version first, 3 or 4 [YW prp.md].
-        ("PRP", [property, value @ ..]) if value.len() <= 1 => Prp {
+        (verb::PRP, [property, value @ ..]) if value.len() <= 1 => Prp {
             stamp: None,
             property: token(property)?,
             value: optional(value.first(), name)?,
         },
-        ("PRP", [t, v, property, value @ ..]) if value.len() <= 1 => Prp {
+        (verb::PRP, [t, v, property, value @ ..]) if value.len() <= 1 => Prp {
             stamp: Some(stamp(t, v)?),
             property: token(property)?,
             value: optional(value.first(), name)?,
         },
-        ("LSG", [g, group_name, "0"]) => Lsg {
+        (verb::LSG, [g, group_name, "0"]) => Lsg {
             group: group(g)?,
             name: name(group_name)?,
         },
-        ("LST", [who, friendly, lists, groups @ ..]) if groups.len() <= 1 => Lst {
+        (verb::LST, [who, friendly, lists, groups @ ..]) if groups.len() <= 1 => Lst {
             account: account(who)?,
             name: name(friendly)?,
             lists: ListMask(
@@ -1183,12 +1192,12 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
             groups: optional(groups.first(), |g| field(g, "bad group list"))?,
         },
         // Inside SYN: 1 or 2 words; outside: version and account first [TW handle_BPR].
-        ("BPR", [property, value @ ..]) if value.len() <= 1 => Bpr {
+        (verb::BPR, [property, value @ ..]) if value.len() <= 1 => Bpr {
             stamp: None,
             property: token(property)?,
             value: optional(value.first(), name)?,
         },
-        ("BPR", [v, who, property, value @ ..]) if value.len() <= 1 => Bpr {
+        (verb::BPR, [v, who, property, value @ ..]) if value.len() <= 1 => Bpr {
             stamp: Some(BprStamp {
                 version: version(v)?,
                 account: account(who)?,
@@ -1196,28 +1205,28 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
             property: token(property)?,
             value: optional(value.first(), name)?,
         },
-        ("CHG", [t, st, rest @ ..]) if rest.len() <= 1 => Chg {
+        (verb::CHG, [t, st, rest @ ..]) if rest.len() <= 1 => Chg {
             trid: trid(t)?,
             status: status(st)?,
             caps: optional(rest.first(), caps)?,
         },
-        ("ILN", [t, st, who, friendly, rest @ ..]) if rest.len() <= 1 => Iln {
+        (verb::ILN, [t, st, who, friendly, rest @ ..]) if rest.len() <= 1 => Iln {
             trid: trid(t)?,
             status: status(st)?,
             account: account(who)?,
             name: name(friendly)?,
             caps: optional(rest.first(), caps)?,
         },
-        ("NLN", [st, who, friendly, rest @ ..]) if rest.len() <= 1 => Nln {
+        (verb::NLN, [st, who, friendly, rest @ ..]) if rest.len() <= 1 => Nln {
             status: status(st)?,
             account: account(who)?,
             name: name(friendly)?,
             caps: optional(rest.first(), caps)?,
         },
-        ("FLN", [who]) => Fln {
+        (verb::FLN, [who]) => Fln {
             account: account(who)?,
         },
-        ("ADD", [t, l, v, who, friendly, rest @ ..]) if rest.len() <= 1 => Add {
+        (verb::ADD, [t, l, v, who, friendly, rest @ ..]) if rest.len() <= 1 => Add {
             trid: trid(t)?,
             list: list(l)?,
             version: version(v)?,
@@ -1225,100 +1234,100 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
             name: name(friendly)?,
             group: optional(rest.first(), group)?,
         },
-        ("REM", [t, l, v, who, rest @ ..]) if rest.len() <= 1 => Rem {
+        (verb::REM, [t, l, v, who, rest @ ..]) if rest.len() <= 1 => Rem {
             trid: trid(t)?,
             list: list(l)?,
             version: version(v)?,
             account: account(who)?,
             group: optional(rest.first(), group)?,
         },
-        ("REA", [t, v, who, friendly]) => Rea {
+        (verb::REA, [t, v, who, friendly]) => Rea {
             trid: trid(t)?,
             version: version(v)?,
             account: account(who)?,
             name: name(friendly)?,
         },
-        ("ADG", [t, v, group_name, g, "0"]) => Adg {
+        (verb::ADG, [t, v, group_name, g, "0"]) => Adg {
             trid: trid(t)?,
             version: version(v)?,
             name: name(group_name)?,
             group: group(g)?,
         },
-        ("RMG", [t, v, g]) => Rmg {
+        (verb::RMG, [t, v, g]) => Rmg {
             trid: trid(t)?,
             version: version(v)?,
             group: group(g)?,
         },
-        ("REG", [t, v, g, group_name, "0"]) => Reg {
+        (verb::REG, [t, v, g, group_name, "0"]) => Reg {
             trid: trid(t)?,
             version: version(v)?,
             group: group(g)?,
             name: name(group_name)?,
         },
-        ("URL", [t, redirect, login_url, site_id @ ..]) if site_id.len() <= 1 => Url {
+        (verb::URL, [t, redirect, login_url, site_id @ ..]) if site_id.len() <= 1 => Url {
             trid: trid(t)?,
             redirect: token(redirect)?,
             login_url: token(login_url)?,
             site_id: optional(site_id.first(), token)?,
         },
-        ("CHL", [t, challenge]) => Chl {
+        (verb::CHL, [t, challenge]) => Chl {
             trid: trid(t)?,
             challenge: token(challenge)?,
         },
-        ("QRY", [t]) => Qry { trid: trid(t)? },
-        ("RNG", [session, addr, "CKI", cookie, who, friendly]) => Rng {
+        (verb::QRY, [t]) => Qry { trid: trid(t)? },
+        (verb::RNG, [session, addr, "CKI", cookie, who, friendly]) => Rng {
             session: token(session)?,
             addr: host_port(addr)?,
             cookie: Secret::new(token(cookie)?),
             account: account(who)?,
             name: name(friendly)?,
         },
-        ("QNG", seconds) if seconds.len() <= 1 => Qng {
+        (verb::QNG, seconds) if seconds.len() <= 1 => Qng {
             seconds: optional(seconds.first(), |s| number(s, "bad QNG interval"))?,
         },
-        ("OUT", reason) if reason.len() <= 1 => Out {
+        (verb::OUT, reason) if reason.len() <= 1 => Out {
             reason: optional(reason.first(), token)?,
         },
-        ("MSG", [from, friendly, _len]) => Msg {
+        (verb::MSG, [from, friendly, _len]) => Msg {
             from: account(from)?,
             name: name(friendly)?,
             payload: payload(body)?,
         },
-        ("NOT", [_len]) => Not {
+        (verb::NOT, [_len]) => Not {
             payload: payload(body)?,
         },
-        ("IPG", [_len]) => Ipg {
+        (verb::IPG, [_len]) => Ipg {
             payload: payload(body)?,
         },
-        ("CAL", [t, "RINGING", session]) => Cal {
+        (verb::CAL, [t, "RINGING", session]) => Cal {
             trid: trid(t)?,
             session: token(session)?,
         },
-        ("ANS", [t, "OK"]) => Ans { trid: trid(t)? },
-        ("IRO", [t, index, total, who, friendly]) => Iro {
+        (verb::ANS, [t, "OK"]) => Ans { trid: trid(t)? },
+        (verb::IRO, [t, index, total, who, friendly]) => Iro {
             trid: trid(t)?,
             index: number(index, "bad roster index")?,
             total: number(total, "bad roster size")?,
             account: account(who)?,
             name: name(friendly)?,
         },
-        ("JOI", [who, friendly]) => Joi {
+        (verb::JOI, [who, friendly]) => Joi {
             account: account(who)?,
             name: name(friendly)?,
         },
-        ("BYE", [who]) => Bye {
+        (verb::BYE, [who]) => Bye {
             account: account(who)?,
             idle: false,
         },
-        ("BYE", [who, "1"]) => Bye {
+        (verb::BYE, [who, "1"]) => Bye {
             account: account(who)?,
             idle: true,
         },
-        ("ACK", [t]) => Ack { trid: trid(t)? },
-        ("NAK", [t]) => Nak { trid: trid(t)? },
-        (code, rest) if is_error_code(code) => {
+        (verb::ACK, [t]) => Ack { trid: trid(t)? },
+        (verb::NAK, [t]) => Nak { trid: trid(t)? },
+        (_, rest) if is_error_code(verb) => {
             let code = ErrorCode(
-                number(code, "bad error code")?
+                number(verb, "bad error code")?
                     .try_into()
                     .map_err(|_| "bad error code")?,
             );

@@ -49,6 +49,19 @@ macro_rules! token_type {
                 $name(Cow::Owned(self.0.into_owned()))
             }
 
+            /// Builds from a word that [`split_words`](super::parse::split_words) cut
+            /// from a line free of control bytes: no space or control byte can be in it,
+            /// so only the checks on its shape remain.
+            #[inline]
+            pub(crate) fn from_word(word: &'a str, clean: bool) -> Result<Self, TokenError> {
+                if clean && !word.is_empty() {
+                    Self::validate_shape(word)?;
+                    Ok(Self(Cow::Borrowed(word)))
+                } else {
+                    Self::try_from(word)
+                }
+            }
+
             /// Borrows without copying, for comparisons and re-encoding.
             pub fn borrow(&self) -> $name<'_> {
                 $name(Cow::Borrowed(&self.0))
@@ -109,6 +122,10 @@ impl Token<'_> {
     fn validate(s: &str) -> Result<(), TokenError> {
         check_token(s)
     }
+
+    fn validate_shape(_: &str) -> Result<(), TokenError> {
+        Ok(())
+    }
 }
 
 /// The longest account name the official client accepts [DRAFT §5.4].
@@ -133,6 +150,10 @@ token_type! {
 impl Passport<'_> {
     fn validate(s: &str) -> Result<(), TokenError> {
         check_token(s)?;
+        Self::validate_shape(s)
+    }
+
+    fn validate_shape(s: &str) -> Result<(), TokenError> {
         if s.len() > MAX_PASSPORT_LEN {
             return Err(TokenError::TooLong {
                 len: s.len(),
@@ -175,6 +196,10 @@ pub type GroupName<'a> = EncodedName<'a>;
 impl EncodedName<'_> {
     fn validate(s: &str) -> Result<(), TokenError> {
         check_token(s)
+    }
+
+    fn validate_shape(_: &str) -> Result<(), TokenError> {
+        Ok(())
     }
 
     /// Encodes display text for the wire. Only the empty text is refused: a token
