@@ -1,4 +1,28 @@
-//! Small parsing helpers shared by both command directions.
+//! The bottom of the codec: scanning bytes, numbers and words, with no notion of a
+//! command. Every other module of the codec may use this one; it uses none of them but
+//! the errors.
+
+use super::error::TokenError;
+
+/// Is `byte` allowed inside a token? Parameters "cannot contain whitespace characters"
+/// [DRAFT §5.2]; control bytes are refused too so CR, LF, NUL and TAB never reach the wire.
+/// Non-ASCII bytes pass: some servers send raw UTF-8 where they should percent-encode.
+pub(crate) const fn is_token_byte(byte: u8) -> bool {
+    byte > b' ' && byte != 0x7f
+}
+
+pub(crate) fn check_token(s: &str) -> Result<(), TokenError> {
+    if s.is_empty() {
+        return Err(TokenError::Empty);
+    }
+    match find_non_token_byte(s.as_bytes()) {
+        Some(at) => Err(TokenError::Forbidden {
+            byte: s.as_bytes().get(at).copied().unwrap_or_default(),
+            at,
+        }),
+        None => Ok(()),
+    }
+}
 
 /// Parses a decimal number written canonically (no sign, no leading zero), so that
 /// decoding and re-encoding give back the same bytes.
@@ -87,7 +111,7 @@ pub(crate) fn find_non_token_byte(haystack: &[u8]) -> Option<usize> {
                 bit => bit,
             }
         },
-        |b| !super::token::is_token_byte(b),
+        |b| !is_token_byte(b),
     )
 }
 

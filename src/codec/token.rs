@@ -10,27 +10,8 @@ use std::fmt;
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
 use super::error::TokenError;
+use super::parse::{canonical_u32, check_token};
 use super::types::GroupId;
-
-/// Is `byte` allowed inside a token? Parameters "cannot contain whitespace characters"
-/// [DRAFT §5.2]; control bytes are refused too so CR, LF, NUL and TAB never reach the wire.
-/// Non-ASCII bytes pass: some servers send raw UTF-8 where they should percent-encode.
-pub(crate) const fn is_token_byte(byte: u8) -> bool {
-    byte > b' ' && byte != 0x7f
-}
-
-pub(crate) fn check_token(s: &str) -> Result<(), TokenError> {
-    if s.is_empty() {
-        return Err(TokenError::Empty);
-    }
-    match super::parse::find_non_token_byte(s.as_bytes()) {
-        Some(at) => Err(TokenError::Forbidden {
-            byte: s.as_bytes().get(at).copied().unwrap_or_default(),
-            at,
-        }),
-        None => Ok(()),
-    }
-}
 
 macro_rules! token_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -302,7 +283,7 @@ impl<'a> GroupList<'a> {
         }
         let mut at = 0;
         for id in s.split(',') {
-            if super::parse::canonical_u32(id).is_none() {
+            if canonical_u32(id).is_none() {
                 let byte = id.bytes().find(|b| !b.is_ascii_digit()).unwrap_or(b',');
                 return Err(TokenError::Forbidden { byte, at });
             }
@@ -324,9 +305,7 @@ impl<'a> GroupList<'a> {
 
     /// The group ids in order.
     pub fn iter(&self) -> impl Iterator<Item = GroupId> + '_ {
-        self.0
-            .split(',')
-            .filter_map(|id| super::parse::canonical_u32(id).map(GroupId))
+        self.0.split(',').filter_map(|id| canonical_u32(id).map(GroupId))
     }
 
     /// The wire text.
