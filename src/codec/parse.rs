@@ -137,60 +137,73 @@ const fn has_control(x: u64) -> u64 {
 #[inline]
 pub(crate) fn split_words<'a>(line: &'a str, words: &mut [&'a str; MAX_WORDS]) -> (usize, bool) {
     // Eight bytes at a time: a mask of spaces gives every word start and end at once.
-    // Every cut is next to an ASCII space or at an end, so each `get` lands on a
-    // character boundary.
     let bytes = line.as_bytes();
-    let spaces = LOW.wrapping_mul(u64::from(b' '));
-    let mut count = 0;
-    // Where the current word began; `usize::MAX` between words.
-    let mut start = usize::MAX;
-    let mut in_word = 0u64;
-    let mut controls = 0;
-    let mut offset = 0;
-    let mut chunks = bytes.chunks_exact(8);
-    let mut last = [b' '; 8];
-    let rest = chunks.remainder();
-    last.get_mut(..rest.len())
-        .unwrap_or_default()
-        .copy_from_slice(rest);
-    // The last chunk is padded with spaces, which end the last word at the line's end.
-    let mut next = || {
-        chunks.next().map_or(Some(u64::from_le_bytes(last)), |chunk| {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            Some(u64::from_le_bytes(word))
-        })
+    let mut split = Split {
+        line,
+        count: 0,
+        start: usize::MAX,
+        in_word: 0,
+        controls: 0,
     };
-    let chunk_count = bytes.len() / 8 + 1;
-    for _ in 0..chunk_count {
-        let Some(x) = next() else { break };
-        controls |= has_control(x);
-        let word = !zero_bytes_exact(x ^ spaces) & HIGH;
-        // A boundary wherever a byte's kind differs from the previous byte's.
-        let mut edges = word ^ ((word << 8) | in_word);
-        in_word = (word >> 56) & 0x80;
-        while edges != 0 && count < MAX_WORDS {
-            let at = offset + (edges.trailing_zeros() / 8) as usize;
-            edges &= edges - 1;
-            if start == usize::MAX {
-                start = at;
-                if count == MAX_WORDS - 1 {
-                    if let Some(slot) = words.get_mut(count) {
-                        *slot = line.get(at..).unwrap_or_default().trim_end_matches(' ');
-                    }
-                    count = MAX_WORDS;
-                }
-            } else {
-                if let Some(slot) = words.get_mut(count) {
-                    *slot = line.get(start..at).unwrap_or_default();
-                }
-                count += 1;
-                start = usize::MAX;
-            }
-        }
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        split.chunk(words, u64::from_le_bytes(word), offset);
         offset += 8;
     }
-    (count, controls == 0)
+    // Padding with spaces ends the last word at the end of the line.
+    let mut last = [b' '; 8];
+    let rest = chunks.remainder();
+    for (to, &from) in last.iter_mut().zip(rest) {
+        *to = from;
+    }
+    split.chunk(words, u64::from_le_bytes(last), offset);
+    (split.count, split.controls == 0)
+}
+
+/// The state of [`split_words`] between chunks.
+struct Split<'a> {
+    line: &'a str,
+    count: usize,
+    /// Where the current word began; `usize::MAX` between words.
+    start: usize,
+    /// The high bit of byte 0 set when the previous chunk ended inside a word.
+    in_word: u64,
+    controls: u64,
+}
+
+impl<'a> Split<'a> {
+    #[inline(always)]
+    fn chunk(&mut self, words: &mut [&'a str; MAX_WORDS], x: u64, offset: usize) {
+        self.controls |= has_control(x);
+        let word = !zero_bytes_exact(x ^ LOW.wrapping_mul(u64::from(b' '))) & HIGH;
+        // A boundary wherever a byte's kind differs from the previous byte's.
+        let mut edges = word ^ ((word << 8) | self.in_word);
+        self.in_word = (word >> 56) & 0x80;
+        while edges != 0 && self.count < MAX_WORDS {
+            let at = offset + (edges.trailing_zeros() / 8) as usize;
+            edges &= edges - 1;
+            // Every cut is next to an ASCII space or at an end, so each `get` lands on a
+            // character boundary.
+            if self.start == usize::MAX {
+                self.start = at;
+                if self.count == MAX_WORDS - 1 {
+                    if let Some(slot) = words.get_mut(self.count) {
+                        *slot = self.line.get(at..).unwrap_or_default().trim_end_matches(' ');
+                    }
+                    self.count = MAX_WORDS;
+                }
+            } else {
+                if let Some(slot) = words.get_mut(self.count) {
+                    *slot = self.line.get(self.start..at).unwrap_or_default();
+                }
+                self.count += 1;
+                self.start = usize::MAX;
+            }
+        }
+    }
 }
 
 /// High bit set in exactly the bytes of `x` that are zero.
