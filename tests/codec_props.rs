@@ -150,6 +150,20 @@ proptest! {
         prop_assert_eq!(ClientCommand::decode(&out), Ok((command.clone(), out.len())));
     }
 
+    /// Renumbering changes the TrID and nothing else: the line reads back renumbered, with
+    /// the same verb, and renumbering back restores the command.
+    #[test]
+    fn client_commands_renumber_and_keep_the_rest(command in client_command(), trid in any::<u32>()) {
+        let renumbered = command.clone().with_trid(TrId(trid));
+        prop_assert_eq!(renumbered.trid(), command.trid().map(|_| TrId(trid)));
+        prop_assert_eq!(renumbered.verb(), command.verb());
+        let mut out = Vec::new();
+        renumbered.encode(&mut out).unwrap();
+        prop_assert_eq!(ClientCommand::decode(&out), Ok((renumbered.clone(), out.len())));
+        let back = command.trid().map_or(renumbered.clone(), |t| renumbered.with_trid(t));
+        prop_assert_eq!(back, command);
+    }
+
     #[test]
     fn random_bytes_never_panic_and_consume_within_input(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
         for limits in [Limits::default(), Limits { max_line_len: 16, max_payload_len: 16, max_buffered: 34, max_skip_len: 64 }] {
