@@ -153,13 +153,21 @@ pub(crate) fn split_words<'a>(line: &'a str, words: &mut [&'a str; MAX_WORDS]) -
         split.chunk(words, u64::from_le_bytes(word), offset);
         offset += 8;
     }
-    // Padding with spaces ends the last word at the end of the line.
-    let mut last = [b' '; 8];
-    let rest = chunks.remainder();
-    for (to, &from) in last.iter_mut().zip(rest) {
-        *to = from;
-    }
-    split.chunk(words, u64::from_le_bytes(last), offset);
+    // Padding with spaces ends the last word at the end of the line. The tail is read as
+    // the line's last eight bytes, shifted: a copy of under eight bytes would be a call.
+    let spaces = LOW.wrapping_mul(u64::from(b' '));
+    let rest = chunks.remainder().len();
+    let last = match bytes.len().checked_sub(8).and_then(|from| bytes.get(from..)) {
+        _ if rest == 0 => spaces,
+        Some(tail) => {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(tail);
+            let shift = 8 * (8 - rest) as u32;
+            (u64::from_le_bytes(word) >> shift) | (spaces << (64 - shift))
+        }
+        None => bytes.iter().rev().fold(spaces, |x, &b| (x << 8) | u64::from(b)),
+    };
+    split.chunk(words, last, offset);
     (split.count, split.controls == 0)
 }
 
