@@ -149,7 +149,59 @@ fn frame_and_decode(input: &[u8], framer: &mut Framer) -> usize {
     count
 }
 
-fn allocations_per_command(name: &str, stream: &[u8], count: usize) {
+/// The ceiling typed decoding is measured against: the least work that still finds every
+/// frame of the same bytes (line ends by `memchr`, each payload skipped by its declared
+/// length), typing nothing.
+fn memchr_walk(input: &[u8]) -> usize {
+    let mut count = 0;
+    let mut at = 0;
+    while let Some(lf) = memchr::memchr(b'\n', &input[at..]) {
+        let line = &input[at..at + lf];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let mut end = at + lf + 1;
+        if matches!(line.get(..4), Some(b"MSG " | b"NOT " | b"IPG ")) {
+            let last = memchr::memrchr(b' ', line).map_or(line, |sp| &line[sp + 1..]);
+            let len = last
+                .iter()
+                .fold(0usize, |n, &d| n * 10 + usize::from(d.wrapping_sub(b'0')));
+            end += len;
+        }
+        at = end;
+        count += 1;
+        if at >= input.len() {
+            break;
+        }
+    }
+    count
+}
+
+/// The least time of `runs` runs of `f`: on a shared two-core machine the minimum is the
+/// figure least disturbed by other processes (criterion's mean includes their noise).
+///
+/// `BEST_OF` in the environment sets the count (a few runs suffice under callgrind).
+fn best_of(runs: usize, mut f: impl FnMut()) -> std::time::Duration {
+    let runs = std::env::var("BEST_OF")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(runs);
+    (0..runs)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            f();
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn mib_per_s(bytes: usize, time: std::time::Duration) -> f64 {
+    bytes as f64 / time.as_secs_f64() / (1024.0 * 1024.0)
+}
+
+/// Best times of the memchr walk, typed decode and Framer + decode over one stream.
+type Times = [std::time::Duration; 3];
+
+fn allocations_per_command(name: &str, stream: &[u8], count: usize) -> Times {
     let before = counting_alloc::allocations();
     let decoded = decode_all(stream);
     let borrowed = counting_alloc::allocations() - before;
@@ -167,21 +219,25 @@ fn allocations_per_command(name: &str, stream: &[u8], count: usize) {
     }
     let owned = counting_alloc::allocations() - before;
     assert_eq!(decoded, count);
-    // Best of many runs: on a shared two-core machine the minimum is the figure least
-    // disturbed by other processes (criterion's mean below includes their noise).
-    let best = (0..300)
-        .map(|_| {
-            let start = std::time::Instant::now();
-            black_box(decode_all(black_box(stream)));
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default();
+    assert_eq!(memchr_walk(stream), count);
+    let walk = best_of(300, || {
+        black_box(memchr_walk(black_box(stream)));
+    });
+    let best = best_of(300, || {
+        black_box(decode_all(black_box(stream)));
+    });
+    let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+    let framed_best = best_of(300, || {
+        black_box(frame_and_decode(black_box(stream), &mut framer));
+    });
     println!(
-        "{name}: best of 300 borrowed decodes {:.0} MB/s, {:.2} M commands/s ({:.0} ns per command)",
-        stream.len() as f64 / best.as_secs_f64() / 1e6,
-        count as f64 / best.as_secs_f64() / 1e6,
+        "{name}: best of 300: memchr walk {:.0} MiB/s; typed decode {:.0} MiB/s ({:.0} ns per command), ratio to walk {:.3}; Framer + decode_frame {:.0} MiB/s, ratio to walk {:.3}",
+        mib_per_s(stream.len(), walk),
+        mib_per_s(stream.len(), best),
         best.as_nanos() as f64 / count as f64,
+        walk.as_secs_f64() / best.as_secs_f64(),
+        mib_per_s(stream.len(), framed_best),
+        walk.as_secs_f64() / framed_best.as_secs_f64(),
     );
     println!(
         "{name}: {} bytes, {count} commands; heap allocations per command: decode (borrowed) {:.3}, Framer + decode_frame {:.3}, decode + into_owned {:.2}",
@@ -190,11 +246,16 @@ fn allocations_per_command(name: &str, stream: &[u8], count: usize) {
         framed as f64 / count as f64,
         owned as f64 / count as f64,
     );
+    [walk, best, framed_best]
 }
 
 fn bench_decode(c: &mut Criterion) {
+    let mut total = [std::time::Duration::ZERO; 3];
     for (name, (stream, count)) in [("ns", ns_stream()), ("sb", sb_stream())] {
-        allocations_per_command(name, &stream, count);
+        let times = allocations_per_command(name, &stream, count);
+        for (sum, time) in total.iter_mut().zip(times) {
+            *sum += time;
+        }
         let mut group = c.benchmark_group(format!("decode_{name}"));
         group.throughput(Throughput::Bytes(stream.len() as u64));
         group.bench_function("bytes", |b| b.iter(|| decode_all(black_box(&stream))));
@@ -206,6 +267,13 @@ fn bench_decode(c: &mut Criterion) {
         group.bench_function("commands", |b| b.iter(|| decode_all(black_box(&stream))));
         group.finish();
     }
+    // The figure issue 11 tracks: both recorded streams, one after the other.
+    let [walk, best, framed] = total;
+    println!(
+        "ns + sb: typed decode / memchr walk {:.3}; Framer + decode_frame / memchr walk {:.3}",
+        walk.as_secs_f64() / best.as_secs_f64(),
+        walk.as_secs_f64() / framed.as_secs_f64(),
+    );
 }
 
 fn bench_encode(c: &mut Criterion) {
@@ -250,5 +318,41 @@ fn bench_encode(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_decode, bench_encode);
+/// Long lines trickling in: each byte is searched for a line end once however the stream
+/// is chunked, so one byte per push costs a constant factor over whole pushes, not the
+/// line length (issue 10, item 6).
+fn bench_trickle(c: &mut Criterion) {
+    let mut stream = Vec::new();
+    for i in 0..8 {
+        stream.extend_from_slice(format!("NLN NLN contact{i}@example.com ").as_bytes());
+        stream.extend_from_slice(&b"x".repeat(8 * 1024 - 40));
+        stream.extend_from_slice(b" 24\r\n");
+    }
+    let mut group = c.benchmark_group("framer_8k_lines");
+    group.throughput(Throughput::Bytes(stream.len() as u64));
+    for chunk in [stream.len(), 1] {
+        let name = if chunk == 1 {
+            "one_byte_pushes"
+        } else {
+            "whole_push"
+        };
+        let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut frames = 0;
+                for piece in black_box(&stream).chunks(chunk) {
+                    framer.push(piece);
+                    while let Some(frame) = framer.next_frame() {
+                        black_box(frame.expect("valid stream"));
+                        frames += 1;
+                    }
+                }
+                assert_eq!(frames, 8);
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_decode, bench_encode, bench_trickle);
 criterion_main!(benches);

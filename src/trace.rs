@@ -70,6 +70,7 @@ pub(crate) fn sent(conn: &str, bytes: &[u8]) {
         max_line_len: bytes.len(),
         max_payload_len: bytes.len(),
         max_buffered: bytes.len(),
+        max_skip_len: bytes.len(),
     };
     let mut rest = bytes;
     while !rest.is_empty() {

@@ -1184,14 +1184,75 @@ fn payload_too_large_is_skipped_by_its_length() {
     framer.push(b"loACK 1\r\n");
     assert_eq!(framer.next_frame().unwrap().unwrap().line, b"ACK 1");
     assert_eq!(framer.next_frame(), None);
-    // A huge announced length is skipped the same way, holding nothing.
+    // Up to `max_skip_len` an announced length is skipped the same way, holding nothing.
     let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
-    framer.push(b"MSG a b 18446744073709551615\r\nxx");
-    assert!(matches!(
+    framer.push(b"MSG a b 1048576\r\nxx");
+    assert_eq!(
         framer.next_frame(),
-        Some(Err(DecodeError::PayloadTooLarge { len: usize::MAX, .. }))
-    ));
+        Some(Err(DecodeError::PayloadTooLarge {
+            len: 1_048_576,
+            max: 65_536,
+            frame_len: 1_048_576 + 17,
+        }))
+    );
     assert_eq!(framer.buffered(), 0);
+}
+
+#[test]
+fn payload_lengths_beyond_the_skip_limit_are_fatal() {
+    // Skipping this one would discard every later line, challenges included.
+    let wire = b"MSG Hotmail Hotmail 18446744073709551615\r\nCHL 0 15570131571988941333\r\n";
+    let error = DecodeError::UnskippablePayload {
+        len: usize::MAX,
+        max: 1024 * 1024,
+    };
+    assert!(error.is_fatal());
+    assert_eq!(error.frame_len(), None);
+    assert_eq!(
+        error.to_string(),
+        "payload of 18446744073709551615 bytes is beyond the 1048576 that may be skipped: the stream cannot be framed any more"
+    );
+    assert_server_decode_error(wire, &error);
+    let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+    framer.push(wire);
+    assert_eq!(framer.next_frame(), Some(Err(error.clone())));
+    assert_eq!(framer.buffered(), 0);
+    framer.push(b"ACK 1\r\n");
+    assert_eq!(framer.next_frame(), Some(Err(error)));
+    // One byte past the limit is already too much; the limit is the caller's to set.
+    let limits = Limits {
+        max_payload_len: 4,
+        max_skip_len: 10,
+        ..Limits::default()
+    };
+    assert_eq!(
+        ServerCommand::decode_with_limits(b"MSG a b 11\r\n", &limits).err(),
+        Some(DecodeError::UnskippablePayload { len: 11, max: 10 })
+    );
+    assert_eq!(
+        ServerCommand::decode_with_limits(b"MSG a b 10\r\n", &limits).err(),
+        Some(DecodeError::PayloadTooLarge {
+            len: 10,
+            max: 4,
+            frame_len: 22,
+        })
+    );
+    // A skip limit below the payload limit is raised to it, as a framer does.
+    let limits = Limits {
+        max_payload_len: 4,
+        max_skip_len: 0,
+        ..Limits::default()
+    };
+    assert_eq!(
+        ServerCommand::decode_with_limits(b"MSG a b 4\r\nabcd", &limits).map(|(_, n)| n),
+        Ok(15)
+    );
+    assert_eq!(
+        Framer::new(Direction::ServerToClient, limits)
+            .limits()
+            .max_skip_len,
+        4
+    );
 }
 
 #[test]
@@ -1525,4 +1586,105 @@ fn verb_names_the_wire_verb_in_both_directions() {
         let (command, _) = ClientCommand::decode(wire).unwrap();
         assert_eq!(command.verb(), *verb, "{}", escape(wire));
     }
+}
+
+/// `trid`, `with_trid`, `verb` and `into_owned` come from the one table of verbs: every
+/// client command that carries a TrID is renumbered in place and writes the same line with
+/// the new number; the others stay as they are.
+#[test]
+fn every_client_command_renumbers_its_trid_and_keeps_the_rest() {
+    let numbered: &[(&[u8], u32)] = &[
+        (b"VER 1 MSNP8 CVR0\r\n", 1),
+        (b"CVR 2 0x0409 win 4.10 i386 MSNMSGR 5.0.0544 MSMSGS a@b.c\r\n", 2),
+        (b"USR 3 TWN I a@b.c\r\n", 3),
+        (b"USR 4 TWN S t=1&p=2\r\n", 4),
+        (b"USR 5 MD5 I a@b.c\r\n", 5),
+        (b"USR 6 MD5 S 0123abcd\r\n", 6),
+        (b"USR 7 a@b.c 17262740.1050826919.32308\r\n", 7),
+        (b"INF 8\r\n", 8),
+        (b"XFR 9 SB\r\n", 9),
+        (b"SYN 10 0\r\n", 10),
+        (b"GTC 11 A\r\n", 11),
+        (b"BLP 12 AL\r\n", 12),
+        (b"PRP 13 PHH 123\r\n", 13),
+        (b"CHG 14 NLN 268435492\r\n", 14),
+        (b"ADD 15 FL a@b.c a@b.c 0\r\n", 15),
+        (b"REM 16 FL a@b.c\r\n", 16),
+        (b"REA 17 a@b.c New%20name\r\n", 17),
+        (b"ADG 18 Friends 0\r\n", 18),
+        (b"RMG 19 1\r\n", 19),
+        (b"REG 20 1 Family 0\r\n", 20),
+        (b"URL 21 INBOX\r\n", 21),
+        (
+            b"QRY 22 msmsgs@msnmsgr.com 32\r\n0123456789abcdef0123456789abcdef",
+            22,
+        ),
+        (b"MSG 23 N 2\r\nhi", 23),
+        (b"CAL 24 a@b.c\r\n", 24),
+        (b"ANS 25 a@b.c 849102291.520491113 11752013\r\n", 25),
+    ];
+    for &(wire, n) in numbered {
+        let (command, _) = ClientCommand::decode(wire).unwrap();
+        assert_eq!(command.trid(), Some(TrId(n)), "{}", String::from_utf8_lossy(wire));
+        assert_eq!(command.verb().as_bytes(), &wire[..3]);
+        assert_eq!(command.clone().into_owned(), command);
+        let renumbered = command.with_trid(TrId(4_000_000_000));
+        assert_eq!(renumbered.trid(), Some(TrId(4_000_000_000)));
+        let mut out = Vec::new();
+        renumbered.encode(&mut out).unwrap();
+        let old = format!("{} {n}", String::from_utf8_lossy(&wire[..3]));
+        let expected = String::from_utf8_lossy(wire).replacen(&old, &format!("{} 4000000000", &old[..3]), 1);
+        assert_eq!(String::from_utf8_lossy(&out), expected);
+    }
+    for wire in [&b"PNG\r\n"[..], b"OUT\r\n", b"UUX 3 2\r\n{}"] {
+        let (command, _) = ClientCommand::decode(wire).unwrap();
+        assert_eq!(command.trid(), None);
+        assert_eq!(command.verb().as_bytes(), &wire[..3]);
+        assert_eq!(command.clone().with_trid(TrId(9)), command);
+    }
+}
+
+/// On the server side a TrID may sit in a stamp or be absent from an error reply: only a
+/// TrID that is there is renumbered.
+#[test]
+fn server_commands_renumber_the_trid_they_carry() {
+    // Wire line, its TrID, the line renumbered to 9, its verb.
+    type Case<'a> = (&'a [u8], Option<u32>, &'a [u8], &'a str);
+    let cases: &[Case] = &[
+        (b"GTC 5 147 A\r\n", Some(5), b"GTC 9 147 A\r\n", "GTC"),
+        (b"GTC A\r\n", None, b"GTC A\r\n", "GTC"),
+        (b"PRP 6 148 PHH 123\r\n", Some(6), b"PRP 9 148 PHH 123\r\n", "PRP"),
+        (b"911 3\r\n", Some(3), b"911 9\r\n", "error"),
+        (b"911\r\n", None, b"911\r\n", "error"),
+        (
+            b"XFR 10 NS 207.46.106.118:1863 0 207.46.104.20:1863\r\n",
+            Some(10),
+            b"XFR 9 NS 207.46.106.118:1863 0 207.46.104.20:1863\r\n",
+            "XFR",
+        ),
+        (b"NLN NLN a@b.c Bob\r\n", None, b"NLN NLN a@b.c Bob\r\n", "NLN"),
+        (b"ACK 12\r\n", Some(12), b"ACK 9\r\n", "ACK"),
+    ];
+    for &(wire, trid, renumbered, verb) in cases {
+        let (command, _) = ServerCommand::decode(wire).unwrap();
+        assert_eq!(
+            command.trid(),
+            trid.map(TrId),
+            "{}",
+            String::from_utf8_lossy(wire)
+        );
+        assert_eq!(command.verb(), verb);
+        assert_eq!(command.clone().into_owned(), command);
+        let mut out = Vec::new();
+        command.with_trid(TrId(9)).encode(&mut out).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(renumbered));
+    }
+}
+
+/// `error` names the table row of numeric replies; a line starting with it is no known
+/// verb and passes through untyped.
+#[test]
+fn the_error_row_name_is_not_a_wire_verb() {
+    let (command, _) = ServerCommand::decode(b"error 1 2\r\n").unwrap();
+    assert!(matches!(command, ServerCommand::Other(_)));
 }

@@ -150,9 +150,23 @@ proptest! {
         prop_assert_eq!(ClientCommand::decode(&out), Ok((command.clone(), out.len())));
     }
 
+    /// Renumbering changes the TrID and nothing else: the line reads back renumbered, with
+    /// the same verb, and renumbering back restores the command.
+    #[test]
+    fn client_commands_renumber_and_keep_the_rest(command in client_command(), trid in any::<u32>()) {
+        let renumbered = command.clone().with_trid(TrId(trid));
+        prop_assert_eq!(renumbered.trid(), command.trid().map(|_| TrId(trid)));
+        prop_assert_eq!(renumbered.verb(), command.verb());
+        let mut out = Vec::new();
+        renumbered.encode(&mut out).unwrap();
+        prop_assert_eq!(ClientCommand::decode(&out), Ok((renumbered.clone(), out.len())));
+        let back = command.trid().map_or(renumbered.clone(), |t| renumbered.with_trid(t));
+        prop_assert_eq!(back, command);
+    }
+
     #[test]
     fn random_bytes_never_panic_and_consume_within_input(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        for limits in [Limits::default(), Limits { max_line_len: 16, max_payload_len: 16, max_buffered: 34 }] {
+        for limits in [Limits::default(), Limits { max_line_len: 16, max_payload_len: 16, max_buffered: 34, max_skip_len: 64 }] {
             if let Ok((_, used)) = ServerCommand::decode_with_limits(&data, &limits) {
                 prop_assert!(used > 0 && used <= data.len());
             }
@@ -206,7 +220,7 @@ proptest! {
         client in any::<bool>(),
     ) {
         let direction = if client { Direction::ClientToServer } else { Direction::ServerToClient };
-        let limits = Limits { max_line_len: 40, max_payload_len: 80, max_buffered: 122 };
+        let limits = Limits { max_line_len: 40, max_payload_len: 80, max_buffered: 122, max_skip_len: 320 };
         let mut prefixed = stream.clone();
         prefixed.splice(0..0, b"MSG a b 3\r\n".iter().copied());
         for stream in [&stream, &prefixed] {
@@ -237,6 +251,7 @@ proptest! {
         let numeric = length.bytes().all(|b| b.is_ascii_digit()) && (length == "0" || !length.starts_with('0'));
         let value: Option<usize> = if numeric { length.parse().ok() } else { None };
         match value {
+            Some(len) if len > limits.max_skip_len => prop_assert!(first.starts_with("Err(UnskippablePayload"), "{}", first),
             Some(len) if len > limits.max_payload_len => prop_assert!(first.starts_with("Err(PayloadTooLarge"), "{}", first),
             // Waiting for the rest of the payload, holding at most line + payload.
             Some(len) if len > tail.len() + 7 => prop_assert!(whole.is_empty(), "{:?}", whole),

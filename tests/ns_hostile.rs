@@ -434,7 +434,7 @@ proptest! {
     #[test]
     fn retained_memory_stays_within_the_configured_bounds(ops in proptest::collection::vec(op(), 0..40)) {
         let mut now = Instant::now();
-        let limits = Limits { max_line_len: 600, max_payload_len: 600, max_buffered: 1_202 };
+        let limits = Limits { max_line_len: 600, max_payload_len: 600, max_buffered: 1_202, max_skip_len: 4_800 };
         let mut config = NsConfig::default();
         config.max_pending = 4;
         config.max_open_challenges = 2;

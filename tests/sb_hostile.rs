@@ -176,6 +176,7 @@ fn an_oversized_payload_is_skipped_and_the_stream_stays_in_sync() {
             max_line_len: 200,
             max_payload_len: 100,
             max_buffered: 0,
+            max_skip_len: 10_000,
         },
         ..SbConfig::default()
     };

@@ -313,7 +313,7 @@ proptest! {
         let now = Instant::now();
         let config = SbConfig {
             max_participants: 16,
-            limits: msnp::codec::Limits { max_line_len: 64, max_payload_len: 128, max_buffered: 0 },
+            limits: msnp::codec::Limits { max_line_len: 64, max_payload_len: 128, max_buffered: 0, max_skip_len: 1024 },
             ..SbConfig::default()
         };
         let largest_frame = 64 + 2 + 128;

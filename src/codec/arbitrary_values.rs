@@ -13,7 +13,7 @@ use super::token::{EncodedName, GroupList, MAX_PASSPORT_LEN, Passport, Token, To
 use super::types::{GroupId, HostPort};
 use super::{RawCommand, client, server};
 
-/// Mirrors `token::is_token_byte` per character: every byte of a multi-byte character is
+/// Mirrors `parse::is_token_byte` per character: every byte of a multi-byte character is
 /// above 0x7f, so only ASCII controls, space and DEL are out.
 fn is_token_char(c: char) -> bool {
     c > ' ' && c != '\x7f'

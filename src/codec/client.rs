@@ -3,16 +3,21 @@
 
 use std::borrow::Cow;
 
+use super::command::commands;
 use super::error::{DecodeError, EncodeError};
+use super::framer::{Direction, Frame, Limits};
+use super::grammar::{
+    Parsed, caps, decode_with, field, group, list, number, parse_frame, payload, status, trid,
+};
+use super::parse::span;
+use super::raw::RawCommand;
 use super::token::{EncodedName, Passport, Token, TokenList};
 use super::types::{AckMode, AddPrompt, ClientCaps, GroupId, List, Privacy, Status, TrId};
-use super::wire::{line, owned_bytes, owned_secret, payload_line};
-use super::{
-    Direction, Limits, Parsed, RawCommand, caps, decode_with, field, group, list, number, payload, status,
-    trid,
-};
+use super::verb;
+use super::wire::{line, payload_line};
 use crate::Secret;
 
+commands! {
 /// A command sent by a client to a dispatch, notification or switchboard server.
 ///
 /// ```
@@ -36,7 +41,7 @@ pub enum ClientCommand<'a> {
         trid: TrId,
         /// Dialects, most preferred first.
         protocols: TokenList<'a>,
-    },
+    } = "VER", trid = trid;
     /// `CVR T locale os os-ver arch client client-ver MSMSGS account`: client identity
     /// [PIKI Command:CVR].
     Cvr {
@@ -58,35 +63,35 @@ pub enum ClientCommand<'a> {
         product: Token<'a>,
         /// The account, or any word ("the server is just as happy" with `null`, HYP).
         account: Token<'a>,
-    },
+    } = "CVR", trid = trid;
     /// `USR T TWN I account`: start Passport 1.4 login.
     UsrTwnInitial {
         /// Transaction id.
         trid: TrId,
         /// The account signing in.
         account: Passport<'a>,
-    },
+    } = "USR", trid = trid;
     /// `USR T TWN S ticket`: the Passport ticket.
     UsrTwnTicket {
         /// Transaction id.
         trid: TrId,
         /// The `t=…&p=…` ticket from Passport.
         ticket: Secret<Token<'a>>,
-    },
+    } = "USR", trid = trid;
     /// `USR T MD5 I account`: start MD5 login (MSNP7 and earlier).
     UsrMd5Initial {
         /// Transaction id.
         trid: TrId,
         /// The account signing in.
         account: Passport<'a>,
-    },
+    } = "USR", trid = trid;
     /// `USR T MD5 S hash`: MD5 of the salt and the password (MSNP7 and earlier).
     UsrMd5Hash {
         /// Transaction id.
         trid: TrId,
         /// 32 lower-case hex digits.
         hash: Secret<Token<'a>>,
-    },
+    } = "USR", trid = trid;
     /// `USR T account cookie`: authenticate on a switchboard after `XFR SB`.
     UsrSwitchboard {
         /// Transaction id.
@@ -95,38 +100,38 @@ pub enum ClientCommand<'a> {
         account: Passport<'a>,
         /// The cookie from `XFR … SB … CKI cookie`.
         cookie: Secret<Token<'a>>,
-    },
+    } = "USR", trid = trid;
     /// `INF T`: ask for the login methods (MSNP7 and earlier; removed in MSNP8).
     Inf {
         /// Transaction id.
         trid: TrId,
-    },
+    } = "INF", trid = trid;
     /// `XFR T SB`: ask for a switchboard.
     XfrSb {
         /// Transaction id.
         trid: TrId,
-    },
+    } = "XFR", trid = trid;
     /// `SYN T version`: fetch the lists unless the cached `version` is current.
     Syn {
         /// Transaction id.
         trid: TrId,
         /// The cached list version, 0 for none.
         version: u32,
-    },
+    } = "SYN", trid = trid;
     /// `GTC T A|N`: whether to be asked when someone adds the user.
     Gtc {
         /// Transaction id.
         trid: TrId,
         /// The new setting.
         prompt: AddPrompt,
-    },
+    } = "GTC", trid = trid;
     /// `BLP T AL|BL`: who may reach the user when on no list.
     Blp {
         /// Transaction id.
         trid: TrId,
         /// The new setting.
         privacy: Privacy,
-    },
+    } = "BLP", trid = trid;
     /// `PRP T property [value]`: set (or with no value, clear) a phone number or setting.
     Prp {
         /// Transaction id.
@@ -135,7 +140,7 @@ pub enum ClientCommand<'a> {
         property: Token<'a>,
         /// The percent-encoded value.
         value: Option<EncodedName<'a>>,
-    },
+    } = "PRP", trid = trid;
     /// `CHG T status [caps]`: set the user's status.
     Chg {
         /// Transaction id.
@@ -144,7 +149,7 @@ pub enum ClientCommand<'a> {
         status: Status,
         /// Client capability bits.
         caps: Option<ClientCaps>,
-    },
+    } = "CHG", trid = trid;
     /// `ADD T list account name [group]`: add a contact to a list.
     Add {
         /// Transaction id.
@@ -157,7 +162,7 @@ pub enum ClientCommand<'a> {
         name: EncodedName<'a>,
         /// The group, for the forward list.
         group: Option<GroupId>,
-    },
+    } = "ADD", trid = trid;
     /// `REM T list account [group]`: remove a contact from a list or group.
     Rem {
         /// Transaction id.
@@ -168,7 +173,7 @@ pub enum ClientCommand<'a> {
         account: Passport<'a>,
         /// Remove only from this group (forward list).
         group: Option<GroupId>,
-    },
+    } = "REM", trid = trid;
     /// `REA T account name`: rename a contact, or the user (own account).
     Rea {
         /// Transaction id.
@@ -177,21 +182,21 @@ pub enum ClientCommand<'a> {
         account: Passport<'a>,
         /// The new name.
         name: EncodedName<'a>,
-    },
+    } = "REA", trid = trid;
     /// `ADG T name 0`: create a group.
     Adg {
         /// Transaction id.
         trid: TrId,
         /// The group's name.
         name: EncodedName<'a>,
-    },
+    } = "ADG", trid = trid;
     /// `RMG T group`: delete a group.
     Rmg {
         /// Transaction id.
         trid: TrId,
         /// The group.
         group: GroupId,
-    },
+    } = "RMG", trid = trid;
     /// `REG T group name 0`: rename a group.
     Reg {
         /// Transaction id.
@@ -200,7 +205,7 @@ pub enum ClientCommand<'a> {
         group: GroupId,
         /// The new name.
         name: EncodedName<'a>,
-    },
+    } = "REG", trid = trid;
     /// `URL T service [param]`: ask for a Hotmail or profile URL.
     Url {
         /// Transaction id.
@@ -209,7 +214,7 @@ pub enum ClientCommand<'a> {
         service: Token<'a>,
         /// The service's parameter (`0x0409` for `PROFILE`).
         param: Option<Token<'a>>,
-    },
+    } = "URL", trid = trid;
     /// `QRY T product-id 32` + digest: the answer to `CHL`.
     Qry {
         /// Transaction id.
@@ -218,11 +223,11 @@ pub enum ClientCommand<'a> {
         product_id: Token<'a>,
         /// The 32 hex digits of the digest, sent as the payload.
         response: Token<'a>,
-    },
+    } = "QRY", trid = trid;
     /// `PNG`: keep-alive; the server answers `QNG`.
-    Png,
+    Png = "PNG";
     /// `OUT`: sign out, or leave a switchboard.
-    Out,
+    Out = "OUT";
     /// `MSG T U|N|A length` + payload: a message into a switchboard.
     Msg {
         /// Transaction id.
@@ -231,14 +236,14 @@ pub enum ClientCommand<'a> {
         ack: AckMode,
         /// The MIME-style payload (see the `msg` module).
         payload: Cow<'a, [u8]>,
-    },
+    } = "MSG", trid = trid;
     /// `CAL T account`: invite a contact into the switchboard.
     Cal {
         /// Transaction id.
         trid: TrId,
         /// The contact.
         account: Passport<'a>,
-    },
+    } = "CAL", trid = trid;
     /// `ANS T account cookie session`: join a switchboard after `RNG`.
     Ans {
         /// Transaction id.
@@ -249,9 +254,8 @@ pub enum ClientCommand<'a> {
         cookie: Secret<Token<'a>>,
         /// The session id from `RNG`.
         session: Token<'a>,
-    },
-    /// A command with no type here, kept as bytes.
-    Other(RawCommand<'a>),
+    } = "ANS", trid = trid;
+}
 }
 
 impl<'a> ClientCommand<'a> {
@@ -282,76 +286,8 @@ impl<'a> ClientCommand<'a> {
     /// let frame = framer.next_frame().unwrap().unwrap();
     /// assert!(matches!(ClientCommand::decode_frame(frame), Ok(ClientCommand::Out { .. })));
     /// ```
-    pub fn decode_frame(frame: super::Frame<'a>) -> Result<Self, DecodeError> {
-        super::parse_frame(frame, parse, ClientCommand::Other)
-    }
-
-    /// The transaction id, for commands that carry one.
-    pub fn trid(&self) -> Option<TrId> {
-        use ClientCommand::*;
-        match self {
-            Ver { trid, .. }
-            | Cvr { trid, .. }
-            | UsrTwnInitial { trid, .. }
-            | UsrTwnTicket { trid, .. }
-            | UsrMd5Initial { trid, .. }
-            | UsrMd5Hash { trid, .. }
-            | UsrSwitchboard { trid, .. }
-            | Inf { trid }
-            | XfrSb { trid }
-            | Syn { trid, .. }
-            | Gtc { trid, .. }
-            | Blp { trid, .. }
-            | Prp { trid, .. }
-            | Chg { trid, .. }
-            | Add { trid, .. }
-            | Rem { trid, .. }
-            | Rea { trid, .. }
-            | Adg { trid, .. }
-            | Rmg { trid, .. }
-            | Reg { trid, .. }
-            | Url { trid, .. }
-            | Qry { trid, .. }
-            | Msg { trid, .. }
-            | Cal { trid, .. }
-            | Ans { trid, .. } => Some(*trid),
-            Png | Out | Other(_) => None,
-        }
-    }
-
-    /// The command's verb, `USR` for every `USR` form.
-    pub fn verb(&self) -> &str {
-        use ClientCommand::*;
-        match self {
-            Ver { .. } => "VER",
-            Cvr { .. } => "CVR",
-            UsrTwnInitial { .. }
-            | UsrTwnTicket { .. }
-            | UsrMd5Initial { .. }
-            | UsrMd5Hash { .. }
-            | UsrSwitchboard { .. } => "USR",
-            Inf { .. } => "INF",
-            XfrSb { .. } => "XFR",
-            Syn { .. } => "SYN",
-            Gtc { .. } => "GTC",
-            Blp { .. } => "BLP",
-            Prp { .. } => "PRP",
-            Chg { .. } => "CHG",
-            Add { .. } => "ADD",
-            Rem { .. } => "REM",
-            Rea { .. } => "REA",
-            Adg { .. } => "ADG",
-            Rmg { .. } => "RMG",
-            Reg { .. } => "REG",
-            Url { .. } => "URL",
-            Qry { .. } => "QRY",
-            Png => "PNG",
-            Out => "OUT",
-            Msg { .. } => "MSG",
-            Cal { .. } => "CAL",
-            Ans { .. } => "ANS",
-            Other(raw) => std::str::from_utf8(raw.verb()).unwrap_or("?"),
-        }
+    pub fn decode_frame(frame: Frame<'a>) -> Result<Self, DecodeError> {
+        parse_frame(frame, parse, ClientCommand::Other)
     }
 
     /// Appends the command's bytes to `out`. Fails, appending nothing, only for an
@@ -450,182 +386,34 @@ impl<'a> ClientCommand<'a> {
         }
         Ok(())
     }
-
-    /// Detaches the command from the buffer it was decoded from.
-    pub fn into_owned(self) -> ClientCommand<'static> {
-        use ClientCommand::*;
-        match self {
-            Ver { trid, protocols } => Ver {
-                trid,
-                protocols: protocols.into_owned(),
-            },
-            Cvr {
-                trid,
-                locale,
-                os_type,
-                os_version,
-                arch,
-                client_name,
-                client_version,
-                product,
-                account,
-            } => Cvr {
-                trid,
-                locale: locale.into_owned(),
-                os_type: os_type.into_owned(),
-                os_version: os_version.into_owned(),
-                arch: arch.into_owned(),
-                client_name: client_name.into_owned(),
-                client_version: client_version.into_owned(),
-                product: product.into_owned(),
-                account: account.into_owned(),
-            },
-            UsrTwnInitial { trid, account } => UsrTwnInitial {
-                trid,
-                account: account.into_owned(),
-            },
-            UsrTwnTicket { trid, ticket } => UsrTwnTicket {
-                trid,
-                ticket: owned_secret(ticket),
-            },
-            UsrMd5Initial { trid, account } => UsrMd5Initial {
-                trid,
-                account: account.into_owned(),
-            },
-            UsrMd5Hash { trid, hash } => UsrMd5Hash {
-                trid,
-                hash: owned_secret(hash),
-            },
-            UsrSwitchboard {
-                trid,
-                account,
-                cookie,
-            } => UsrSwitchboard {
-                trid,
-                account: account.into_owned(),
-                cookie: owned_secret(cookie),
-            },
-            Inf { trid } => Inf { trid },
-            XfrSb { trid } => XfrSb { trid },
-            Syn { trid, version } => Syn { trid, version },
-            Gtc { trid, prompt } => Gtc { trid, prompt },
-            Blp { trid, privacy } => Blp { trid, privacy },
-            Prp {
-                trid,
-                property,
-                value,
-            } => Prp {
-                trid,
-                property: property.into_owned(),
-                value: value.map(EncodedName::into_owned),
-            },
-            Chg { trid, status, caps } => Chg { trid, status, caps },
-            Add {
-                trid,
-                list,
-                account,
-                name,
-                group,
-            } => Add {
-                trid,
-                list,
-                account: account.into_owned(),
-                name: name.into_owned(),
-                group,
-            },
-            Rem {
-                trid,
-                list,
-                account,
-                group,
-            } => Rem {
-                trid,
-                list,
-                account: account.into_owned(),
-                group,
-            },
-            Rea { trid, account, name } => Rea {
-                trid,
-                account: account.into_owned(),
-                name: name.into_owned(),
-            },
-            Adg { trid, name } => Adg {
-                trid,
-                name: name.into_owned(),
-            },
-            Rmg { trid, group } => Rmg { trid, group },
-            Reg { trid, group, name } => Reg {
-                trid,
-                group,
-                name: name.into_owned(),
-            },
-            Url { trid, service, param } => Url {
-                trid,
-                service: service.into_owned(),
-                param: param.map(Token::into_owned),
-            },
-            Qry {
-                trid,
-                product_id,
-                response,
-            } => Qry {
-                trid,
-                product_id: product_id.into_owned(),
-                response: response.into_owned(),
-            },
-            Png => Png,
-            Out => Out,
-            Msg { trid, ack, payload } => Msg {
-                trid,
-                ack,
-                payload: owned_bytes(payload),
-            },
-            Cal { trid, account } => Cal {
-                trid,
-                account: account.into_owned(),
-            },
-            Ans {
-                trid,
-                account,
-                cookie,
-                session,
-            } => Ans {
-                trid,
-                account: account.into_owned(),
-                cookie: owned_secret(cookie),
-                session: session.into_owned(),
-            },
-            Other(raw) => Other(raw.into_owned()),
-        }
-    }
 }
 
-/// Every verb [`ClientCommand`] types, in the order of the enum. A line with one of these
-/// verbs that does not fit its grammar is malformed, never [`ClientCommand::Other`].
-pub(crate) const VERBS: &[&str] = &[
-    "VER", "CVR", "USR", "INF", "XFR", "SYN", "GTC", "BLP", "PRP", "CHG", "ADD", "REM", "REA", "ADG", "RMG",
-    "REG", "URL", "QRY", "PNG", "OUT", "MSG", "CAL", "ANS",
-];
-
 /// One arm per verb, in the order of the enum.
-#[inline]
-fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed<ClientCommand<'a>> {
+// Inlined into each entry point so the command is built where it is returned, not
+// copied out through three layers of `Result`.
+#[inline(always)]
+fn parse<'a>(
+    line: &'a str,
+    words: &[&'a str],
+    body: Option<&'a [u8]>,
+    _clean: bool,
+) -> Parsed<ClientCommand<'a>> {
     use ClientCommand::*;
     let Some((&verb, args)) = words.split_first() else {
         return Ok(None);
     };
     let bad_account = "account is not a valid token";
-    let command = match (verb, args) {
-        ("VER", [t, first, .., last]) => Ver {
+    let command = match (verb::code(verb.as_bytes()), args) {
+        (verb::VER, [t, first, .., last]) => Ver {
             trid: trid(t)?,
-            protocols: field(super::parse::span(line, first, last), "bad protocol list")?,
+            protocols: field(span(line, first, last), "bad protocol list")?,
         },
-        ("VER", [t, only]) => Ver {
+        (verb::VER, [t, only]) => Ver {
             trid: trid(t)?,
             protocols: field(only, "bad protocol list")?,
         },
         (
-            "CVR",
+            verb::CVR,
             [
                 t,
                 locale,
@@ -651,88 +439,88 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
                 account: word(account)?,
             }
         }
-        ("USR", [t, "TWN", "I", account]) => UsrTwnInitial {
+        (verb::USR, [t, "TWN", "I", account]) => UsrTwnInitial {
             trid: trid(t)?,
             account: field(account, bad_account)?,
         },
-        ("USR", [t, "TWN", "S", ticket]) => UsrTwnTicket {
+        (verb::USR, [t, "TWN", "S", ticket]) => UsrTwnTicket {
             trid: trid(t)?,
             ticket: Secret::new(field(ticket, "bad ticket")?),
         },
-        ("USR", [t, "MD5", "I", account]) => UsrMd5Initial {
+        (verb::USR, [t, "MD5", "I", account]) => UsrMd5Initial {
             trid: trid(t)?,
             account: field(account, bad_account)?,
         },
-        ("USR", [t, "MD5", "S", hash]) => UsrMd5Hash {
+        (verb::USR, [t, "MD5", "S", hash]) => UsrMd5Hash {
             trid: trid(t)?,
             hash: Secret::new(field(hash, "bad hash")?),
         },
-        ("USR", [t, account, cookie]) => UsrSwitchboard {
+        (verb::USR, [t, account, cookie]) => UsrSwitchboard {
             trid: trid(t)?,
             account: field(account, bad_account)?,
             cookie: Secret::new(field(cookie, "bad cookie")?),
         },
-        ("INF", [t]) => Inf { trid: trid(t)? },
-        ("XFR", [t, "SB"]) => XfrSb { trid: trid(t)? },
-        ("SYN", [t, version]) => Syn {
+        (verb::INF, [t]) => Inf { trid: trid(t)? },
+        (verb::XFR, [t, "SB"]) => XfrSb { trid: trid(t)? },
+        (verb::SYN, [t, version]) => Syn {
             trid: trid(t)?,
             version: number(version, "bad list version")?,
         },
-        ("GTC", [t, prompt]) => Gtc {
+        (verb::GTC, [t, prompt]) => Gtc {
             trid: trid(t)?,
             prompt: AddPrompt::from_wire(prompt).ok_or("GTC setting is neither A nor N")?,
         },
-        ("BLP", [t, privacy]) => Blp {
+        (verb::BLP, [t, privacy]) => Blp {
             trid: trid(t)?,
             privacy: Privacy::from_wire(privacy).ok_or("BLP setting is neither AL nor BL")?,
         },
-        ("PRP", [t, property, value @ ..]) if value.len() <= 1 => Prp {
+        (verb::PRP, [t, property, value @ ..]) if value.len() <= 1 => Prp {
             trid: trid(t)?,
             property: field(property, "bad property")?,
             value: value.first().map(|v| field(v, "bad value")).transpose()?,
         },
-        ("CHG", [t, st, rest @ ..]) if rest.len() <= 1 => Chg {
+        (verb::CHG, [t, st, rest @ ..]) if rest.len() <= 1 => Chg {
             trid: trid(t)?,
             status: status(st)?,
             caps: rest.first().map(|c| caps(c)).transpose()?,
         },
-        ("ADD", [t, l, account, name, rest @ ..]) if rest.len() <= 1 => Add {
+        (verb::ADD, [t, l, account, name, rest @ ..]) if rest.len() <= 1 => Add {
             trid: trid(t)?,
             list: list(l)?,
             account: field(account, bad_account)?,
             name: field(name, "bad name")?,
             group: rest.first().map(|g| group(g)).transpose()?,
         },
-        ("REM", [t, l, account, rest @ ..]) if rest.len() <= 1 => Rem {
+        (verb::REM, [t, l, account, rest @ ..]) if rest.len() <= 1 => Rem {
             trid: trid(t)?,
             list: list(l)?,
             account: field(account, bad_account)?,
             group: rest.first().map(|g| group(g)).transpose()?,
         },
-        ("REA", [t, account, name]) => Rea {
+        (verb::REA, [t, account, name]) => Rea {
             trid: trid(t)?,
             account: field(account, bad_account)?,
             name: field(name, "bad name")?,
         },
-        ("ADG", [t, name, "0"]) => Adg {
+        (verb::ADG, [t, name, "0"]) => Adg {
             trid: trid(t)?,
             name: field(name, "bad group name")?,
         },
-        ("RMG", [t, g]) => Rmg {
+        (verb::RMG, [t, g]) => Rmg {
             trid: trid(t)?,
             group: group(g)?,
         },
-        ("REG", [t, g, name, "0"]) => Reg {
+        (verb::REG, [t, g, name, "0"]) => Reg {
             trid: trid(t)?,
             group: group(g)?,
             name: field(name, "bad group name")?,
         },
-        ("URL", [t, service, rest @ ..]) if rest.len() <= 1 => Url {
+        (verb::URL, [t, service, rest @ ..]) if rest.len() <= 1 => Url {
             trid: trid(t)?,
             service: field(service, "bad service")?,
             param: rest.first().map(|p| field(p, "bad parameter")).transpose()?,
         },
-        ("QRY", [t, product_id, _len]) => Qry {
+        (verb::QRY, [t, product_id, _len]) => Qry {
             trid: trid(t)?,
             product_id: field(product_id, "bad product id")?,
             response: std::str::from_utf8(body.ok_or("QRY without a payload")?)
@@ -740,18 +528,18 @@ fn parse<'a>(line: &'a str, words: &[&'a str], body: Option<&'a [u8]>) -> Parsed
                 .and_then(|r| Token::try_from(r).ok())
                 .ok_or("QRY response is not a token")?,
         },
-        ("PNG", []) => Png,
-        ("OUT", []) => Out,
-        ("MSG", [t, ack, _len]) => Msg {
+        (verb::PNG, []) => Png,
+        (verb::OUT, []) => Out,
+        (verb::MSG, [t, ack, _len]) => Msg {
             trid: trid(t)?,
             ack: AckMode::from_wire(ack).ok_or("MSG acknowledgement is not U, N or A")?,
             payload: payload(body)?,
         },
-        ("CAL", [t, account]) => Cal {
+        (verb::CAL, [t, account]) => Cal {
             trid: trid(t)?,
             account: field(account, bad_account)?,
         },
-        ("ANS", [t, account, cookie, session]) => Ans {
+        (verb::ANS, [t, account, cookie, session]) => Ans {
             trid: trid(t)?,
             account: field(account, bad_account)?,
             cookie: Secret::new(field(cookie, "bad cookie")?),

@@ -61,6 +61,17 @@ pub enum DecodeError {
         /// The command verb.
         verb: String,
     },
+    /// A payload command announced more bytes than [`Limits::max_skip_len`](super::Limits::max_skip_len):
+    /// skipping them would discard the rest of the stream, so it cannot be framed any more.
+    #[error(
+        "payload of {len} bytes is beyond the {max} that may be skipped: the stream cannot be framed any more"
+    )]
+    UnskippablePayload {
+        /// The announced length.
+        len: usize,
+        /// The limit from [`Limits`](super::Limits).
+        max: usize,
+    },
     /// The peer sent more unframed bytes than the buffer limit allows.
     #[error("more than {max} bytes buffered without a complete frame")]
     BufferFull {
@@ -97,6 +108,7 @@ impl DecodeError {
             self,
             DecodeError::LineTooLong { .. }
                 | DecodeError::InvalidPayloadLength { .. }
+                | DecodeError::UnskippablePayload { .. }
                 | DecodeError::BufferFull { .. }
         )
     }

@@ -18,16 +18,22 @@
 //! assert_eq!(out, b"CHL 0 15570131571988941333\r\n");
 //! ```
 
+// Imports point one way, from the commands down to the bytes:
+// `client`, `server` → `grammar` → `command`, `wire` → `framer`, `raw`, `token` → `types`
+// → `parse`, `verb`, `error`. `arbitrary_values` sits on top, beside the tests.
 #[cfg(feature = "arbitrary")]
 mod arbitrary_values;
 mod client;
+mod command;
 mod error;
 mod framer;
+mod grammar;
 mod parse;
 mod raw;
 mod server;
 mod token;
 mod types;
+mod verb;
 mod wire;
 
 pub use client::ClientCommand;
@@ -42,101 +48,3 @@ pub use types::{
     AckMode, AddPrompt, ClientCaps, ErrorCode, GroupId, HostPort, List, ListMask, OutReason, Privacy, Status,
     TrId,
 };
-
-use parse::{MAX_WORDS, split_words};
-
-/// Why a known verb's arguments were refused.
-pub(crate) type Reject = &'static str;
-
-/// The result of one verb's parser: `Ok(None)` for a verb it does not know.
-pub(crate) type Parsed<C> = Result<Option<C>, Reject>;
-
-/// Frames and parses the command at the start of `input`.
-///
-/// `parse` receives the words of the line (the verb first) and the payload. A line the
-/// grammar cannot type (unknown verb, not UTF-8) becomes `other(raw)`.
-#[inline(always)]
-pub(crate) fn decode_with<'a, C>(
-    input: &'a [u8],
-    direction: Direction,
-    limits: &Limits,
-    parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>) -> Parsed<C>,
-    other: impl FnOnce(RawCommand<'a>) -> C,
-) -> Result<(C, usize), DecodeError> {
-    let (frame, frame_len) = split_frame(input, direction, limits)?;
-    Ok((parse_frame(frame, parse, other)?, frame_len))
-}
-
-/// Parses a frame already split off the stream (by [`split_frame`] or a [`Framer`]).
-#[inline(always)]
-pub(crate) fn parse_frame<'a, C>(
-    frame: Frame<'a>,
-    parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>) -> Parsed<C>,
-    other: impl FnOnce(RawCommand<'a>) -> C,
-) -> Result<C, DecodeError> {
-    let raw = || RawCommand::decoded(frame.line, frame.payload);
-    let Ok(line) = std::str::from_utf8(frame.line) else {
-        return Ok(other(raw()));
-    };
-    let mut words = [""; MAX_WORDS];
-    let count = split_words(line, &mut words);
-    let words = words.get(..count).unwrap_or_default();
-    match parse(line, words, frame.payload) {
-        Ok(Some(command)) => Ok(command),
-        Ok(None) => Ok(other(raw())),
-        Err(reason) => Err(DecodeError::Malformed {
-            verb: words.first().copied().unwrap_or_default().to_owned(),
-            reason,
-            frame_len: frame.len,
-        }),
-    }
-}
-
-/// Parses one field, mapping failure to the reason given.
-pub(crate) fn field<'a, T: TryFrom<&'a str>>(word: &'a str, reason: Reject) -> Result<T, Reject> {
-    T::try_from(word).map_err(|_| reason)
-}
-
-pub(crate) fn trid(word: &str) -> Result<TrId, Reject> {
-    parse::canonical_u32(word)
-        .map(TrId)
-        .ok_or("transaction id is not a canonical number")
-}
-
-pub(crate) fn number(word: &str, reason: Reject) -> Result<u32, Reject> {
-    parse::canonical_u32(word).ok_or(reason)
-}
-
-pub(crate) fn flag(word: &str) -> Result<bool, Reject> {
-    match word {
-        "0" => Ok(false),
-        "1" => Ok(true),
-        _ => Err("flag is neither 0 nor 1"),
-    }
-}
-
-pub(crate) fn status(word: &str) -> Result<Status, Reject> {
-    Status::from_wire(word).ok_or("unknown status")
-}
-
-pub(crate) fn list(word: &str) -> Result<List, Reject> {
-    List::from_wire(word).ok_or("unknown list")
-}
-
-pub(crate) fn group(word: &str) -> Result<GroupId, Reject> {
-    number(word, "group id is not a canonical number").map(GroupId)
-}
-
-pub(crate) fn caps(word: &str) -> Result<ClientCaps, Reject> {
-    number(word, "client id is not a canonical number").map(ClientCaps)
-}
-
-pub(crate) fn host_port(word: &str) -> Result<HostPort<'_>, Reject> {
-    HostPort::parse(word).ok_or("address is not host:port")
-}
-
-pub(crate) fn payload(payload: Option<&[u8]>) -> Result<std::borrow::Cow<'_, [u8]>, Reject> {
-    payload
-        .map(std::borrow::Cow::Borrowed)
-        .ok_or("payload command without a length")
-}

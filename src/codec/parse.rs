@@ -1,4 +1,28 @@
-//! Small parsing helpers shared by both command directions.
+//! The bottom of the codec: scanning bytes, numbers and words, with no notion of a
+//! command. Every other module of the codec may use this one; it uses none of them but
+//! the errors.
+
+use super::error::TokenError;
+
+/// Is `byte` allowed inside a token? Parameters "cannot contain whitespace characters"
+/// [DRAFT §5.2]; control bytes are refused too so CR, LF, NUL and TAB never reach the wire.
+/// Non-ASCII bytes pass: some servers send raw UTF-8 where they should percent-encode.
+pub(crate) const fn is_token_byte(byte: u8) -> bool {
+    byte > b' ' && byte != 0x7f
+}
+
+pub(crate) fn check_token(s: &str) -> Result<(), TokenError> {
+    if s.is_empty() {
+        return Err(TokenError::Empty);
+    }
+    match find_non_token_byte(s.as_bytes()) {
+        Some(at) => Err(TokenError::Forbidden {
+            byte: s.as_bytes().get(at).copied().unwrap_or_default(),
+            at,
+        }),
+        None => Ok(()),
+    }
+}
 
 /// Parses a decimal number written canonically (no sign, no leading zero), so that
 /// decoding and re-encoding give back the same bytes.
@@ -66,13 +90,6 @@ const fn zero_bytes(x: u64) -> u64 {
     x.wrapping_sub(LOW) & !x & HIGH
 }
 
-/// The position of the first `needle` in `haystack`.
-#[inline]
-pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
-    let pattern = LOW.wrapping_mul(u64::from(needle));
-    find_by_words(haystack, |x| zero_bytes(x ^ pattern), |b| b == needle)
-}
-
 /// The position of the first byte that cannot stand in a token: a space, an ASCII
 /// control or DEL (bytes of multi-byte UTF-8 characters are all above 0x7f and pass).
 #[inline]
@@ -94,46 +111,114 @@ pub(crate) fn find_non_token_byte(haystack: &[u8]) -> Option<usize> {
                 bit => bit,
             }
         },
-        |b| !super::token::is_token_byte(b),
+        |b| !is_token_byte(b),
     )
 }
 
 /// The most words any MSNP8 command line has (client `CVR`: verb + 9).
 pub(crate) const MAX_WORDS: usize = 12;
 
+/// Nonzero when some byte of `x` cannot stand in a token other than as a separator: an
+/// ASCII control or DEL. Borrows only run upwards from a true match, so "some" is exact.
+#[inline(always)]
+const fn has_control(x: u64) -> u64 {
+    (x.wrapping_sub(LOW.wrapping_mul(0x20)) & !x & HIGH) | zero_bytes(x ^ LOW.wrapping_mul(0x7f))
+}
+
 /// Splits a line into words on runs of spaces (HYP: some servers tolerate several), into a
-/// fixed array so decoding does not allocate.
+/// fixed array so decoding does not allocate. Returns the number of words and whether the
+/// line is free of control bytes and DEL: then every word is a valid token, and the
+/// grammar need not check each again.
 ///
 /// A line of more than [`MAX_WORDS`] words puts the rest of the line, from its
 /// `MAX_WORDS`th word on, into the last slot: a list field at the end of a line (`VER`'s
 /// dialects, an error's extra words) may be of any length and still parses, and a verb of
 /// fixed arity given too many words fails its arity check instead of passing as unknown.
-pub(crate) fn split_words<'a>(line: &'a str, words: &mut [&'a str; MAX_WORDS]) -> usize {
-    // One pass over the bytes; every cut is next to an ASCII space or at an end, so
-    // each `get` lands on a character boundary.
+#[inline]
+pub(crate) fn split_words<'a>(line: &'a str, words: &mut [&'a str; MAX_WORDS]) -> (usize, bool) {
+    // Eight bytes at a time: a mask of spaces gives every word start and end at once.
     let bytes = line.as_bytes();
-    let mut count = 0;
-    let mut at = 0;
-    while let Some(slot) = words.get_mut(count) {
-        while bytes.get(at) == Some(&b' ') {
-            at += 1;
-        }
-        if at == bytes.len() {
-            break;
-        }
-        let start = at;
-        if count == MAX_WORDS - 1 {
-            *slot = line.get(start..).unwrap_or_default().trim_end_matches(' ');
-            return MAX_WORDS;
-        }
-        at = bytes
-            .get(start..)
-            .and_then(|rest| find_byte(rest, b' '))
-            .map_or(bytes.len(), |end| start + end);
-        *slot = line.get(start..at).unwrap_or_default();
-        count += 1;
+    let mut split = Split {
+        line,
+        count: 0,
+        start: usize::MAX,
+        in_word: 0,
+        controls: 0,
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        split.chunk(words, u64::from_le_bytes(word), offset);
+        offset += 8;
     }
-    count
+    // Padding with spaces ends the last word at the end of the line. The tail is read as
+    // the line's last eight bytes, shifted: a copy of under eight bytes would be a call.
+    let spaces = LOW.wrapping_mul(u64::from(b' '));
+    let rest = chunks.remainder().len();
+    let last = match bytes.len().checked_sub(8).and_then(|from| bytes.get(from..)) {
+        _ if rest == 0 => spaces,
+        Some(tail) => {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(tail);
+            let shift = 8 * (8 - rest) as u32;
+            (u64::from_le_bytes(word) >> shift) | (spaces << (64 - shift))
+        }
+        None => bytes.iter().rev().fold(spaces, |x, &b| (x << 8) | u64::from(b)),
+    };
+    split.chunk(words, last, offset);
+    (split.count, split.controls == 0)
+}
+
+/// The state of [`split_words`] between chunks.
+struct Split<'a> {
+    line: &'a str,
+    count: usize,
+    /// Where the current word began; `usize::MAX` between words.
+    start: usize,
+    /// The high bit of byte 0 set when the previous chunk ended inside a word.
+    in_word: u64,
+    controls: u64,
+}
+
+impl<'a> Split<'a> {
+    #[inline(always)]
+    fn chunk(&mut self, words: &mut [&'a str; MAX_WORDS], x: u64, offset: usize) {
+        self.controls |= has_control(x);
+        let word = !zero_bytes_exact(x ^ LOW.wrapping_mul(u64::from(b' '))) & HIGH;
+        // A boundary wherever a byte's kind differs from the previous byte's.
+        let mut edges = word ^ ((word << 8) | self.in_word);
+        self.in_word = (word >> 56) & 0x80;
+        while edges != 0 && self.count < MAX_WORDS {
+            let at = offset + (edges.trailing_zeros() / 8) as usize;
+            edges &= edges - 1;
+            // Every cut is next to an ASCII space or at an end, so each `get` lands on a
+            // character boundary.
+            if self.start == usize::MAX {
+                self.start = at;
+                if self.count == MAX_WORDS - 1 {
+                    if let Some(slot) = words.get_mut(self.count) {
+                        *slot = self.line.get(at..).unwrap_or_default().trim_end_matches(' ');
+                    }
+                    self.count = MAX_WORDS;
+                }
+            } else {
+                if let Some(slot) = words.get_mut(self.count) {
+                    *slot = self.line.get(self.start..at).unwrap_or_default();
+                }
+                self.count += 1;
+                self.start = usize::MAX;
+            }
+        }
+    }
+}
+
+/// High bit set in exactly the bytes of `x` that are zero.
+#[inline(always)]
+const fn zero_bytes_exact(x: u64) -> u64 {
+    const SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & SEVEN).wrapping_add(SEVEN)) | x | SEVEN)
 }
 
 /// The text of `line` from the start of `first` to the end of `last`, both words of it.
@@ -163,27 +248,6 @@ mod tests {
         assert_eq!(canonical_usize(b"12a"), None);
         assert_eq!(canonical_u32("1/"), None);
         assert_eq!(canonical_u32("1:"), None);
-    }
-
-    #[test]
-    fn find_byte_finds_the_first_match_anywhere() {
-        for len in 0..40 {
-            let mut hay = vec![b'a'; len];
-            assert_eq!(find_byte(&hay, b'\n'), None);
-            for at in 0..len {
-                hay[at] = b'\n';
-                assert_eq!(find_byte(&hay, b'\n'), Some(at), "{len} {at}");
-                if at + 1 < len {
-                    hay[at + 1] = b'\n';
-                    assert_eq!(find_byte(&hay, b'\n'), Some(at));
-                    hay[at + 1] = b'a';
-                }
-                hay[at] = b'a';
-            }
-        }
-        // Bytes around the needle's value must not match (0x0b, 0x09, 0x8a).
-        assert_eq!(find_byte(b"\x0b\x09\x8a\x0a\x00\xff\x01\x0a", b'\n'), Some(3));
-        assert_eq!(find_byte(b"\x0b\x09\x8a\x8a\x00\xff\x01\x0b\x0a", b'\n'), Some(8));
     }
 
     #[test]
@@ -217,13 +281,47 @@ mod tests {
     fn words_split_on_runs_of_spaces() {
         let mut words = [""; MAX_WORDS];
         let line = "VER  1 MSNP8 CVR0 ";
-        let n = split_words(line, &mut words);
+        let (n, clean) = split_words(line, &mut words);
+        assert!(clean);
         assert_eq!(&words[..n], ["VER", "1", "MSNP8", "CVR0"]);
         assert_eq!(span(line, words[2], words[3]), "MSNP8 CVR0");
         let long = "a b c d e f g h i j k l  m n ";
-        assert_eq!(split_words(long, &mut words), MAX_WORDS);
+        assert_eq!(split_words(long, &mut words), (MAX_WORDS, true));
         assert_eq!(words[MAX_WORDS - 1], "l  m n");
-        assert_eq!(split_words("", &mut words), 0);
-        assert_eq!(split_words("   ", &mut words), 0);
+        assert_eq!(split_words("", &mut words), (0, true));
+        assert_eq!(split_words("   ", &mut words), (0, true));
+        assert_eq!(split_words("a\tb \u{7f}", &mut words), (2, false));
+        assert_eq!(split_words("é ü", &mut words), (2, true));
+    }
+
+    /// The word-at-a-time split agrees with a plain split on spaces, for every position
+    /// of every kind of byte.
+    #[test]
+    fn words_agree_with_a_plain_split() {
+        let alphabet = ["a", " ", "\t", "\u{7f}", "\u{1f}", "é", "!", "~", "\u{0}"];
+        let mut state = 0x9e37_79b9_u32;
+        for len in 0..40 {
+            for _ in 0..100 {
+                let mut words = [""; MAX_WORDS];
+                let line: String = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        alphabet[state as usize % alphabet.len()]
+                    })
+                    .collect();
+                let mut expected: Vec<&str> = line.split(' ').filter(|w| !w.is_empty()).collect();
+                if expected.len() > MAX_WORDS {
+                    let from = expected[MAX_WORDS - 1].as_ptr() as usize - line.as_ptr() as usize;
+                    expected.truncate(MAX_WORDS - 1);
+                    expected.push(line[from..].trim_end_matches(' '));
+                }
+                let clean = !line.bytes().any(|b| b < 0x20 || b == 0x7f);
+                let (n, got_clean) = split_words(&line, &mut words);
+                assert_eq!(&words[..n], &expected[..], "{line:?}");
+                assert_eq!(got_clean, clean, "{line:?}");
+            }
+        }
     }
 }

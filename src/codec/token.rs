@@ -10,27 +10,8 @@ use std::fmt;
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
 use super::error::TokenError;
+use super::parse::{canonical_u32, check_token};
 use super::types::GroupId;
-
-/// Is `byte` allowed inside a token? Parameters "cannot contain whitespace characters"
-/// [DRAFT §5.2]; control bytes are refused too so CR, LF, NUL and TAB never reach the wire.
-/// Non-ASCII bytes pass: some servers send raw UTF-8 where they should percent-encode.
-pub(crate) const fn is_token_byte(byte: u8) -> bool {
-    byte > b' ' && byte != 0x7f
-}
-
-pub(crate) fn check_token(s: &str) -> Result<(), TokenError> {
-    if s.is_empty() {
-        return Err(TokenError::Empty);
-    }
-    match super::parse::find_non_token_byte(s.as_bytes()) {
-        Some(at) => Err(TokenError::Forbidden {
-            byte: s.as_bytes().get(at).copied().unwrap_or_default(),
-            at,
-        }),
-        None => Ok(()),
-    }
-}
 
 macro_rules! token_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -47,6 +28,19 @@ macro_rules! token_type {
             /// Detaches the value from the buffer it was decoded from.
             pub fn into_owned(self) -> $name<'static> {
                 $name(Cow::Owned(self.0.into_owned()))
+            }
+
+            /// Builds from a word that [`split_words`](super::parse::split_words) cut
+            /// from a line free of control bytes: no space or control byte can be in it,
+            /// so only the checks on its shape remain.
+            #[inline]
+            pub(crate) fn from_word(word: &'a str, clean: bool) -> Result<Self, TokenError> {
+                if clean && !word.is_empty() {
+                    Self::validate_shape(word)?;
+                    Ok(Self(Cow::Borrowed(word)))
+                } else {
+                    Self::try_from(word)
+                }
             }
 
             /// Borrows without copying, for comparisons and re-encoding.
@@ -109,6 +103,10 @@ impl Token<'_> {
     fn validate(s: &str) -> Result<(), TokenError> {
         check_token(s)
     }
+
+    fn validate_shape(_: &str) -> Result<(), TokenError> {
+        Ok(())
+    }
 }
 
 /// The longest account name the official client accepts [DRAFT §5.4].
@@ -133,6 +131,10 @@ token_type! {
 impl Passport<'_> {
     fn validate(s: &str) -> Result<(), TokenError> {
         check_token(s)?;
+        Self::validate_shape(s)
+    }
+
+    fn validate_shape(s: &str) -> Result<(), TokenError> {
         if s.len() > MAX_PASSPORT_LEN {
             return Err(TokenError::TooLong {
                 len: s.len(),
@@ -175,6 +177,10 @@ pub type GroupName<'a> = EncodedName<'a>;
 impl EncodedName<'_> {
     fn validate(s: &str) -> Result<(), TokenError> {
         check_token(s)
+    }
+
+    fn validate_shape(_: &str) -> Result<(), TokenError> {
+        Ok(())
     }
 
     /// Encodes display text for the wire. Only the empty text is refused: a token
@@ -277,7 +283,7 @@ impl<'a> GroupList<'a> {
         }
         let mut at = 0;
         for id in s.split(',') {
-            if super::parse::canonical_u32(id).is_none() {
+            if canonical_u32(id).is_none() {
                 let byte = id.bytes().find(|b| !b.is_ascii_digit()).unwrap_or(b',');
                 return Err(TokenError::Forbidden { byte, at });
             }
@@ -299,9 +305,7 @@ impl<'a> GroupList<'a> {
 
     /// The group ids in order.
     pub fn iter(&self) -> impl Iterator<Item = GroupId> + '_ {
-        self.0
-            .split(',')
-            .filter_map(|id| super::parse::canonical_u32(id).map(GroupId))
+        self.0.split(',').filter_map(|id| canonical_u32(id).map(GroupId))
     }
 
     /// The wire text.

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::error::TokenError;
-use super::token::check_token;
+use super::parse::{canonical_u32, check_token};
 
 /// A transaction id: the client numbers each request, the server echoes the number in
 /// its reply. `0` marks a server's unsolicited command [HYP general/commands].
@@ -259,7 +259,7 @@ impl<'a> HostPort<'a> {
     /// Parses `host:port`, where the port has canonical decimal form.
     pub fn parse(s: &'a str) -> Option<Self> {
         let (host, port) = s.rsplit_once(':')?;
-        let port = super::parse::canonical_u32(port)?;
+        let port = canonical_u32(port)?;
         HostPort::new(host, u16::try_from(port).ok()?).ok()
     }
 

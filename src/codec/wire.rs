@@ -1,6 +1,5 @@
 //! Writing command lines: one word at a time, each preceded by one space.
 
-use std::borrow::Cow;
 use std::io::Write as _;
 
 use super::token::{EncodedName, GroupList, Passport, Token, TokenList};
@@ -103,14 +102,4 @@ pub(crate) fn payload_line(out: &mut Vec<u8>, verb: &str, words: &[&dyn Word], p
     payload.len().put(out);
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(payload);
-}
-
-/// Copies borrowed bytes out of the input buffer.
-pub(crate) fn owned_bytes(bytes: Cow<'_, [u8]>) -> Cow<'static, [u8]> {
-    Cow::Owned(bytes.into_owned())
-}
-
-/// Detaches a secret token from the input buffer.
-pub(crate) fn owned_secret(secret: Secret<Token<'_>>) -> Secret<Token<'static>> {
-    Secret::new(secret.into_inner().into_owned())
 }

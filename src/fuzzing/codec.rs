@@ -14,6 +14,7 @@ const SMALL_LIMITS: Limits = Limits {
     max_line_len: 48,
     max_payload_len: 96,
     max_buffered: 48 + 2 + 96,
+    max_skip_len: 4 * 96,
 };
 
 /// What the framer made of one frame, detached from its buffer.
@@ -133,6 +134,7 @@ fn roomy(encoded: &[u8]) -> Limits {
         max_line_len: encoded.len(),
         max_payload_len: encoded.len(),
         max_buffered: 2 * encoded.len() + 2,
+        max_skip_len: encoded.len(),
     }
 }
 

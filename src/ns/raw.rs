@@ -63,51 +63,7 @@ impl NotificationClient {
             return Ok(None);
         }
         let command = command.clone().into_owned();
-        self.request(|trid| renumber(command, trid)).map(Some)
-    }
-}
-
-/// Gives a caller's command the machine's TrID.
-fn renumber(command: ClientCommand<'static>, trid: TrId) -> ClientCommand<'static> {
-    use ClientCommand::*;
-    match command {
-        XfrSb { .. } => XfrSb { trid },
-        Syn { version, .. } => Syn { trid, version },
-        Gtc { prompt, .. } => Gtc { trid, prompt },
-        Blp { privacy, .. } => Blp { trid, privacy },
-        Prp { property, value, .. } => Prp {
-            trid,
-            property,
-            value,
-        },
-        Chg { status, caps, .. } => Chg { trid, status, caps },
-        Add {
-            list,
-            account,
-            name,
-            group,
-            ..
-        } => Add {
-            trid,
-            list,
-            account,
-            name,
-            group,
-        },
-        Rem {
-            list, account, group, ..
-        } => Rem {
-            trid,
-            list,
-            account,
-            group,
-        },
-        Rea { account, name, .. } => Rea { trid, account, name },
-        Adg { name, .. } => Adg { trid, name },
-        Rmg { group, .. } => Rmg { trid, group },
-        Reg { group, name, .. } => Reg { trid, group, name },
-        Url { service, param, .. } => Url { trid, service, param },
-        // Managed verbs never reach here; anything else keeps its own number.
-        other => other,
+        // Managed verbs were refused above, so every command here may take a new TrID.
+        self.request(|trid| command.with_trid(trid)).map(Some)
     }
 }

@@ -52,6 +52,7 @@ impl Default for ServerConfig {
                 max_line_len: 2048,
                 max_payload_len: MAX_MESSAGE_LEN,
                 max_buffered: 2048 + MAX_MESSAGE_LEN + 2,
+                max_skip_len: 1024 * 1024,
             },
             max_queued_output: 256 * 1024,
             cookie_lifetime: Duration::from_secs(120),
