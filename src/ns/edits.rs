@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::{Limit, ListChange, MAX_GROUPS_PER_CONTACT, NotificationClient, NsError, NsEvent};
+use super::{Limit, ListChange, MAX_GROUPS_PER_CONTACT, NotificationClient, NsError, NsEvent, Phone};
 use crate::codec::{
     AddPrompt, ClientCommand, EncodedName, GroupId, List, Passport, Privacy, ServerCommand, Token, TrId,
 };
@@ -118,16 +118,14 @@ impl NotificationClient {
         self.request(|trid| ClientCommand::Gtc { trid, prompt })
     }
 
-    /// Sets (or with `None` clears) one of the user's phone numbers (`PRP`): `property`
-    /// is `PHH`, `PHW`, `PHM`, `MOB` or `MBE`.
-    pub fn set_phone(&mut self, now: Instant, property: &str, value: Option<&str>) -> Result<TrId, NsError> {
+    /// Sets (or with `None` clears) one of the user's phone properties (`PRP`). The
+    /// value is display text, percent-encoded for the wire (`Y`/`N` for
+    /// [`Phone::MobileAllowed`] and [`Phone::MobileEnabled`]).
+    pub fn set_phone(&mut self, now: Instant, phone: Phone, value: Option<&str>) -> Result<TrId, NsError> {
         self.touch(now);
         self.expect_logged_in("set_phone")?;
-        let property = Token::try_from(property.to_owned()).map_err(|source| NsError::InvalidArgument {
-            what: "property",
-            source,
-        })?;
         let value = value.map(|v| encode_name("phone number", v)).transpose()?;
+        let property = phone.token();
         self.request(|trid| ClientCommand::Prp {
             trid,
             property,
@@ -169,24 +167,17 @@ impl NotificationClient {
                 if !self.settle(stamp.trid, "PRP") {
                     return;
                 }
-                self.contacts.set_own_property(&property, value.as_ref());
-                if !self.lists_within_bounds() {
-                    return;
+                let change = self.own_property(property, value);
+                if self.lists_within_bounds() {
+                    self.list_changed(stamp.trid, stamp.version, change);
                 }
-                let (property, value) = (property.into_owned(), value.map(EncodedName::into_owned));
-                self.list_changed(
-                    stamp.trid,
-                    stamp.version,
-                    ListChange::OwnProperty { property, value },
-                );
             }
             Bpr {
                 stamp: Some(stamp),
                 property,
                 value,
             } => {
-                self.contacts
-                    .set_contact_property(&stamp.account, &property, value.as_ref());
+                let change = self.contact_property(stamp.account.into_owned(), property, value);
                 if !self.lists_within_bounds() {
                     return;
                 }
@@ -194,11 +185,7 @@ impl NotificationClient {
                 self.events.push_back(NsEvent::ListChanged {
                     trid: TrId::ASYNC,
                     version: stamp.version,
-                    change: ListChange::ContactProperty {
-                        account: stamp.account.into_owned(),
-                        property: property.into_owned(),
-                        value: value.map(EncodedName::into_owned),
-                    },
+                    change,
                 });
             }
             Add {
@@ -329,6 +316,59 @@ impl NotificationClient {
                 }
             }
             other => self.misplaced(&other),
+        }
+    }
+
+    /// Keeps the user's property if it is a [`Phone`] (or the `MFN` name) and says what
+    /// changed.
+    pub(super) fn own_property(&mut self, property: Token<'_>, value: Option<EncodedName<'_>>) -> ListChange {
+        let value = value.map(EncodedName::into_owned);
+        match Phone::from_code(property.as_str()) {
+            Some(phone) => {
+                self.contacts.set_own_phone(phone, value.as_ref());
+                ListChange::OwnPhone { phone, value }
+            }
+            None => {
+                self.own_name_property(&property, value.as_ref());
+                ListChange::OwnProperty {
+                    property: property.into_owned(),
+                    value,
+                }
+            }
+        }
+    }
+
+    /// MSNP10 moved the user's friendly name into `PRP MFN` [msnp9-12 reference §4.1].
+    pub(super) fn own_name_property(&mut self, property: &Token<'_>, value: Option<&EncodedName<'_>>) {
+        if property.as_str() == "MFN"
+            && let Some(name) = value
+        {
+            self.name = Some(name.clone().into_owned());
+        }
+    }
+
+    /// Keeps a contact's property if it is a [`Phone`] and says what changed.
+    pub(super) fn contact_property(
+        &mut self,
+        account: Passport<'static>,
+        property: Token<'_>,
+        value: Option<EncodedName<'_>>,
+    ) -> ListChange {
+        let value = value.map(EncodedName::into_owned);
+        match Phone::from_code(property.as_str()) {
+            Some(phone) => {
+                self.contacts.set_contact_phone(&account, phone, value.as_ref());
+                ListChange::ContactPhone {
+                    account,
+                    phone,
+                    value,
+                }
+            }
+            None => ListChange::ContactProperty {
+                account,
+                property: property.into_owned(),
+                value,
+            },
         }
     }
 

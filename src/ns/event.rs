@@ -1,5 +1,6 @@
 //! [`NsEvent`]: what the notification machine tells its caller.
 
+use super::Phone;
 use crate::Secret;
 use crate::codec::{
     AddPrompt, ClientCaps, ClientCommand, DecodeError, ErrorCode, FriendlyName, GroupId, GroupName, HostPort,
@@ -244,18 +245,37 @@ pub enum ListChange {
     AddPrompt(AddPrompt),
     /// `BLP`.
     Privacy(Privacy),
-    /// `PRP`: one of the user's phone numbers; `None` when cleared.
+    /// `PRP`: one of the user's phone properties, now kept in the
+    /// [`ContactList`](super::ContactList); `None` when cleared.
+    OwnPhone {
+        /// Which one.
+        phone: Phone,
+        /// The percent-encoded value.
+        value: Option<FriendlyName<'static>>,
+    },
+    /// `BPR`: one of a contact's phone properties, now kept in the
+    /// [`ContactList`](super::ContactList); `None` when cleared.
+    ContactPhone {
+        /// The contact.
+        account: Passport<'static>,
+        /// Which one.
+        phone: Phone,
+        /// The percent-encoded value.
+        value: Option<FriendlyName<'static>>,
+    },
+    /// `PRP` of a property that is no [`Phone`] (MSNP10's `MFN`, or one this crate
+    /// does not know): reported, not kept.
     OwnProperty {
-        /// `PHH`, `PHW`, `PHM`, `MOB`, `MBE`.
+        /// The property's code.
         property: Token<'static>,
         /// The percent-encoded value.
         value: Option<FriendlyName<'static>>,
     },
-    /// `BPR`: a contact's phone number.
+    /// `BPR` of a property that is no [`Phone`]: reported, not kept.
     ContactProperty {
         /// The contact.
         account: Passport<'static>,
-        /// `PHH`, `PHW`, `PHM`, `MOB`.
+        /// The property's code.
         property: Token<'static>,
         /// The percent-encoded value.
         value: Option<FriendlyName<'static>>,

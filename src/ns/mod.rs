@@ -79,6 +79,7 @@ pub mod fuzz;
 mod keepalive;
 mod login;
 mod messages;
+mod phone;
 mod presence;
 mod raw;
 mod switchboard;
@@ -89,11 +90,12 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 pub use config::{ChallengeProduct, ClientIdentity, NsConfig};
-pub use contacts::{Contact, ContactList, KNOWN_PROPERTIES, MAX_GROUPS_PER_CONTACT, Property};
+pub use contacts::{Contact, ContactList, MAX_GROUPS_PER_CONTACT};
 pub use error::NsError;
 pub use event::{CloseReason, Limit, ListChange, NsEvent};
 #[doc(hidden)]
 pub use fuzz::ns_session as fuzz_session;
+pub use phone::Phone;
 
 use crate::codec::{
     ClientCommand, DecodeError, Direction, ErrorCode, Framer, FriendlyName, Passport, ServerCommand, Status,
