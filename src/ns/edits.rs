@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use super::{Limit, ListChange, MAX_GROUPS_PER_CONTACT, NotificationClient, NsError, NsEvent, Phone};
 use crate::codec::{
-    AddPrompt, ClientCommand, EncodedName, GroupId, List, Passport, Privacy, ServerCommand, Token, TrId,
+    AddPrompt, ClientCommand, EncodedName, GroupId, List, ListMask, Passport, Privacy, ServerCommand, Token,
+    TrId,
 };
 
 impl NotificationClient {
@@ -59,6 +60,38 @@ impl NotificationClient {
             account,
             group,
         })
+    }
+
+    /// Accepts someone who put the user on their contact list (on the reverse list,
+    /// [`NsEvent::AddedBy`]) as the official client did: allows them (`ADD AL`,
+    /// after `REM BL` if they were blocked) and adds them to the user's own contact
+    /// list (`ADD FL`, in group 0, which always exists) [YW add.md; reference §6].
+    ///
+    /// Like [`block`](Self::block) and [`unblock`](Self::unblock), it sends only the
+    /// steps the [`ContactList`](super::ContactList) does not show done already, in
+    /// the order the server needs (a contact on the block list cannot be allowed:
+    /// error 219), and returns their TrIDs in that order; none when nothing is left
+    /// to do. Refused with no request sent when not signed in, or when all the steps
+    /// do not fit in [`NsConfig::max_pending`](super::NsConfig::max_pending).
+    pub fn accept_contact(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, NsError> {
+        use Move::*;
+        let steps = [Remove(List::Block), Add(List::Allow), Add(List::Forward)];
+        self.move_contact(now, "accept_contact", who, &steps)
+    }
+
+    /// Blocks `who`: off the allow list (`REM AL`), onto the block list (`ADD BL`).
+    /// They can no longer see the user's presence nor invite the user to
+    /// conversations. See [`accept_contact`](Self::accept_contact) for the steps sent.
+    pub fn block(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, NsError> {
+        use Move::*;
+        self.move_contact(now, "block", who, &[Remove(List::Allow), Add(List::Block)])
+    }
+
+    /// Unblocks `who`: off the block list (`REM BL`), onto the allow list (`ADD AL`).
+    /// See [`accept_contact`](Self::accept_contact) for the steps sent.
+    pub fn unblock(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, NsError> {
+        use Move::*;
+        self.move_contact(now, "unblock", who, &[Remove(List::Block), Add(List::Allow)])
     }
 
     /// Changes the name stored for a contact (`REA`).
@@ -379,6 +412,85 @@ impl NotificationClient {
             version,
             change,
         });
+    }
+}
+
+/// One step of [`NotificationClient::accept_contact`], `block` or `unblock`.
+#[derive(Clone, Copy)]
+enum Move {
+    Add(List),
+    Remove(List),
+}
+
+impl Move {
+    fn needed(self, lists: ListMask) -> bool {
+        match self {
+            Move::Add(list) => !lists.contains(list),
+            Move::Remove(list) => lists.contains(list),
+        }
+    }
+
+    fn command(
+        self,
+        trid: TrId,
+        account: &Passport<'static>,
+        name: &EncodedName<'static>,
+    ) -> ClientCommand<'static> {
+        let account = account.clone();
+        match self {
+            Move::Add(list) => ClientCommand::Add {
+                trid,
+                list,
+                account,
+                name: name.clone(),
+                group: (list == List::Forward).then_some(GroupId(0)),
+            },
+            Move::Remove(list) => ClientCommand::Rem {
+                trid,
+                list,
+                account,
+                group: None,
+            },
+        }
+    }
+}
+
+impl NotificationClient {
+    /// Sends the `steps` the list does not show done, all or none.
+    fn move_contact(
+        &mut self,
+        now: Instant,
+        call: &'static str,
+        who: &Passport<'_>,
+        steps: &[Move],
+    ) -> Result<Vec<TrId>, NsError> {
+        self.touch(now);
+        self.expect_logged_in(call)?;
+        let lists = self.contacts.contact(who).map_or(ListMask::EMPTY, |c| c.lists());
+        let account = who.clone().into_owned();
+        // The official client stores the account as the name [YW add.md].
+        let name = EncodedName::try_from(account.as_str())
+            .map_err(|source| NsError::InvalidArgument {
+                what: "account",
+                source,
+            })?
+            .into_owned();
+        let steps = steps.iter().copied().filter(|step| step.needed(lists));
+        if self.pending.len().saturating_add(steps.clone().count()) > self.config.max_pending {
+            return Err(NsError::TooManyPending {
+                max: self.config.max_pending,
+            });
+        }
+        self.check_room()?;
+        // Encoded once aside first, so that a refusal leaves no step half sent; past
+        // the checks, every step goes out (the room check is for the whole call).
+        let mut scratch = Vec::new();
+        for step in steps.clone() {
+            step.command(TrId(1), &account, &name).encode(&mut scratch)?;
+        }
+        Ok(steps
+            .map(|step| self.send_request(|trid| step.command(trid, &account, &name)))
+            .collect())
     }
 }
 

@@ -157,7 +157,9 @@ struct Pending {
 ///   [`handle_closed`](Self::handle_closed). They never fail on peer data.
 /// - **Mutators** (commands, each returning the TrID it used): login
 ///   ([`submit_ticket`](Self::submit_ticket), [`passport_failed`](Self::passport_failed)),
-///   lists ([`sync_lists`](Self::sync_lists), [`add_contact`](Self::add_contact), …),
+///   lists ([`sync_lists`](Self::sync_lists), [`accept_contact`](Self::accept_contact),
+///   [`block`](Self::block), [`unblock`](Self::unblock), [`add_contact`](Self::add_contact),
+///   [`set_phone`](Self::set_phone), …),
 ///   presence ([`set_status`](Self::set_status)), switchboards
 ///   ([`request_switchboard`](Self::request_switchboard)), [`logout`](Self::logout) and
 ///   [`send_command`](Self::send_command). Misuse returns [`NsError`] and changes nothing.
