@@ -122,6 +122,12 @@ pub enum SessionState {
     Closed,
 }
 
+impl fmt::Display for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.words())
+    }
+}
+
 impl SessionState {
     fn words(self) -> &'static str {
         match self {
