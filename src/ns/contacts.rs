@@ -9,10 +9,13 @@
 //! contacts: the map's key is a fixed-size lower-cased copy of the account, so neither
 //! an insertion nor a lookup allocates for it.
 
+#[cfg(feature = "serde")]
+mod saved;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::Phone;
+use super::{NsConfig, Phone};
 use crate::codec::{
     AddPrompt, ClientCaps, FriendlyName, GroupId, GroupName, List, ListMask, MAX_PASSPORT_LEN, Passport,
     Privacy, Status,
@@ -260,6 +263,34 @@ impl Contact {
 /// between sessions and hand it back with
 /// [`NotificationClient::with_contact_list`](super::NotificationClient::with_contact_list)
 /// to skip the download when nothing changed.
+///
+/// # Saving (feature `serde`)
+///
+/// With the `serde` feature the list implements `Serialize` and `Deserialize`, so a bot
+/// can write it to a file at the end of a session and start the next from it. The form,
+/// shown as JSON: names keep their percent-encoded wire form, `lists` is the `LST`
+/// mask (1 = FL, 2 = AL, 4 = BL, 8 = RL), phones are keyed by their wire code, and
+/// presence is not saved (everyone is offline until the server says otherwise).
+///
+/// ```json
+/// { "version": 15, "add_prompt": "A", "privacy": "AL", "phones": { "PHH": "123%20(4567)" },
+///   "groups": [ { "id": 0, "name": "Other%20Contacts" } ],
+///   "contacts": [ { "account": "bob@example.com", "name": "Bob", "lists": 11,
+///                   "groups": [0], "phones": { "PHM": "555" } } ] }
+/// ```
+///
+/// A saved file is untrusted input as much as a server's `SYN` is, so reading one
+/// checks what the wire path checks, within the bounds of
+/// [`NsConfig::default`](super::NsConfig) (or another config's, with
+/// `ContactList::deserialize_within`): accounts are tokens of at most
+/// [`MAX_PASSPORT_LEN`](crate::codec::MAX_PASSPORT_LEN) bytes, unique
+/// case-insensitively; names and group names are tokens no longer than a line; the
+/// numbers of contacts and groups and the bytes held stay within `max_contacts`,
+/// `max_groups` and `max_contact_list_bytes`, counted while the sequences are read, so a
+/// hostile file costs at most one item past a bound; a contact is in at most
+/// [`MAX_GROUPS_PER_CONTACT`] distinct groups; only the [`Phone`] properties are read.
+/// A fault is named by its position, never by its content. Fields this version does
+/// not know are passed over, so a newer crate's file still reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ContactList {
     version: u32,
@@ -298,6 +329,16 @@ impl ContactList {
     /// [`NsConfig::max_contact_list_bytes`](super::NsConfig::max_contact_list_bytes).
     pub fn retained_bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// Whether the list is within `config`'s bounds (`max_contacts`, `max_groups`,
+    /// `max_contact_list_bytes`), as
+    /// [`NotificationClient::with_contact_list`](super::NotificationClient::with_contact_list)
+    /// requires.
+    pub fn fits(&self, config: &NsConfig) -> bool {
+        self.contacts.len() as u64 <= u64::from(config.max_contacts)
+            && self.groups.len() as u64 <= u64::from(config.max_groups)
+            && self.bytes <= config.max_contact_list_bytes
     }
 
     /// A contact by account, compared case-insensitively.

@@ -259,11 +259,19 @@ impl NotificationClient {
         }
     }
 
-    /// Starts from a list kept from an earlier session: [`sync_lists`](Self::sync_lists)
-    /// then sends its version, and the server skips the download when it is current.
+    /// Starts from a list kept from an earlier session (with the `serde` feature, one
+    /// read back from a file): [`sync_lists`](Self::sync_lists) then sends its version,
+    /// and the server skips the download when it is current. Everyone on it starts
+    /// offline.
+    ///
+    /// A list beyond this machine's bounds ([`ContactList::fits`] is false) is not
+    /// kept: the session starts from an empty list at version 0, so the server sends
+    /// the whole list and the bounds apply to it as to any download.
     pub fn with_contact_list(mut self, mut list: ContactList) -> Self {
-        list.clear_presence();
-        self.contacts = list;
+        if list.fits(&self.config) {
+            list.clear_presence();
+            self.contacts = list;
+        }
         self
     }
 
