@@ -472,5 +472,21 @@ proptest! {
             }
             prop_assert!(list.phones().len() <= Phone::ALL.len());
         }
+        // A hostile server's list saved and read back: the same list, and read within
+        // the machine's bounds exactly when it fits them.
+        #[cfg(feature = "serde")]
+        {
+            let list = ns.contact_list().clone();
+            let json = serde_json::to_string(&list).unwrap();
+            let back: msnp::ns::ContactList = serde_json::from_str(&json).unwrap();
+            let account = Passport::try_from("example@passport.com").unwrap();
+            let offline = NotificationClient::new(NsConfig::default(), account, now)
+                .with_contact_list(list.clone())
+                .into_contact_list();
+            prop_assert_eq!(&back, &offline);
+            let mut reader = serde_json::Deserializer::from_str(&json);
+            let within = msnp::ns::ContactList::deserialize_within(&mut reader, &bound);
+            prop_assert_eq!(within.is_ok(), list.fits(&bound));
+        }
     }
 }
