@@ -115,6 +115,16 @@ fn the_saved_form_is_plain_json() {
     assert_eq!(bob.groups(), [GroupId(0)]);
     assert_eq!(bob.phone(Phone::Mobile).unwrap().as_str(), "555");
     assert_eq!(serde_json::to_string(&list).unwrap(), json);
+    // Formats that write a struct as a sequence of its fields read the same way.
+    let seq = r#"[7,"N","AL",{"PHW":"1%202"},[{"id":0,"name":"Other%20Contacts"}],[["bob@example.com","Bob",3,[0],{"PHM":"555"}]]]"#;
+    assert_eq!(serde_json::from_str::<ContactList>(seq).unwrap(), list);
+    let short = serde_json::from_str::<ContactList>("[7,null,null,{}]").unwrap_err();
+    assert!(
+        short
+            .to_string()
+            .starts_with("invalid length 4, expected 6 fields"),
+        "{short}"
+    );
     // Optional parts may be left out, unknown fields are passed over.
     let list: ContactList = serde_json::from_str(r#"{"version":2,"future":[1,2]}"#).unwrap();
     assert_eq!((list.version(), list.len()), (2, 0));
