@@ -371,7 +371,7 @@ impl NotificationClient {
         }
     }
 
-    /// MSNP10 moved the user's friendly name into `PRP MFN` [msnp9-12 reference §4.1].
+    /// MSNP10 moved the user's friendly name into `PRP MFN` [msnp9-12 reference §4.1, §4.2].
     pub(super) fn own_name_property(&mut self, property: &Token<'_>, value: Option<&EncodedName<'_>>) {
         if property.as_str() == "MFN"
             && let Some(name) = value
