@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 
 use msnp::codec::{Limits, Passport};
 use msnp::ns::{
-    CloseReason, KNOWN_PROPERTIES, Limit, MAX_GROUPS_PER_CONTACT, NotificationClient, NsConfig, NsEvent,
-    SessionState,
+    CloseReason, Limit, MAX_GROUPS_PER_CONTACT, NotificationClient, NsConfig, NsEvent, Phone, SessionState,
 };
 use msnp::{Output, Secret};
 use proptest::prelude::*;
@@ -269,15 +268,10 @@ fn made_up_properties_are_reported_not_kept() {
     assert!(events.iter().all(|e| matches!(e, NsEvent::ListChanged { .. })));
     let bob = Passport::try_from("bob@example.com").unwrap();
     let phones = ns.contact_list().contact(&bob).unwrap().phones();
-    let names: Vec<&str> = phones.iter().map(|(p, _)| p.as_str()).collect();
-    assert_eq!(names, ["PHM", "PHH", "PHW"]);
-    let own: Vec<&str> = ns
-        .contact_list()
-        .phones()
-        .iter()
-        .map(|(p, _)| p.as_str())
-        .collect();
-    assert_eq!(own, ["MOB"]);
+    let names: Vec<Phone> = phones.iter().map(|(p, _)| *p).collect();
+    assert_eq!(names, [Phone::Home, Phone::Work, Phone::Mobile]);
+    let own: Vec<Phone> = ns.contact_list().phones().iter().map(|(p, _)| *p).collect();
+    assert_eq!(own, [Phone::MobileAllowed]);
 }
 
 /// Item 7: the machine's `Debug` shows counts, never what the server sent; a profile
@@ -473,10 +467,26 @@ proptest! {
             // Checked after each line: over by at most one line's contact.
             prop_assert!(list.retained_bytes() <= bound.max_contact_list_bytes + 1_024);
             for contact in list.contacts() {
-                prop_assert!(contact.phones().len() <= KNOWN_PROPERTIES.len());
+                prop_assert!(contact.phones().len() <= Phone::ALL.len());
                 prop_assert!(contact.groups().len() <= MAX_GROUPS_PER_CONTACT);
             }
-            prop_assert!(list.phones().len() <= KNOWN_PROPERTIES.len());
+            prop_assert!(list.phones().len() <= Phone::ALL.len());
+        }
+        // A hostile server's list saved and read back: the same list, and read within
+        // the machine's bounds exactly when it fits them.
+        #[cfg(feature = "serde")]
+        {
+            let list = ns.contact_list().clone();
+            let json = serde_json::to_string(&list).unwrap();
+            let back: msnp::ns::ContactList = serde_json::from_str(&json).unwrap();
+            let account = Passport::try_from("example@passport.com").unwrap();
+            let offline = NotificationClient::new(NsConfig::default(), account, now)
+                .with_contact_list(list.clone())
+                .into_contact_list();
+            prop_assert_eq!(&back, &offline);
+            let mut reader = serde_json::Deserializer::from_str(&json);
+            let within = msnp::ns::ContactList::deserialize_within(&mut reader, &bound);
+            prop_assert_eq!(within.is_ok(), list.fits(&bound));
         }
     }
 }

@@ -74,7 +74,8 @@ struct Model {
 
 fn call(ns: &mut NotificationClient, now: Instant, which: u8, arg: u8) -> Result<Option<TrId>, ()> {
     let bob = Passport::try_from(format!("b{}@b.c", arg % 3)).unwrap();
-    let r = match which % 10 {
+    let moved = |r: Result<Vec<TrId>, _>| r.map(|trids: Vec<TrId>| trids.last().copied()).map_err(drop);
+    let r = match which % 13 {
         0 => return ns.handle_connected(now).map(|_| None).map_err(drop),
         1 => ns.submit_ticket(now, Secret::new("t=1&p=2".into())),
         2 => ns.sync_lists(now),
@@ -84,6 +85,9 @@ fn call(ns: &mut NotificationClient, now: Instant, which: u8, arg: u8) -> Result
         6 => ns.request_switchboard(now),
         7 => ns.add_group(now, "g h"),
         8 => return ns.logout(now).map(|_| None).map_err(drop),
+        9 => return moved(ns.accept_contact(now, &bob)),
+        10 => return moved(ns.block(now, &bob)),
+        11 => return moved(ns.unblock(now, &bob)),
         _ => ns.set_friendly_name(now, "Me"),
     };
     r.map(Some).map_err(drop)
@@ -139,7 +143,7 @@ proptest! {
                             model.last_trid = trid.0;
                         }
                         Ok(None) => {
-                            if w % 10 == 0 { model.last_trid = 1; }
+                            if w % 13 == 0 { model.last_trid = 1; }
                         }
                         Err(()) => prop_assert_eq!(ns.state(), before, "a refused call changed the state"),
                     }
@@ -173,6 +177,18 @@ proptest! {
                 prop_assert!(idle, "a closed machine still has work");
             }
             prop_assert_eq!(ns.contact_list().len(), ns.contact_list().contacts().count());
+        }
+        // Whatever state the list is in, it survives a restart unchanged.
+        #[cfg(feature = "serde")]
+        {
+            let list = ns.contact_list().clone();
+            let json = serde_json::to_string(&list).unwrap();
+            let back: msnp::ns::ContactList = serde_json::from_str(&json).unwrap();
+            let account = Passport::try_from("example@passport.com").unwrap();
+            let offline = NotificationClient::new(NsConfig::default(), account, now)
+                .with_contact_list(list)
+                .into_contact_list();
+            prop_assert_eq!(back, offline);
         }
     }
 

@@ -139,7 +139,11 @@ pub fn call(ns: &mut NotificationClient, now: Instant, which: u8, arg: u8) {
             )
             .map(drop),
         15 => ns
-            .set_phone(now, "PHH", arg.is_multiple_of(2).then_some("1 2"))
+            .set_phone(
+                now,
+                crate::ns::Phone::Home,
+                arg.is_multiple_of(2).then_some("1 2"),
+            )
             .map(drop),
         16 => ns.set_status(now, status).map(drop),
         17 => ns.request_switchboard(now).map(drop),

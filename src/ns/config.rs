@@ -77,7 +77,7 @@ impl Default for ChallengeProduct {
 ///
 /// Every collection the server can make the machine grow is bounded here or by a
 /// constant of the module ([`MAX_GROUPS_PER_CONTACT`](super::MAX_GROUPS_PER_CONTACT),
-/// [`KNOWN_PROPERTIES`](super::KNOWN_PROPERTIES)). Events are parsed one frame per
+/// one value per [`Phone`](super::Phone)). Events are parsed one frame per
 /// [`poll_output`](super::NotificationClient::poll_output) call, so the event queue
 /// never holds more than one frame's events.
 #[derive(Clone, Debug)]

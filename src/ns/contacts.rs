@@ -5,28 +5,21 @@
 //! limit: the machine checks [`ContactList::len`] against `NsConfig::max_contacts` and
 //! [`ContactList::retained_bytes`] against `NsConfig::max_contact_list_bytes` after each
 //! change; a contact keeps at most [`MAX_GROUPS_PER_CONTACT`] groups and only the
-//! [`KNOWN_PROPERTIES`], one value each. Every change costs O(log n) in the number of
+//! [`Phone`] properties, one value each. Every change costs O(log n) in the number of
 //! contacts: the map's key is a fixed-size lower-cased copy of the account, so neither
 //! an insertion nor a lookup allocates for it.
+
+#[cfg(feature = "serde")]
+mod saved;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::{NsConfig, Phone};
 use crate::codec::{
     AddPrompt, ClientCaps, FriendlyName, GroupId, GroupName, List, ListMask, MAX_PASSPORT_LEN, Passport,
-    Privacy, Status, Token,
+    Privacy, Status,
 };
-
-/// A phone number or other property (`PHH`, `PHW`, `PHM`, `MOB`, `MBE`) and its
-/// percent-encoded value.
-pub type Property = (Token<'static>, FriendlyName<'static>);
-
-/// The properties a list keeps, for the user (`PRP`) and for each contact (`BPR`):
-/// home, work and mobile phone, whether mobile messages are allowed, whether the MSN
-/// Mobile device is enabled [YW prp.md, bpr.md], and MSNP10's own display name (`MFN`).
-/// Others are still reported as events but not kept: their number would be the
-/// server's to choose.
-pub const KNOWN_PROPERTIES: [&str; 6] = ["PHH", "PHW", "PHM", "MOB", "MBE", "MFN"];
 
 /// The most groups one contact is kept in. MSNP8 servers allow 30 groups in all
 /// (reference §6); more for one contact is a server's doing, and ends the session.
@@ -123,25 +116,41 @@ impl fmt::Debug for Groups {
     }
 }
 
-/// Sets or clears one property; unknown properties are not kept. At most
-/// [`KNOWN_PROPERTIES`]`.len()` entries, so the scan is O(1).
-fn set_property(phones: &mut Vec<Property>, property: &Token<'_>, value: Option<&FriendlyName<'_>>) {
-    let Some(known) = KNOWN_PROPERTIES.iter().find(|k| **k == property.as_str()) else {
-        return;
-    };
-    phones.retain(|(p, _)| p.as_str() != *known);
-    if let Some(value) = value {
-        let property = Token::try_from(*known).expect("known properties are tokens");
-        phones.push((property, value.clone().into_owned()));
+/// The phone properties of a contact or of the user, ordered by [`Phone`] and one
+/// value each, so two lists with the same numbers compare equal whatever order the
+/// server sent them in. At most [`Phone::ALL`]`.len()` entries: every scan is O(1).
+pub(crate) type Phones = Vec<(Phone, FriendlyName<'static>)>;
+
+/// Sets, or with `None` clears, one phone property.
+fn set_phone(phones: &mut Phones, phone: Phone, value: Option<&FriendlyName<'_>>) {
+    let at = phones.binary_search_by_key(&phone, |(p, _)| *p);
+    match (at, value) {
+        (Ok(at), Some(value)) => {
+            if let Some(slot) = phones.get_mut(at) {
+                slot.1 = value.clone().into_owned();
+            }
+        }
+        (Err(at), Some(value)) => phones.insert(at, (phone, value.clone().into_owned())),
+        (Ok(at), None) => {
+            phones.remove(at);
+        }
+        (Err(_), None) => {}
     }
 }
 
-/// What a contact's or the user's properties weigh: the value's bytes plus the
-/// entry itself (the property names are static).
-fn properties_bytes(phones: &[Property]) -> usize {
+fn phone_value<'a>(
+    phones: &'a [(Phone, FriendlyName<'static>)],
+    phone: Phone,
+) -> Option<&'a FriendlyName<'static>> {
+    phones.iter().find(|(p, _)| *p == phone).map(|(_, value)| value)
+}
+
+/// What a contact's or the user's phone properties weigh: the value's bytes plus the
+/// entry itself.
+fn phones_bytes(phones: &[(Phone, FriendlyName<'static>)]) -> usize {
     phones
         .iter()
-        .map(|(_, value)| size_of::<Property>() + value.as_str().len())
+        .map(|(_, value)| size_of::<(Phone, FriendlyName<'static>)>() + value.as_str().len())
         .sum()
 }
 
@@ -177,7 +186,7 @@ pub struct Contact {
     name: FriendlyName<'static>,
     lists: ListMask,
     groups: Groups,
-    phones: Vec<Property>,
+    phones: Phones,
     status: Status,
     caps: Option<ClientCaps>,
 }
@@ -215,9 +224,14 @@ impl Contact {
         self.groups.as_slice()
     }
 
-    /// Phone numbers the contact published (`BPR`), of the [`KNOWN_PROPERTIES`] only.
-    pub fn phones(&self) -> &[Property] {
+    /// The phone properties the contact published (`BPR`), in [`Phone`] order.
+    pub fn phones(&self) -> &[(Phone, FriendlyName<'static>)] {
         &self.phones
+    }
+
+    /// One phone property the contact published, percent-encoded.
+    pub fn phone(&self, phone: Phone) -> Option<&FriendlyName<'static>> {
+        phone_value(&self.phones, phone)
     }
 
     /// The presence last announced; [`Status::Offline`] until `ILN`/`NLN`.
@@ -238,7 +252,7 @@ impl Contact {
             + self.account.as_str().len()
             + self.name.as_str().len()
             + self.groups.heap_bytes()
-            + properties_bytes(&self.phones)
+            + phones_bytes(&self.phones)
     }
 }
 
@@ -249,6 +263,34 @@ impl Contact {
 /// between sessions and hand it back with
 /// [`NotificationClient::with_contact_list`](super::NotificationClient::with_contact_list)
 /// to skip the download when nothing changed.
+///
+/// # Saving (feature `serde`)
+///
+/// With the `serde` feature the list implements `Serialize` and `Deserialize`, so a bot
+/// can write it to a file at the end of a session and start the next from it. The form,
+/// shown as JSON: names keep their percent-encoded wire form, `lists` is the `LST`
+/// mask (1 = FL, 2 = AL, 4 = BL, 8 = RL), phones are keyed by their wire code, and
+/// presence is not saved (everyone is offline until the server says otherwise).
+///
+/// ```json
+/// { "version": 15, "add_prompt": "A", "privacy": "AL", "phones": { "PHH": "123%20(4567)" },
+///   "groups": [ { "id": 0, "name": "Other%20Contacts" } ],
+///   "contacts": [ { "account": "bob@example.com", "name": "Bob", "lists": 11,
+///                   "groups": [0], "phones": { "PHM": "555" } } ] }
+/// ```
+///
+/// A saved file is untrusted input as much as a server's `SYN` is, so reading one
+/// checks what the wire path checks, within the bounds of
+/// [`NsConfig::default`](super::NsConfig) (or another config's, with
+/// `ContactList::deserialize_within`): accounts are tokens of at most
+/// [`MAX_PASSPORT_LEN`](crate::codec::MAX_PASSPORT_LEN) bytes, unique
+/// case-insensitively; names and group names are tokens no longer than a line; the
+/// numbers of contacts and groups and the bytes held stay within `max_contacts`,
+/// `max_groups` and `max_contact_list_bytes`, counted while the sequences are read, so a
+/// hostile file costs at most one item past a bound; a contact is in at most
+/// [`MAX_GROUPS_PER_CONTACT`] distinct groups; only the [`Phone`] properties are read.
+/// A fault is named by its position, never by its content. Fields this version does
+/// not know are passed over, so a newer crate's file still reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ContactList {
     version: u32,
@@ -256,7 +298,7 @@ pub struct ContactList {
     groups: BTreeMap<GroupId, GroupName<'static>>,
     add_prompt: Option<AddPrompt>,
     privacy: Option<Privacy>,
-    phones: Vec<Property>,
+    phones: Phones,
     /// The sum of the contacts' and groups' weights, kept up to date by every change.
     bytes: usize,
 }
@@ -287,6 +329,16 @@ impl ContactList {
     /// [`NsConfig::max_contact_list_bytes`](super::NsConfig::max_contact_list_bytes).
     pub fn retained_bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// Whether the list is within `config`'s bounds (`max_contacts`, `max_groups`,
+    /// `max_contact_list_bytes`), as
+    /// [`NotificationClient::with_contact_list`](super::NotificationClient::with_contact_list)
+    /// requires.
+    pub fn fits(&self, config: &NsConfig) -> bool {
+        self.contacts.len() as u64 <= u64::from(config.max_contacts)
+            && self.groups.len() as u64 <= u64::from(config.max_groups)
+            && self.bytes <= config.max_contact_list_bytes
     }
 
     /// A contact by account, compared case-insensitively.
@@ -324,9 +376,14 @@ impl ContactList {
         self.privacy
     }
 
-    /// The user's own phone numbers (`PRP`), of the [`KNOWN_PROPERTIES`] only.
-    pub fn phones(&self) -> &[Property] {
+    /// The user's own phone properties (`PRP`), in [`Phone`] order.
+    pub fn phones(&self) -> &[(Phone, FriendlyName<'static>)] {
         &self.phones
+    }
+
+    /// One of the user's own phone properties, percent-encoded.
+    pub fn phone(&self, phone: Phone) -> Option<&FriendlyName<'static>> {
+        phone_value(&self.phones, phone)
     }
 
     // Mutators used by the machine when the server confirms a change.
@@ -343,10 +400,10 @@ impl ContactList {
         self.privacy = Some(privacy);
     }
 
-    pub(crate) fn set_own_property(&mut self, property: &Token<'_>, value: Option<&FriendlyName<'_>>) {
-        let before = properties_bytes(&self.phones);
-        set_property(&mut self.phones, property, value);
-        self.bytes = self.bytes.saturating_sub(before) + properties_bytes(&self.phones);
+    pub(crate) fn set_own_phone(&mut self, phone: Phone, value: Option<&FriendlyName<'_>>) {
+        let before = phones_bytes(&self.phones);
+        set_phone(&mut self.phones, phone, value);
+        self.bytes = self.bytes.saturating_sub(before) + phones_bytes(&self.phones);
     }
 
     /// Whether the account is on any list.
@@ -370,26 +427,19 @@ impl ContactList {
         true
     }
 
-    pub(crate) fn set_contact_property(
+    pub(crate) fn set_contact_phone(
         &mut self,
         account: &Passport<'_>,
-        property: &Token<'_>,
+        phone: Phone,
         value: Option<&FriendlyName<'_>>,
     ) -> bool {
-        self.change(account, |contact| {
-            set_property(&mut contact.phones, property, value)
-        })
+        self.change(account, |contact| set_phone(&mut contact.phones, phone, value))
     }
 
-    /// [`set_contact_property`](Self::set_contact_property) by key: a download refers
-    /// to its last contact without keeping a copy of the account.
-    pub(crate) fn set_property_at(
-        &mut self,
-        key: &Key,
-        property: &Token<'_>,
-        value: Option<&FriendlyName<'_>>,
-    ) -> bool {
-        self.change_at(key, |contact| set_property(&mut contact.phones, property, value))
+    /// [`set_contact_phone`](Self::set_contact_phone) by key: a download refers to its
+    /// last contact without keeping a copy of the account.
+    pub(crate) fn set_phone_at(&mut self, key: &Key, phone: Phone, value: Option<&FriendlyName<'_>>) -> bool {
+        self.change_at(key, |contact| set_phone(&mut contact.phones, phone, value))
     }
 
     /// The account stored under `key`.
@@ -549,15 +599,11 @@ mod tests {
         FriendlyName::try_from(s.to_string()).unwrap()
     }
 
-    fn token(s: &str) -> Token<'static> {
-        Token::try_from(s.to_string()).unwrap()
-    }
-
     /// The running byte count must equal a recount from scratch after any change.
     fn recount(list: &ContactList) -> usize {
         let contacts: usize = list.contacts.values().map(Contact::weight).sum();
         let groups: usize = list.groups.values().map(group_weight).sum();
-        contacts + groups + properties_bytes(&list.phones)
+        contacts + groups + phones_bytes(&list.phones)
     }
 
     #[test]
@@ -626,21 +672,24 @@ mod tests {
     }
 
     #[test]
-    fn only_known_properties_are_kept_one_value_each() {
+    fn phones_keep_one_value_each_in_phone_order() {
         let mut list = ContactList::new();
         let bob = passport("bob@passport.com");
         list.add(List::Forward, &bob, &name("Bob"), None);
         for i in 0..100 {
             let value = name(&format!("{i}"));
-            list.set_contact_property(&bob, &token(&format!("P{i}")), Some(&value));
-            list.set_contact_property(&bob, &token("PHH"), Some(&value));
-            list.set_own_property(&token(&format!("X{i}")), Some(&value));
-            list.set_own_property(&token("MOB"), Some(&value));
+            list.set_contact_phone(&bob, Phone::Mobile, Some(&value));
+            list.set_contact_phone(&bob, Phone::Home, Some(&value));
+            list.set_own_phone(Phone::MobileAllowed, Some(&value));
         }
-        let phones = list.contact(&bob).unwrap().phones();
-        assert_eq!(phones, [(token("PHH"), name("99"))]);
-        assert_eq!(list.phones(), [(token("MOB"), name("99"))]);
-        list.set_own_property(&token("MOB"), None);
+        let bob_phones = list.contact(&bob).unwrap().phones();
+        assert_eq!(
+            bob_phones,
+            [(Phone::Home, name("99")), (Phone::Mobile, name("99"))]
+        );
+        assert_eq!(list.contact(&bob).unwrap().phone(Phone::Work), None);
+        assert_eq!(list.phones(), [(Phone::MobileAllowed, name("99"))]);
+        list.set_own_phone(Phone::MobileAllowed, None);
         assert!(list.phones().is_empty());
         assert_eq!(list.retained_bytes(), recount(&list));
     }

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::contacts::Key;
-use super::{ContactList, ListChange, NotificationClient, NsError, NsEvent};
+use super::{ContactList, NotificationClient, NsError, NsEvent, Phone};
 use crate::codec::{ClientCommand, ServerCommand, TrId};
 
 /// A `SYN` download in progress (reference §6).
@@ -123,18 +123,19 @@ impl NotificationClient {
                 property,
                 value,
             } => {
+                let phone = Phone::from_code(property.as_str());
                 if let Some(d) = &mut self.download {
-                    d.list.set_own_property(&property, value.as_ref());
+                    if let Some(phone) = phone {
+                        d.list.set_own_phone(phone, value.as_ref());
+                    }
+                    self.own_name_property(&property, value.as_ref());
                 } else if let Some(tail) = tail {
-                    self.contacts.set_own_property(&property, value.as_ref());
+                    let change = self.own_property(property, value);
                     let version = self.contacts.version();
                     self.events.push_back(NsEvent::ListChanged {
                         trid: tail.trid,
                         version,
-                        change: ListChange::OwnProperty {
-                            property: property.into_owned(),
-                            value: value.map(|v| v.into_owned()),
-                        },
+                        change,
                     });
                     self.tail = Some(tail);
                 } else {
@@ -186,28 +187,24 @@ impl NotificationClient {
                 value,
             } => {
                 if let Some(d) = &mut self.download {
-                    match &d.last {
-                        Some(last) => {
-                            d.list.set_property_at(last, &property, value.as_ref());
-                        }
-                        None => return self.violation("BPR before any LST", "BPR"),
+                    let Some(last) = &d.last else {
+                        return self.violation("BPR before any LST", "BPR");
+                    };
+                    if let Some(phone) = Phone::from_code(property.as_str()) {
+                        d.list.set_phone_at(last, phone, value.as_ref());
                     }
                 } else if let Some(SyncTail {
                     trid,
                     last: Some(last),
                 }) = tail
                 {
-                    self.contacts.set_property_at(&last, &property, value.as_ref());
-                    if let Some(account) = self.contacts.account_at(&last) {
+                    if let Some(account) = self.contacts.account_at(&last).cloned() {
+                        let change = self.contact_property(account, property, value);
                         let version = self.contacts.version();
                         self.events.push_back(NsEvent::ListChanged {
                             trid,
                             version,
-                            change: ListChange::ContactProperty {
-                                account: account.clone(),
-                                property: property.into_owned(),
-                                value: value.map(|v| v.into_owned()),
-                            },
+                            change,
                         });
                     }
                     self.tail = Some(SyncTail {

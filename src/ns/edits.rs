@@ -4,9 +4,10 @@
 
 use std::time::Instant;
 
-use super::{Limit, ListChange, MAX_GROUPS_PER_CONTACT, NotificationClient, NsError, NsEvent};
+use super::{Limit, ListChange, MAX_GROUPS_PER_CONTACT, NotificationClient, NsError, NsEvent, Phone};
 use crate::codec::{
-    AddPrompt, ClientCommand, EncodedName, GroupId, List, Passport, Privacy, ServerCommand, Token, TrId,
+    AddPrompt, ClientCommand, EncodedName, GroupId, List, ListMask, Passport, Privacy, ServerCommand, Token,
+    TrId,
 };
 
 impl NotificationClient {
@@ -59,6 +60,38 @@ impl NotificationClient {
             account,
             group,
         })
+    }
+
+    /// Accepts someone who put the user on their contact list (on the reverse list,
+    /// [`NsEvent::AddedBy`]) as the official client did: allows them (`ADD AL`,
+    /// after `REM BL` if they were blocked) and adds them to the user's own contact
+    /// list (`ADD FL`, in group 0, which always exists) [YW add.md; reference §6].
+    ///
+    /// Like [`block`](Self::block) and [`unblock`](Self::unblock), it sends only the
+    /// steps the [`ContactList`](super::ContactList) does not show done already, in
+    /// the order the server needs (a contact on the block list cannot be allowed:
+    /// error 219), and returns their TrIDs in that order; none when nothing is left
+    /// to do. Refused with no request sent when not signed in, or when all the steps
+    /// do not fit in [`NsConfig::max_pending`](super::NsConfig::max_pending).
+    pub fn accept_contact(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, NsError> {
+        use Move::*;
+        let steps = [Remove(List::Block), Add(List::Allow), Add(List::Forward)];
+        self.move_contact(now, "accept_contact", who, &steps)
+    }
+
+    /// Blocks `who`: off the allow list (`REM AL`), onto the block list (`ADD BL`).
+    /// They can no longer see the user's presence nor invite the user to
+    /// conversations. See [`accept_contact`](Self::accept_contact) for the steps sent.
+    pub fn block(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, NsError> {
+        use Move::*;
+        self.move_contact(now, "block", who, &[Remove(List::Allow), Add(List::Block)])
+    }
+
+    /// Unblocks `who`: off the block list (`REM BL`), onto the allow list (`ADD AL`).
+    /// See [`accept_contact`](Self::accept_contact) for the steps sent.
+    pub fn unblock(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, NsError> {
+        use Move::*;
+        self.move_contact(now, "unblock", who, &[Remove(List::Block), Add(List::Allow)])
     }
 
     /// Changes the name stored for a contact (`REA`).
@@ -118,16 +151,14 @@ impl NotificationClient {
         self.request(|trid| ClientCommand::Gtc { trid, prompt })
     }
 
-    /// Sets (or with `None` clears) one of the user's phone numbers (`PRP`): `property`
-    /// is `PHH`, `PHW`, `PHM`, `MOB` or `MBE`.
-    pub fn set_phone(&mut self, now: Instant, property: &str, value: Option<&str>) -> Result<TrId, NsError> {
+    /// Sets (or with `None` clears) one of the user's phone properties (`PRP`). The
+    /// value is display text, percent-encoded for the wire (`Y`/`N` for
+    /// [`Phone::MobileAllowed`] and [`Phone::MobileEnabled`]).
+    pub fn set_phone(&mut self, now: Instant, phone: Phone, value: Option<&str>) -> Result<TrId, NsError> {
         self.touch(now);
         self.expect_logged_in("set_phone")?;
-        let property = Token::try_from(property.to_owned()).map_err(|source| NsError::InvalidArgument {
-            what: "property",
-            source,
-        })?;
         let value = value.map(|v| encode_name("phone number", v)).transpose()?;
+        let property = phone.token();
         self.request(|trid| ClientCommand::Prp {
             trid,
             property,
@@ -169,24 +200,17 @@ impl NotificationClient {
                 if !self.settle(stamp.trid, "PRP") {
                     return;
                 }
-                self.contacts.set_own_property(&property, value.as_ref());
-                if !self.lists_within_bounds() {
-                    return;
+                let change = self.own_property(property, value);
+                if self.lists_within_bounds() {
+                    self.list_changed(stamp.trid, stamp.version, change);
                 }
-                let (property, value) = (property.into_owned(), value.map(EncodedName::into_owned));
-                self.list_changed(
-                    stamp.trid,
-                    stamp.version,
-                    ListChange::OwnProperty { property, value },
-                );
             }
             Bpr {
                 stamp: Some(stamp),
                 property,
                 value,
             } => {
-                self.contacts
-                    .set_contact_property(&stamp.account, &property, value.as_ref());
+                let change = self.contact_property(stamp.account.into_owned(), property, value);
                 if !self.lists_within_bounds() {
                     return;
                 }
@@ -194,11 +218,7 @@ impl NotificationClient {
                 self.events.push_back(NsEvent::ListChanged {
                     trid: TrId::ASYNC,
                     version: stamp.version,
-                    change: ListChange::ContactProperty {
-                        account: stamp.account.into_owned(),
-                        property: property.into_owned(),
-                        value: value.map(EncodedName::into_owned),
-                    },
+                    change,
                 });
             }
             Add {
@@ -332,6 +352,59 @@ impl NotificationClient {
         }
     }
 
+    /// Keeps the user's property if it is a [`Phone`] (or the `MFN` name) and says what
+    /// changed.
+    pub(super) fn own_property(&mut self, property: Token<'_>, value: Option<EncodedName<'_>>) -> ListChange {
+        let value = value.map(EncodedName::into_owned);
+        match Phone::from_code(property.as_str()) {
+            Some(phone) => {
+                self.contacts.set_own_phone(phone, value.as_ref());
+                ListChange::OwnPhone { phone, value }
+            }
+            None => {
+                self.own_name_property(&property, value.as_ref());
+                ListChange::OwnProperty {
+                    property: property.into_owned(),
+                    value,
+                }
+            }
+        }
+    }
+
+    /// MSNP10 moved the user's friendly name into `PRP MFN` [msnp9-12 reference §4.1, §4.2].
+    pub(super) fn own_name_property(&mut self, property: &Token<'_>, value: Option<&EncodedName<'_>>) {
+        if property.as_str() == "MFN"
+            && let Some(name) = value
+        {
+            self.name = Some(name.clone().into_owned());
+        }
+    }
+
+    /// Keeps a contact's property if it is a [`Phone`] and says what changed.
+    pub(super) fn contact_property(
+        &mut self,
+        account: Passport<'static>,
+        property: Token<'_>,
+        value: Option<EncodedName<'_>>,
+    ) -> ListChange {
+        let value = value.map(EncodedName::into_owned);
+        match Phone::from_code(property.as_str()) {
+            Some(phone) => {
+                self.contacts.set_contact_phone(&account, phone, value.as_ref());
+                ListChange::ContactPhone {
+                    account,
+                    phone,
+                    value,
+                }
+            }
+            None => ListChange::ContactProperty {
+                account,
+                property: property.into_owned(),
+                value,
+            },
+        }
+    }
+
     fn list_changed(&mut self, trid: TrId, version: u32, change: ListChange) {
         self.contacts.set_version(version);
         self.events.push_back(NsEvent::ListChanged {
@@ -339,6 +412,85 @@ impl NotificationClient {
             version,
             change,
         });
+    }
+}
+
+/// One step of [`NotificationClient::accept_contact`], `block` or `unblock`.
+#[derive(Clone, Copy)]
+enum Move {
+    Add(List),
+    Remove(List),
+}
+
+impl Move {
+    fn needed(self, lists: ListMask) -> bool {
+        match self {
+            Move::Add(list) => !lists.contains(list),
+            Move::Remove(list) => lists.contains(list),
+        }
+    }
+
+    fn command(
+        self,
+        trid: TrId,
+        account: &Passport<'static>,
+        name: &EncodedName<'static>,
+    ) -> ClientCommand<'static> {
+        let account = account.clone();
+        match self {
+            Move::Add(list) => ClientCommand::Add {
+                trid,
+                list,
+                account,
+                name: name.clone(),
+                group: (list == List::Forward).then_some(GroupId(0)),
+            },
+            Move::Remove(list) => ClientCommand::Rem {
+                trid,
+                list,
+                account,
+                group: None,
+            },
+        }
+    }
+}
+
+impl NotificationClient {
+    /// Sends the `steps` the list does not show done, all or none.
+    fn move_contact(
+        &mut self,
+        now: Instant,
+        call: &'static str,
+        who: &Passport<'_>,
+        steps: &[Move],
+    ) -> Result<Vec<TrId>, NsError> {
+        self.touch(now);
+        self.expect_logged_in(call)?;
+        let lists = self.contacts.contact(who).map_or(ListMask::EMPTY, |c| c.lists());
+        let account = who.clone().into_owned();
+        // The official client stores the account as the name [YW add.md].
+        let name = EncodedName::try_from(account.as_str())
+            .map_err(|source| NsError::InvalidArgument {
+                what: "account",
+                source,
+            })?
+            .into_owned();
+        let steps = steps.iter().copied().filter(|step| step.needed(lists));
+        if self.pending.len().saturating_add(steps.clone().count()) > self.config.max_pending {
+            return Err(NsError::TooManyPending {
+                max: self.config.max_pending,
+            });
+        }
+        self.check_room()?;
+        // Encoded once aside first, so that a refusal leaves no step half sent; past
+        // the checks, every step goes out (the room check is for the whole call).
+        let mut scratch = Vec::new();
+        for step in steps.clone() {
+            step.command(TrId(1), &account, &name).encode(&mut scratch)?;
+        }
+        Ok(steps
+            .map(|step| self.send_request(|trid| step.command(trid, &account, &name)))
+            .collect())
     }
 }
 

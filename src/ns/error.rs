@@ -53,3 +53,61 @@ pub enum NsError {
         verb: String,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_reads_as_a_sentence() {
+        let all = [
+            (
+                NsError::WrongState {
+                    call: "block",
+                    state: "logging in",
+                },
+                "`block` is not possible while the session is logging in",
+            ),
+            (NsError::Closed, "the session is closed"),
+            (
+                NsError::InvalidArgument {
+                    what: "group name",
+                    source: TokenError::Empty,
+                },
+                "invalid group name: empty token",
+            ),
+            (
+                NsError::Forbidden("the reverse list is kept by the server"),
+                "the reverse list is kept by the server",
+            ),
+            (
+                NsError::TooManyPending { max: 64 },
+                "64 requests already await an answer",
+            ),
+            (
+                NsError::TransmitFull { max: 10 },
+                "more than 10 bytes queued for sending: drain poll_output",
+            ),
+            (
+                NsError::Encode(EncodeError::InvalidRawLine { reason: "two lines" }),
+                "raw command line is not a single well-formed line: two lines",
+            ),
+            (
+                NsError::ManagedVerb { verb: "USR".into() },
+                "`USR` is managed by the machine or not valid on a notification server",
+            ),
+        ];
+        for (error, words) in all {
+            match error {
+                NsError::WrongState { .. }
+                | NsError::Closed
+                | NsError::InvalidArgument { .. }
+                | NsError::Forbidden(_)
+                | NsError::TooManyPending { .. }
+                | NsError::TransmitFull { .. }
+                | NsError::Encode(_)
+                | NsError::ManagedVerb { .. } => assert_eq!(error.to_string(), words),
+            }
+        }
+    }
+}

@@ -1,5 +1,8 @@
 //! [`NsEvent`]: what the notification machine tells its caller.
 
+use std::fmt;
+
+use super::Phone;
 use crate::Secret;
 use crate::codec::{
     AddPrompt, ClientCaps, ClientCommand, DecodeError, ErrorCode, FriendlyName, GroupId, GroupName, HostPort,
@@ -244,25 +247,45 @@ pub enum ListChange {
     AddPrompt(AddPrompt),
     /// `BLP`.
     Privacy(Privacy),
-    /// `PRP`: one of the user's phone numbers; `None` when cleared.
+    /// `PRP`: one of the user's phone properties, now kept in the
+    /// [`ContactList`](super::ContactList); `None` when cleared.
+    OwnPhone {
+        /// Which one.
+        phone: Phone,
+        /// The percent-encoded value.
+        value: Option<FriendlyName<'static>>,
+    },
+    /// `BPR`: one of a contact's phone properties, now kept in the
+    /// [`ContactList`](super::ContactList); `None` when cleared.
+    ContactPhone {
+        /// The contact.
+        account: Passport<'static>,
+        /// Which one.
+        phone: Phone,
+        /// The percent-encoded value.
+        value: Option<FriendlyName<'static>>,
+    },
+    /// `PRP` of a property that is no [`Phone`] (MSNP10's `MFN`, or one this crate
+    /// does not know): reported, not kept.
     OwnProperty {
-        /// `PHH`, `PHW`, `PHM`, `MOB`, `MBE`.
+        /// The property's code.
         property: Token<'static>,
         /// The percent-encoded value.
         value: Option<FriendlyName<'static>>,
     },
-    /// `BPR`: a contact's phone number.
+    /// `BPR` of a property that is no [`Phone`]: reported, not kept.
     ContactProperty {
         /// The contact.
         account: Passport<'static>,
-        /// `PHH`, `PHW`, `PHM`, `MOB`.
+        /// The property's code.
         property: Token<'static>,
         /// The percent-encoded value.
         value: Option<FriendlyName<'static>>,
     },
 }
 
-/// Why a session ended.
+/// Why a session ended. Its `Display` is a sentence a person understands ("signed in
+/// elsewhere", "wrong e-mail address or password"), fit for a bot's log or its user.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CloseReason {
@@ -329,7 +352,8 @@ pub enum CloseReason {
     },
 }
 
-/// A bound of [`NsConfig`](super::NsConfig) the server made the machine reach.
+/// A bound of [`NsConfig`](super::NsConfig) the server made the machine reach. Its
+/// `Display` says what there was too much of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Limit {
@@ -343,4 +367,204 @@ pub enum Limit {
     GroupsPerContact,
     /// [`NsConfig::max_groups`](super::NsConfig::max_groups), by a `REG` of a new group.
     Groups,
+}
+
+impl fmt::Display for CloseReason {
+    /// A sentence for a person: "signed in elsewhere", not `SignedInElsewhere`. It names
+    /// a request by its verb only, never its arguments (a ticket may be among them).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseReason::LoggedOut => f.write_str("signed out"),
+            CloseReason::SignedInElsewhere => f.write_str("signed in elsewhere"),
+            CloseReason::ServerShutdown => f.write_str("the server is shutting down"),
+            CloseReason::ServerClosed { reason: None } => f.write_str("the server ended the session"),
+            CloseReason::ServerClosed { reason: Some(reason) } => {
+                write!(f, "the server ended the session (OUT {reason})")
+            }
+            CloseReason::ConnectionLost => f.write_str("the connection to the server was lost"),
+            CloseReason::VersionRefused => {
+                f.write_str("the server speaks none of the protocol versions offered")
+            }
+            CloseReason::AuthenticationFailed { code } if wrong_credentials(*code) => {
+                f.write_str("wrong e-mail address or password")
+            }
+            CloseReason::AuthenticationFailed { code } => {
+                write!(f, "the server refused the sign-in: error {code}")
+            }
+            CloseReason::LoginRejected { code } => {
+                write!(f, "the server refused the login: error {code}")
+            }
+            CloseReason::PassportFailed { reason } => write!(f, "Passport sign-in failed: {reason}"),
+            CloseReason::TooManyRedirects { max } => {
+                write!(f, "the server referred the login elsewhere more than {max} times")
+            }
+            CloseReason::KeepAliveTimedOut => f.write_str("no reply from the server (keep-alive timed out)"),
+            CloseReason::CommandTimedOut { trid, request } => write!(
+                f,
+                "no reply from the server to {} (request {trid}) in time",
+                request.verb()
+            ),
+            CloseReason::Undecodable(error) => {
+                write!(f, "the server sent data that cannot be read: {error}")
+            }
+            CloseReason::LimitReached { limit, max } => {
+                write!(f, "the server went past a limit: {limit} (at most {max})")
+            }
+            CloseReason::ProtocolViolation { reason, verb } => {
+                write!(f, "the server broke the protocol: {reason} ({verb})")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CloseReason {}
+
+/// 911 and 917 are what a wrong password or unknown account gets [reference §9].
+fn wrong_credentials(code: ErrorCode) -> bool {
+    matches!(code.0, 911 | 917)
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Limit::OpenChallenges => "too many challenges awaiting their acknowledgement",
+            Limit::Contacts => "too many contacts",
+            Limit::ContactListBytes => "too many bytes in the contact list",
+            Limit::GroupsPerContact => "one contact in too many groups",
+            Limit::Groups => "too many groups",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Secret;
+
+    /// Every variant, spelled out with no wildcard, so that a new one cannot go without
+    /// its sentence in the test below.
+    fn every_close_reason() -> Vec<(CloseReason, &'static str)> {
+        use CloseReason::*;
+        let all = vec![
+            (LoggedOut, "signed out"),
+            (SignedInElsewhere, "signed in elsewhere"),
+            (ServerShutdown, "the server is shutting down"),
+            (ServerClosed { reason: None }, "the server ended the session"),
+            (
+                ServerClosed {
+                    reason: Some("XYZ".into()),
+                },
+                "the server ended the session (OUT XYZ)",
+            ),
+            (ConnectionLost, "the connection to the server was lost"),
+            (
+                VersionRefused,
+                "the server speaks none of the protocol versions offered",
+            ),
+            (
+                AuthenticationFailed { code: ErrorCode(911) },
+                "wrong e-mail address or password",
+            ),
+            (
+                AuthenticationFailed { code: ErrorCode(924) },
+                "the server refused the sign-in: error 924 (Passport account not verified)",
+            ),
+            (
+                LoginRejected { code: ErrorCode(710) },
+                "the server refused the login: error 710 (invalid CVR parameters)",
+            ),
+            (
+                PassportFailed {
+                    reason: "the nexus is down".into(),
+                },
+                "Passport sign-in failed: the nexus is down",
+            ),
+            (
+                TooManyRedirects { max: 4 },
+                "the server referred the login elsewhere more than 4 times",
+            ),
+            (
+                KeepAliveTimedOut,
+                "no reply from the server (keep-alive timed out)",
+            ),
+            (
+                CommandTimedOut {
+                    trid: TrId(4),
+                    request: ClientCommand::UsrTwnTicket {
+                        trid: TrId(4),
+                        ticket: Secret::new(Token::try_from("t=secret").unwrap()),
+                    },
+                },
+                "no reply from the server to USR (request 4) in time",
+            ),
+            (
+                Undecodable(DecodeError::LineTooLong { max: 8192 }),
+                "the server sent data that cannot be read: line longer than 8192 bytes",
+            ),
+            (
+                LimitReached {
+                    limit: Limit::Contacts,
+                    max: 10,
+                },
+                "the server went past a limit: too many contacts (at most 10)",
+            ),
+            (
+                ProtocolViolation {
+                    reason: "LST outside SYN",
+                    verb: "LST".into(),
+                },
+                "the server broke the protocol: LST outside SYN (LST)",
+            ),
+        ];
+        for (reason, _) in &all {
+            match reason {
+                LoggedOut
+                | SignedInElsewhere
+                | ServerShutdown
+                | ServerClosed { .. }
+                | ConnectionLost
+                | VersionRefused
+                | AuthenticationFailed { .. }
+                | LoginRejected { .. }
+                | PassportFailed { .. }
+                | TooManyRedirects { .. }
+                | KeepAliveTimedOut
+                | CommandTimedOut { .. }
+                | Undecodable(_)
+                | LimitReached { .. }
+                | ProtocolViolation { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_close_reason_reads_as_a_sentence() {
+        for (reason, words) in every_close_reason() {
+            assert_eq!(reason.to_string(), words, "{reason:?}");
+        }
+    }
+
+    #[test]
+    fn every_limit_reads_as_a_sentence() {
+        let all = [
+            (
+                Limit::OpenChallenges,
+                "too many challenges awaiting their acknowledgement",
+            ),
+            (Limit::Contacts, "too many contacts"),
+            (Limit::ContactListBytes, "too many bytes in the contact list"),
+            (Limit::GroupsPerContact, "one contact in too many groups"),
+            (Limit::Groups, "too many groups"),
+        ];
+        for (limit, words) in all {
+            match limit {
+                Limit::OpenChallenges
+                | Limit::Contacts
+                | Limit::ContactListBytes
+                | Limit::GroupsPerContact
+                | Limit::Groups => assert_eq!(limit.to_string(), words),
+            }
+        }
+    }
 }

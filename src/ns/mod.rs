@@ -77,6 +77,7 @@ mod event;
 mod keepalive;
 mod login;
 mod messages;
+mod phone;
 mod presence;
 mod raw;
 mod switchboard;
@@ -87,9 +88,10 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 pub use config::{ChallengeProduct, ClientIdentity, NsConfig};
-pub use contacts::{Contact, ContactList, KNOWN_PROPERTIES, MAX_GROUPS_PER_CONTACT, Property};
+pub use contacts::{Contact, ContactList, MAX_GROUPS_PER_CONTACT};
 pub use error::NsError;
 pub use event::{CloseReason, Limit, ListChange, NsEvent};
+pub use phone::Phone;
 
 use crate::codec::{
     ClientCommand, DecodeError, Direction, ErrorCode, Framer, FriendlyName, Passport, ServerCommand, Status,
@@ -114,6 +116,12 @@ pub enum SessionState {
     LoggedIn,
     /// Over; see [`NotificationClient::close_reason`].
     Closed,
+}
+
+impl fmt::Display for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.words())
+    }
 }
 
 impl SessionState {
@@ -151,7 +159,9 @@ struct Pending {
 ///   [`handle_closed`](Self::handle_closed). They never fail on peer data.
 /// - **Mutators** (commands, each returning the TrID it used): login
 ///   ([`submit_ticket`](Self::submit_ticket), [`passport_failed`](Self::passport_failed)),
-///   lists ([`sync_lists`](Self::sync_lists), [`add_contact`](Self::add_contact), …),
+///   lists ([`sync_lists`](Self::sync_lists), [`accept_contact`](Self::accept_contact),
+///   [`block`](Self::block), [`unblock`](Self::unblock), [`add_contact`](Self::add_contact),
+///   [`set_phone`](Self::set_phone), …),
 ///   presence ([`set_status`](Self::set_status)), switchboards
 ///   ([`request_switchboard`](Self::request_switchboard)), [`logout`](Self::logout) and
 ///   [`send_command`](Self::send_command). Misuse returns [`NsError`] and changes nothing.
@@ -245,11 +255,19 @@ impl NotificationClient {
         }
     }
 
-    /// Starts from a list kept from an earlier session: [`sync_lists`](Self::sync_lists)
-    /// then sends its version, and the server skips the download when it is current.
+    /// Starts from a list kept from an earlier session (with the `serde` feature, one
+    /// read back from a file): [`sync_lists`](Self::sync_lists) then sends its version,
+    /// and the server skips the download when it is current. Everyone on it starts
+    /// offline.
+    ///
+    /// A list beyond this machine's bounds ([`ContactList::fits`] is false) is not
+    /// kept: the session starts from an empty list at version 0, so the server sends
+    /// the whole list and the bounds apply to it as to any download.
     pub fn with_contact_list(mut self, mut list: ContactList) -> Self {
-        list.clear_presence();
-        self.contacts = list;
+        if list.fits(&self.config) {
+            list.clear_presence();
+            self.contacts = list;
+        }
         self
     }
 

@@ -353,3 +353,48 @@ fn debug_shows_counts_not_buffers() {
         "{debug}"
     );
 }
+
+#[test]
+fn phones_are_typed_and_mfn_is_the_name_not_a_phone() {
+    let now = Instant::now();
+    let mut ns = logged_in(NsConfig::default(), now);
+    let trid = ns.set_phone(now, Phone::Mobile, Some("+1 555")).unwrap();
+    assert_eq!(
+        drain(&mut ns).0,
+        format!("PRP {trid} PHM +1%20555\r\n").as_bytes()
+    );
+    let (_, events) = feed(&mut ns, now, &format!("PRP {trid} 3 PHM +1%20555\r\n"));
+    let value = Some(EncodedName::try_from("+1%20555").unwrap().into_owned());
+    assert_eq!(
+        events,
+        [NsEvent::ListChanged {
+            trid,
+            version: 3,
+            change: ListChange::OwnPhone {
+                phone: Phone::Mobile,
+                value: value.clone(),
+            },
+        }]
+    );
+    assert_eq!(ns.contact_list().phone(Phone::Mobile), value.as_ref());
+    // MSNP10's own name arrives as a property: it names the user, it is no phone.
+    let trid = ns
+        .send_command(
+            now,
+            &ClientCommand::Prp {
+                trid: TrId(0),
+                property: Token::try_from("MFN").unwrap(),
+                value: Some(EncodedName::try_from("New%20Me").unwrap()),
+            },
+        )
+        .unwrap()
+        .unwrap();
+    drain(&mut ns);
+    let (_, events) = feed(&mut ns, now, &format!("PRP {trid} 4 MFN New%20Me\r\n"));
+    assert!(
+        matches!(&events[..], [NsEvent::ListChanged { change: ListChange::OwnProperty { property, .. }, .. }] if property.as_str() == "MFN"),
+        "{events:?}"
+    );
+    assert_eq!(ns.friendly_name().unwrap().as_str(), "New%20Me");
+    assert_eq!(ns.contact_list().phones().len(), 1);
+}

@@ -31,7 +31,7 @@ use std::time::Instant;
 use super::transcript::Scripted;
 use crate::Output;
 use crate::codec::{AddPrompt, ClientCommand, GroupId, List, Passport, Privacy, Status};
-use crate::ns::{NotificationClient, NsConfig, NsEvent};
+use crate::ns::{NotificationClient, NsConfig, NsEvent, Phone};
 
 /// The account every notification transcript signs in: HYP's `example@passport.com`.
 pub const ACCOUNT: &str = "example@passport.com";
@@ -112,10 +112,11 @@ impl Scripted for NotificationClient {
                 self.set_add_prompt(now, prompt).map(drop).map_err(e)
             }
             "phone" => {
-                let property = words.first().copied().unwrap_or("");
+                let code = words.first().copied().unwrap_or("");
+                let phone = Phone::from_code(code).ok_or("phone is PHH, PHW, PHM, MOB or MBE")?;
                 let value = text_after(1);
                 let value = (!value.is_empty()).then_some(value.as_str());
-                self.set_phone(now, property, value).map(drop).map_err(e)
+                self.set_phone(now, phone, value).map(drop).map_err(e)
             }
             "status" => {
                 let status = Status::from_wire(rest).ok_or("unknown status")?;
