@@ -30,18 +30,19 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::time::Instant;
 
-pub use config::{ClientConfig, InvitationPolicy};
+pub use config::{ClientConfig, Delivery, InvitationPolicy};
 pub use conn::ConnId;
 pub use error::ClientError;
-pub use event::{ClientEvent, ClientOutput, ConversationId, MessageHandle, Undelivered};
+pub use event::{ClientEvent, ClientOutput, CloseReason, ConversationId, MessageHandle, Undelivered};
 
 use crate::Output;
 use crate::Secret;
-use crate::codec::{HostPort, List, Passport, Status, TrId};
-use crate::ns::{self, ContactList, NotificationClient, NsEvent};
+use crate::codec::{AddPrompt, GroupId, HostPort, List, Passport, Privacy, Status, TrId};
+use crate::msg::Invitation;
+use crate::ns::{self, ContactList, ListChange, NotificationClient, NsEvent};
 use crate::sb::{Participant, SwitchboardClient};
 use conn::Slots;
-use conversation::{Outgoing, PendingSwitchboard, Switchboard};
+use conversation::{Body, Outgoing, PendingSwitchboard, Switchboard};
 
 /// One connection the client owns.
 #[derive(Debug)]
@@ -82,7 +83,7 @@ pub struct Client {
     next_conversation: u64,
     now: Instant,
     closed: bool,
-    /// The session ended; [`ClientEvent::Closed`] follows the switchboards' last events.
+    /// The session ended; [`ClientEvent::SessionEnded`] follows the switchboards' last events.
     closing: Option<ns::CloseReason>,
 }
 
@@ -288,7 +289,7 @@ impl Client {
             return Err(ClientError::MessageToSelf);
         }
         if let Some(id) = self.conversation_with(to) {
-            return self.send_on(id, text);
+            return self.send_on(id, Body::Text(text.to_owned()));
         }
         let queued = self.queued_texts();
         if let Some(pending) = self.pending.values_mut().find(|p| p.to.same_account(to)) {
@@ -331,8 +332,47 @@ impl Client {
     ) -> Result<MessageHandle, ClientError> {
         self.now = now;
         self.check_open()?;
+        if text.is_empty() {
+            return Err(ClientError::EmptyText);
+        }
         let id = self.find_conversation(conversation)?;
-        self.send_on(id, text)
+        self.send_on(id, Body::Text(text.to_owned()))
+    }
+
+    /// Sends a whole `MSG` payload (MIME headers and body, e.g. one built with
+    /// [`crate::msg`]) to everyone in `conversation`, asking for `delivery`. It waits
+    /// behind a full window as a text does, and its handle ends the same way.
+    pub fn send_payload(
+        &mut self,
+        now: Instant,
+        conversation: ConversationId,
+        payload: &[u8],
+        delivery: Delivery,
+    ) -> Result<MessageHandle, ClientError> {
+        self.now = now;
+        self.check_open()?;
+        let id = self.find_conversation(conversation)?;
+        self.send_on(
+            id,
+            Body::Payload {
+                bytes: payload.to_vec(),
+                ack: delivery.ack_mode(),
+            },
+        )
+    }
+
+    /// Declines the invitation `cookie` names ([`ClientEvent::InvitationReceived`]) in
+    /// `conversation`: an `Invitation-Command: CANCEL` with `Cancel-Code: REJECT`, as
+    /// a receiver declines a file [HYP1; TW fileInvitationReply].
+    pub fn decline_invitation(
+        &mut self,
+        now: Instant,
+        conversation: ConversationId,
+        cookie: u32,
+    ) -> Result<MessageHandle, ClientError> {
+        let mut payload = Vec::new();
+        Invitation::cancel(cookie, "REJECT").encode(&mut payload)?;
+        self.send_payload(now, conversation, &payload, Delivery::FailuresOnly)
     }
 
     /// Invites `account` into `conversation`, making it a group conversation.
@@ -388,10 +428,63 @@ impl Client {
         Ok(self.ns.add_contact(now, list, account, None)?)
     }
 
-    /// The notification machine, for everything else it offers (groups, privacy,
-    /// phone numbers, raw commands). Its output is drained by [`Client::poll_output`].
-    pub fn notification_mut(&mut self) -> &mut NotificationClient {
-        &mut self.ns
+    /// Takes `account` off `list` (`REM`); the change shows in
+    /// [`Client::contact_list`] once the server confirms it.
+    pub fn remove_contact(
+        &mut self,
+        now: Instant,
+        list: List,
+        account: &Passport<'_>,
+    ) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.remove_contact(now, list, account, None)?)
+    }
+
+    /// Changes the name stored for a contact (`REA`).
+    pub fn rename_contact(
+        &mut self,
+        now: Instant,
+        account: &Passport<'_>,
+        name: &str,
+    ) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.rename_contact(now, account, name)?)
+    }
+
+    /// Changes the user's friendly name; [`ClientEvent::NameChanged`] confirms it.
+    pub fn set_name(&mut self, now: Instant, name: &str) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.set_friendly_name(now, name)?)
+    }
+
+    /// Who may reach the user when on neither the allow nor the block list (`BLP`).
+    pub fn set_privacy(&mut self, now: Instant, privacy: Privacy) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.set_privacy(now, privacy)?)
+    }
+
+    /// Whether the user is asked when someone adds them (`GTC`).
+    pub fn set_add_prompt(&mut self, now: Instant, prompt: AddPrompt) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.set_add_prompt(now, prompt)?)
+    }
+
+    /// Creates a contact group (`ADG`).
+    pub fn add_group(&mut self, now: Instant, name: &str) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.add_group(now, name)?)
+    }
+
+    /// Deletes a contact group (`RMG`).
+    pub fn remove_group(&mut self, now: Instant, group: GroupId) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.remove_group(now, group)?)
+    }
+
+    /// Renames a contact group (`REG`).
+    pub fn rename_group(&mut self, now: Instant, group: GroupId, name: &str) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.rename_group(now, group, name)?)
     }
 
     /// Signs out (`OUT`); every conversation ends and then the session.
@@ -430,7 +523,9 @@ impl Client {
         // The session's end waits until every switchboard has told how it ended, so
         // that `Closed` is the last event.
         if let Some(reason) = self.closing.take() {
-            self.emit(ClientEvent::Closed { reason });
+            self.emit(ClientEvent::SessionEnded {
+                reason: reason.into(),
+            });
             return true;
         }
         false
@@ -503,15 +598,16 @@ impl Client {
     }
 
     fn on_ns_event(&mut self, event: NsEvent) {
-        match event {
+        let event = match event {
             NsEvent::Redirect { addr } => {
                 if let Some(old) = self.ns_conn.take() {
                     self.conns.remove(old);
                     self.outputs.push_back(ClientOutput::Close { conn: old });
                 }
                 self.connect_notification(addr);
+                return;
             }
-            NsEvent::PassportRequired { challenge } => self.emit(ClientEvent::PassportRequired { challenge }),
+            NsEvent::PassportRequired { challenge } => ClientEvent::PassportRequired { challenge },
             NsEvent::LoggedIn { account, name, .. } => {
                 self.emit(ClientEvent::LoggedIn { account, name });
                 if self.config.sync_lists {
@@ -520,18 +616,28 @@ impl Client {
                 } else {
                     self.set_initial_status();
                 }
+                return;
             }
-            NsEvent::ListSynced { .. } => {
-                self.emit(ClientEvent::Notification(event));
+            NsEvent::ListSynced {
+                contacts,
+                groups,
+                from_cache,
+                ..
+            } => {
+                self.emit(ClientEvent::ListSynced {
+                    contacts,
+                    groups,
+                    from_cache,
+                });
                 self.set_initial_status();
+                return;
             }
             NsEvent::SwitchboardReady { trid, addr, cookie } => match self.pending.remove(&trid) {
-                Some(pending) => self.open_switchboard(addr, cookie, pending),
-                None => self.emit(ClientEvent::Notification(NsEvent::SwitchboardReady {
-                    trid,
-                    addr,
-                    cookie,
-                })),
+                Some(pending) => {
+                    self.open_switchboard(addr, cookie, pending);
+                    return;
+                }
+                None => other("a switchboard was offered for no request"),
             },
             NsEvent::SwitchboardInvite {
                 session,
@@ -551,12 +657,12 @@ impl Client {
                         self.now,
                     );
                     let (_, conversation) = self.add_switchboard(machine, addr, None);
-                    self.emit(ClientEvent::ConversationStarted {
+                    ClientEvent::ConversationStarted {
                         conversation,
                         invited_by: Some(from),
-                    });
+                    }
                 } else {
-                    self.emit(ClientEvent::InvitationDeclined { from, session });
+                    ClientEvent::ConversationDeclined { from, session }
                 }
             }
             NsEvent::CommandFailed { trid, request, code } => match self.pending.remove(&trid) {
@@ -564,15 +670,111 @@ impl Client {
                     for (handle, _) in pending.texts {
                         self.fail_message(handle, Undelivered::NoSwitchboard(code));
                     }
+                    return;
                 }
-                None => self.emit(ClientEvent::Notification(NsEvent::CommandFailed {
-                    trid,
-                    request,
+                None => ClientEvent::CommandFailed {
+                    conversation: None,
+                    trid: Some(trid),
+                    request: Some(request.verb().to_owned()),
                     code,
-                })),
+                },
             },
-            NsEvent::Closed { reason } => self.close_session(reason),
-            other => self.emit(ClientEvent::Notification(other)),
+            NsEvent::Closed { reason } => {
+                self.close_session(reason);
+                return;
+            }
+            NsEvent::ListChanged { change, .. } => self.list_change(change),
+            NsEvent::AddedBy { account, name, .. } => ClientEvent::AddedBy { account, name },
+            NsEvent::RemovedBy { account, .. } => ClientEvent::RemovedBy { account },
+            NsEvent::StatusChanged { status, .. } => ClientEvent::StatusChanged { status },
+            NsEvent::ContactPresence {
+                account,
+                status,
+                name,
+                ..
+            } => ClientEvent::ContactPresence {
+                account,
+                name,
+                status,
+            },
+            NsEvent::ContactOffline { account } => ClientEvent::ContactOffline { account },
+            NsEvent::InitialEmail(mail) => ClientEvent::UnreadMail {
+                inbox: mail.inbox_unread,
+                folders: mail.folders_unread,
+            },
+            NsEvent::NewEmail(mail) => ClientEvent::NewMail {
+                from: mail.from.map(|s| s.into_owned()),
+                address: mail.from_addr.map(|s| s.into_owned()),
+                subject: mail.subject.map(|s| s.into_owned()),
+            },
+            NsEvent::ServerError { code, trid } => ClientEvent::CommandFailed {
+                conversation: None,
+                trid,
+                request: None,
+                code,
+            },
+            NsEvent::Skipped { error } => ClientEvent::Skipped {
+                conversation: None,
+                error,
+            },
+            // The rest is described, never quoted: a profile holds `MSPAuth`, and raw
+            // payloads may hold whatever the server put there.
+            NsEvent::Profile(_) => other("the server sent the account's profile"),
+            NsEvent::ServerMessage { content_type, .. } => other(&format!(
+                "the server sent a message of type {}",
+                content_type.as_deref().unwrap_or("unknown")
+            )),
+            NsEvent::Notification { payload } => {
+                other(&format!("an MSN Alerts notification of {} bytes", payload.len()))
+            }
+            NsEvent::Page { payload } => other(&format!("a page of {} bytes", payload.len())),
+            NsEvent::Reply { trid, reply } => {
+                other(&format!("a `{}` reply to request {}", reply.verb(), trid.0))
+            }
+            NsEvent::Unknown(raw) => other(&format!(
+                "a command of unknown verb `{}`",
+                String::from_utf8_lossy(raw.verb())
+            )),
+        };
+        self.emit(event);
+    }
+
+    /// The flat event for a list change the server confirmed.
+    fn list_change(&self, change: ListChange) -> ClientEvent {
+        match change {
+            ListChange::Added {
+                list,
+                account,
+                name,
+                group,
+            } => ClientEvent::ContactAdded {
+                account,
+                name,
+                list,
+                group,
+            },
+            ListChange::Removed { list, account, group } => {
+                ClientEvent::ContactRemoved { account, list, group }
+            }
+            ListChange::Renamed { account, name } if account.same_account(&self.account) => {
+                ClientEvent::NameChanged { name }
+            }
+            ListChange::Renamed { account, name } => ClientEvent::ContactRenamed { account, name },
+            ListChange::GroupAdded { group, name } => ClientEvent::GroupAdded { group, name },
+            ListChange::GroupRemoved { group } => ClientEvent::GroupRemoved { group },
+            ListChange::GroupRenamed { group, name } => ClientEvent::GroupRenamed { group, name },
+            ListChange::AddPrompt(prompt) => ClientEvent::AddPromptChanged { prompt },
+            ListChange::Privacy(privacy) => ClientEvent::PrivacyChanged { privacy },
+            ListChange::OwnProperty { property, value } => ClientEvent::PhoneChanged { property, value },
+            ListChange::ContactProperty {
+                account,
+                property,
+                value,
+            } => ClientEvent::ContactPhoneChanged {
+                account,
+                property,
+                value,
+            },
         }
     }
 
@@ -656,5 +858,13 @@ impl Client {
             .filter(|(_, conn)| matches!(conn, Connection::Switchboard(_)))
             .count();
         open + self.pending.len()
+    }
+}
+
+/// A [`ClientEvent::Other`] from the notification server.
+fn other(description: &str) -> ClientEvent {
+    ClientEvent::Other {
+        conversation: None,
+        description: description.to_owned(),
     }
 }
