@@ -325,6 +325,20 @@ fn a_file_invitation_is_received_and_declined() {
         [format!("MessageSentUnconfirmed {{ handle: {handle:?} }}")]
     );
 
+    // An acceptance's credential stays out of the event's `Debug`.
+    let mut accept = Invitation::accept(33_267);
+    accept.auth_cookie = Some(Secret::new(918_273_645));
+    accept.ip_address = Some("10.0.0.9".into());
+    let mut wire = Vec::new();
+    accept.encode(&mut wire).unwrap();
+    h.input(sb, &relayed(BOB, "Bob", &wire));
+    let shown = h.take().concat();
+    assert!(shown.starts_with("InvitationReceived {"), "{shown}");
+    assert!(
+        shown.contains("10.0.0.9") && !shown.contains("918273645"),
+        "{shown}"
+    );
+
     // Bob's reply to it comes back the same way.
     let mut cancel = Vec::new();
     Invitation::cancel(33_267, "REJECT").encode(&mut cancel).unwrap();

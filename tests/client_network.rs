@@ -198,6 +198,77 @@ fn presence_of_a_contact_coming_changing_and_going() {
 }
 
 #[test]
+fn a_contact_is_accepted_blocked_and_unblocked_without_naming_lists() {
+    let mut net = Network::new();
+    let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
+    let carol = net.add_client(CAROL, "c-secret", "Carol", ClientConfig::default());
+    net.run();
+    events(&mut net, alice);
+    events(&mut net, carol);
+    let now = net.now();
+    net.client(carol)
+        .add_contact(now, List::Forward, &passport(ALICE))
+        .unwrap();
+    net.run();
+    events(&mut net, carol);
+    assert_eq!(
+        events(&mut net, alice),
+        [r#"AddedBy { account: Passport("carol@example.com"), name: EncodedName("Carol") }"#]
+    );
+
+    assert_eq!(
+        net.client(alice)
+            .accept_contact(now, &passport(CAROL))
+            .unwrap()
+            .len(),
+        2
+    );
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Allow, group: None }"#.to_owned(),
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Forward, group: Some(GroupId(0)) }"#.to_owned(),
+            presence(CAROL, "Carol", "Online"),
+        ]
+    );
+    assert_eq!(
+        events(&mut net, carol),
+        [r#"AddedBy { account: Passport("alice@example.com"), name: EncodedName("Alice") }"#]
+    );
+    // Accepted already: nothing is left to send.
+    assert_eq!(
+        net.client(alice).accept_contact(now, &passport(CAROL)).unwrap(),
+        []
+    );
+
+    net.client(alice).block(now, &passport(CAROL)).unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            r#"ContactRemoved { account: Passport("carol@example.com"), list: Allow, group: None }"#,
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Block, group: None }"#,
+        ]
+    );
+    assert_eq!(
+        events(&mut net, carol),
+        [r#"ContactOffline { account: Passport("alice@example.com") }"#]
+    );
+
+    net.client(alice).unblock(now, &passport(CAROL)).unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            r#"ContactRemoved { account: Passport("carol@example.com"), list: Block, group: None }"#,
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Allow, group: None }"#,
+        ]
+    );
+    assert_eq!(events(&mut net, carol), [presence(ALICE, "Alice", "Online")]);
+}
+
+#[test]
 fn list_edits_are_confirmed_and_kept() {
     let mut net = Network::new();
     let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());

@@ -27,8 +27,8 @@ pub enum ClientError {
         max: usize,
     },
     /// [`ClientConfig::max_queued_messages`](super::ClientConfig::max_queued_messages)
-    /// wait for a switchboard already.
-    #[error("{max} messages already wait for a switchboard")]
+    /// wait already, for a switchboard or for room in one's window.
+    #[error("{max} messages already wait to be sent")]
     TooManyQueued {
         /// The limit.
         max: usize,

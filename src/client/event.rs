@@ -175,7 +175,9 @@ fn notification_reason(reason: &ns::CloseReason, f: &mut fmt::Formatter<'_>) -> 
         R::KeepAliveTimedOut => f.write_str("the server stopped answering"),
         R::CommandTimedOut { .. } => f.write_str("the server did not answer a request in time"),
         R::Undecodable(error) => write!(f, "the server's data could not be read: {error}"),
-        R::LimitReached { max, .. } => write!(f, "the server went past one of the session's limits ({max})"),
+        R::LimitReached { max, .. } => {
+            write!(f, "the server made the session reach one of its limits ({max})")
+        }
         R::ProtocolViolation { reason, .. } => write!(f, "the server broke the protocol: {reason}"),
     }
 }
