@@ -446,6 +446,10 @@ fn every_end_reason_says_what_happened() {
             "the switchboard connection was lost",
         ),
         (
+            sb::CloseReason::Undecodable(msnp::codec::DecodeError::LineTooLong { max: 8192 }).to_string(),
+            "the switchboard's data could not be read: line longer than 8192 bytes",
+        ),
+        (
             sb::CloseReason::ServerOut {
                 reason: Some(OutReason::OtherLocation),
             }

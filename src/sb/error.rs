@@ -51,7 +51,7 @@ pub enum SbError {
     TransmitFull {
         /// Bytes waiting.
         buffered: usize,
-        /// [`SbConfig::max_outgoing`](super::SbConfig::max_outgoing).
+        /// [`SbConfig::max_transmit`](super::SbConfig::max_transmit).
         max: usize,
     },
     /// The command cannot be written.

@@ -230,6 +230,8 @@ pub enum CloseReason {
         /// `OUT OTH` / `OUT SSD`, when typed.
         reason: Option<OutReason>,
     },
+    /// The input stream could not be framed any more.
+    Undecodable(DecodeError),
     /// The server broke the protocol; the stream cannot be trusted any more.
     ProtocolViolation(ProtocolViolation),
 }
@@ -238,9 +240,6 @@ pub enum CloseReason {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProtocolViolation {
-    /// Bytes that do not form a valid command.
-    #[error("undecodable input: {0}")]
-    Decode(#[from] DecodeError),
     /// A command that cannot come in the session's current state.
     #[error("`{verb}` is not expected {state}")]
     Unexpected {
@@ -302,6 +301,7 @@ impl fmt::Display for CloseReason {
                 reason: Some(OutReason::ServerShutdown),
             } => f.write_str("the switchboard is shutting down"),
             Self::ServerOut { reason: None } => f.write_str("the switchboard ended the conversation"),
+            Self::Undecodable(error) => write!(f, "the switchboard's data could not be read: {error}"),
             Self::ProtocolViolation(violation) => {
                 write!(f, "the switchboard broke the protocol: {violation}")
             }

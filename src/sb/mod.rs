@@ -50,7 +50,7 @@
 //! policy: a frame that cannot be used (a known verb with malformed arguments, a payload
 //! over the limit) is reported as [`SbEvent::Skipped`] and passed over, the stream stays
 //! in sync; only input that can never be framed again ends the session
-//! ([`ProtocolViolation::Decode`]).
+//! ([`CloseReason::Undecodable`], as on the notification connection).
 
 mod config;
 mod delivery;
@@ -553,7 +553,7 @@ impl SwitchboardClient {
         }
     }
 
-    /// Refuses a call that would pass `max_pending` or `max_outgoing`.
+    /// Refuses a call that would pass `max_pending` or `max_transmit`.
     fn check_room(&self, requests: usize, bytes: usize) -> Result<(), SbError> {
         let pending = self.ledger.len();
         if requests > 0 && pending + requests > self.config.max_pending {
@@ -562,10 +562,10 @@ impl SwitchboardClient {
                 max: self.config.max_pending,
             });
         }
-        if self.outgoing.len() + bytes > self.config.max_outgoing {
+        if self.outgoing.len() + bytes > self.config.max_transmit {
             return Err(SbError::TransmitFull {
                 buffered: self.outgoing.len(),
-                max: self.config.max_outgoing,
+                max: self.config.max_transmit,
             });
         }
         Ok(())
@@ -661,7 +661,7 @@ impl SwitchboardClient {
             }
             Some(Err(error)) => {
                 trace::undecodable_received(self.conn(), framer.buffered(), &error);
-                self.violation(error.into());
+                self.close(CloseReason::Undecodable(error), false);
                 return true;
             }
         };

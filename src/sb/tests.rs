@@ -103,9 +103,7 @@ fn a_stream_with_no_line_end_is_bounded() {
     assert!(matches!(
         sb.poll_output(),
         Output::Event(SbEvent::Closed {
-            reason: CloseReason::ProtocolViolation(ProtocolViolation::Decode(
-                DecodeError::LineTooLong { .. }
-            ))
+            reason: CloseReason::Undecodable(DecodeError::LineTooLong { .. })
         })
     ));
 }
