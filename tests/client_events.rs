@@ -278,10 +278,12 @@ fn mail_notices_are_flat() {
     );
 }
 
-/// Issue 12: a file invitation is declined with a `CANCEL` sent through the
-/// conversation, as the official client does [HYP1; TW fileInvitationReply].
+/// Issue 12: a file invitation is declined (`CANCEL`) or accepted (`ACCEPT`) through the
+/// conversation, as the official client does [HYP1; TW fileInvitationReply]; the
+/// payloads are the 148 and 181 bytes the reference recomputes with the closing blank
+/// line.
 #[test]
-fn a_file_invitation_is_received_and_declined() {
+fn file_invitations_are_received_declined_and_accepted() {
     let mut h = Harness::signed_in();
     let (conversation, sb) = h.conversation_with_bob();
     let mut offer = Vec::new();
@@ -323,6 +325,26 @@ fn a_file_invitation_is_received_and_declined() {
     assert_eq!(
         h.take(),
         [format!("MessageSentUnconfirmed {{ handle: {handle:?} }}")]
+    );
+
+    // Accepting goes out the same way, typed.
+    let accepted = h
+        .client
+        .send_invitation(h.now, conversation, &Invitation::accept(33_267))
+        .unwrap();
+    h.drain();
+    assert_eq!(
+        h.sent_on(sb),
+        "MSG 5 N 181\r\nMIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinvite; charset=UTF-8\r\n\r\n\
+         Invitation-Command: ACCEPT\r\nInvitation-Cookie: 33267\r\nLaunch-Application: FALSE\r\n\
+         Request-Data: IP-Address:\r\n\r\n"
+    );
+    h.input(sb, b"NAK 5\r\n");
+    assert_eq!(
+        h.take(),
+        [format!(
+            "MessageNotDelivered {{ handle: {accepted:?}, reason: Switchboard(Nak) }}"
+        )]
     );
 
     // An acceptance's credential stays out of the event's `Debug`.

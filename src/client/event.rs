@@ -428,7 +428,8 @@ pub enum ClientEvent {
     },
     /// An invitation to an application (a file transfer, …) or a reply to one. Decline
     /// it with [`decline_invitation`](super::Client::decline_invitation); other replies
-    /// go out with [`send_payload`](super::Client::send_payload).
+    /// (an [`Invitation::accept`]) go out with
+    /// [`send_invitation`](super::Client::send_invitation).
     InvitationReceived {
         /// The conversation.
         conversation: ConversationId,

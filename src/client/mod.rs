@@ -361,6 +361,22 @@ impl Client {
         )
     }
 
+    /// Sends an invitation message (`text/x-msmsgsinvite`) to `conversation`: an offer,
+    /// or a reply to one received as [`ClientEvent::InvitationReceived`], e.g.
+    /// [`Invitation::accept`]. It asks for [`Delivery::FailuresOnly`], as the official
+    /// client does [HYP1; TW fileInvitationReply]. What follows an acceptance (the file's own connection) is
+    /// the caller's.
+    pub fn send_invitation(
+        &mut self,
+        now: Instant,
+        conversation: ConversationId,
+        invitation: &Invitation<'_>,
+    ) -> Result<MessageHandle, ClientError> {
+        let mut payload = Vec::new();
+        invitation.encode(&mut payload)?;
+        self.send_payload(now, conversation, &payload, Delivery::FailuresOnly)
+    }
+
     /// Declines the invitation `cookie` names ([`ClientEvent::InvitationReceived`]) in
     /// `conversation`: an `Invitation-Command: CANCEL` with `Cancel-Code: REJECT`, as
     /// a receiver declines a file [HYP1; TW fileInvitationReply].
@@ -370,9 +386,7 @@ impl Client {
         conversation: ConversationId,
         cookie: u32,
     ) -> Result<MessageHandle, ClientError> {
-        let mut payload = Vec::new();
-        Invitation::cancel(cookie, "REJECT").encode(&mut payload)?;
-        self.send_payload(now, conversation, &payload, Delivery::FailuresOnly)
+        self.send_invitation(now, conversation, &Invitation::cancel(cookie, "REJECT"))
     }
 
     /// Invites `account` into `conversation`, making it a group conversation.
