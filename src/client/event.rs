@@ -77,8 +77,10 @@ impl fmt::Debug for ClientOutput {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConversationId(pub(crate) u64);
 
-/// A message given to [`send_message`](super::Client::send_message); it ends in exactly
-/// one [`ClientEvent::MessageDelivered`], [`ClientEvent::MessageSentUnconfirmed`] or
+/// A message given to [`send_message`](super::Client::send_message) (or
+/// [`send_to_conversation`](super::Client::send_to_conversation),
+/// [`send_payload`](super::Client::send_payload)…); it ends in exactly one
+/// [`ClientEvent::MessageDelivered`], [`ClientEvent::MessageSentUnconfirmed`] or
 /// [`ClientEvent::MessageNotDelivered`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MessageHandle(pub(crate) u64);
