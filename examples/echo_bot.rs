@@ -20,7 +20,6 @@ use std::time::Duration;
 
 use msnp::client::{ClientConfig, ClientEvent};
 use msnp::codec::HostPort;
-use msnp::ns::CloseReason;
 use support::{Driver, Login, UreqTransport};
 
 const USAGE: &str = "\
@@ -142,25 +141,15 @@ pub fn run(options: Options) -> Result<(), String> {
                 }
             }
             ClientEvent::MessageNotDelivered { reason, .. } => {
-                eprintln!("echo_bot: an echo was not delivered: {reason:?}");
+                eprintln!("echo_bot: an echo was not delivered: {reason}");
             }
-            ClientEvent::Closed { reason } => return Err(describe(&reason)),
+            ClientEvent::SessionEnded { reason } => return Err(reason.to_string()),
             _ => {}
         }
     }
 }
 
 /// Why the session ended, in words.
-fn describe(reason: &CloseReason) -> String {
-    match reason {
-        CloseReason::SignedInElsewhere => "the account signed in elsewhere (OUT OTH)".to_owned(),
-        CloseReason::ServerShutdown => "the server is shutting down (OUT SSD)".to_owned(),
-        CloseReason::ConnectionLost => "the connection to the server was lost".to_owned(),
-        CloseReason::AuthenticationFailed { code } => format!("the server refused the login: {code}"),
-        other => format!("the session ended: {other:?}"),
-    }
-}
-
 fn main() -> ExitCode {
     let options = match Options::parse(std::env::args().skip(1), std::env::var("MSNP_PASSWORD").ok()) {
         Ok(Some(options)) => options,

@@ -205,7 +205,10 @@ async fn run(flags: Flags) -> Result<(), String> {
                         reader.abort();
                     }
                 }
-                ClientOutput::Event(ClientEvent::Closed { reason }) => {
+                ClientOutput::Event(ClientEvent::SessionEnded { reason }) => {
+                    let msnp::client::CloseReason::Notification(reason) = reason else {
+                        return Err(reason.to_string());
+                    };
                     return match (reason, connect_error) {
                         (CloseReason::ConnectionLost, Some(error)) => Err(error),
                         (reason, _) => ended(reason),

@@ -6,8 +6,10 @@
 use std::time::{Duration, Instant};
 
 use msnp::Secret;
-use msnp::client::{Client, ClientConfig, ClientEvent, ClientOutput, ConnId, MessageHandle, Undelivered};
-use msnp::codec::{AckMode, Passport};
+use msnp::client::{
+    Client, ClientConfig, ClientEvent, ClientOutput, ConnId, Delivery, MessageHandle, Undelivered,
+};
+use msnp::codec::Passport;
 use msnp::sb::NotDelivered;
 
 const ME: &str = "bot@example.com";
@@ -167,7 +169,7 @@ fn a_burst_of_notification_lines_is_handed_out_one_frame_at_a_time() {
     // The first poll hands out the first line's event; the rest is still unparsed.
     assert!(matches!(
         h.client.poll_output(),
-        ClientOutput::Event(ClientEvent::Notification(_))
+        ClientOutput::Event(ClientEvent::Other { .. })
     ));
     assert_eq!(held(&h.client), 0);
     let outputs = h.drain();
@@ -202,9 +204,13 @@ fn a_burst_of_switchboard_lines_is_handed_out_one_frame_at_a_time() {
 /// closing after the write, as a driver reports it.
 #[test]
 fn unacknowledged_messages_are_never_reported_delivered() {
-    for ack in [AckMode::Unacknowledged, AckMode::NegativeOnly, AckMode::Always] {
+    for ack in [
+        Delivery::Unconfirmed,
+        Delivery::FailuresOnly,
+        Delivery::Acknowledged,
+    ] {
         let mut config = Harness::config();
-        config.ack = ack;
+        config.delivery = ack;
         let mut h = Harness::signed_in(config);
         let text = "x".repeat(4_662);
         let (handle, sb) = h.conversation_with_bob(&text);
@@ -220,7 +226,7 @@ fn unacknowledged_messages_are_never_reported_delivered() {
         let ends = h.ends_of(handle);
         let expected = match ack {
             // Handed out: all that will ever be known.
-            AckMode::Unacknowledged => ClientEvent::MessageSentUnconfirmed { handle },
+            Delivery::Unconfirmed => ClientEvent::MessageSentUnconfirmed { handle },
             // Written, then cut before any NAK or ACK could come.
             _ => ClientEvent::MessageNotDelivered {
                 handle,
@@ -235,7 +241,7 @@ fn unacknowledged_messages_are_never_reported_delivered() {
 #[test]
 fn negative_only_messages_end_unconfirmed_after_the_grace() {
     let mut config = Harness::config();
-    config.ack = AckMode::NegativeOnly;
+    config.delivery = Delivery::FailuresOnly;
     let mut h = Harness::signed_in(config);
     let (handle, _) = h.conversation_with_bob("hello");
     h.now += Duration::from_secs(15);
@@ -321,7 +327,7 @@ fn ringing_past_the_switchboard_bound_is_declined() {
     let declined = h
         .events
         .iter()
-        .filter(|e| matches!(e, ClientEvent::InvitationDeclined { .. }))
+        .filter(|e| matches!(e, ClientEvent::ConversationDeclined { .. }))
         .count();
     assert_eq!((started, declined), (4, 96));
     assert_eq!(h.connects.len(), 1 + 4);

@@ -3,13 +3,12 @@
 //!
 //! Events are compared as their `{:?}` text, in order and in full (the transcript
 //! runner's convention), except two that carry per-login values: the Passport challenge
-//! (checked for its fixed prefix) and the profile (checked for its kind).
+//! (checked for its fixed prefix).
 
 use std::time::Duration;
 
 use msnp::client::{ClientConfig, ClientError, ClientEvent, ConversationId, InvitationPolicy};
 use msnp::codec::{List, Passport, Status};
-use msnp::ns::NsEvent;
 use msnp::testing::loopback::Network;
 
 const ALICE: &str = "alice@example.com";
@@ -29,7 +28,6 @@ fn events(net: &mut Network, peer: usize) -> Vec<String> {
                 assert!(challenge.starts_with("lc=1033,id=507,tw=40,"), "{challenge}");
                 "PassportRequired".to_owned()
             }
-            ClientEvent::Notification(NsEvent::Profile(_)) => "Profile".to_owned(),
             other => format!("{other:?}"),
         })
         .collect()
@@ -42,11 +40,9 @@ fn login(account: &str, name: &str, version: u32, contacts: usize, from_cache: b
     vec![
         "PassportRequired".to_owned(),
         format!(r#"LoggedIn {{ account: Passport("{account}"), name: EncodedName("{name}") }}"#),
-        "Profile".to_owned(),
-        format!(
-            "Notification(ListSynced {{ version: {version}, contacts: {contacts}, groups: {groups}, from_cache: {from_cache} }})"
-        ),
-        "Notification(StatusChanged { trid: TrId(6), status: Online })".to_owned(),
+        r#"Other { conversation: None, description: "the server sent the account's profile" }"#.to_owned(),
+        format!("ListSynced {{ contacts: {contacts}, groups: {groups}, from_cache: {from_cache} }}"),
+        "StatusChanged { status: Online }".to_owned(),
     ]
 }
 
@@ -56,7 +52,7 @@ fn concat(parts: &[&[String]]) -> Vec<String> {
 
 fn presence(account: &str, name: &str, status: &str) -> String {
     format!(
-        r#"Notification(ContactPresence {{ account: Passport("{account}"), status: {status}, name: EncodedName("{name}"), caps: Some(ClientCaps(0)) }})"#
+        r#"ContactPresence {{ account: Passport("{account}"), name: EncodedName("{name}"), status: {status} }}"#
     )
 }
 
@@ -109,7 +105,7 @@ fn a_wrong_password_ends_the_session_with_passports_reason() {
     let events = events(&mut net, alice);
     assert_eq!(events[0], "PassportRequired");
     assert!(
-        events[1].starts_with("Closed { reason: PassportFailed { reason: "),
+        events[1].starts_with("SessionEnded { reason: Notification(PassportFailed { reason: "),
         "{events:?}"
     );
     assert_eq!(events.len(), 2, "{events:?}");
@@ -132,7 +128,10 @@ fn a_second_session_reuses_the_kept_contact_list() {
     let now = net.now();
     net.client(alice).logout(now).unwrap();
     net.run();
-    assert_eq!(events(&mut net, alice), ["Closed { reason: LoggedOut }"]);
+    assert_eq!(
+        events(&mut net, alice),
+        ["SessionEnded { reason: Notification(LoggedOut) }"]
+    );
 
     let mut config = ClientConfig::default();
     config.contact_list = Some(kept.clone());
@@ -180,7 +179,7 @@ fn presence_of_a_contact_coming_changing_and_going() {
     net.run();
     assert_eq!(
         events(&mut net, alice),
-        [r#"Notification(ContactOffline { account: Passport("bob@example.com") })"#]
+        [r#"ContactOffline { account: Passport("bob@example.com") }"#]
     );
     net.client(bob).set_status(now, Status::Away).unwrap();
     net.run();
@@ -190,12 +189,83 @@ fn presence_of_a_contact_coming_changing_and_going() {
     net.run();
     assert_eq!(
         events(&mut net, alice),
-        [r#"Notification(ContactOffline { account: Passport("bob@example.com") })"#]
+        [r#"ContactOffline { account: Passport("bob@example.com") }"#]
     );
     assert_eq!(
         events(&mut net, bob).last().unwrap(),
-        "Closed { reason: LoggedOut }"
+        "SessionEnded { reason: Notification(LoggedOut) }"
     );
+}
+
+#[test]
+fn a_contact_is_accepted_blocked_and_unblocked_without_naming_lists() {
+    let mut net = Network::new();
+    let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
+    let carol = net.add_client(CAROL, "c-secret", "Carol", ClientConfig::default());
+    net.run();
+    events(&mut net, alice);
+    events(&mut net, carol);
+    let now = net.now();
+    net.client(carol)
+        .add_contact(now, List::Forward, &passport(ALICE))
+        .unwrap();
+    net.run();
+    events(&mut net, carol);
+    assert_eq!(
+        events(&mut net, alice),
+        [r#"AddedBy { account: Passport("carol@example.com"), name: EncodedName("Carol") }"#]
+    );
+
+    assert_eq!(
+        net.client(alice)
+            .accept_contact(now, &passport(CAROL))
+            .unwrap()
+            .len(),
+        2
+    );
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Allow, group: None }"#.to_owned(),
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Forward, group: Some(GroupId(0)) }"#.to_owned(),
+            presence(CAROL, "Carol", "Online"),
+        ]
+    );
+    assert_eq!(
+        events(&mut net, carol),
+        [r#"AddedBy { account: Passport("alice@example.com"), name: EncodedName("Alice") }"#]
+    );
+    // Accepted already: nothing is left to send.
+    assert_eq!(
+        net.client(alice).accept_contact(now, &passport(CAROL)).unwrap(),
+        []
+    );
+
+    net.client(alice).block(now, &passport(CAROL)).unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            r#"ContactRemoved { account: Passport("carol@example.com"), list: Allow, group: None }"#,
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Block, group: None }"#,
+        ]
+    );
+    assert_eq!(
+        events(&mut net, carol),
+        [r#"ContactOffline { account: Passport("alice@example.com") }"#]
+    );
+
+    net.client(alice).unblock(now, &passport(CAROL)).unwrap();
+    net.run();
+    assert_eq!(
+        events(&mut net, alice),
+        [
+            r#"ContactRemoved { account: Passport("carol@example.com"), list: Block, group: None }"#,
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Allow, group: None }"#,
+        ]
+    );
+    assert_eq!(events(&mut net, carol), [presence(ALICE, "Alice", "Online")]);
 }
 
 #[test]
@@ -208,25 +278,20 @@ fn list_edits_are_confirmed_and_kept() {
     events(&mut net, carol);
 
     let now = net.now();
-    let trid = net
-        .client(alice)
+    net.client(alice)
         .add_contact(now, List::Forward, &passport(CAROL))
         .unwrap();
     net.run();
     assert_eq!(
         events(&mut net, alice),
         [
-            format!(
-                r#"Notification(ListChanged {{ trid: {trid:?}, version: 1, change: Added {{ list: Forward, account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), group: Some(GroupId(0)) }} }})"#
-            ),
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Forward, group: Some(GroupId(0)) }"#.to_owned(),
             presence(CAROL, "Carol", "Online"),
         ]
     );
     assert_eq!(
         events(&mut net, carol),
-        [
-            r#"Notification(AddedBy { account: Passport("alice@example.com"), name: EncodedName("Alice"), version: 1 })"#
-        ]
+        [r#"AddedBy { account: Passport("alice@example.com"), name: EncodedName("Alice") }"#]
     );
     let lists = net
         .client(alice)
@@ -236,21 +301,17 @@ fn list_edits_are_confirmed_and_kept() {
         .lists();
     assert!(lists.contains(List::Forward));
 
-    let trid = net
-        .client(alice)
-        .notification_mut()
-        .remove_contact(now, List::Forward, &passport(CAROL), None)
+    net.client(alice)
+        .remove_contact(now, List::Forward, &passport(CAROL))
         .unwrap();
     net.run();
     assert_eq!(
         events(&mut net, alice),
-        [format!(
-            r#"Notification(ListChanged {{ trid: {trid:?}, version: 2, change: Removed {{ list: Forward, account: Passport("carol@example.com"), group: None }} }})"#
-        )]
+        [r#"ContactRemoved { account: Passport("carol@example.com"), list: Forward, group: None }"#]
     );
     assert_eq!(
         events(&mut net, carol),
-        [r#"Notification(RemovedBy { account: Passport("alice@example.com"), version: 2 })"#]
+        [r#"RemovedBy { account: Passport("alice@example.com") }"#]
     );
     assert_eq!(net.client(alice).contact_list().version(), 2);
     assert!(
@@ -275,7 +336,7 @@ fn a_new_switchboard_is_opened_once_then_reused() {
         events(&mut net, alice),
         [
             "ConversationStarted { conversation: ConversationId(0), invited_by: None }".to_owned(),
-            r#"Switchboard { conversation: ConversationId(0), event: Ringing { trid: TrId(3), account: Passport("bob@example.com"), session: Token("1") } }"#.to_owned(),
+            r#"Other { conversation: Some(ConversationId(0)), description: "the invitation to bob@example.com is ringing" }"#.to_owned(),
             r#"Joined { conversation: ConversationId(0), account: Passport("bob@example.com"), name: EncodedName("Bob") }"#.to_owned(),
             format!("MessageDelivered {{ handle: {first:?} }}"),
         ]
@@ -352,13 +413,13 @@ fn a_declined_invitation_leaves_the_caller_waiting_until_the_join_timeout() {
     net.run();
     assert_eq!(
         events(&mut net, bob),
-        [r#"InvitationDeclined { from: Passport("alice@example.com"), session: Token("1") }"#]
+        [r#"ConversationDeclined { from: Passport("alice@example.com"), session: Token("1") }"#]
     );
     assert_eq!(
         events(&mut net, alice),
         [
             "ConversationStarted { conversation: ConversationId(0), invited_by: None }",
-            r#"Switchboard { conversation: ConversationId(0), event: Ringing { trid: TrId(3), account: Passport("bob@example.com"), session: Token("1") } }"#,
+            r#"Other { conversation: Some(ConversationId(0)), description: "the invitation to bob@example.com is ringing" }"#,
         ]
     );
     // A second message to Bob waits in the same conversation rather than asking again.
@@ -412,7 +473,7 @@ fn accept_contacts_joins_a_friend_and_declines_a_stranger() {
         bob_events,
         [
             r#"ConversationStarted { conversation: ConversationId(0), invited_by: Some(Passport("alice@example.com")) }"#,
-            r#"InvitationDeclined { from: Passport("carol@example.com"), session: Token("2") }"#,
+            r#"ConversationDeclined { from: Passport("carol@example.com"), session: Token("2") }"#,
             r#"Joined { conversation: ConversationId(0), account: Passport("alice@example.com"), name: EncodedName("Alice") }"#,
             r#"TextReceived { conversation: ConversationId(0), from: Passport("alice@example.com"), name: EncodedName("Alice"), text: "hi, friend here", format: None }"#,
         ]
@@ -453,7 +514,7 @@ fn a_third_person_joins_and_a_conversation_message_reaches_both() {
     assert_eq!(
         events(&mut net, alice),
         [
-            r#"Switchboard { conversation: ConversationId(0), event: Ringing { trid: TrId(4), account: Passport("carol@example.com"), session: Token("1") } }"#,
+            r#"Other { conversation: Some(ConversationId(0)), description: "the invitation to carol@example.com is ringing" }"#,
             r#"Joined { conversation: ConversationId(0), account: Passport("carol@example.com"), name: EncodedName("Carol") }"#,
         ]
     );
@@ -498,7 +559,7 @@ fn a_third_person_joins_and_a_conversation_message_reaches_both() {
         events(&mut net, alice),
         [
             "ConversationStarted { conversation: ConversationId(1), invited_by: None }".to_owned(),
-            r#"Switchboard { conversation: ConversationId(1), event: Ringing { trid: TrId(3), account: Passport("bob@example.com"), session: Token("2") } }"#.to_owned(),
+            r#"Other { conversation: Some(ConversationId(1)), description: "the invitation to bob@example.com is ringing" }"#.to_owned(),
             r#"Joined { conversation: ConversationId(1), account: Passport("bob@example.com"), name: EncodedName("Bob") }"#.to_owned(),
             format!("MessageDelivered {{ handle: {private:?} }}"),
         ]
@@ -520,6 +581,7 @@ fn a_message_to_an_offline_contact_is_not_delivered() {
         events(&mut net, alice),
         [
             "ConversationStarted { conversation: ConversationId(0), invited_by: None }".to_owned(),
+            r#"InviteFailed { conversation: ConversationId(0), account: Passport("carol@example.com"), reason: Offline }"#.to_owned(),
             format!("MessageNotDelivered {{ handle: {handle:?}, reason: InviteFailed(Offline) }}"),
             "ConversationEnded { conversation: ConversationId(0), reason: Left }".to_owned(),
         ]
@@ -531,14 +593,9 @@ fn a_message_to_an_offline_contact_is_not_delivered() {
 fn without_a_visible_status_the_server_opens_no_switchboard() {
     let (mut net, alice, _bob) = alice_and_bob(ClientConfig::default());
     let now = net.now();
-    let trid = net.client(alice).set_status(now, Status::Hidden).unwrap();
+    net.client(alice).set_status(now, Status::Hidden).unwrap();
     net.run();
-    assert_eq!(
-        events(&mut net, alice),
-        [format!(
-            "Notification(StatusChanged {{ trid: {trid:?}, status: Hidden }})"
-        )]
-    );
+    assert_eq!(events(&mut net, alice), ["StatusChanged { status: Hidden }"]);
     let handle = net
         .client(alice)
         .send_message(now, &passport(BOB), "psst")
@@ -590,12 +647,12 @@ fn a_switchboard_that_dies_ends_its_messages_and_a_new_one_is_opened() {
         events(&mut net, alice),
         [
             format!("MessageNotDelivered {{ handle: {in_flight:?}, reason: Switchboard(SessionClosed) }}"),
-            "ConversationEnded { conversation: ConversationId(0), reason: TransportClosed }".to_owned(),
+            "ConversationEnded { conversation: ConversationId(0), reason: ConnectionLost }".to_owned(),
         ]
     );
     assert_eq!(
         events(&mut net, bob),
-        ["ConversationEnded { conversation: ConversationId(0), reason: TransportClosed }"]
+        ["ConversationEnded { conversation: ConversationId(0), reason: ConnectionLost }"]
     );
 
     let next = net
@@ -642,7 +699,7 @@ fn signing_in_elsewhere_ends_the_first_session_last_and_every_message_with_it() 
             "ConversationEnded { conversation: ConversationId(0), reason: Left }".to_owned(),
             format!("MessageNotDelivered {{ handle: {to_carol:?}, reason: Switchboard(NeverSent) }}"),
             "ConversationEnded { conversation: ConversationId(1), reason: Left }".to_owned(),
-            "Closed { reason: SignedInElsewhere }".to_owned(),
+            "SessionEnded { reason: Notification(SignedInElsewhere) }".to_owned(),
         ]
     );
     assert!(net.client(alice).is_closed());
@@ -684,7 +741,7 @@ fn a_server_shutdown_ends_every_session() {
         events(&mut net, alice),
         [
             "ConversationEnded { conversation: ConversationId(0), reason: Left }",
-            "Closed { reason: ServerShutdown }",
+            "SessionEnded { reason: Notification(ServerShutdown) }",
         ]
     );
     assert_eq!(
@@ -692,7 +749,7 @@ fn a_server_shutdown_ends_every_session() {
         [
             format!("MessageNotDelivered {{ handle: {unanswered:?}, reason: SessionEnded }}"),
             "ConversationEnded { conversation: ConversationId(0), reason: Left }".to_owned(),
-            "Closed { reason: ServerShutdown }".to_owned(),
+            "SessionEnded { reason: Notification(ServerShutdown) }".to_owned(),
         ]
     );
     assert!(net.client(alice).is_closed() && net.client(bob).is_closed());

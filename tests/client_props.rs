@@ -13,8 +13,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use msnp::client::{ClientConfig, ClientEvent, InvitationPolicy, MessageHandle};
-use msnp::codec::{AckMode, Passport, Status};
+use msnp::client::{ClientConfig, ClientEvent, Delivery, InvitationPolicy, MessageHandle};
+use msnp::codec::{Passport, Status};
 use msnp::testing::loopback::Network;
 use proptest::prelude::*;
 
@@ -95,11 +95,11 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
-fn ack_mode() -> impl Strategy<Value = AckMode> {
+fn ack_mode() -> impl Strategy<Value = Delivery> {
     prop_oneof![
-        2 => Just(AckMode::Always),
-        1 => Just(AckMode::NegativeOnly),
-        1 => Just(AckMode::Unacknowledged),
+        2 => Just(Delivery::Acknowledged),
+        1 => Just(Delivery::FailuresOnly),
+        1 => Just(Delivery::Unconfirmed),
     ]
 }
 
@@ -148,7 +148,7 @@ impl Ledger {
                     *handle
                 }
                 ClientEvent::MessageNotDelivered { handle, .. } => *handle,
-                ClientEvent::Closed { .. } => {
+                ClientEvent::SessionEnded { .. } => {
                     self.closed.insert(peer);
                     continue;
                 }
@@ -191,13 +191,13 @@ struct World {
 }
 
 impl World {
-    fn new(ack: AckMode) -> Self {
+    fn new(ack: Delivery) -> Self {
         let mut net = Network::new();
         for account in &ACCOUNTS[1..] {
             net.server().add_account(account, "secret", account).unwrap();
         }
         let mut config = ClientConfig::default();
-        config.ack = ack;
+        config.delivery = ack;
         let alice = net.add_client(ACCOUNTS[0], "secret", "Alice", config);
         // Alice lists every contact so she sees their presence; everyone allows all.
         let directory = net.server().directory_mut();
@@ -214,7 +214,7 @@ impl World {
             session: [Some(alice), Some(bob), Some(carol), None],
             ledger: Ledger::default(),
         };
-        if ack != AckMode::Always {
+        if ack != Delivery::Acknowledged {
             world.ledger.unacknowledged.insert(alice);
         }
         world.net.run();

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use msnp::client::{ClientConfig, ClientEvent, ConversationId, MessageHandle};
 use msnp::codec::{HostPort, List, Passport, Status};
-use msnp::ns::{CloseReason, ContactList, ListChange, NsEvent};
+use msnp::ns::{CloseReason, ContactList};
 use msnp::passport::PassportError;
 use msnp::server::std_driver::LoopbackServer;
 use support::wait::Bots;
@@ -71,10 +71,9 @@ fn online(bots: &mut Bots, bot: usize) {
     })
     .unwrap();
     bots.expect(bot, "the first status", |e| match e {
-        ClientEvent::Notification(NsEvent::StatusChanged {
+        ClientEvent::StatusChanged {
             status: Status::Online,
-            ..
-        }) => Some(()),
+        } => Some(()),
         _ => None,
     })
     .unwrap();
@@ -83,11 +82,7 @@ fn online(bots: &mut Bots, bot: usize) {
 fn presence(bots: &mut Bots, bot: usize, of: &str) -> Status {
     let of = passport(of);
     bots.expect(bot, &format!("the presence of {of}"), |e| match e {
-        ClientEvent::Notification(NsEvent::ContactPresence { account, status, .. })
-            if account.same_account(&of) =>
-        {
-            Some(*status)
-        }
+        ClientEvent::ContactPresence { account, status, .. } if account.same_account(&of) => Some(*status),
         _ => None,
     })
     .unwrap()
@@ -96,9 +91,7 @@ fn presence(bots: &mut Bots, bot: usize, of: &str) -> Status {
 fn offline(bots: &mut Bots, bot: usize, of: &str) {
     let of = passport(of);
     bots.expect(bot, &format!("{of} going offline"), |e| match e {
-        ClientEvent::Notification(NsEvent::ContactOffline { account }) if account.same_account(&of) => {
-            Some(())
-        }
+        ClientEvent::ContactOffline { account } if account.same_account(&of) => Some(()),
         _ => None,
     })
     .unwrap();
@@ -108,13 +101,12 @@ fn offline(bots: &mut Bots, bot: usize, of: &str) {
 /// `REM`.
 fn list_change(bots: &mut Bots, bot: usize, list: List, of: &str) -> bool {
     bots.expect(bot, &format!("a change of {list:?} for {of}"), |e| match e {
-        ClientEvent::Notification(NsEvent::ListChanged { change, .. }) => match change {
-            ListChange::Added { list: l, account, .. } if *l == list && account.as_str() == of => Some(true),
-            ListChange::Removed { list: l, account, .. } if *l == list && account.as_str() == of => {
-                Some(false)
-            }
-            _ => None,
-        },
+        ClientEvent::ContactAdded { list: l, account, .. } if *l == list && account.as_str() == of => {
+            Some(true)
+        }
+        ClientEvent::ContactRemoved { list: l, account, .. } if *l == list && account.as_str() == of => {
+            Some(false)
+        }
         _ => None,
     })
     .unwrap()
@@ -122,7 +114,7 @@ fn list_change(bots: &mut Bots, bot: usize, list: List, of: &str) -> bool {
 
 fn closed(bots: &mut Bots, bot: usize) -> CloseReason {
     bots.expect(bot, "the end of the session", |e| match e {
-        ClientEvent::Closed { reason } => Some(reason.clone()),
+        ClientEvent::SessionEnded { reason } => reason.notification().cloned(),
         _ => None,
     })
     .unwrap()
@@ -189,23 +181,19 @@ fn sign_in_follows_the_referral_and_gets_a_passport_ticket_over_http() {
     assert_eq!((account.as_str(), name.as_str()), ("alice@example.com", "Alice"));
     let synced = bots
         .expect(alice, "the lists", |e| match e {
-            ClientEvent::Notification(event @ NsEvent::ListSynced { .. }) => Some(event.clone()),
+            ClientEvent::ListSynced {
+                contacts,
+                groups,
+                from_cache,
+            } => Some((*contacts, *groups, *from_cache)),
             _ => None,
         })
         .unwrap();
-    assert_eq!(
-        synced,
-        NsEvent::ListSynced {
-            version: 0,
-            contacts: 0,
-            groups: 0,
-            // A new account's list is at version 0, which is what a client without a
-            // kept list asks for: nothing to download.
-            from_cache: true
-        }
-    );
+    // A new account's list is at version 0, which is what a client without a kept
+    // list asks for: nothing to download.
+    assert_eq!(synced, (0, 0, true));
     bots.expect(alice, "the first status", |e| match e {
-        ClientEvent::Notification(NsEvent::StatusChanged { status, .. }) => Some(*status),
+        ClientEvent::StatusChanged { status } => Some(*status),
         _ => None,
     })
     .map(|status| assert_eq!(status, Status::Online))
@@ -246,9 +234,9 @@ fn a_kept_contact_list_is_synced_from_the_cache_until_it_changes() {
 
     let synced = |bots: &mut Bots, bot| {
         bots.expect(bot, "the lists", |e| match e {
-            ClientEvent::Notification(NsEvent::ListSynced {
+            ClientEvent::ListSynced {
                 from_cache, contacts, ..
-            }) => Some((*from_cache, *contacts)),
+            } => Some((*from_cache, *contacts)),
             _ => None,
         })
         .unwrap()
@@ -296,21 +284,17 @@ fn presence_and_list_edits_reach_the_other_side() {
         .unwrap();
     assert!(list_change(&mut bots, alice, List::Block, BOB.0));
     offline(&mut bots, bob, ALICE.0);
-    bots.act(alice, |c, now| {
-        c.notification_mut().remove_contact(now, List::Block, &pb, None)
-    })
-    .unwrap();
+    bots.act(alice, |c, now| c.remove_contact(now, List::Block, &pb))
+        .unwrap();
     assert!(!list_change(&mut bots, alice, List::Block, BOB.0));
     assert_eq!(presence(&mut bots, bob, ALICE.0), Status::Online);
 
     // Taking bob off the forward list is confirmed, and bob is told.
-    bots.act(alice, |c, now| {
-        c.notification_mut().remove_contact(now, List::Forward, &pb, None)
-    })
-    .unwrap();
+    bots.act(alice, |c, now| c.remove_contact(now, List::Forward, &pb))
+        .unwrap();
     assert!(!list_change(&mut bots, alice, List::Forward, BOB.0));
     bots.expect(bob, "the reverse-list removal", |e| match e {
-        ClientEvent::Notification(NsEvent::RemovedBy { account, .. }) => Some(account.to_string()),
+        ClientEvent::RemovedBy { account } => Some(account.to_string()),
         _ => None,
     })
     .map(|by| assert_eq!(by, ALICE.0))
@@ -462,8 +446,8 @@ fn the_driver_reports_refused_credentials_and_connections_as_typed_errors() {
     assert!(
         matches!(
             last,
-            Some(ClientEvent::Closed {
-                reason: CloseReason::PassportFailed { .. }
+            Some(ClientEvent::SessionEnded {
+                reason: msnp::client::CloseReason::Notification(CloseReason::PassportFailed { .. })
             })
         ),
         "{last:?}"
@@ -565,7 +549,7 @@ fn a_thousand_messages_each_way_arrive_in_order_and_are_all_acknowledged() {
                     }
                     ClientEvent::TextReceived { text, .. } => side.received.push(text),
                     ClientEvent::MessageNotDelivered { handle, reason } => panic!("{handle:?}: {reason:?}"),
-                    ClientEvent::Closed { reason } => panic!("{} closed: {reason:?}", names[who]),
+                    ClientEvent::SessionEnded { reason } => panic!("{} closed: {reason:?}", names[who]),
                     _ => {}
                 }
             }

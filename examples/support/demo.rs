@@ -9,9 +9,9 @@
 
 use std::time::Duration;
 
+use msnp::client::CloseReason;
 use msnp::client::{ClientConfig, ClientEvent, ConversationId, MessageHandle};
 use msnp::codec::{HostPort, List, Passport, Status};
-use msnp::ns::{CloseReason, ListChange, NsEvent};
 use msnp::server::std_driver::LoopbackServer;
 
 use super::wait::Bots;
@@ -109,7 +109,7 @@ pub fn run(say: &mut dyn FnMut(String)) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     signed_out(&mut bots, alice, say)?;
     bots.expect(bob, "alice going offline", |e| match e {
-        ClientEvent::Notification(NsEvent::ContactOffline { account }) => Some(account.clone()),
+        ClientEvent::ContactOffline { account } => Some(account.clone()),
         _ => None,
     })?;
     say(format!("[bob] {} went offline", handles[alice]));
@@ -145,11 +145,11 @@ fn sign_in(bots: &mut Bots, who: usize, say: &mut dyn FnMut(String)) -> Result<(
         "[{me}] signed in as {name} at the notification server {ns}"
     ));
     let contacts = bots.expect(who, "the contact list", |e| match e {
-        ClientEvent::Notification(NsEvent::ListSynced { contacts, .. }) => Some(*contacts),
+        ClientEvent::ListSynced { contacts, .. } => Some(*contacts),
         _ => None,
     })?;
     bots.expect(who, "the first status", |e| match e {
-        ClientEvent::Notification(NsEvent::StatusChanged { status, .. }) => Some(*status),
+        ClientEvent::StatusChanged { status } => Some(*status),
         _ => None,
     })?;
     say(format!("[{me}] {contacts} contacts; status online"));
@@ -168,30 +168,25 @@ fn add_contact(
     bots.act(who, |c, now| c.add_contact(now, List::Forward, account))
         .map_err(|e| e.to_string())?;
     bots.expect(who, "the server's ADD", |e| match e {
-        ClientEvent::Notification(NsEvent::ListChanged {
-            change:
-                ListChange::Added {
-                    list: List::Forward,
-                    account: added,
-                    ..
-                },
+        ClientEvent::ContactAdded {
+            list: List::Forward,
+            account: added,
             ..
-        }) if added.same_account(account) => Some(()),
+        } if added.same_account(account) => Some(()),
         _ => None,
     })?;
     say(format!("[{me}] added {account} to the contact list"));
     let by = bots.expect(other, "the reverse-list notice", |e| match e {
-        ClientEvent::Notification(NsEvent::AddedBy { account, .. }) => Some(account.clone()),
+        ClientEvent::AddedBy { account, .. } => Some(account.clone()),
         _ => None,
     })?;
     say(format!("[{them}] {by} added {them} to their list"));
     let (name, status) = bots.expect(who, "the contact's presence", |e| match e {
-        ClientEvent::Notification(NsEvent::ContactPresence {
+        ClientEvent::ContactPresence {
             account: a,
             name,
             status,
-            ..
-        }) if a.same_account(account) => Some((name.decode().into_owned(), *status)),
+        } if a.same_account(account) => Some((name.decode().into_owned(), *status)),
         _ => None,
     })?;
     let status = if status == Status::Online {
@@ -224,7 +219,7 @@ fn delivered(
     bots.expect(from, "the acknowledgement", |e| match e {
         ClientEvent::MessageDelivered { handle: h } if *h == handle => Some(Ok(())),
         ClientEvent::MessageNotDelivered { handle: h, reason } if *h == handle => {
-            Some(Err(format!("{text:?} was not delivered: {reason:?}")))
+            Some(Err(format!("{text:?} was not delivered: {reason}")))
         }
         _ => None,
     })??;
@@ -238,10 +233,10 @@ fn delivered(
 
 fn signed_out(bots: &mut Bots, who: usize, say: &mut dyn FnMut(String)) -> Result<(), String> {
     bots.expect(who, "the end of the session", |e| match e {
-        ClientEvent::Closed {
-            reason: CloseReason::LoggedOut,
+        ClientEvent::SessionEnded {
+            reason: CloseReason::Notification(msnp::ns::CloseReason::LoggedOut),
         } => Some(Ok(())),
-        ClientEvent::Closed { reason } => Some(Err(format!("the session ended otherwise: {reason:?}"))),
+        ClientEvent::SessionEnded { reason } => Some(Err(format!("the session ended otherwise: {reason}"))),
         _ => None,
     })??;
     say(format!("[{}] signed out", bots.name(who)));

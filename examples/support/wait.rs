@@ -90,11 +90,13 @@ impl Bots {
                 bot.seen.remove(at);
                 return Ok(found);
             }
-            if let Some(ClientEvent::Closed { reason }) =
-                bot.seen.iter().find(|e| matches!(e, ClientEvent::Closed { .. }))
+            if let Some(ClientEvent::SessionEnded { reason }) = bot
+                .seen
+                .iter()
+                .find(|e| matches!(e, ClientEvent::SessionEnded { .. }))
             {
                 return Err(format!(
-                    "{}'s session ended ({reason:?}) while waiting for {what}",
+                    "{}'s session ended ({reason}) while waiting for {what}",
                     bot.name
                 ));
             }

@@ -21,6 +21,37 @@ pub enum InvitationPolicy {
     DeclineAll,
 }
 
+/// What a sender learns about a message it sends: the acknowledgement asked of the
+/// switchboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// The recipients' switchboard confirms every message or reports its failure: each
+    /// ends as [`MessageDelivered`](super::ClientEvent::MessageDelivered) or
+    /// [`MessageNotDelivered`](super::ClientEvent::MessageNotDelivered).
+    #[default]
+    Acknowledged,
+    /// Only a failure is reported; a message that does not fail within
+    /// [`SbConfig::nak_grace`] ends as
+    /// [`MessageSentUnconfirmed`](super::ClientEvent::MessageSentUnconfirmed).
+    FailuresOnly,
+    /// Nothing is reported; the message ends as
+    /// [`MessageSentUnconfirmed`](super::ClientEvent::MessageSentUnconfirmed) once
+    /// written. What typing notifications use.
+    Unconfirmed,
+}
+
+impl Delivery {
+    /// The `MSG` acknowledgement flag this policy asks for.
+    pub(crate) fn ack_mode(self) -> AckMode {
+        match self {
+            Delivery::Acknowledged => AckMode::Always,
+            Delivery::FailuresOnly => AckMode::NegativeOnly,
+            Delivery::Unconfirmed => AckMode::Unacknowledged,
+        }
+    }
+}
+
 /// Settings of a [`Client`](super::Client).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -40,8 +71,9 @@ pub struct ClientConfig {
     pub initial_status: Option<Status>,
     /// What to do with invitations.
     pub invitations: InvitationPolicy,
-    /// The acknowledgement asked for the texts of [`send_message`](super::Client::send_message).
-    pub ack: AckMode,
+    /// What the texts of [`send_message`](super::Client::send_message) ask to learn
+    /// about their delivery. Default [`Delivery::Acknowledged`].
+    pub delivery: Delivery,
     /// The font and colour of sent texts.
     pub text_format: Option<TextFormat<'static>>,
     /// How long a new conversation may wait for its first participant before its
@@ -52,7 +84,7 @@ pub struct ClientConfig {
     /// answered invitations included: past it `send_message` to someone new is refused
     /// with [`ClientError::TooManySwitchboards`](super::ClientError::TooManySwitchboards)
     /// and an invitation is reported as
-    /// [`ClientEvent::InvitationDeclined`](super::ClientEvent::InvitationDeclined).
+    /// [`ClientEvent::ConversationDeclined`](super::ClientEvent::ConversationDeclined).
     /// Default 32.
     pub max_switchboards: usize,
     /// The most texts waiting, over all conversations, for a switchboard to open or
@@ -72,7 +104,7 @@ impl Default for ClientConfig {
             sync_lists: true,
             initial_status: Some(Status::Online),
             invitations: InvitationPolicy::default(),
-            ack: AckMode::Always,
+            delivery: Delivery::Acknowledged,
             text_format: None,
             join_timeout: Duration::from_secs(60),
             max_switchboards: 32,

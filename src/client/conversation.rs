@@ -9,7 +9,7 @@ use super::{
     Undelivered,
 };
 use crate::Secret;
-use crate::codec::{HostPort, Passport, TrId};
+use crate::codec::{AckMode, HostPort, Passport, TrId};
 use crate::sb::{NotDelivered, SbError, SbEvent, SwitchboardClient};
 
 /// A switchboard connection and what the client tracks about it.
@@ -34,9 +34,19 @@ pub(super) struct Switchboard {
     /// Texts waiting for room in the switchboard's window
     /// ([`SbConfig::max_pending`](crate::sb::SbConfig::max_pending)), oldest first;
     /// counted in [`ClientConfig::max_queued_messages`](super::ClientConfig).
-    pub(super) backlog: VecDeque<(MessageHandle, String)>,
+    pub(super) backlog: VecDeque<(MessageHandle, Body)>,
     /// Why the backlog will not go out, once the switchboard failed before anyone joined.
     pub(super) backlog_failure: Option<Undelivered>,
+}
+
+/// What a message of the user's carries.
+#[derive(Debug)]
+pub(super) enum Body {
+    /// A text of [`Client::send_message`], sent with the configured format and delivery
+    /// (split when long).
+    Text(String),
+    /// A whole payload of [`Client::send_payload`], sent as one `MSG`.
+    Payload { bytes: Vec<u8>, ack: AckMode },
 }
 
 /// A message on its way; it ends when all its parts (a long text is split) have ended:
@@ -120,7 +130,15 @@ impl Client {
             SbEvent::Alone => {
                 let _ = sb.machine.leave(self.now);
             }
-            SbEvent::InviteFailed { reason, .. } => {
+            SbEvent::InviteFailed { account, reason, .. } => {
+                self.emit(ClientEvent::InviteFailed {
+                    conversation,
+                    account,
+                    reason,
+                });
+                let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
+                    return;
+                };
                 if sb.machine.participants().is_empty() {
                     self.fail_parts(id, Undelivered::InviteFailed(reason));
                     if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
@@ -141,6 +159,21 @@ impl Client {
                 format,
             }),
             SbEvent::Typing { from, .. } => self.emit(ClientEvent::Typing { conversation, from }),
+            SbEvent::Invitation {
+                from,
+                name,
+                invitation,
+            } => self.emit(ClientEvent::InvitationReceived {
+                conversation,
+                from,
+                name,
+                invitation,
+            }),
+            SbEvent::Message { from, payload, .. } => self.emit(ClientEvent::MessageReceived {
+                conversation,
+                from,
+                payload,
+            }),
             SbEvent::Delivered { trid } => {
                 if let Some(handle) = sb.parts.remove(&trid) {
                     self.end_part(handle, PartEnd::Delivered);
@@ -172,9 +205,23 @@ impl Client {
                 self.outputs.push_back(ClientOutput::Close { conn: id });
                 self.emit(ClientEvent::ConversationEnded { conversation, reason });
             }
-            other => self.emit(ClientEvent::Switchboard {
-                conversation,
-                event: other,
+            SbEvent::CommandFailed { trid, request, code } => self.emit(ClientEvent::CommandFailed {
+                conversation: Some(conversation),
+                trid,
+                request: request.map(str::to_owned),
+                code,
+            }),
+            SbEvent::Skipped { error } => self.emit(ClientEvent::Skipped {
+                conversation: Some(conversation),
+                error,
+            }),
+            SbEvent::Ringing { account, .. } => self.emit(ClientEvent::Other {
+                conversation: Some(conversation),
+                description: format!("the invitation to {account} is ringing"),
+            }),
+            SbEvent::Unhandled { command } => self.emit(ClientEvent::Other {
+                conversation: Some(conversation),
+                description: format!("the switchboard sent an unexpected `{}`", command.verb()),
             }),
         }
     }
@@ -199,7 +246,7 @@ impl Client {
         });
         for (handle, text) in pending.texts {
             self.messages.remove(&handle);
-            self.queue_text(id, handle, &text);
+            self.queue_body(id, handle, Body::Text(text));
         }
     }
 
@@ -231,20 +278,20 @@ impl Client {
         (conn, conversation)
     }
 
-    /// A new text for switchboard `id`: sent now, or queued behind a full window within
-    /// [`ClientConfig::max_queued_messages`](super::ClientConfig::max_queued_messages).
-    pub(super) fn send_on(&mut self, id: ConnId, text: &str) -> Result<MessageHandle, ClientError> {
+    /// A new message for switchboard `id`: sent now, or queued behind a full window
+    /// within [`ClientConfig::max_queued_messages`](super::ClientConfig::max_queued_messages).
+    pub(super) fn send_on(&mut self, id: ConnId, body: Body) -> Result<MessageHandle, ClientError> {
         let handle = MessageHandle(self.next_handle);
         let room = self.queued_texts() < self.config.max_queued_messages;
-        self.track(id, handle, text, room)?;
+        self.track(id, handle, body, room)?;
         self.next_handle += 1;
         Ok(handle)
     }
 
-    /// Queues a text that waited for its switchboard (it is counted already, so it may
-    /// join the backlog); a refusal ends it at once.
-    pub(super) fn queue_text(&mut self, id: ConnId, handle: MessageHandle, text: &str) {
-        if let Err(error) = self.track(id, handle, text, true) {
+    /// Queues a message that waited for its switchboard (it is counted already, so it
+    /// may join the backlog); a refusal ends it at once.
+    pub(super) fn queue_body(&mut self, id: ConnId, handle: MessageHandle, body: Body) {
+        if let Err(error) = self.track(id, handle, body, true) {
             let reason = match error {
                 ClientError::Switchboard(error) => Undelivered::Refused(error),
                 _ => Undelivered::SessionEnded,
@@ -253,24 +300,24 @@ impl Client {
         }
     }
 
-    /// Hands `text` to switchboard `id` and remembers which message its parts belong to;
-    /// when the window is full (and `may_wait`) the text waits in the backlog, keeping
-    /// the order of sending.
+    /// Hands `body` to switchboard `id` and remembers which message its parts belong to;
+    /// when the window is full (and `may_wait`) the message waits in the backlog,
+    /// keeping the order of sending.
     pub(super) fn track(
         &mut self,
         id: ConnId,
         handle: MessageHandle,
-        text: &str,
+        body: Body,
         may_wait: bool,
     ) -> Result<(), ClientError> {
         let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
             return Err(ClientError::NoSuchConversation);
         };
-        // Behind a backlog a text waits its turn, so texts go out in the order sent.
-        let result = sb.backlog.is_empty().then(|| {
-            sb.machine
-                .send_text(self.now, text, self.config.text_format.as_ref(), self.config.ack)
-        });
+        // Behind a backlog a message waits its turn, so messages go out in the order sent.
+        let result = sb
+            .backlog
+            .is_empty()
+            .then(|| submit(&mut sb.machine, self.now, &body, &self.config));
         match result {
             Some(Ok(trids)) => {
                 for trid in &trids {
@@ -284,7 +331,7 @@ impl Client {
                 max: self.config.max_queued_messages,
             }),
             _ => {
-                sb.backlog.push_back((handle, text.to_owned()));
+                sb.backlog.push_back((handle, body));
                 self.messages.insert(handle, Outgoing::new(0));
                 Ok(())
             }
@@ -301,14 +348,11 @@ impl Client {
             if sb.machine.is_closed() {
                 return;
             }
-            let Some((handle, text)) = sb.backlog.front() else {
+            let Some((handle, body)) = sb.backlog.front() else {
                 return;
             };
             let handle = *handle;
-            match sb
-                .machine
-                .send_text(self.now, text, self.config.text_format.as_ref(), self.config.ack)
-            {
+            match submit(&mut sb.machine, self.now, body, &self.config) {
                 Ok(trids) => {
                     sb.backlog.pop_front();
                     for trid in &trids {
@@ -408,12 +452,27 @@ impl Client {
     }
 }
 
+/// Hands one message to a switchboard machine; the TrIDs of its parts.
+fn submit(
+    machine: &mut SwitchboardClient,
+    now: Instant,
+    body: &Body,
+    config: &super::ClientConfig,
+) -> Result<Vec<TrId>, SbError> {
+    match body {
+        Body::Text(text) => {
+            machine.send_text(now, text, config.text_format.as_ref(), config.delivery.ack_mode())
+        }
+        Body::Payload { bytes, ack } => machine.send_message(now, bytes, *ack).map(|trid| vec![trid]),
+    }
+}
+
 /// Whether a refused text would fit once messages in flight end: the window or the
 /// output buffer is full now, but not with this text alone.
 fn fits_later(error: &SbError) -> bool {
     match error {
         SbError::TooManyPending { pending, .. } => *pending > 0,
-        SbError::OutputFull { buffered, .. } => *buffered > 0,
+        SbError::TransmitFull { buffered, .. } => *buffered > 0,
         _ => false,
     }
 }

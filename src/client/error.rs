@@ -1,5 +1,6 @@
 //! [`ClientError`]: a call the [`Client`](super::Client) refused, with no change of state.
 
+use crate::msg::MsgError;
 use crate::ns::NsError;
 use crate::sb::SbError;
 
@@ -11,13 +12,13 @@ pub enum ClientError {
     #[error("the session is closed")]
     Closed,
     /// Messages need text.
-    #[error("empty text")]
+    #[error("cannot send an empty text")]
     EmptyText,
     /// The protocol has no way to message oneself.
     #[error("cannot send a message to one's own account")]
     MessageToSelf,
     /// The conversation ended or never existed.
-    #[error("no such conversation")]
+    #[error("the conversation has ended or never existed")]
     NoSuchConversation,
     /// [`ClientConfig::max_switchboards`](super::ClientConfig::max_switchboards) are open.
     #[error("{max} switchboards are already open")]
@@ -26,12 +27,15 @@ pub enum ClientError {
         max: usize,
     },
     /// [`ClientConfig::max_queued_messages`](super::ClientConfig::max_queued_messages)
-    /// wait for a switchboard already.
-    #[error("{max} messages already wait for a switchboard")]
+    /// wait already, for a switchboard or for room in one's window.
+    #[error("{max} messages already wait to be sent")]
     TooManyQueued {
         /// The limit.
         max: usize,
     },
+    /// The message could not be built.
+    #[error("cannot build the message: {0}")]
+    Message(#[from] MsgError),
     /// The notification machine refused the call.
     #[error(transparent)]
     Notification(#[from] NsError),

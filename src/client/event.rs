@@ -4,10 +4,13 @@ use std::fmt;
 use std::time::Instant;
 
 use super::ConnId;
-use crate::codec::{ErrorCode, FriendlyName, HostPort, Passport, Token};
-use crate::msg::TextFormat;
-use crate::ns::{self, NsEvent};
-use crate::sb::{self, InviteFailure, SbEvent};
+use crate::codec::{
+    AddPrompt, DecodeError, ErrorCode, FriendlyName, GroupId, GroupName, HostPort, List, Passport, Privacy,
+    Status, Token, TrId,
+};
+use crate::msg::{Invitation, TextFormat};
+use crate::ns;
+use crate::sb::{self, InviteFailure};
 
 /// The next thing the [`Client`](super::Client) wants done. Drain
 /// [`poll_output`](super::Client::poll_output) until it returns [`ClientOutput::Idle`].
@@ -74,8 +77,10 @@ impl fmt::Debug for ClientOutput {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConversationId(pub(crate) u64);
 
-/// A message given to [`send_message`](super::Client::send_message); it ends in exactly
-/// one [`ClientEvent::MessageDelivered`], [`ClientEvent::MessageSentUnconfirmed`] or
+/// A message given to [`send_message`](super::Client::send_message) (or
+/// [`send_to_conversation`](super::Client::send_to_conversation),
+/// [`send_payload`](super::Client::send_payload)…); it ends in exactly one
+/// [`ClientEvent::MessageDelivered`], [`ClientEvent::MessageSentUnconfirmed`] or
 /// [`ClientEvent::MessageNotDelivered`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MessageHandle(pub(crate) u64);
@@ -104,10 +109,101 @@ pub enum Undelivered {
     Refused(sb::SbError),
 }
 
-/// Something that happened in the session.
+impl fmt::Display for Undelivered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Switchboard(reason) => reason.fmt(f),
+            Self::NoSwitchboard(code) => {
+                write!(f, "the server would not open a conversation: error {code}")
+            }
+            Self::InviteFailed(reason) => reason.fmt(f),
+            Self::NobodyJoined => f.write_str("nobody joined the conversation in time"),
+            Self::ConnectionFailed => {
+                f.write_str("the conversation's connection failed before anyone joined")
+            }
+            Self::SessionEnded => f.write_str("the session ended before the message went out"),
+            Self::Refused(error) => write!(f, "the switchboard refused the message: {error}"),
+        }
+    }
+}
+
+/// Why the session ended ([`ClientEvent::SessionEnded`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The notification session ended: signed out, signed in elsewhere, the connection
+    /// lost, the login refused…
+    Notification(ns::CloseReason),
+}
+
+impl CloseReason {
+    /// The notification machine's reason, for matching on its details.
+    pub fn notification(&self) -> Option<&ns::CloseReason> {
+        match self {
+            Self::Notification(reason) => Some(reason),
+        }
+    }
+}
+
+impl From<ns::CloseReason> for CloseReason {
+    fn from(reason: ns::CloseReason) -> Self {
+        Self::Notification(reason)
+    }
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Notification(reason) => notification_reason(reason, f),
+        }
+    }
+}
+
+// ns12: `ns::CloseReason` gains its own `Display` on the ns12 branch; once merged this
+// becomes `reason.fmt(f)` and the match goes.
+fn notification_reason(reason: &ns::CloseReason, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    use ns::CloseReason as R;
+    match reason {
+        R::LoggedOut => f.write_str("signed out"),
+        R::SignedInElsewhere => f.write_str("signed in elsewhere"),
+        R::ServerShutdown => f.write_str("the server is shutting down"),
+        R::ServerClosed { .. } => f.write_str("the server ended the session"),
+        R::ConnectionLost => f.write_str("the connection to the server was lost"),
+        R::VersionRefused => f.write_str("the server speaks none of the offered protocol versions"),
+        R::AuthenticationFailed { code } => write!(f, "the server refused the sign-in: error {code}"),
+        R::LoginRejected { code } => write!(f, "the server refused the sign-in: error {code}"),
+        R::PassportFailed { .. } => f.write_str("Passport authentication failed"),
+        R::TooManyRedirects { max } => write!(f, "the server referred the sign-in more than {max} times"),
+        R::KeepAliveTimedOut => f.write_str("the server stopped answering"),
+        R::CommandTimedOut { .. } => f.write_str("the server did not answer a request in time"),
+        R::Undecodable(error) => write!(f, "the server's data could not be read: {error}"),
+        R::LimitReached { max, .. } => {
+            write!(f, "the server made the session reach one of its limits ({max})")
+        }
+        R::ProtocolViolation { reason, .. } => write!(f, "the server broke the protocol: {reason}"),
+    }
+}
+
+/// Something that happened in the session, flat enough to match directly:
+///
+/// ```
+/// # use msnp::client::ClientEvent;
+/// fn on_event(event: &ClientEvent) {
+///     match event {
+///         ClientEvent::TextReceived { from, text, .. } => println!("{from}: {text}"),
+///         ClientEvent::ContactOffline { account } => println!("{account} went offline"),
+///         ClientEvent::SessionEnded { reason } => println!("bye: {reason}"),
+///         _ => {}
+///     }
+/// }
+/// ```
+///
+/// What a bot rarely needs (a referral answered, an unknown verb, a server message
+/// with no typed view) comes as [`ClientEvent::Other`], described in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ClientEvent {
+    // --- the session ---
     /// Passport must issue a ticket: run `msnp::passport` with `challenge`, then call
     /// [`submit_ticket`](super::Client::submit_ticket) or
     /// [`passport_failed`](super::Client::passport_failed).
@@ -122,8 +218,153 @@ pub enum ClientEvent {
         /// The user's friendly name.
         name: FriendlyName<'static>,
     },
-    /// Anything else the notification server said: presence, list changes, mail, …
-    Notification(NsEvent),
+    /// The contact list is downloaded (or the saved one was current):
+    /// [`Client::contact_list`](super::Client::contact_list) is complete.
+    ListSynced {
+        /// Contacts on any list.
+        contacts: usize,
+        /// Groups.
+        groups: usize,
+        /// The server said the kept list
+        /// ([`ClientConfig::contact_list`](super::ClientConfig::contact_list)) was
+        /// current; nothing was downloaded.
+        from_cache: bool,
+    },
+    /// The user's own status changed (the server confirmed
+    /// [`set_status`](super::Client::set_status), or changed it itself).
+    StatusChanged {
+        /// The new status.
+        status: Status,
+    },
+    /// The user's own friendly name changed.
+    NameChanged {
+        /// The new name.
+        name: FriendlyName<'static>,
+    },
+    /// The session is over: every connection is closed. Always the last event.
+    SessionEnded {
+        /// Why.
+        reason: CloseReason,
+    },
+
+    // --- contacts ---
+    /// A contact came online or changed status or name.
+    ContactPresence {
+        /// The contact.
+        account: Passport<'static>,
+        /// Their friendly name.
+        name: FriendlyName<'static>,
+        /// Their status.
+        status: Status,
+    },
+    /// A contact went offline.
+    ContactOffline {
+        /// The contact.
+        account: Passport<'static>,
+    },
+    /// Someone added the user to their contact list.
+    AddedBy {
+        /// Who.
+        account: Passport<'static>,
+        /// Their friendly name.
+        name: FriendlyName<'static>,
+    },
+    /// Someone removed the user from their contact list.
+    RemovedBy {
+        /// Who.
+        account: Passport<'static>,
+    },
+    /// The server confirmed that a contact was put on a list.
+    ContactAdded {
+        /// The contact.
+        account: Passport<'static>,
+        /// The name stored for them.
+        name: FriendlyName<'static>,
+        /// Which list.
+        list: List,
+        /// The group, on the forward list.
+        group: Option<GroupId>,
+    },
+    /// The server confirmed that a contact was taken off a list (or, with a group,
+    /// only out of that group).
+    ContactRemoved {
+        /// The contact.
+        account: Passport<'static>,
+        /// Which list.
+        list: List,
+        /// Only out of this group.
+        group: Option<GroupId>,
+    },
+    /// The name stored for a contact changed.
+    ContactRenamed {
+        /// The contact.
+        account: Passport<'static>,
+        /// The new name.
+        name: FriendlyName<'static>,
+    },
+    /// A contact's phone number changed; `None` when cleared.
+    ContactPhoneChanged {
+        /// The contact.
+        account: Passport<'static>,
+        /// Which number (`PHH`, `PHW`, `PHM`, `MOB`).
+        property: Token<'static>,
+        /// The percent-encoded value.
+        value: Option<FriendlyName<'static>>,
+    },
+    /// One of the user's own phone numbers changed; `None` when cleared.
+    PhoneChanged {
+        /// Which number (`PHH`, `PHW`, `PHM`, `MOB`, `MBE`).
+        property: Token<'static>,
+        /// The percent-encoded value.
+        value: Option<FriendlyName<'static>>,
+    },
+    /// A group was created.
+    GroupAdded {
+        /// Its id.
+        group: GroupId,
+        /// Its name.
+        name: GroupName<'static>,
+    },
+    /// A group was deleted.
+    GroupRemoved {
+        /// Its id.
+        group: GroupId,
+    },
+    /// A group was renamed.
+    GroupRenamed {
+        /// Its id.
+        group: GroupId,
+        /// Its new name.
+        name: GroupName<'static>,
+    },
+    /// Who may reach the user when on neither the allow nor the block list.
+    PrivacyChanged {
+        /// The setting.
+        privacy: Privacy,
+    },
+    /// Whether the user is asked when someone adds them.
+    AddPromptChanged {
+        /// The setting.
+        prompt: AddPrompt,
+    },
+    /// The mailbox's unread counts, sent after sign-in.
+    UnreadMail {
+        /// Unread messages in the inbox.
+        inbox: u32,
+        /// Unread messages in other folders, when told.
+        folders: Option<u32>,
+    },
+    /// New mail arrived.
+    NewMail {
+        /// The sender's name, when told.
+        from: Option<String>,
+        /// The sender's address, when told.
+        address: Option<String>,
+        /// The subject, when told.
+        subject: Option<String>,
+    },
+
+    // --- conversations ---
     /// A conversation started: one the user asked for, or an invitation accepted.
     ConversationStarted {
         /// The conversation.
@@ -131,8 +372,10 @@ pub enum ClientEvent {
         /// Who invited the user, for accepted invitations.
         invited_by: Option<Passport<'static>>,
     },
-    /// An invitation was declined by the [`InvitationPolicy`](super::InvitationPolicy).
-    InvitationDeclined {
+    /// An invitation into a conversation was declined by the
+    /// [`InvitationPolicy`](super::InvitationPolicy) or
+    /// [`ClientConfig::max_switchboards`](super::ClientConfig::max_switchboards).
+    ConversationDeclined {
         /// Who invited.
         from: Passport<'static>,
         /// The switchboard session id.
@@ -156,6 +399,15 @@ pub enum ClientEvent {
         /// Dropped for idleness.
         idle: bool,
     },
+    /// Someone could not be invited into a conversation.
+    InviteFailed {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Who.
+        account: Passport<'static>,
+        /// Why.
+        reason: InviteFailure,
+    },
     /// A text message arrived.
     TextReceived {
         /// The conversation.
@@ -176,23 +428,48 @@ pub enum ClientEvent {
         /// Who.
         from: Passport<'static>,
     },
-    /// Anything else a switchboard said: invitations, raw payloads, failed commands.
-    Switchboard {
+    /// An invitation to an application (a file transfer, …) or a reply to one. Decline
+    /// it with [`decline_invitation`](super::Client::decline_invitation); other replies
+    /// (an [`Invitation::accept`]) go out with
+    /// [`send_invitation`](super::Client::send_invitation).
+    InvitationReceived {
         /// The conversation.
         conversation: ConversationId,
-        /// What happened.
-        event: SbEvent,
+        /// The sender.
+        from: Passport<'static>,
+        /// The sender's friendly name.
+        name: FriendlyName<'static>,
+        /// Its fields; [`Invitation::cookie`] names it in replies.
+        invitation: Invitation<'static>,
     },
-    /// Every part of the message was acknowledged (`ACK`, asked for with
-    /// [`AckMode::Always`](crate::codec::AckMode)).
+    /// A message of another kind (or one whose typed view did not parse); read it with
+    /// [`crate::msg::Message`].
+    MessageReceived {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The sender.
+        from: Passport<'static>,
+        /// The whole MIME payload.
+        payload: Vec<u8>,
+    },
+    /// A conversation ended; its connection is closed.
+    ConversationEnded {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Why.
+        reason: sb::CloseReason,
+    },
+
+    // --- the user's messages: each ends in exactly one of these three ---
+    /// Every part of the message was acknowledged ([`Delivery::Acknowledged`](super::Delivery)).
     MessageDelivered {
         /// The message.
         handle: MessageHandle,
     },
     /// The message went out, but no acknowledgement was asked for
-    /// ([`AckMode::Unacknowledged`](crate::codec::AckMode), or
-    /// [`AckMode::NegativeOnly`](crate::codec::AckMode) once its grace passed without
-    /// `NAK`): whether anyone got it is not known. Never reported as delivered.
+    /// ([`Delivery::Unconfirmed`](super::Delivery), or
+    /// [`Delivery::FailuresOnly`](super::Delivery) once its grace passed without a
+    /// failure): whether anyone got it is not known. Never reported as delivered.
     MessageSentUnconfirmed {
         /// The message.
         handle: MessageHandle,
@@ -204,16 +481,35 @@ pub enum ClientEvent {
         /// Why.
         reason: Undelivered,
     },
-    /// A conversation ended; its connection is closed.
-    ConversationEnded {
-        /// The conversation.
-        conversation: ConversationId,
-        /// Why.
-        reason: sb::CloseReason,
+
+    // --- diagnostics ---
+    /// A server refused a request with an error code, on the notification connection
+    /// (`conversation` is `None`) or in a conversation; or sent an error that answers
+    /// no request (`request` is `None`).
+    CommandFailed {
+        /// The conversation, for a switchboard's error.
+        conversation: Option<ConversationId>,
+        /// The transaction id in the reply, as the call that sent the request returned it.
+        trid: Option<TrId>,
+        /// The verb of the request it answered, when there was one.
+        request: Option<String>,
+        /// The server's code; its `Display` says what it means.
+        code: ErrorCode,
     },
-    /// The session is over: every connection is closed. Always the last event.
-    Closed {
-        /// Why.
-        reason: ns::CloseReason,
+    /// A server frame that could not be used was passed over; the session goes on.
+    Skipped {
+        /// The conversation, for a switchboard's frame.
+        conversation: Option<ConversationId>,
+        /// Why. Its text never quotes the frame's arguments.
+        error: DecodeError,
+    },
+    /// Anything else a server said, described in words (never with credentials or
+    /// payload bytes): a profile or system message, an unknown verb, an invitation
+    /// ringing, …
+    Other {
+        /// The conversation, for a switchboard's.
+        conversation: Option<ConversationId>,
+        /// What happened.
+        description: String,
     },
 }

@@ -25,23 +25,25 @@ mod conn;
 mod conversation;
 mod error;
 mod event;
+mod notification;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::time::Instant;
 
-pub use config::{ClientConfig, InvitationPolicy};
+pub use config::{ClientConfig, Delivery, InvitationPolicy};
 pub use conn::ConnId;
 pub use error::ClientError;
-pub use event::{ClientEvent, ClientOutput, ConversationId, MessageHandle, Undelivered};
+pub use event::{ClientEvent, ClientOutput, CloseReason, ConversationId, MessageHandle, Undelivered};
 
 use crate::Output;
 use crate::Secret;
-use crate::codec::{HostPort, List, Passport, Status, TrId};
-use crate::ns::{self, ContactList, NotificationClient, NsEvent};
-use crate::sb::{Participant, SwitchboardClient};
+use crate::codec::{AddPrompt, GroupId, HostPort, List, Passport, Privacy, Status, TrId};
+use crate::msg::Invitation;
+use crate::ns::{self, ContactList, NotificationClient};
+use crate::sb::Participant;
 use conn::Slots;
-use conversation::{Outgoing, PendingSwitchboard, Switchboard};
+use conversation::{Body, Outgoing, PendingSwitchboard, Switchboard};
 
 /// One connection the client owns.
 #[derive(Debug)]
@@ -82,7 +84,7 @@ pub struct Client {
     next_conversation: u64,
     now: Instant,
     closed: bool,
-    /// The session ended; [`ClientEvent::Closed`] follows the switchboards' last events.
+    /// The session ended; [`ClientEvent::SessionEnded`] follows the switchboards' last events.
     closing: Option<ns::CloseReason>,
 }
 
@@ -288,7 +290,7 @@ impl Client {
             return Err(ClientError::MessageToSelf);
         }
         if let Some(id) = self.conversation_with(to) {
-            return self.send_on(id, text);
+            return self.send_on(id, Body::Text(text.to_owned()));
         }
         let queued = self.queued_texts();
         if let Some(pending) = self.pending.values_mut().find(|p| p.to.same_account(to)) {
@@ -331,8 +333,61 @@ impl Client {
     ) -> Result<MessageHandle, ClientError> {
         self.now = now;
         self.check_open()?;
+        if text.is_empty() {
+            return Err(ClientError::EmptyText);
+        }
         let id = self.find_conversation(conversation)?;
-        self.send_on(id, text)
+        self.send_on(id, Body::Text(text.to_owned()))
+    }
+
+    /// Sends a whole `MSG` payload (MIME headers and body, e.g. one built with
+    /// [`crate::msg`]) to everyone in `conversation`, asking for `delivery`. It waits
+    /// behind a full window as a text does, and its handle ends the same way.
+    pub fn send_payload(
+        &mut self,
+        now: Instant,
+        conversation: ConversationId,
+        payload: &[u8],
+        delivery: Delivery,
+    ) -> Result<MessageHandle, ClientError> {
+        self.now = now;
+        self.check_open()?;
+        let id = self.find_conversation(conversation)?;
+        self.send_on(
+            id,
+            Body::Payload {
+                bytes: payload.to_vec(),
+                ack: delivery.ack_mode(),
+            },
+        )
+    }
+
+    /// Sends an invitation message (`text/x-msmsgsinvite`) to `conversation`: an offer,
+    /// or a reply to one received as [`ClientEvent::InvitationReceived`], e.g.
+    /// [`Invitation::accept`]. It asks for [`Delivery::FailuresOnly`], as the official
+    /// client does [HYP1; TW fileInvitationReply]. What follows an acceptance (the file's own connection) is
+    /// the caller's.
+    pub fn send_invitation(
+        &mut self,
+        now: Instant,
+        conversation: ConversationId,
+        invitation: &Invitation<'_>,
+    ) -> Result<MessageHandle, ClientError> {
+        let mut payload = Vec::new();
+        invitation.encode(&mut payload)?;
+        self.send_payload(now, conversation, &payload, Delivery::FailuresOnly)
+    }
+
+    /// Declines the invitation `cookie` names ([`ClientEvent::InvitationReceived`]) in
+    /// `conversation`: an `Invitation-Command: CANCEL` with `Cancel-Code: REJECT`, as
+    /// a receiver declines a file [HYP1; TW fileInvitationReply].
+    pub fn decline_invitation(
+        &mut self,
+        now: Instant,
+        conversation: ConversationId,
+        cookie: u32,
+    ) -> Result<MessageHandle, ClientError> {
+        self.send_invitation(now, conversation, &Invitation::cancel(cookie, "REJECT"))
     }
 
     /// Invites `account` into `conversation`, making it a group conversation.
@@ -388,10 +443,116 @@ impl Client {
         Ok(self.ns.add_contact(now, list, account, None)?)
     }
 
-    /// The notification machine, for everything else it offers (groups, privacy,
-    /// phone numbers, raw commands). Its output is drained by [`Client::poll_output`].
-    pub fn notification_mut(&mut self) -> &mut NotificationClient {
-        &mut self.ns
+    /// Accepts someone who added the user ([`ClientEvent::AddedBy`]): allows them and
+    /// puts them on the user's own contact list. Returns the TrIDs of the steps sent
+    /// (none when the contact list shows them done already).
+    pub fn accept_contact(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, ClientError> {
+        self.now = now;
+        // ns12: becomes `self.ns.accept_contact(now, who)` once the NS has it.
+        self.move_contact(
+            now,
+            who,
+            &[(false, List::Block), (true, List::Allow), (true, List::Forward)],
+        )
+    }
+
+    /// Blocks `who`: they no longer see the user's presence nor invite the user.
+    /// Returns the TrIDs of the steps sent.
+    pub fn block(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, ClientError> {
+        self.now = now;
+        // ns12: becomes `self.ns.block(now, who)` once the NS has it.
+        self.move_contact(now, who, &[(false, List::Allow), (true, List::Block)])
+    }
+
+    /// Unblocks `who`. Returns the TrIDs of the steps sent.
+    pub fn unblock(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, ClientError> {
+        self.now = now;
+        // ns12: becomes `self.ns.unblock(now, who)` once the NS has it.
+        self.move_contact(now, who, &[(false, List::Block), (true, List::Allow)])
+    }
+
+    /// Sends the list steps (`true`: add to, `false`: remove from) that the contact list
+    /// does not show done already, in order.
+    // ns12: goes once the NS's accept_contact/block/unblock are merged; theirs also
+    // refuse up front when all the steps do not fit in the pending window.
+    fn move_contact(
+        &mut self,
+        now: Instant,
+        who: &Passport<'_>,
+        steps: &[(bool, List)],
+    ) -> Result<Vec<TrId>, ClientError> {
+        let lists = self.ns.contact_list().contact(who).map(|c| c.lists());
+        let mut trids = Vec::new();
+        for &(add, list) in steps {
+            let on = lists.is_some_and(|l| l.contains(list));
+            if add && !on {
+                // Group 0 always exists; the forward list needs one [YW add.md].
+                let group = (list == List::Forward).then_some(GroupId(0));
+                trids.push(self.ns.add_contact(now, list, who, group)?);
+            } else if !add && on {
+                trids.push(self.ns.remove_contact(now, list, who, None)?);
+            }
+        }
+        Ok(trids)
+    }
+
+    /// Takes `account` off `list` (`REM`); the change shows in
+    /// [`Client::contact_list`] once the server confirms it.
+    pub fn remove_contact(
+        &mut self,
+        now: Instant,
+        list: List,
+        account: &Passport<'_>,
+    ) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.remove_contact(now, list, account, None)?)
+    }
+
+    /// Changes the name stored for a contact (`REA`).
+    pub fn rename_contact(
+        &mut self,
+        now: Instant,
+        account: &Passport<'_>,
+        name: &str,
+    ) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.rename_contact(now, account, name)?)
+    }
+
+    /// Changes the user's friendly name; [`ClientEvent::NameChanged`] confirms it.
+    pub fn set_name(&mut self, now: Instant, name: &str) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.set_friendly_name(now, name)?)
+    }
+
+    /// Who may reach the user when on neither the allow nor the block list (`BLP`).
+    pub fn set_privacy(&mut self, now: Instant, privacy: Privacy) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.set_privacy(now, privacy)?)
+    }
+
+    /// Whether the user is asked when someone adds them (`GTC`).
+    pub fn set_add_prompt(&mut self, now: Instant, prompt: AddPrompt) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.set_add_prompt(now, prompt)?)
+    }
+
+    /// Creates a contact group (`ADG`).
+    pub fn add_group(&mut self, now: Instant, name: &str) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.add_group(now, name)?)
+    }
+
+    /// Deletes a contact group (`RMG`).
+    pub fn remove_group(&mut self, now: Instant, group: GroupId) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.remove_group(now, group)?)
+    }
+
+    /// Renames a contact group (`REG`).
+    pub fn rename_group(&mut self, now: Instant, group: GroupId, name: &str) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.rename_group(now, group, name)?)
     }
 
     /// Signs out (`OUT`); every conversation ends and then the session.
@@ -430,7 +591,9 @@ impl Client {
         // The session's end waits until every switchboard has told how it ended, so
         // that `Closed` is the last event.
         if let Some(reason) = self.closing.take() {
-            self.emit(ClientEvent::Closed { reason });
+            self.emit(ClientEvent::SessionEnded {
+                reason: reason.into(),
+            });
             return true;
         }
         false
@@ -500,80 +663,6 @@ impl Client {
             Connection::Notification => None,
         });
         self.ns.next_timeout().into_iter().chain(switchboards).min()
-    }
-
-    fn on_ns_event(&mut self, event: NsEvent) {
-        match event {
-            NsEvent::Redirect { addr } => {
-                if let Some(old) = self.ns_conn.take() {
-                    self.conns.remove(old);
-                    self.outputs.push_back(ClientOutput::Close { conn: old });
-                }
-                self.connect_notification(addr);
-            }
-            NsEvent::PassportRequired { challenge } => self.emit(ClientEvent::PassportRequired { challenge }),
-            NsEvent::LoggedIn { account, name, .. } => {
-                self.emit(ClientEvent::LoggedIn { account, name });
-                if self.config.sync_lists {
-                    // Right after login nothing is pending, so this cannot be refused.
-                    let _ = self.ns.sync_lists(self.now);
-                } else {
-                    self.set_initial_status();
-                }
-            }
-            NsEvent::ListSynced { .. } => {
-                self.emit(ClientEvent::Notification(event));
-                self.set_initial_status();
-            }
-            NsEvent::SwitchboardReady { trid, addr, cookie } => match self.pending.remove(&trid) {
-                Some(pending) => self.open_switchboard(addr, cookie, pending),
-                None => self.emit(ClientEvent::Notification(NsEvent::SwitchboardReady {
-                    trid,
-                    addr,
-                    cookie,
-                })),
-            },
-            NsEvent::SwitchboardInvite {
-                session,
-                addr,
-                cookie,
-                from,
-                name: _,
-            } => {
-                if self.accepts_invitation_from(&from)
-                    && self.switchboard_count() < self.config.max_switchboards
-                {
-                    let machine = SwitchboardClient::answer(
-                        self.config.switchboard.clone(),
-                        self.account.clone(),
-                        session,
-                        cookie,
-                        self.now,
-                    );
-                    let (_, conversation) = self.add_switchboard(machine, addr, None);
-                    self.emit(ClientEvent::ConversationStarted {
-                        conversation,
-                        invited_by: Some(from),
-                    });
-                } else {
-                    self.emit(ClientEvent::InvitationDeclined { from, session });
-                }
-            }
-            NsEvent::CommandFailed { trid, request, code } => match self.pending.remove(&trid) {
-                Some(pending) => {
-                    for (handle, _) in pending.texts {
-                        self.fail_message(handle, Undelivered::NoSwitchboard(code));
-                    }
-                }
-                None => self.emit(ClientEvent::Notification(NsEvent::CommandFailed {
-                    trid,
-                    request,
-                    code,
-                })),
-            },
-            NsEvent::Closed { reason } => self.close_session(reason),
-            other => self.emit(ClientEvent::Notification(other)),
-        }
     }
 
     fn connect_notification(&mut self, addr: HostPort<'static>) {

@@ -13,7 +13,7 @@ use crate::codec::Limits;
 /// [`ProtocolViolation::TooManyParticipants`](super::ProtocolViolation)), queued events
 /// by the one frame parsed per [`poll_output`](super::SwitchboardClient::poll_output).
 /// What the caller makes it keep is bounded by [`max_pending`](Self::max_pending) and
-/// [`max_outgoing`](Self::max_outgoing), refused with a typed
+/// [`max_transmit`](Self::max_transmit), refused with a typed
 /// [`SbError`](super::SbError). A duration too long to add to an `Instant`
 /// (`Duration::MAX`) means "never": no timer is armed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub struct SbConfig {
     /// Most messages queued or awaiting their end (the window). Default 256.
     pub max_pending: usize,
     /// Most bytes waiting in the outgoing buffer before calls are refused. Default 256 KiB.
-    pub max_outgoing: usize,
+    pub max_transmit: usize,
     /// Most other participants; a server announcing more is treated as broken (no
     /// limit is documented; "there used to be a limit of five" [HYP sb/miscellaneous]).
     /// Also the most invitations awaiting an answer. Default 1024.
@@ -48,7 +48,7 @@ impl Default for SbConfig {
             nak_grace: Duration::from_secs(15),
             typing_interval: Duration::from_secs(5),
             max_pending: 256,
-            max_outgoing: 256 * 1024,
+            max_transmit: 256 * 1024,
             max_participants: 1024,
         }
     }

@@ -14,7 +14,7 @@ pub enum SbError {
     #[error("the switchboard session is not joined yet")]
     NotJoined,
     /// An empty text makes no message.
-    #[error("empty text")]
+    #[error("cannot send an empty text")]
     EmptyText,
     /// The payload is larger than a switchboard accepts [HYP sb/messages].
     #[error("payload of {len} bytes is larger than the {max} a switchboard accepts")]
@@ -48,10 +48,10 @@ pub enum SbError {
     /// Too many bytes wait to be transmitted: drain
     /// [`poll_output`](super::SwitchboardClient::poll_output) first.
     #[error("{buffered} bytes wait to be transmitted, the limit is {max}")]
-    OutputFull {
+    TransmitFull {
         /// Bytes waiting.
         buffered: usize,
-        /// [`SbConfig::max_outgoing`](super::SbConfig::max_outgoing).
+        /// [`SbConfig::max_transmit`](super::SbConfig::max_transmit).
         max: usize,
     },
     /// The command cannot be written.

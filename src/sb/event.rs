@@ -1,5 +1,7 @@
 //! [`SbEvent`]: what a switchboard session tells its caller.
 
+use std::fmt;
+
 use crate::codec::{DecodeError, ErrorCode, FriendlyName, OutReason, Passport, ServerCommand, Token, TrId};
 
 use super::roster::Participant;
@@ -222,12 +224,14 @@ pub enum CloseReason {
     /// The transport closed before `USR … OK` or `ANS … OK`.
     ClosedBeforeJoin,
     /// The transport closed.
-    TransportClosed,
+    ConnectionLost,
     /// The server sent `OUT`.
     ServerOut {
         /// `OUT OTH` / `OUT SSD`, when typed.
         reason: Option<OutReason>,
     },
+    /// The input stream could not be framed any more.
+    Undecodable(DecodeError),
     /// The server broke the protocol; the stream cannot be trusted any more.
     ProtocolViolation(ProtocolViolation),
 }
@@ -236,9 +240,6 @@ pub enum CloseReason {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProtocolViolation {
-    /// Bytes that do not form a valid command.
-    #[error("undecodable input: {0}")]
-    Decode(#[from] DecodeError),
     /// A command that cannot come in the session's current state.
     #[error("`{verb}` is not expected {state}")]
     Unexpected {
@@ -253,4 +254,57 @@ pub enum ProtocolViolation {
         /// The limit.
         max: usize,
     },
+}
+
+// The sentences below are what a bot prints to a person ("the contact is offline"),
+// so they name the situation, not the variant; codes keep their documented meaning.
+
+impl fmt::Display for NotDelivered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Nak => f.write_str("the switchboard could not deliver the message"),
+            Self::Rejected(code) => write!(f, "the switchboard refused the message: error {code}"),
+            Self::TimedOut => f.write_str("no acknowledgement came in time"),
+            Self::SessionClosed => f.write_str("the conversation ended before delivery was confirmed"),
+            Self::NeverSent => f.write_str("the conversation ended before the message was sent"),
+        }
+    }
+}
+
+impl fmt::Display for InviteFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::AlreadyThere => "the contact is already in the conversation or invited",
+            Self::Blocked => "the contact blocks you",
+            Self::Offline => "the contact is offline or does not accept messages",
+            Self::SwitchboardFailed => "the switchboard failed",
+            Self::InvalidAccount => "the address is not a valid account",
+            Self::TooActive => "too many invitations to offline contacts; wait before the next",
+            Self::Other => "the switchboard refused the invitation",
+        })
+    }
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Left => f.write_str("you left the conversation"),
+            Self::AuthenticationFailed { code } => {
+                write!(f, "the switchboard refused to let you in: error {code}")
+            }
+            Self::ClosedBeforeJoin => f.write_str("the switchboard connection closed before you joined"),
+            Self::ConnectionLost => f.write_str("the switchboard connection was lost"),
+            Self::ServerOut {
+                reason: Some(OutReason::OtherLocation),
+            } => f.write_str("signed in elsewhere"),
+            Self::ServerOut {
+                reason: Some(OutReason::ServerShutdown),
+            } => f.write_str("the switchboard is shutting down"),
+            Self::ServerOut { reason: None } => f.write_str("the switchboard ended the conversation"),
+            Self::Undecodable(error) => write!(f, "the switchboard's data could not be read: {error}"),
+            Self::ProtocolViolation(violation) => {
+                write!(f, "the switchboard broke the protocol: {violation}")
+            }
+        }
+    }
 }

@@ -50,7 +50,7 @@
 //! policy: a frame that cannot be used (a known verb with malformed arguments, a payload
 //! over the limit) is reported as [`SbEvent::Skipped`] and passed over, the stream stays
 //! in sync; only input that can never be framed again ends the session
-//! ([`ProtocolViolation::Decode`]).
+//! ([`CloseReason::Undecodable`], as on the notification connection).
 
 mod config;
 mod delivery;
@@ -292,7 +292,7 @@ impl SwitchboardClient {
     /// ignored. Drain `poll_output` after each call so that buffered input stays
     /// within [`Limits::max_buffered`](crate::codec::Limits::max_buffered) plus one chunk.
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
-        self.tick(now);
+        self.touch(now);
         if let Some(framer) = &mut self.framer {
             framer.push(bytes);
         }
@@ -301,7 +301,7 @@ impl SwitchboardClient {
     /// Ends messages whose acknowledgement deadline has passed. Early or repeated calls
     /// do nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.tick(now);
+        self.touch(now);
         if self.closed.is_none() {
             self.ledger.expire(now, &mut self.events);
         }
@@ -309,12 +309,12 @@ impl SwitchboardClient {
 
     /// The connection closed (EOF or reset). Server bytes not yet parsed are dropped.
     pub fn handle_closed(&mut self, now: Instant) {
-        self.tick(now);
+        self.touch(now);
         if self.closed.is_some() {
             return;
         }
         let reason = if self.is_joined() {
-            CloseReason::TransportClosed
+            CloseReason::ConnectionLost
         } else {
             CloseReason::ClosedBeforeJoin
         };
@@ -327,7 +327,7 @@ impl SwitchboardClient {
     /// [`SbEvent::InviteFailed`] answers, then [`SbEvent::ParticipantJoined`] when they
     /// come.
     pub fn invite(&mut self, now: Instant, account: &Passport<'_>) -> Result<TrId, SbError> {
-        self.tick(now);
+        self.touch(now);
         self.check_open()?;
         if !self.is_joined() {
             return Err(SbError::NotJoined);
@@ -362,7 +362,7 @@ impl SwitchboardClient {
         format: Option<&TextFormat<'_>>,
         ack: AckMode,
     ) -> Result<Vec<TrId>, SbError> {
-        self.tick(now);
+        self.touch(now);
         self.check_open()?;
         if text.is_empty() {
             return Err(SbError::EmptyText);
@@ -391,7 +391,7 @@ impl SwitchboardClient {
     /// Sends any MIME payload (an invitation, a custom content type…) as one `MSG`,
     /// tracked like a text. It must fit in [`MAX_PAYLOAD_LEN`].
     pub fn send_message(&mut self, now: Instant, payload: &[u8], ack: AckMode) -> Result<TrId, SbError> {
-        self.tick(now);
+        self.touch(now);
         self.check_open()?;
         if payload.len() > MAX_PAYLOAD_LEN {
             return Err(SbError::PayloadTooLarge {
@@ -408,7 +408,7 @@ impl SwitchboardClient {
     /// Returns `Ok(None)` without sending when nobody else is in the session, or when the
     /// last notification went out less than [`SbConfig::typing_interval`] ago.
     pub fn send_typing(&mut self, now: Instant) -> Result<Option<TrId>, SbError> {
-        self.tick(now);
+        self.touch(now);
         self.check_open()?;
         if !self.is_joined() || self.roster.is_empty() {
             return Ok(None);
@@ -449,7 +449,7 @@ impl SwitchboardClient {
     /// Then [`SbEvent::Closed`] with [`CloseReason::Left`]. Close the connection after
     /// writing the last `Transmit`.
     pub fn leave(&mut self, now: Instant) -> Result<(), SbError> {
-        self.tick(now);
+        self.touch(now);
         self.check_open()?;
         self.write(&ClientCommand::Out);
         self.close(CloseReason::Left, true);
@@ -486,7 +486,7 @@ impl SwitchboardClient {
     /// not track it: replies come as [`SbEvent::Unhandled`] or
     /// [`SbEvent::CommandFailed`] with no request named.
     pub fn send_command(&mut self, now: Instant, command: &ClientCommand<'_>) -> Result<(), SbError> {
-        self.tick(now);
+        self.touch(now);
         self.check_open()?;
         let mut bytes = Vec::new();
         command.encode(&mut bytes)?;
@@ -534,7 +534,7 @@ impl SwitchboardClient {
         self.trace_label.as_deref().unwrap_or("sb")
     }
 
-    fn tick(&mut self, now: Instant) {
+    fn touch(&mut self, now: Instant) {
         self.now = self.now.max(now);
     }
 
@@ -553,7 +553,7 @@ impl SwitchboardClient {
         }
     }
 
-    /// Refuses a call that would pass `max_pending` or `max_outgoing`.
+    /// Refuses a call that would pass `max_pending` or `max_transmit`.
     fn check_room(&self, requests: usize, bytes: usize) -> Result<(), SbError> {
         let pending = self.ledger.len();
         if requests > 0 && pending + requests > self.config.max_pending {
@@ -562,10 +562,10 @@ impl SwitchboardClient {
                 max: self.config.max_pending,
             });
         }
-        if self.outgoing.len() + bytes > self.config.max_outgoing {
-            return Err(SbError::OutputFull {
+        if self.outgoing.len() + bytes > self.config.max_transmit {
+            return Err(SbError::TransmitFull {
                 buffered: self.outgoing.len(),
-                max: self.config.max_outgoing,
+                max: self.config.max_transmit,
             });
         }
         Ok(())
@@ -661,7 +661,7 @@ impl SwitchboardClient {
             }
             Some(Err(error)) => {
                 trace::undecodable_received(self.conn(), framer.buffered(), &error);
-                self.violation(error.into());
+                self.close(CloseReason::Undecodable(error), false);
                 return true;
             }
         };

@@ -84,7 +84,7 @@ fn nothing_moves_after_the_end_and_timeouts_tolerate_early_calls() {
     assert_eq!(
         sb.poll_output(),
         Output::Event(SbEvent::Closed {
-            reason: CloseReason::TransportClosed
+            reason: CloseReason::ConnectionLost
         })
     );
     sb.handle_input(now, b"JOI carol@passport.com Carol\r\n");
@@ -103,9 +103,7 @@ fn a_stream_with_no_line_end_is_bounded() {
     assert!(matches!(
         sb.poll_output(),
         Output::Event(SbEvent::Closed {
-            reason: CloseReason::ProtocolViolation(ProtocolViolation::Decode(
-                DecodeError::LineTooLong { .. }
-            ))
+            reason: CloseReason::Undecodable(DecodeError::LineTooLong { .. })
         })
     ));
 }
