@@ -252,7 +252,7 @@ fn a_contact_phone_number_is_flat() {
         h.take(),
         [
             "ListSynced { contacts: 1, groups: 0, from_cache: false }",
-            r#"ContactPhoneChanged { account: Passport("alice@example.com"), property: Token("PHM"), value: Some(EncodedName("555%20456")) }"#,
+            r#"ContactPhoneChanged { account: Passport("alice@example.com"), phone: Mobile, value: Some(EncodedName("555%20456")) }"#,
         ]
     );
 }
@@ -590,25 +590,25 @@ fn every_end_reason_says_what_happened() {
         ),
         (
             session(ns::CloseReason::VersionRefused),
-            "the server speaks none of the offered protocol versions",
+            "the server speaks none of the protocol versions offered",
         ),
         (
             session(ns::CloseReason::AuthenticationFailed { code: ErrorCode(911) }),
-            "the server refused the sign-in: error 911 (authentication failed)",
+            "wrong e-mail address or password",
         ),
         (
             session(ns::CloseReason::PassportFailed {
                 reason: "wrong password".to_owned(),
             }),
-            "Passport authentication failed",
+            "Passport sign-in failed: wrong password",
         ),
         (
             session(ns::CloseReason::KeepAliveTimedOut),
-            "the server stopped answering",
+            "no reply from the server (keep-alive timed out)",
         ),
         (
             session(ns::CloseReason::TooManyRedirects { max: 4 }),
-            "the server referred the sign-in more than 4 times",
+            "the server referred the login elsewhere more than 4 times",
         ),
         // Calls refused.
         (ClientError::EmptyText.to_string(), "cannot send an empty text"),

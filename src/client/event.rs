@@ -9,7 +9,7 @@ use crate::codec::{
     Status, Token, TrId,
 };
 use crate::msg::{Invitation, TextFormat};
-use crate::ns;
+use crate::ns::{self, Phone};
 use crate::sb::{self, InviteFailure};
 
 /// The next thing the [`Client`](super::Client) wants done. Drain
@@ -154,33 +154,8 @@ impl From<ns::CloseReason> for CloseReason {
 impl fmt::Display for CloseReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Notification(reason) => notification_reason(reason, f),
+            Self::Notification(reason) => reason.fmt(f),
         }
-    }
-}
-
-// ns12: `ns::CloseReason` gains its own `Display` on the ns12 branch; once merged this
-// becomes `reason.fmt(f)` and the match goes.
-fn notification_reason(reason: &ns::CloseReason, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    use ns::CloseReason as R;
-    match reason {
-        R::LoggedOut => f.write_str("signed out"),
-        R::SignedInElsewhere => f.write_str("signed in elsewhere"),
-        R::ServerShutdown => f.write_str("the server is shutting down"),
-        R::ServerClosed { .. } => f.write_str("the server ended the session"),
-        R::ConnectionLost => f.write_str("the connection to the server was lost"),
-        R::VersionRefused => f.write_str("the server speaks none of the offered protocol versions"),
-        R::AuthenticationFailed { code } => write!(f, "the server refused the sign-in: error {code}"),
-        R::LoginRejected { code } => write!(f, "the server refused the sign-in: error {code}"),
-        R::PassportFailed { .. } => f.write_str("Passport authentication failed"),
-        R::TooManyRedirects { max } => write!(f, "the server referred the sign-in more than {max} times"),
-        R::KeepAliveTimedOut => f.write_str("the server stopped answering"),
-        R::CommandTimedOut { .. } => f.write_str("the server did not answer a request in time"),
-        R::Undecodable(error) => write!(f, "the server's data could not be read: {error}"),
-        R::LimitReached { max, .. } => {
-            write!(f, "the server made the session reach one of its limits ({max})")
-        }
-        R::ProtocolViolation { reason, .. } => write!(f, "the server broke the protocol: {reason}"),
     }
 }
 
@@ -306,15 +281,15 @@ pub enum ClientEvent {
     ContactPhoneChanged {
         /// The contact.
         account: Passport<'static>,
-        /// Which number (`PHH`, `PHW`, `PHM`, `MOB`).
-        property: Token<'static>,
+        /// Which number.
+        phone: Phone,
         /// The percent-encoded value.
         value: Option<FriendlyName<'static>>,
     },
     /// One of the user's own phone numbers changed; `None` when cleared.
     PhoneChanged {
-        /// Which number (`PHH`, `PHW`, `PHM`, `MOB`, `MBE`).
-        property: Token<'static>,
+        /// Which number.
+        phone: Phone,
         /// The percent-encoded value.
         value: Option<FriendlyName<'static>>,
     },

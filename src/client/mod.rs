@@ -448,52 +448,20 @@ impl Client {
     /// (none when the contact list shows them done already).
     pub fn accept_contact(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, ClientError> {
         self.now = now;
-        // ns12: becomes `self.ns.accept_contact(now, who)` once the NS has it.
-        self.move_contact(
-            now,
-            who,
-            &[(false, List::Block), (true, List::Allow), (true, List::Forward)],
-        )
+        Ok(self.ns.accept_contact(now, who)?)
     }
 
     /// Blocks `who`: they no longer see the user's presence nor invite the user.
     /// Returns the TrIDs of the steps sent.
     pub fn block(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, ClientError> {
         self.now = now;
-        // ns12: becomes `self.ns.block(now, who)` once the NS has it.
-        self.move_contact(now, who, &[(false, List::Allow), (true, List::Block)])
+        Ok(self.ns.block(now, who)?)
     }
 
     /// Unblocks `who`. Returns the TrIDs of the steps sent.
     pub fn unblock(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, ClientError> {
         self.now = now;
-        // ns12: becomes `self.ns.unblock(now, who)` once the NS has it.
-        self.move_contact(now, who, &[(false, List::Block), (true, List::Allow)])
-    }
-
-    /// Sends the list steps (`true`: add to, `false`: remove from) that the contact list
-    /// does not show done already, in order.
-    // ns12: goes once the NS's accept_contact/block/unblock are merged; theirs also
-    // refuse up front when all the steps do not fit in the pending window.
-    fn move_contact(
-        &mut self,
-        now: Instant,
-        who: &Passport<'_>,
-        steps: &[(bool, List)],
-    ) -> Result<Vec<TrId>, ClientError> {
-        let lists = self.ns.contact_list().contact(who).map(|c| c.lists());
-        let mut trids = Vec::new();
-        for &(add, list) in steps {
-            let on = lists.is_some_and(|l| l.contains(list));
-            if add && !on {
-                // Group 0 always exists; the forward list needs one [YW add.md].
-                let group = (list == List::Forward).then_some(GroupId(0));
-                trids.push(self.ns.add_contact(now, list, who, group)?);
-            } else if !add && on {
-                trids.push(self.ns.remove_contact(now, list, who, None)?);
-            }
-        }
-        Ok(trids)
+        Ok(self.ns.unblock(now, who)?)
     }
 
     /// Takes `account` off `list` (`REM`); the change shows in

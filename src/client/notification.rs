@@ -175,16 +175,21 @@ impl Client {
             ListChange::GroupRenamed { group, name } => ClientEvent::GroupRenamed { group, name },
             ListChange::AddPrompt(prompt) => ClientEvent::AddPromptChanged { prompt },
             ListChange::Privacy(privacy) => ClientEvent::PrivacyChanged { privacy },
-            ListChange::OwnProperty { property, value } => ClientEvent::PhoneChanged { property, value },
-            ListChange::ContactProperty {
+            ListChange::OwnPhone { phone, value } => ClientEvent::PhoneChanged { phone, value },
+            ListChange::ContactPhone {
                 account,
-                property,
+                phone,
                 value,
             } => ClientEvent::ContactPhoneChanged {
                 account,
-                property,
+                phone,
                 value,
             },
+            // Not kept by the machine either: reported for completeness, by code only.
+            ListChange::OwnProperty { property, .. } => other(&format!("the user's property `{property}`")),
+            ListChange::ContactProperty {
+                account, property, ..
+            } => other(&format!("property `{property}` of {account}")),
         }
     }
 }
