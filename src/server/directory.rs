@@ -4,6 +4,10 @@
 //! The directory is pure data with the protocol's rules on it (which edits are errors,
 //! when the list version moves, who may see whom). It sends nothing: the connection
 //! machines turn its answers into replies and notifications.
+//!
+//! Longer than most modules on purpose: each edit keeps the same invariants (the list
+//! version, the reverse list of the other account, group membership) and reads best
+//! beside the data and the other edits that keep them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
