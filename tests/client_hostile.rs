@@ -9,6 +9,7 @@ use msnp::Secret;
 use msnp::client::{Client, ClientConfig, ClientEvent, ClientOutput, ConnId, MessageHandle, Undelivered};
 use msnp::codec::{AckMode, Passport};
 use msnp::sb::NotDelivered;
+use msnp::testing::loopback::passport_answer;
 
 const ME: &str = "bot@example.com";
 const BOB: &str = "bob@example.com";
@@ -52,7 +53,8 @@ impl Harness {
     /// Signed in with `config`, every output so far drained.
     fn signed_in(config: ClientConfig) -> Self {
         let now = Instant::now();
-        let mut client = Client::new(config, Passport::try_from(ME).unwrap(), now);
+        let password = Secret::new("hostile-pw".to_owned());
+        let mut client = Client::new(config, Passport::try_from(ME).unwrap(), password, now);
         let ClientOutput::Connect { conn: ns, .. } = client.poll_output() else {
             panic!("the first output connects to the dispatch server")
         };
@@ -70,10 +72,6 @@ impl Harness {
         h.ns_input(b"VER 1 MSNP8 CVR0\r\n");
         h.ns_input(b"CVR 2 1.0.0000 1.0.0000 1.0.0000 http://x http://y\r\n");
         h.ns_input(b"USR 3 TWN S lc=1033,id=507\r\n");
-        h.client
-            .submit_ticket(now, Secret::new(TICKET.to_owned()))
-            .unwrap();
-        h.drain();
         h.ns_input(format!("USR 4 OK {ME} Bot 1 0\r\n").as_bytes());
         assert!(
             h.events.iter().any(|e| matches!(e, ClientEvent::LoggedIn { .. })),
@@ -105,6 +103,10 @@ impl Harness {
                 ClientOutput::Connect { conn, .. } => self.connects.push(conn),
                 ClientOutput::Transmit { conn, bytes } => self.sent.push((conn, bytes)),
                 ClientOutput::Close { .. } => {}
+                ClientOutput::HttpRequest { id, request } => {
+                    let answer = passport_answer(&request, TICKET);
+                    self.client.handle_http_response(self.now, id, answer);
+                }
                 ClientOutput::Event(event) => self.events.push(event),
                 ClientOutput::Idle { .. } => return count,
             }
