@@ -6,6 +6,7 @@
 
 mod drivers {
     pub mod https;
+    pub mod stalled;
 }
 
 use std::time::Duration;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use drivers::https::{self, HttpsPassport};
 use msnp::Secret;
 use msnp::client::{ClientEvent, MessageHandle};
-use msnp::codec::{HostPort, Passport};
+use msnp::codec::{AckMode, HostPort, Passport};
 use msnp::drivers::{DriverConfig, DriverError};
 use msnp::ns::CloseReason;
 use msnp::server::std_driver::LoopbackServer;
@@ -408,5 +409,113 @@ mod on_threads {
             text.to_lowercase().contains("certificate") || text.contains("UnknownIssuer"),
             "{text}"
         );
+    }
+}
+
+/// A client of the stalled server: a keep-alive every 50 ms, answered within 500 ms
+/// or the session ends; texts sent without acknowledgement, so nothing but the
+/// socket holds them back; a peer that takes no bytes for a second is dropped.
+fn stalled_config(server: &drivers::stalled::StalledServer) -> DriverConfig {
+    let mut config = DriverConfig::default();
+    config.client.server = HostPort::new("127.0.0.1", server.dispatch.port()).unwrap();
+    config.client.passport.nexus_url = server.nexus_url.clone();
+    config.client.sync_lists = false;
+    config.client.ack = AckMode::Unacknowledged;
+    config.client.notification.keepalive_interval = Duration::from_millis(50);
+    config.client.notification.keepalive_timeout = Duration::from_millis(500);
+    config.allow_http_passport = true;
+    config.write_queue = 100_000;
+    config.write_timeout = Duration::from_secs(1);
+    config
+}
+
+/// Texts enough to fill any loopback socket's buffers many times over (MSNP8 splits
+/// them into 1,664-byte messages).
+const FLOOD: usize = 120;
+const FLOOD_TEXT_LEN: usize = 60 * 1024;
+
+mod stalled_peer {
+    use super::*;
+    use drivers::stalled::{self, PEER};
+
+    fn is_end(event: &ClientEvent) -> bool {
+        matches!(
+            event,
+            ClientEvent::ConversationEnded { .. } | ClientEvent::Closed { .. }
+        )
+    }
+
+    // Two workers: the test waits for the server's pings on a blocking channel.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_tokio_a_peer_that_stops_reading_delays_nothing_else() {
+        let server = stalled::start();
+        let (bot, mut events) = msnp::tokio::connect(stalled_config(&server), stalled::ME, password("pw"))
+            .await
+            .unwrap();
+        let text = "x".repeat(FLOOD_TEXT_LEN);
+        for _ in 0..FLOOD {
+            bot.send_message(&passport(PEER), text.clone()).await.unwrap();
+        }
+        // The switchboard's writer is stuck behind full socket buffers; the keep-alive
+        // goes on, three times over.
+        for _ in 0..3 {
+            server.pings.recv_timeout(PATIENCE).unwrap();
+        }
+        while let Ok(Some(event)) = tokio::time::timeout(Duration::ZERO, events.recv()).await {
+            assert!(!is_end(&event), "{event:?}");
+        }
+        // Past the write timeout the stalled switchboard goes, and only it.
+        loop {
+            let event = tokio::time::timeout(PATIENCE, events.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(!matches!(event, ClientEvent::Closed { .. }), "{event:?}");
+            if matches!(event, ClientEvent::ConversationEnded { .. }) {
+                break;
+            }
+        }
+        server.pings.recv_timeout(PATIENCE).unwrap();
+        bot.sign_out().await.unwrap();
+        loop {
+            match tokio::time::timeout(PATIENCE, events.recv()).await.unwrap() {
+                Some(ClientEvent::Closed { reason }) => break assert_eq!(reason, CloseReason::LoggedOut),
+                Some(_) => {}
+                None => panic!("no Closed"),
+            }
+        }
+    }
+
+    #[test]
+    fn on_threads_a_peer_that_stops_reading_delays_nothing_else() {
+        let server = stalled::start();
+        let (bot, events) =
+            msnp::blocking::connect(stalled_config(&server), stalled::ME, password("pw")).unwrap();
+        let text = "x".repeat(FLOOD_TEXT_LEN);
+        for _ in 0..FLOOD {
+            bot.send_message(&passport(PEER), text.clone()).unwrap();
+        }
+        for _ in 0..3 {
+            server.pings.recv_timeout(PATIENCE).unwrap();
+        }
+        while let Ok(event) = events.recv_timeout(Duration::ZERO) {
+            assert!(!is_end(&event), "{event:?}");
+        }
+        loop {
+            let event = events.recv_timeout(PATIENCE).unwrap();
+            assert!(!matches!(event, ClientEvent::Closed { .. }), "{event:?}");
+            if matches!(event, ClientEvent::ConversationEnded { .. }) {
+                break;
+            }
+        }
+        server.pings.recv_timeout(PATIENCE).unwrap();
+        bot.sign_out().unwrap();
+        loop {
+            match events.recv_timeout(PATIENCE) {
+                Ok(ClientEvent::Closed { reason }) => break assert_eq!(reason, CloseReason::LoggedOut),
+                Ok(_) => {}
+                Err(_) => panic!("no Closed"),
+            }
+        }
     }
 }

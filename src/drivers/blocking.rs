@@ -74,6 +74,7 @@ pub fn connect(
         agent,
         connect_timeout: config.connect_timeout,
         write_queue: config.write_queue.max(1),
+        write_timeout: config.write_timeout,
     };
     thread::Builder::new()
         .name("msnp-session".into())
@@ -341,6 +342,7 @@ struct ThreadIo {
     agent: ureq::Agent,
     connect_timeout: Duration,
     write_queue: usize,
+    write_timeout: Duration,
 }
 
 impl Io for ThreadIo {
@@ -349,10 +351,14 @@ impl Io for ThreadIo {
     fn connect(&mut self, conn: ConnId, addr: HostPort<'static>) {
         self.connecting.insert(conn);
         let (inputs, gate) = (self.inputs.clone(), Arc::clone(&self.gate));
-        let (timeout, write_queue) = (self.connect_timeout, self.write_queue);
+        let (timeout, write_queue, write_timeout) =
+            (self.connect_timeout, self.write_queue, self.write_timeout);
         let spawned = thread::Builder::new().name("msnp-connect".into()).spawn(move || {
-            let started =
-                open(&addr, timeout).and_then(|stream| start(conn, stream, &inputs, gate, write_queue));
+            let started = open(&addr, timeout).and_then(|stream| {
+                // A peer that takes no bytes for this long is gone (zero means never).
+                stream.set_write_timeout(Some(write_timeout).filter(|t| !t.is_zero()))?;
+                start(conn, stream, &inputs, gate, write_queue)
+            });
             let input = match started {
                 Ok(writer) => Input::Connected { conn, writer },
                 Err(error) => Input::ConnectFailed {

@@ -10,11 +10,12 @@
 //! # Backpressure
 //!
 //! Nothing waits on a slow peer except that peer's own connection:
-//! - each socket has a reader and a writer of its own; the writer takes at most
-//!   [`DriverConfig::write_queue`] transmits, and a connection whose peer stops reading
-//!   until that queue is full is closed, as if the peer had hung up (for a switchboard,
-//!   its unacknowledged messages end undelivered), so the notification server's
-//!   keep-alive and the other conversations go on on time;
+//! - each socket has a reader and a writer of its own, so the notification server's
+//!   keep-alive and the other conversations go on on time while one peer does not
+//!   read; a connection whose peer takes no bytes for [`DriverConfig::write_timeout`],
+//!   or leaves [`DriverConfig::write_queue`] transmits unwritten, is closed as if the
+//!   peer had hung up (for a switchboard, its unacknowledged messages end
+//!   undelivered);
 //! - a message sent while its conversation's window is full waits in the `Client`'s
 //!   queue ([`ClientConfig::max_queued_messages`](crate::client::ClientConfig::max_queued_messages),
 //!   over all conversations); only past that bound is the send refused with
@@ -67,6 +68,9 @@ pub struct DriverConfig {
     /// Transmits waiting for one socket's writer; a peer that leaves this many unread
     /// has its connection closed. Default 1024 (about 1.7 MB at the largest `MSG`).
     pub write_queue: usize,
+    /// How long a peer may take no bytes at all before its connection is closed.
+    /// Default 30 s.
+    pub write_timeout: Duration,
     /// Events waiting for the bot. Default 1024.
     pub event_queue: usize,
     /// Commands waiting for the session. Default 1024.
@@ -81,6 +85,7 @@ impl Default for DriverConfig {
             allow_http_passport: false,
             connect_timeout: Duration::from_secs(10),
             write_queue: 1024,
+            write_timeout: Duration::from_secs(30),
             event_queue: 1024,
             command_queue: 1024,
         }

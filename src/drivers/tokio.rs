@@ -76,6 +76,7 @@ pub async fn connect(
         http,
         connect_timeout: config.connect_timeout,
         write_queue: config.write_queue.max(1),
+        write_timeout: config.write_timeout,
     };
     let event_queue = config.event_queue.max(1);
     ::tokio::spawn(run(shell, io, inputs, commands, events_tx, event_queue));
@@ -277,6 +278,7 @@ struct TokioIo {
     http: reqwest::Client,
     connect_timeout: Duration,
     write_queue: usize,
+    write_timeout: Duration,
 }
 
 impl Io for TokioIo {
@@ -285,7 +287,8 @@ impl Io for TokioIo {
     fn connect(&mut self, conn: ConnId, addr: HostPort<'static>) {
         self.connecting.insert(conn);
         let inputs = self.inputs.clone();
-        let (timeout, write_queue) = (self.connect_timeout, self.write_queue);
+        let (timeout, write_queue, write_timeout) =
+            (self.connect_timeout, self.write_queue, self.write_timeout);
         ::tokio::spawn(async move {
             let opened =
                 ::tokio::time::timeout(timeout, TcpStream::connect((addr.host(), addr.port()))).await;
@@ -296,7 +299,15 @@ impl Io for TokioIo {
                     let (read, write) = stream.into_split();
                     let reader = ::tokio::spawn(read_loop(conn, read, inputs.clone()));
                     let (queue, rx) = mpsc::channel(write_queue);
-                    ::tokio::spawn(write_loop(write, rx, reader.abort_handle()));
+                    let writer = write_loop(
+                        conn,
+                        write,
+                        rx,
+                        write_timeout,
+                        inputs.clone(),
+                        reader.abort_handle(),
+                    );
+                    ::tokio::spawn(writer);
                     Input::Connected {
                         conn,
                         writer: Writer { queue },
@@ -363,15 +374,27 @@ async fn read_loop(conn: ConnId, mut read: OwnedReadHalf, inputs: mpsc::Sender<I
     }
 }
 
-async fn write_loop(mut write: OwnedWriteHalf, mut queue: mpsc::Receiver<Vec<u8>>, reader: AbortHandle) {
+async fn write_loop(
+    conn: ConnId,
+    mut write: OwnedWriteHalf,
+    mut queue: mpsc::Receiver<Vec<u8>>,
+    timeout: Duration,
+    inputs: mpsc::Sender<Input<Writer>>,
+    reader: AbortHandle,
+) {
     while let Some(bytes) = queue.recv().await {
-        if write.write_all(&bytes).await.is_err() {
-            // The reader sees the broken connection and reports it.
+        if !matches!(
+            ::tokio::time::timeout(timeout, write.write_all(&bytes)).await,
+            Ok(Ok(()))
+        ) {
+            // Broken, or the peer stopped reading: the connection is over.
+            reader.abort();
+            let _ = inputs.send(Input::Closed { conn }).await;
             return;
         }
     }
     // The session forgot this connection: nothing more to read from it.
-    let _ = write.shutdown().await;
+    let _ = ::tokio::time::timeout(timeout, write.shutdown()).await;
     reader.abort();
 }
 
