@@ -99,7 +99,7 @@ pub fn connect(
 }
 
 /// The session's events, in order; the last is
-/// [`ClientEvent::Closed`](crate::client::ClientEvent::Closed), after which
+/// [`ClientEvent::Closed`], after which
 /// [`recv`](Events::recv) returns `None`.
 ///
 /// While [`DriverConfig::event_queue`] events wait here, the session stops reading

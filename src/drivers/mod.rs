@@ -19,7 +19,7 @@
 //! - a message sent while its conversation's window is full waits in the `Client`'s
 //!   queue ([`ClientConfig::max_queued_messages`](crate::client::ClientConfig::max_queued_messages),
 //!   over all conversations); only past that bound is the send refused with
-//!   [`ClientError::TooManyQueued`](crate::client::ClientError::TooManyQueued);
+//!   [`ClientError::TooManyQueued`];
 //! - events wait for the bot in a queue of [`DriverConfig::event_queue`]; a bot that
 //!   does not take them slows down its own session (input is no longer read), never
 //!   grows memory.
@@ -186,6 +186,14 @@ pub(crate) fn account(account: &str) -> Result<crate::codec::Passport<'static>, 
     crate::codec::Passport::try_from(account.to_owned()).map_err(|_| DriverError::InvalidAccount {
         account: account.to_owned(),
     })
+}
+
+impl From<CloseReason> for DriverError {
+    fn from(reason: CloseReason) -> Self {
+        DriverError::Ended {
+            reason: Box::new(reason),
+        }
+    }
 }
 
 /// A session's end in a sentence a person understands.

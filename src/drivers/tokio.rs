@@ -93,7 +93,7 @@ pub async fn connect(
 }
 
 /// The session's events, in order; the last is
-/// [`ClientEvent::Closed`](crate::client::ClientEvent::Closed), after which
+/// [`ClientEvent::Closed`], after which
 /// [`recv`](Events::recv) returns `None`.
 #[derive(Debug)]
 pub struct Events {
