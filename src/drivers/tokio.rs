@@ -95,6 +95,10 @@ pub async fn connect(
 /// The session's events, in order; the last is
 /// [`ClientEvent::Closed`], after which
 /// [`recv`](Events::recv) returns `None`.
+///
+/// While [`DriverConfig::event_queue`] events wait here, the session stops reading
+/// from its sockets (the peers then slow down), but goes on with commands and timers,
+/// so a bot may send while it is behind with its events.
 #[derive(Debug)]
 pub struct Events {
     events: mpsc::Receiver<ClientEvent>,
