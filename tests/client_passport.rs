@@ -229,3 +229,22 @@ fn plain_http_without_the_opt_in_ends_the_session_before_any_request() {
         ]
     );
 }
+
+#[test]
+fn the_login_server_learned_in_one_session_starts_the_next() {
+    let mut first = Session::challenged(ClientConfig::default());
+    let (id, nexus) = first.request();
+    first.answer(id, passport_answer(&nexus, TICKET));
+    let (id, login) = first.request();
+    first.answer(id, passport_answer(&login, TICKET));
+    let learned = first.client.passport_dalogin().map(str::to_owned);
+    assert_eq!(learned.as_deref(), Some("https://nexus.passport.com/login2.srf"));
+
+    let mut config = ClientConfig::default();
+    config.passport.dalogin = learned;
+    let mut second = Session::challenged(config);
+    let (id, login) = second.request();
+    assert_eq!(login.url(), "https://nexus.passport.com/login2.srf");
+    second.answer(id, passport_answer(&login, TICKET));
+    assert_eq!(second.sent, [format!("USR 4 TWN S {TICKET}\r\n")]);
+}
