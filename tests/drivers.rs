@@ -256,15 +256,13 @@ mod on_tokio {
 
 mod on_threads {
     use super::*;
-    use msnp::blocking::{Bot, Events, connect};
+    use msnp::blocking::{Bot, Events, RecvTimeoutError, connect};
 
     fn next(events: &Events) -> Option<ClientEvent> {
         match events.recv_timeout(PATIENCE) {
             Ok(event) => Some(event),
-            Err(timed_out) => {
-                assert!(!timed_out, "no event in time");
-                None
-            }
+            Err(RecvTimeoutError::Timeout) => panic!("no event in time"),
+            Err(RecvTimeoutError::Disconnected) => None,
         }
     }
 
@@ -439,6 +437,7 @@ const FLOOD_TEXT_LEN: usize = 60 * 1024;
 mod stalled_peer {
     use super::*;
     use drivers::stalled::{self, PEER};
+    use msnp::blocking::RecvTimeoutError;
 
     fn is_end(event: &ClientEvent) -> bool {
         matches!(
@@ -519,5 +518,58 @@ mod stalled_peer {
                 Err(_) => panic!("no Closed"),
             }
         }
+    }
+
+    #[tokio::test]
+    async fn on_tokio_a_server_killed_mid_conversation_ends_the_session_in_words() {
+        let server = stalled::start();
+        let (bot, mut events) = msnp::tokio::connect(stalled_config(&server), stalled::ME, password("pw"))
+            .await
+            .unwrap();
+        bot.send_message(&passport(PEER), "hello").await.unwrap();
+        while !matches!(events.recv().await, Some(ClientEvent::Joined { .. })) {}
+        server.kill();
+        let reason = loop {
+            match tokio::time::timeout(PATIENCE, events.recv()).await.unwrap() {
+                Some(ClientEvent::Closed { reason }) => break reason,
+                Some(_) => {}
+                None => panic!("no Closed"),
+            }
+        };
+        assert!(
+            tokio::time::timeout(PATIENCE, events.recv())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            DriverError::from(reason).to_string(),
+            "the connection to the server was lost"
+        );
+    }
+
+    #[test]
+    fn on_threads_a_server_killed_mid_conversation_ends_the_session_in_words() {
+        let server = stalled::start();
+        let (bot, events) =
+            msnp::blocking::connect(stalled_config(&server), stalled::ME, password("pw")).unwrap();
+        bot.send_message(&passport(PEER), "hello").unwrap();
+        while !matches!(events.recv(), Some(ClientEvent::Joined { .. })) {}
+        server.kill();
+        let reason = loop {
+            match events.recv_timeout(PATIENCE) {
+                Ok(ClientEvent::Closed { reason }) => break reason,
+                Ok(_) => {}
+                Err(_) => panic!("no Closed"),
+            }
+        };
+        assert_eq!(
+            events.recv_timeout(PATIENCE).unwrap_err(),
+            RecvTimeoutError::Disconnected
+        );
+        assert_eq!(
+            DriverError::from(reason).to_string(),
+            "the connection to the server was lost"
+        );
     }
 }

@@ -29,7 +29,8 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
+pub use std::sync::mpsc::RecvTimeoutError;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -119,13 +120,10 @@ impl Events {
         Some(event)
     }
 
-    /// Waits at most `timeout` for the next event: `Err(true)` when none came in time,
-    /// `Err(false)` once the session is over.
-    pub fn recv_timeout(&self, timeout: Duration) -> Result<ClientEvent, bool> {
-        let event = self.events.recv_timeout(timeout).map_err(|error| match error {
-            RecvTimeoutError::Timeout => true,
-            RecvTimeoutError::Disconnected => false,
-        })?;
+    /// Waits at most `timeout` for the next event: [`RecvTimeoutError::Timeout`] when
+    /// none came in time, [`RecvTimeoutError::Disconnected`] once the session is over.
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<ClientEvent, RecvTimeoutError> {
+        let event = self.events.recv_timeout(timeout)?;
         self.gate.taken();
         Ok(event)
     }

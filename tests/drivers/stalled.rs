@@ -2,8 +2,9 @@
 //! started, while its notification server answers every keep-alive and reports it.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::net::Shutdown;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 
 pub struct StalledServer {
@@ -11,6 +12,17 @@ pub struct StalledServer {
     pub nexus_url: String,
     /// One message per `PNG` answered.
     pub pings: mpsc::Receiver<()>,
+    /// The notification connection, to kill.
+    ns: Arc<Mutex<Option<TcpStream>>>,
+}
+
+impl StalledServer {
+    /// Resets the notification connection without a word, as a crashed server does.
+    pub fn kill(&self) {
+        if let Some(stream) = self.ns.lock().unwrap().take() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
 }
 
 pub const ME: &str = "user@example.com";
@@ -34,8 +46,11 @@ pub fn start() -> StalledServer {
     let ns = TcpListener::bind("127.0.0.1:0").unwrap();
     let dispatch = ns.local_addr().unwrap();
     let (pings_tx, pings) = mpsc::channel();
+    let ns_socket = Arc::new(Mutex::new(None));
+    let keep = Arc::clone(&ns_socket);
     thread::spawn(move || {
         if let Ok((stream, _)) = ns.accept() {
+            *keep.lock().unwrap() = stream.try_clone().ok();
             notification(stream, sb_addr, &pings_tx);
         }
     });
@@ -43,6 +58,7 @@ pub fn start() -> StalledServer {
         dispatch,
         nexus_url: format!("http://{http_addr}/rdr/pprdr.asp"),
         pings,
+        ns: ns_socket,
     }
 }
 
