@@ -1,4 +1,4 @@
-//! The CPU an idle blocking bot uses, measured by hand (not a CI test: it waits):
+//! The CPU an idle bot uses on either driver, measured by hand (not a CI test: it waits):
 //!
 //! ```sh
 //! cargo test --all-features --test driver_idle -- --ignored --nocapture
@@ -57,6 +57,50 @@ fn an_idle_blocking_bot_uses_no_cpu() {
     println!(
         "idle blocking bot: {used} clock ticks (1/100 s each) of CPU in its threads over {:.1} s",
         elapsed.as_secs_f64()
+    );
+    assert!(used <= 1, "an idle bot should not use CPU");
+}
+
+#[test]
+#[ignore = "waits 30 s; run by hand"]
+fn an_idle_tokio_bot_uses_no_cpu() {
+    let seconds = std::env::var("MSNP_IDLE_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    let server = LoopbackServer::start(|s| s.add_account("bot@example.com", "pw", "Bot")).unwrap();
+    let mut config = DriverConfig::default();
+    let dispatch = server.dispatch_addr();
+    config.client.server = HostPort::new(dispatch.ip().to_string(), dispatch.port()).unwrap();
+    config.client.passport.nexus_url = server.nexus_url();
+    config.allow_http_passport = true;
+    // The runtime's one thread is named like the driver's, so it is counted.
+    let runtime = std::thread::Builder::new().name("msnp-runtime".into());
+    let used = runtime
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let password = Secret::new("pw".into());
+                let (_bot, mut events) = msnp::tokio::connect(config, "bot@example.com", password)
+                    .await
+                    .unwrap();
+                while tokio::time::timeout(Duration::from_millis(200), events.recv())
+                    .await
+                    .is_ok()
+                {}
+                let before = driver_ticks();
+                tokio::time::sleep(Duration::from_secs(seconds)).await;
+                driver_ticks() - before
+            })
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    println!(
+        "idle tokio bot: {used} clock ticks (1/100 s each) of CPU in its runtime thread over {seconds} s"
     );
     assert!(used <= 1, "an idle bot should not use CPU");
 }
