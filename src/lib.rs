@@ -6,6 +6,9 @@
 pub mod challenge;
 pub mod client;
 pub mod codec;
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "blocking"))))]
+pub mod drivers;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -21,5 +24,11 @@ pub mod server;
 pub mod testing;
 mod trace;
 
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub use drivers::blocking;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub use drivers::tokio;
 pub use output::Output;
 pub use secret::Secret;

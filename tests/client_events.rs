@@ -14,6 +14,7 @@ use msnp::codec::{ErrorCode, OutReason, Passport};
 use msnp::msg::{Invitation, InvitationCommand};
 use msnp::ns;
 use msnp::sb::{self, InviteFailure, NotDelivered, SbError};
+use msnp::testing::loopback::passport_answer;
 
 const ME: &str = "bot@example.com";
 const BOB: &str = "bob@example.com";
@@ -40,7 +41,12 @@ impl Harness {
 
     fn signed_in_with(config: ClientConfig) -> Self {
         let now = Instant::now();
-        let mut client = Client::new(config, Passport::try_from(ME).unwrap(), now);
+        let mut client = Client::new(
+            config,
+            Passport::try_from(ME).unwrap(),
+            Secret::new("pw".to_owned()),
+            now,
+        );
         let ClientOutput::Connect { conn: ns, .. } = client.poll_output() else {
             panic!("the first output connects to the dispatch server")
         };
@@ -57,10 +63,6 @@ impl Harness {
         h.ns_input(b"VER 1 MSNP8 CVR0\r\n");
         h.ns_input(b"CVR 2 1.0.0000 1.0.0000 1.0.0000 http://x http://y\r\n");
         h.ns_input(b"USR 3 TWN S lc=1033,id=507\r\n");
-        h.client
-            .submit_ticket(now, Secret::new("t=ticket&p=profile".to_owned()))
-            .unwrap();
-        h.drain();
         h.ns_input(format!("USR 4 OK {ME} Bot 1 0\r\n").as_bytes());
         let events = h.take();
         assert_eq!(
@@ -87,6 +89,11 @@ impl Harness {
                 ClientOutput::Connect { conn, .. } => self.connects.push(conn),
                 ClientOutput::Transmit { conn, bytes } => self.sent.push((conn, bytes)),
                 ClientOutput::Close { .. } => {}
+                // Passport in memory: the nexus, then the login server's ticket.
+                ClientOutput::HttpRequest { id, request } => {
+                    let answer = passport_answer(&request, "t=ticket&p=profile");
+                    self.client.handle_http_response(self.now, id, answer);
+                }
                 ClientOutput::Event(event) => self.events.push(event),
                 ClientOutput::Idle { .. } => return,
             }
@@ -598,9 +605,9 @@ fn every_end_reason_says_what_happened() {
         ),
         (
             session(ns::CloseReason::PassportFailed {
-                reason: "wrong password".to_owned(),
+                reason: "Passport refused the credentials".to_owned(),
             }),
-            "Passport sign-in failed: wrong password",
+            "Passport refused the credentials",
         ),
         (
             session(ns::CloseReason::KeepAliveTimedOut),

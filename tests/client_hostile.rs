@@ -11,6 +11,7 @@ use msnp::client::{
 };
 use msnp::codec::Passport;
 use msnp::sb::NotDelivered;
+use msnp::testing::loopback::passport_answer;
 
 const ME: &str = "bot@example.com";
 const BOB: &str = "bob@example.com";
@@ -54,7 +55,8 @@ impl Harness {
     /// Signed in with `config`, every output so far drained.
     fn signed_in(config: ClientConfig) -> Self {
         let now = Instant::now();
-        let mut client = Client::new(config, Passport::try_from(ME).unwrap(), now);
+        let password = Secret::new("hostile-pw".to_owned());
+        let mut client = Client::new(config, Passport::try_from(ME).unwrap(), password, now);
         let ClientOutput::Connect { conn: ns, .. } = client.poll_output() else {
             panic!("the first output connects to the dispatch server")
         };
@@ -72,10 +74,6 @@ impl Harness {
         h.ns_input(b"VER 1 MSNP8 CVR0\r\n");
         h.ns_input(b"CVR 2 1.0.0000 1.0.0000 1.0.0000 http://x http://y\r\n");
         h.ns_input(b"USR 3 TWN S lc=1033,id=507\r\n");
-        h.client
-            .submit_ticket(now, Secret::new(TICKET.to_owned()))
-            .unwrap();
-        h.drain();
         h.ns_input(format!("USR 4 OK {ME} Bot 1 0\r\n").as_bytes());
         assert!(
             h.events.iter().any(|e| matches!(e, ClientEvent::LoggedIn { .. })),
@@ -107,6 +105,10 @@ impl Harness {
                 ClientOutput::Connect { conn, .. } => self.connects.push(conn),
                 ClientOutput::Transmit { conn, bytes } => self.sent.push((conn, bytes)),
                 ClientOutput::Close { .. } => {}
+                ClientOutput::HttpRequest { id, request } => {
+                    let answer = passport_answer(&request, TICKET);
+                    self.client.handle_http_response(self.now, id, answer);
+                }
                 ClientOutput::Event(event) => self.events.push(event),
                 ClientOutput::Idle { .. } => return count,
             }

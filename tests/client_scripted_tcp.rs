@@ -17,11 +17,16 @@ use std::time::{Duration, Instant};
 use msnp::Secret;
 use msnp::client::{Client, ClientConfig, ClientEvent, ClientOutput, ConnId, MessageHandle};
 use msnp::codec::{Passport, Status};
+use msnp::testing::loopback::passport_answer;
 use msnp::testing::transcript::{escape, unescape};
 
 /// The longest any single step may take.
 const STEP: Duration = Duration::from_secs(3);
 const TICKET: &str = "t=fixed&p=ticket";
+
+fn password() -> Secret<String> {
+    Secret::new("alice-pw".to_owned())
+}
 
 /// One step of a connection's script.
 #[derive(Debug)]
@@ -144,11 +149,9 @@ impl Driver {
                 ClientOutput::Close { conn } => {
                     self.sockets.remove(&conn);
                 }
-                ClientOutput::Event(ClientEvent::PassportRequired { challenge }) => {
-                    self.client
-                        .submit_ticket(now, Secret::new(TICKET.to_owned()))
-                        .unwrap();
-                    self.events.push(ClientEvent::PassportRequired { challenge });
+                ClientOutput::HttpRequest { id, request } => {
+                    let answer = passport_answer(&request, TICKET);
+                    self.client.handle_http_response(now, id, answer);
                 }
                 ClientOutput::Event(event) => self.events.push(event),
                 ClientOutput::Idle { next_timeout } => {
@@ -250,7 +253,7 @@ fn a_whole_session_over_loopback_tcp() {
         S: CVR 2 1.0.0000 1.0.0000 1.0.0000 http://x http://y\r\n
         C: USR 3 TWN I alice@example.com\r\n
         S: USR 3 TWN S lc=1033,id=507\r\n
-        # The driver answers PassportRequired with a fixed ticket: no HTTP here.
+        # The client's Passport requests are answered in memory with a fixed ticket.
         C: USR 4 TWN S {TICKET}\r\n
         S: USR 4 OK alice@example.com Alice 1 0\r\n
         C: SYN 5 0\r\n
@@ -300,7 +303,7 @@ fn a_whole_session_over_loopback_tcp() {
     config.server = msnp::codec::HostPort::new("127.0.0.1", ds_port).unwrap();
     let now = Instant::now();
     let mut driver = Driver {
-        client: Client::new(config, passport("alice@example.com"), now),
+        client: Client::new(config, passport("alice@example.com"), password(), now),
         sockets: HashMap::new(),
         events: Vec::new(),
     };
@@ -309,7 +312,6 @@ fn a_whole_session_over_loopback_tcp() {
     assert_eq!(
         login,
         [
-            r#"PassportRequired { challenge: "lc=1033,id=507" }"#,
             r#"LoggedIn { account: Passport("alice@example.com"), name: EncodedName("Alice") }"#,
             "ListSynced { contacts: 2, groups: 1, from_cache: false }",
             "StatusChanged { status: Online }",
@@ -399,7 +401,7 @@ fn a_notification_server_that_refuses_the_connection_ends_the_session() {
     let mut config = ClientConfig::default();
     config.server = msnp::codec::HostPort::new("127.0.0.1", refused_port).unwrap();
     let mut driver = Driver {
-        client: Client::new(config, passport("alice@example.com"), Instant::now()),
+        client: Client::new(config, passport("alice@example.com"), password(), Instant::now()),
         sockets: HashMap::new(),
         events: Vec::new(),
     };

@@ -1,186 +1,142 @@
-//! `examples/echo_bot.rs` against the crate's server over loopback TCP: it echoes, and it
-//! ends with a one-line reason on bad flags, refused connections, wrong credentials and
-//! server shutdown.
+//! `examples/echo_bot.rs` (tokio) and `examples/echo_bot_blocking.rs` against the
+//! crate's server over loopback TCP: their flags, their echo, and the one-line reason
+//! each ends with.
 
 #[allow(dead_code)] // its `main`
 #[path = "../examples/echo_bot.rs"]
 mod echo_bot;
+#[allow(dead_code)] // its `main`
+#[path = "../examples/echo_bot_blocking.rs"]
+mod echo_bot_blocking;
 
-use std::sync::mpsc;
-use std::thread;
 use std::time::Duration;
 
-use echo_bot::support::wait::Bots;
-use echo_bot::support::{Driver, Login, UreqTransport};
-use echo_bot::{Options, run};
-use msnp::client::{ClientConfig, ClientEvent};
-use msnp::codec::{HostPort, List, Passport};
+use clap::Parser;
+use msnp::Secret;
+use msnp::client::ClientEvent;
+use msnp::codec::{HostPort, Passport};
+use msnp::drivers::DriverConfig;
 use msnp::server::std_driver::LoopbackServer;
 
 const BOT: &str = "bot@example.com";
 const USER: &str = "user@example.com";
+const PATIENCE: Duration = Duration::from_secs(10);
 
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn options(server: &LoopbackServer, password: &str) -> Options {
-    Options::parse(
-        args(&[
-            "--server",
-            &server.dispatch_addr().to_string(),
-            "--email",
-            BOT,
-            "--nexus",
-            &server.nexus_url(),
-            "--allow-http-passport",
-        ]),
-        Some(password.to_owned()),
-    )
-    .unwrap()
+fn server() -> LoopbackServer {
+    LoopbackServer::start(|s| {
+        s.add_account(BOT, "bot-pw", "Echo")?;
+        s.add_account(USER, "user-pw", "User")
+    })
     .unwrap()
 }
 
-/// Runs the bot on its own thread; its result comes through the receiver.
-fn spawn(options: Options) -> mpsc::Receiver<Result<(), String>> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(run(options));
-    });
-    rx
+fn args(server: &LoopbackServer, password: &str) -> Vec<String> {
+    let dispatch = server.dispatch_addr().to_string();
+    let nexus = server.nexus_url();
+    [
+        "echo_bot",
+        "--server",
+        &dispatch,
+        "--email",
+        BOT,
+        "--password",
+        password,
+        "--nexus",
+        &nexus,
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .chain(["--allow-http-passport".to_owned()])
+    .collect()
 }
 
-fn end_of(bot: &mpsc::Receiver<Result<(), String>>) -> String {
-    bot.recv_timeout(Duration::from_secs(10))
-        .expect("the bot did not stop")
-        .expect_err("the bot only ends with an error")
+/// The user's side, on the blocking driver.
+fn user(server: &LoopbackServer) -> (msnp::blocking::Bot, msnp::blocking::Events) {
+    let mut config = DriverConfig::default();
+    let dispatch = server.dispatch_addr();
+    config.client.server = HostPort::new(dispatch.ip().to_string(), dispatch.port()).unwrap();
+    config.client.passport.nexus_url = server.nexus_url();
+    config.allow_http_passport = true;
+    msnp::blocking::connect(config, USER, Secret::new("user-pw".to_owned())).unwrap()
+}
+
+/// Sends `text` to the bot until it is echoed (the bot may not be signed in yet).
+fn echoed(server: &LoopbackServer, text: &str) -> String {
+    let (user, events) = user(server);
+    let bot = Passport::try_from(BOT).unwrap();
+    for _ in 0..50 {
+        user.send_message(&bot, text).unwrap();
+        loop {
+            match events.recv_timeout(PATIENCE).unwrap() {
+                ClientEvent::TextReceived { text, .. } => return text,
+                ClientEvent::MessageNotDelivered { .. } => break,
+                _ => {}
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("the bot never answered")
 }
 
 #[test]
 fn flags() {
-    let options = Options::parse(args(&["--email=a@example.com", "--trace"]), Some("env".into()))
-        .unwrap()
-        .unwrap();
-    assert_eq!(options.server.to_string(), "messenger.hotmail.com:1863");
-    assert_eq!(options.password, "env");
-    assert!(options.trace && !options.allow_http_passport);
-    assert_eq!(options.nexus, None);
-    let options = Options::parse(
-        args(&["--email", "a@b.c", "--password", "flag", "--ca-file", "x.pem"]),
-        Some("env".into()),
-    )
-    .unwrap()
+    let flags = echo_bot::Flags::try_parse_from(["echo_bot", "--email", "a@b.c", "--password", "x"]).unwrap();
+    assert_eq!(flags.server.to_string(), "messenger.hotmail.com:1863");
+    assert!(!flags.allow_http_passport && !flags.trace && flags.nexus.is_none() && flags.ca_file.is_none());
+    let flags = echo_bot_blocking::Flags::try_parse_from([
+        "echo_bot_blocking",
+        "--email=a@b.c",
+        "--password=x",
+        "--server=127.0.0.1:1863",
+        "--ca-file=ca.pem",
+        "--trace",
+    ])
     .unwrap();
-    assert_eq!(options.password, "flag");
-    assert_eq!(options.ca_file.as_deref(), Some(std::path::Path::new("x.pem")));
-
-    let error = |list: &[&str]| Options::parse(args(list), None).unwrap_err();
-    assert_eq!(error(&[]), "--email is required");
-    assert_eq!(
-        error(&["--email", "a@b.c"]),
-        "--password or MSNP_PASSWORD is required"
-    );
-    assert_eq!(
-        error(&["--server", "nowhere"]),
-        "--server \"nowhere\" is not HOST:PORT"
-    );
-    assert_eq!(error(&["--nexus"]), "--nexus needs a value");
-    assert_eq!(error(&["-v"]), "unknown flag \"-v\"");
-    assert!(Options::parse(args(&["--help"]), None).unwrap().is_none());
+    assert_eq!(flags.server.to_string(), "127.0.0.1:1863");
+    assert_eq!(flags.ca_file.as_deref(), Some(std::path::Path::new("ca.pem")));
+    let error = echo_bot::Flags::try_parse_from(["echo_bot", "--email", "a@b.c", "--server", "nowhere"])
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("expected HOST:PORT"), "{error}");
 }
 
 #[test]
-fn it_echoes_in_the_same_conversation_until_the_server_stops() {
-    let server = LoopbackServer::start(|s| {
-        s.add_account(BOT, "bot pw", "Echo")?;
-        s.add_account(USER, "user pw", "User")
-    })
-    .unwrap();
-    let bot = spawn(options(&server, "bot pw"));
-
-    let mut config = ClientConfig::default();
-    config.server = HostPort::parse(&server.dispatch_addr().to_string())
-        .unwrap()
-        .into_owned();
-    let login = Login::loopback(USER, "user pw", &server.nexus_url());
-    let mut bots = Bots::new(Duration::from_secs(10));
-    let user = bots.add(
-        "user",
-        Driver::start(config, login, UreqTransport::new(None).unwrap()).unwrap(),
-    );
-    let bot_account = Passport::try_from(BOT).unwrap();
-    bots.expect(user, "sign-in", |e| {
-        matches!(e, ClientEvent::LoggedIn { .. }).then_some(())
-    })
-    .unwrap();
-    bots.act(user, |c, now| c.add_contact(now, List::Forward, &bot_account))
+fn the_tokio_bot_echoes_and_names_the_servers_shutdown() {
+    let server = server();
+    let flags = echo_bot::Flags::try_parse_from(args(&server, "bot-pw")).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
         .unwrap();
-    bots.expect(user, "the bot online", |e| match e {
-        ClientEvent::ContactPresence { account, .. } if account.same_account(&bot_account) => Some(()),
-        _ => None,
-    })
-    .unwrap();
-
-    bots.act(user, |c, now| c.send_message(now, &bot_account, "ping"))
-        .unwrap();
-    let conversation = bots
-        .expect(user, "the echo", |e| match e {
-            ClientEvent::TextReceived {
-                conversation,
-                from,
-                text,
-                ..
-            } if text == "ping" => {
-                assert!(from.same_account(&bot_account));
-                Some(*conversation)
-            }
-            _ => None,
-        })
-        .unwrap();
-    bots.act(user, |c, now| {
-        c.send_to_conversation(now, conversation, "ünïcode, twice")
-    })
-    .unwrap();
-    let again = bots
-        .expect(user, "the second echo", |e| match e {
-            ClientEvent::TextReceived {
-                conversation, text, ..
-            } if text == "ünïcode, twice" => Some(*conversation),
-            _ => None,
-        })
-        .unwrap();
-    assert_eq!(again, conversation);
-
+    let bot = runtime.spawn(echo_bot::run(flags));
+    assert_eq!(echoed(&server, "ünïcode, echoed"), "ünïcode, echoed");
     server.stop().unwrap();
-    assert_eq!(end_of(&bot), "the server is shutting down");
-}
-
-#[test]
-fn a_wrong_password_ends_with_passports_refusal() {
-    let server = LoopbackServer::start(|s| s.add_account(BOT, "right", "Echo")).unwrap();
-    let bot = spawn(options(&server, "wrong"));
-    assert_eq!(
-        end_of(&bot),
-        "Passport refused the credentials: \"The e-mail address or password is incorrect\""
-    );
-}
-
-#[test]
-fn a_refused_connection_names_the_address() {
-    // A port that was just free: nothing listens there.
-    let free = std::net::TcpListener::bind("127.0.0.1:0")
+    let error = runtime
+        .block_on(async { tokio::time::timeout(PATIENCE, bot).await })
         .unwrap()
-        .local_addr()
         .unwrap();
-    let options = Options::parse(
-        args(&["--server", &free.to_string(), "--email", BOT, "--password", "x"]),
-        None,
-    )
-    .unwrap()
-    .unwrap();
-    let error = end_of(&spawn(options));
-    assert!(
-        error.starts_with(&format!("cannot connect to {free}: Connection refused")),
-        "{error}"
+    assert_eq!(error.unwrap_err().to_string(), "the server is shutting down");
+}
+
+#[test]
+fn the_blocking_bot_echoes_and_names_the_servers_shutdown() {
+    let server = server();
+    let flags = echo_bot_blocking::Flags::try_parse_from(args(&server, "bot-pw")).unwrap();
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(echo_bot_blocking::run(flags)));
+    assert_eq!(echoed(&server, "hello, echo"), "hello, echo");
+    server.stop().unwrap();
+    let error = result.recv_timeout(PATIENCE).unwrap().unwrap_err();
+    assert_eq!(error.to_string(), "the server is shutting down");
+}
+
+#[test]
+fn a_wrong_password_is_passports_refusal() {
+    let server = server();
+    let flags = echo_bot_blocking::Flags::try_parse_from(args(&server, "wrong")).unwrap();
+    assert_eq!(
+        echo_bot_blocking::run(flags).unwrap_err().to_string(),
+        r#"Passport refused the credentials: "The e-mail address or password is incorrect""#
     );
 }

@@ -15,6 +15,7 @@ use msnp::Secret;
 use msnp::client::{Client, ClientConfig, ClientError, ClientOutput, ConnId};
 use msnp::codec::{AckMode, Passport, Token};
 use msnp::sb::{SbConfig, SwitchboardClient};
+use msnp::testing::loopback::passport_answer;
 
 const ME: &str = "bot@example.com";
 const BOB: &str = "bob@example.com";
@@ -108,6 +109,12 @@ impl Session {
                 ClientOutput::Transmit { bytes, .. } => self.seen.wire.extend_from_slice(&bytes),
                 ClientOutput::Event(event) => self.seen.debug(&event),
                 ClientOutput::Close { .. } => {}
+                ClientOutput::HttpRequest { id, request } => {
+                    self.seen.debug(&request);
+                    let answer = passport_answer(&request, TICKET);
+                    self.seen.debug(&answer);
+                    self.client.handle_http_response(self.now, id, answer);
+                }
                 ClientOutput::Idle { .. } => return,
             }
         }
@@ -120,7 +127,8 @@ impl Session {
 
     fn start(config: ClientConfig) -> Self {
         let now = Instant::now();
-        let mut client = Client::new(config.clone(), Passport::try_from(ME).unwrap(), now);
+        let password = Secret::new(PASSWORD.to_owned());
+        let mut client = Client::new(config.clone(), Passport::try_from(ME).unwrap(), password, now);
         let ClientOutput::Connect { conn: ns, .. } = client.poll_output() else {
             panic!("the first output connects")
         };
@@ -216,10 +224,6 @@ fn passport_session(login_time: &str) -> Seen {
     s.input(ns, "VER 1 MSNP8 CVR0\r\n");
     s.input(ns, "CVR 2 1.0.0000 1.0.0000 1.0.0000 http://x http://y\r\n");
     s.input(ns, "USR 3 TWN S lc=1033,id=507\r\n");
-    s.client
-        .submit_ticket(s.now, Secret::new(TICKET.to_owned()))
-        .unwrap();
-    s.drain();
     s.input(ns, &format!("USR 4 OK {ME} Bot 1 0\r\n"));
     s.converse(login_time);
     s.seen

@@ -124,15 +124,12 @@ pub fn run(say: &mut dyn FnMut(String)) -> Result<(), String> {
 /// Waits for `who`'s Passport round, sign-in, contact list and first status.
 fn sign_in(bots: &mut Bots, who: usize, say: &mut dyn FnMut(String)) -> Result<(), String> {
     let me = bots.name(who).to_owned();
-    bots.expect(who, "the Passport challenge", |e| {
-        matches!(e, ClientEvent::PassportRequired { .. }).then_some(())
-    })?;
-    let dalogin = bots.driver(who).passport().dalogin.clone().unwrap_or_default();
-    say(format!("[{me}] Passport 1.4: ticket from {dalogin}"));
     let name = bots.expect(who, "the sign-in", |e| match e {
         ClientEvent::LoggedIn { name, .. } => Some(name.decode().into_owned()),
         _ => None,
     })?;
+    let dalogin = bots.driver(who).dalogin().unwrap_or_default().to_owned();
+    say(format!("[{me}] Passport 1.4: ticket from {dalogin}"));
     // The dispatch server's connection is closed by now: what is left is the one it
     // referred the client to.
     let ns = bots

@@ -12,8 +12,8 @@
 //!    interval.
 //!
 //! A real program would use a readiness API (mio, tokio) instead of the poll interval;
-//! the calls into the client stay the same. `PassportRequired` is answered right in the
-//! loop by [`passport::authenticate`] over HTTPS ([`UreqTransport`]).
+//! the calls into the client stay the same. The client's Passport requests are
+//! performed right in the loop over HTTPS ([`UreqTransport`]).
 //!
 //! [`msnp::client::Client`]: msnp::client::Client
 
@@ -32,9 +32,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use msnp::Secret;
-use msnp::client::{Client, ClientConfig, ClientEvent, ClientOutput, ConnId};
+use msnp::client::{Client, ClientConfig, ClientEvent, ClientOutput, ConnId, HttpId};
 use msnp::codec::{HostPort, Passport};
-use msnp::passport::{self, HttpRequest, HttpResponse, PassportConfig, PassportError, PassportTransport};
+use msnp::passport::{HttpRequest, HttpResponse, PassportConfig, PassportTransport};
 
 /// How long a TCP connect may take before the connection counts as failed.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -82,7 +82,7 @@ impl Login {
 }
 
 /// Why a [`Driver`] gave up. Protocol-level endings are not errors: they arrive as
-/// [`ClientEvent::Closed`].
+/// [`ClientEvent::SessionEnded`].
 #[derive(Debug)]
 pub enum DriverError {
     /// The account is not a valid e-mail address for MSNP.
@@ -94,8 +94,9 @@ pub enum DriverError {
         /// Why.
         source: io::Error,
     },
-    /// Passport issued no ticket (wrong password, unreachable server, …).
-    Passport(PassportError),
+    /// Passport issued no ticket (wrong password, unreachable server, …), in the
+    /// client's words.
+    Passport(String),
 }
 
 impl fmt::Display for DriverError {
@@ -103,12 +104,7 @@ impl fmt::Display for DriverError {
         match self {
             DriverError::InvalidAccount(account) => write!(f, "{account:?} is not a valid account"),
             DriverError::Connect { addr, source } => write!(f, "cannot connect to {addr}: {source}"),
-            DriverError::Passport(PassportError::Transport(source)) => {
-                write!(f, "cannot reach Passport: {source}")
-            }
-            // Its message says it all, and names Passport.
-            DriverError::Passport(error @ PassportError::CredentialsRejected { .. }) => write!(f, "{error}"),
-            DriverError::Passport(error) => write!(f, "Passport login failed: {error}"),
+            DriverError::Passport(reason) => write!(f, "{reason}"),
         }
     }
 }
@@ -117,8 +113,7 @@ impl std::error::Error for DriverError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             DriverError::Connect { source, .. } => Some(source),
-            DriverError::Passport(error) => Some(error),
-            DriverError::InvalidAccount(_) => None,
+            DriverError::Passport(_) | DriverError::InvalidAccount(_) => None,
         }
     }
 }
@@ -153,10 +148,11 @@ pub struct Driver {
 
 impl Driver {
     /// Creates the client and opens its first connection (to `config.server`).
-    pub fn start(config: ClientConfig, login: Login, http: UreqTransport) -> Result<Driver, DriverError> {
+    pub fn start(mut config: ClientConfig, login: Login, http: UreqTransport) -> Result<Driver, DriverError> {
         let account = Passport::try_from(login.account.clone())
             .map_err(|_| DriverError::InvalidAccount(login.account.clone()))?;
-        let client = Client::new(config, account, Instant::now());
+        config.passport = login.passport.clone();
+        let client = Client::new(config, account, login.password.clone(), Instant::now());
         let mut driver = Driver {
             client,
             sockets: BTreeMap::new(),
@@ -178,9 +174,9 @@ impl Driver {
         &self.client
     }
 
-    /// The Passport settings, with the login server learned from the nexus.
-    pub fn passport(&self) -> &PassportConfig {
-        &self.login.passport
+    /// The login server learned from the nexus.
+    pub fn dalogin(&self) -> Option<&str> {
+        self.client.passport_dalogin()
     }
 
     /// The remote address of every open connection.
@@ -208,7 +204,7 @@ impl Driver {
     // ----- the loop -----
 
     /// Waits up to `timeout` for the next event, doing the I/O meanwhile; `None` when
-    /// the time ran out. After [`ClientEvent::Closed`] no more events come.
+    /// the time ran out. After [`ClientEvent::SessionEnded`] no more events come.
     pub fn next_event(&mut self, timeout: Duration) -> Result<Option<ClientEvent>, DriverError> {
         let deadline = Instant::now() + timeout;
         loop {
@@ -339,6 +335,7 @@ impl Driver {
                         close(socket);
                     }
                 }
+                ClientOutput::HttpRequest { id, request } => self.http_request(id, &request),
                 ClientOutput::Event(event) => self.on_event(event),
                 ClientOutput::Idle { next_timeout } => {
                     self.next_timeout = next_timeout;
@@ -350,7 +347,10 @@ impl Driver {
 
     fn on_event(&mut self, event: ClientEvent) {
         match &event {
-            ClientEvent::PassportRequired { challenge } => self.authenticate(challenge),
+            ClientEvent::SessionEnded {
+                reason:
+                    msnp::client::CloseReason::Notification(msnp::ns::CloseReason::PassportFailed { reason }),
+            } if self.failure.is_none() => self.failure = Some(DriverError::Passport(reason.clone())),
             ClientEvent::LoggedIn { .. } => self.signed_in = true,
             _ => {}
         }
@@ -385,31 +385,12 @@ impl Driver {
         }
     }
 
-    fn authenticate(&mut self, challenge: &str) {
-        let login = &mut self.login;
-        let result = passport::authenticate(
-            &mut self.http,
-            &mut login.passport,
-            challenge,
-            &login.account,
-            &login.password,
-        );
+    fn http_request(&mut self, id: HttpId, request: &HttpRequest) {
+        let result = self.http.get(request);
         let now = Instant::now();
         match result {
-            Ok(ticket) => {
-                // Refused only once the session is over, which its events report.
-                let _ = self.client.submit_ticket(now, ticket);
-            }
-            Err(error) => {
-                if matches!(error, PassportError::Transport(_)) {
-                    // The cached login server may be what failed: ask the nexus next time.
-                    login.passport.dalogin = None;
-                }
-                let _ = self.client.passport_failed(now, error.to_string());
-                if self.failure.is_none() {
-                    self.failure = Some(DriverError::Passport(error));
-                }
-            }
+            Ok(response) => self.client.handle_http_response(now, id, response),
+            Err(error) => self.client.handle_http_failed(now, id, error.to_string()),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::codec::{AckMode, HostPort, Status};
 use crate::msg::TextFormat;
 use crate::ns::{ContactList, NsConfig};
+use crate::passport::PassportConfig;
 use crate::sb::SbConfig;
 
 /// What to do with switchboard invitations (`RNG`).
@@ -60,6 +61,13 @@ pub struct ClientConfig {
     pub server: HostPort<'static>,
     /// The notification machine's settings.
     pub notification: NsConfig,
+    /// Where and how Passport 1.4 signs in: the nexus, a login server known from an
+    /// earlier session ([`Client::passport_dalogin`](super::Client::passport_dalogin)),
+    /// the redirect cap, and plain HTTP for loopback test servers only.
+    pub passport: PassportConfig,
+    /// How long each Passport HTTP request may take before the session ends with
+    /// "Passport did not answer in time". Default 30 s.
+    pub passport_timeout: Duration,
     /// Each switchboard machine's settings.
     pub switchboard: SbConfig,
     /// The contact list kept from an earlier session: `SYN` then downloads only changes.
@@ -99,6 +107,8 @@ impl Default for ClientConfig {
         ClientConfig {
             server: HostPort::new("messenger.hotmail.com", 1863).unwrap_or_else(|_| unreachable!()),
             notification: NsConfig::default(),
+            passport: PassportConfig::default(),
+            passport_timeout: Duration::from_secs(30),
             switchboard: SbConfig::default(),
             contact_list: None,
             sync_lists: true,

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Instant;
 
-use super::ConnId;
+use super::{ConnId, HttpId};
 use crate::codec::{
     AddPrompt, DecodeError, ErrorCode, FriendlyName, GroupId, GroupName, HostPort, List, Passport, Privacy,
     Status, Token, TrId,
@@ -41,6 +41,19 @@ pub enum ClientOutput {
         /// The connection.
         conn: ConnId,
     },
+    /// Perform this Passport HTTP `GET` exactly as given (its URL and every header;
+    /// don't follow redirects, the client does), then report
+    /// [`handle_http_response`](super::Client::handle_http_response) or
+    /// [`handle_http_failed`](super::Client::handle_http_failed) under `id`. The URL is
+    /// `https` unless [`PassportConfig::allow_http`](crate::passport::PassportConfig::allow_http)
+    /// allowed plain HTTP at its origin. Its `Authorization` header carries the
+    /// password: never log it.
+    HttpRequest {
+        /// The id to report the answer under.
+        id: HttpId,
+        /// The request.
+        request: crate::passport::HttpRequest,
+    },
     /// Something happened.
     Event(ClientEvent),
     /// Nothing to do until input arrives or `next_timeout` passes.
@@ -64,6 +77,11 @@ impl fmt::Debug for ClientOutput {
                 .field("bytes", &crate::output::Wire(bytes))
                 .finish(),
             ClientOutput::Close { conn } => f.debug_struct("Close").field("conn", conn).finish(),
+            ClientOutput::HttpRequest { id, request } => f
+                .debug_struct("HttpRequest")
+                .field("id", id)
+                .field("request", request)
+                .finish(),
             ClientOutput::Event(event) => f.debug_tuple("Event").field(event).finish(),
             ClientOutput::Idle { next_timeout } => f
                 .debug_struct("Idle")
@@ -179,13 +197,6 @@ impl fmt::Display for CloseReason {
 #[non_exhaustive]
 pub enum ClientEvent {
     // --- the session ---
-    /// Passport must issue a ticket: run `msnp::passport` with `challenge`, then call
-    /// [`submit_ticket`](super::Client::submit_ticket) or
-    /// [`passport_failed`](super::Client::passport_failed).
-    PassportRequired {
-        /// The `USR … TWN S` arguments, verbatim.
-        challenge: String,
-    },
     /// Signed in.
     LoggedIn {
         /// The account, as the server spells it.

@@ -8,10 +8,12 @@
 //! use std::time::Instant;
 //! use msnp::client::{Client, ClientConfig, ClientOutput};
 //! use msnp::codec::Passport;
+//! use msnp::Secret;
 //!
 //! let now = Instant::now();
 //! let account = Passport::try_from("bot@example.com").unwrap().into_owned();
-//! let mut client = Client::new(ClientConfig::default(), account, now);
+//! let password = Secret::new("secret".to_owned());
+//! let mut client = Client::new(ClientConfig::default(), account, password, now);
 //! // The first thing to do is to open the dispatch server's connection.
 //! let ClientOutput::Connect { conn, addr } = client.poll_output() else { panic!() };
 //! assert_eq!(addr.to_string(), "messenger.hotmail.com:1863");
@@ -26,6 +28,7 @@ mod conversation;
 mod error;
 mod event;
 mod notification;
+mod passport;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -35,15 +38,18 @@ pub use config::{ClientConfig, Delivery, InvitationPolicy};
 pub use conn::ConnId;
 pub use error::ClientError;
 pub use event::{ClientEvent, ClientOutput, CloseReason, ConversationId, MessageHandle, Undelivered};
+pub use passport::HttpId;
 
 use crate::Output;
 use crate::Secret;
 use crate::codec::{AddPrompt, GroupId, HostPort, List, Passport, Privacy, Status, TrId};
 use crate::msg::Invitation;
 use crate::ns::{self, ContactList, NotificationClient};
+use crate::passport as passport_api;
 use crate::sb::Participant;
 use conn::Slots;
 use conversation::{Body, Outgoing, PendingSwitchboard, Switchboard};
+use passport::{Next, PassportLogin};
 
 /// One connection the client owns.
 #[derive(Debug)]
@@ -75,6 +81,7 @@ pub struct Client {
     config: ClientConfig,
     account: Passport<'static>,
     ns: NotificationClient,
+    passport: PassportLogin,
     ns_conn: Option<ConnId>,
     conns: Slots<Connection>,
     outputs: VecDeque<ClientOutput>,
@@ -98,6 +105,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("account", &self.account)
             .field("notification", &self.ns.state())
+            .field("passport", &self.passport)
             .field("ns_conn", &self.ns_conn)
             .field("switchboards", &switchboards)
             .field("switchboards_requested", &self.pending.len())
@@ -110,16 +118,24 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client for `account`; its first output asks to connect to
+    /// A client for `account`, signing in with `password` through Passport 1.4
+    /// ([`ClientConfig::passport`]); its first output asks to connect to
     /// [`ClientConfig::server`].
-    pub fn new(mut config: ClientConfig, account: Passport<'static>, now: Instant) -> Self {
+    pub fn new(
+        mut config: ClientConfig,
+        account: Passport<'static>,
+        password: Secret<String>,
+        now: Instant,
+    ) -> Self {
         let mut ns = NotificationClient::new(config.notification.clone(), account.borrow(), now);
         if let Some(list) = config.contact_list.take() {
             ns = ns.with_contact_list(list);
         }
+        let passport = PassportLogin::new(config.passport.clone(), config.passport_timeout, password);
         let mut client = Client {
             account,
             ns,
+            passport,
             ns_conn: None,
             conns: Slots::default(),
             outputs: VecDeque::new(),
@@ -163,6 +179,12 @@ impl Client {
             }
             _ => None,
         })
+    }
+
+    /// The Passport login server learned from the nexus (or configured): put it in the
+    /// next session's [`ClientConfig::passport`]`.dalogin` to skip the nexus there.
+    pub fn passport_dalogin(&self) -> Option<&str> {
+        self.passport.dalogin()
     }
 
     /// Whether the session is over.
@@ -229,9 +251,31 @@ impl Client {
         }
     }
 
+    /// The answer to [`ClientOutput::HttpRequest`] `id` (its status and headers; the
+    /// body is not needed). An id the client no longer waits for is ignored.
+    pub fn handle_http_response(&mut self, now: Instant, id: HttpId, response: passport_api::HttpResponse) {
+        self.now = now;
+        let next = self.passport.response(now, id, response);
+        self.passport_next(next);
+    }
+
+    /// [`ClientOutput::HttpRequest`] `id` got no answer: `reason` says why in the
+    /// transport's words ("connection refused"), and must not hold credentials. A
+    /// request to a login server cached from an earlier login is retried once through
+    /// the nexus; otherwise the session ends with
+    /// [`ns::CloseReason::PassportFailed`]. An id the client no longer waits for is
+    /// ignored.
+    pub fn handle_http_failed(&mut self, now: Instant, id: HttpId, reason: String) {
+        self.now = now;
+        let next = self.passport.failed(now, id, &reason, self.account.as_str());
+        self.passport_next(next);
+    }
+
     /// The time has come (or passed); early calls do nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = now;
+        let next = self.passport.handle_timeout(now);
+        self.passport_next(next);
         self.ns.handle_timeout(now);
         for id in self.conns.ids() {
             let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
@@ -250,21 +294,6 @@ impl Client {
     }
 
     // ----- mutators -----
-
-    /// Answers [`ClientEvent::PassportRequired`] with the ticket Passport issued.
-    pub fn submit_ticket(&mut self, now: Instant, ticket: Secret<String>) -> Result<(), ClientError> {
-        self.now = now;
-        self.ns.submit_ticket(now, ticket)?;
-        Ok(())
-    }
-
-    /// Answers [`ClientEvent::PassportRequired`] with the reason Passport failed; the
-    /// session ends.
-    pub fn passport_failed(&mut self, now: Instant, reason: impl Into<String>) -> Result<(), ClientError> {
-        self.now = now;
-        self.ns.passport_failed(now, reason)?;
-        Ok(())
-    }
 
     /// Sends `text` to `to`: in the open conversation where `to` is the only other
     /// participant, or in a new one (`XFR SB` → connect → `USR` → `CAL` → `JOI`), where
@@ -630,7 +659,30 @@ impl Client {
             Connection::Switchboard(sb) => [sb.next_timeout, sb.join_deadline].into_iter().flatten().min(),
             Connection::Notification => None,
         });
-        self.ns.next_timeout().into_iter().chain(switchboards).min()
+        self.ns
+            .next_timeout()
+            .into_iter()
+            .chain(self.passport.deadline())
+            .chain(switchboards)
+            .min()
+    }
+
+    /// Carries out what the Passport login asks for. The notification machine refuses
+    /// only when it no longer waits for a ticket (the session ended meanwhile), which
+    /// its own events report.
+    fn passport_next(&mut self, next: Next) {
+        match next {
+            Next::Request(id, request) => self.outputs.push_back(ClientOutput::HttpRequest { id, request }),
+            Next::Ticket(ticket) => {
+                if let Err(error) = self.ns.submit_ticket(self.now, ticket) {
+                    let _ = self.ns.passport_failed(self.now, error.to_string());
+                }
+            }
+            Next::Failed(reason) => {
+                let _ = self.ns.passport_failed(self.now, reason);
+            }
+            Next::Nothing => {}
+        }
     }
 
     fn connect_notification(&mut self, addr: HostPort<'static>) {
@@ -661,6 +713,7 @@ impl Client {
     /// The notification session ended: every conversation and waiting message ends too,
     /// and then, once the switchboards have said so, the session ([`Client::step`]).
     fn close_session(&mut self, reason: ns::CloseReason) {
+        self.passport.cancel();
         for (_, pending) in std::mem::take(&mut self.pending) {
             for (handle, _) in pending.texts {
                 self.fail_message(handle, Undelivered::SessionEnded);

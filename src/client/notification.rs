@@ -17,7 +17,11 @@ impl Client {
                 self.connect_notification(addr);
                 return;
             }
-            NsEvent::PassportRequired { challenge } => ClientEvent::PassportRequired { challenge },
+            NsEvent::PassportRequired { challenge } => {
+                let next = self.passport.start(self.now, challenge, self.account.as_str());
+                self.passport_next(next);
+                return;
+            }
             NsEvent::LoggedIn { account, name, .. } => {
                 self.emit(ClientEvent::LoggedIn { account, name });
                 if self.config.sync_lists {

@@ -315,7 +315,8 @@ pub enum CloseReason {
         /// The code.
         code: ErrorCode,
     },
-    /// The caller reported that Passport failed.
+    /// The caller reported that Passport failed; its `Display` is the caller's reason,
+    /// which should be a sentence that names Passport.
     PassportFailed {
         /// The caller's words.
         reason: String,
@@ -394,7 +395,8 @@ impl fmt::Display for CloseReason {
             CloseReason::LoginRejected { code } => {
                 write!(f, "the server refused the login: error {code}")
             }
-            CloseReason::PassportFailed { reason } => write!(f, "Passport sign-in failed: {reason}"),
+            // The reason is the caller's sentence about Passport, shown as it is.
+            CloseReason::PassportFailed { reason } => f.write_str(reason),
             CloseReason::TooManyRedirects { max } => {
                 write!(f, "the server referred the login elsewhere more than {max} times")
             }
@@ -475,9 +477,9 @@ mod tests {
             ),
             (
                 PassportFailed {
-                    reason: "the nexus is down".into(),
+                    reason: "Passport could not be reached: connection refused".into(),
                 },
-                "Passport sign-in failed: the nexus is down",
+                "Passport could not be reached: connection refused",
             ),
             (
                 TooManyRedirects { max: 4 },

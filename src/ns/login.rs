@@ -25,7 +25,8 @@ impl NotificationClient {
     }
 
     /// Passport could not issue a ticket: sends `OUT` and ends the session with
-    /// [`CloseReason::PassportFailed`].
+    /// [`CloseReason::PassportFailed`]. `reason` is shown to people as it is: make it a
+    /// sentence that names Passport ("Passport refused the credentials").
     pub fn passport_failed(&mut self, now: Instant, reason: impl Into<String>) -> Result<(), NsError> {
         self.touch(now);
         self.expect_state("passport_failed", SessionState::AwaitingPassport)?;

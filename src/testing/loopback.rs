@@ -3,9 +3,9 @@
 //! Bytes go from one machine to the other without sockets, and time only moves when a
 //! test says so ([`Network::advance`], [`Network::advance_to_next_timeout`]), so a
 //! session of minutes runs in microseconds (quinn-proto's `Pair`, for a whole network).
-//! Passport runs for real: each client's [`ClientEvent::PassportRequired`] goes through
-//! [`passport::authenticate`](crate::passport::authenticate) against the server's
-//! in-memory authority over plain HTTP.
+//! Passport runs for real: each client's [`ClientOutput::HttpRequest`] is encoded to
+//! HTTP bytes and answered by the server's in-memory Passport authority, as over plain
+//! HTTP.
 //!
 //! ```
 //! use msnp::client::{ClientConfig, ClientEvent};
@@ -23,9 +23,7 @@ use std::time::{Duration, Instant};
 use crate::Secret;
 use crate::client::{Client, ClientConfig, ClientEvent, ClientOutput, ConnId};
 use crate::codec::{HostPort, Passport};
-use crate::passport::{
-    HttpRequest, HttpResponse, PassportConfig, PassportError, PassportTransport, authenticate,
-};
+use crate::passport::{HttpRequest, HttpResponse, PassportConfig};
 use crate::server::{self, Listener, Server, ServerConfig, ServerOutput};
 
 /// The addresses the in-memory server answers on.
@@ -38,9 +36,6 @@ const PASSPORT_HOST: &str = "127.0.0.1:8080";
 #[derive(Debug)]
 struct Peer {
     client: Client,
-    account: String,
-    password: Secret<String>,
-    passport: PassportConfig,
     events: Vec<ClientEvent>,
     /// The server's end of each of this client's connections.
     links: HashMap<ConnId, server::ConnId>,
@@ -121,16 +116,13 @@ impl Network {
     pub fn add_session(&mut self, account: &str, password: &str, mut config: ClientConfig) -> usize {
         config.server = addr(DISPATCH);
         let handle = Passport::try_from(account.to_owned()).unwrap_or_else(|e| panic!("{account}: {e}"));
-        let passport = PassportConfig {
+        config.passport = PassportConfig {
             nexus_url: format!("http://{PASSPORT_HOST}/rdr/pprdr.asp"),
             allow_http: true,
-            ..PassportConfig::default()
+            ..config.passport
         };
         self.peers.push(Peer {
-            client: Client::new(config, handle, self.now),
-            account: account.to_owned(),
-            password: Secret::new(password.to_owned()),
-            passport,
+            client: Client::new(config, handle, Secret::new(password.to_owned()), self.now),
             events: Vec::new(),
             links: HashMap::new(),
             connects: Vec::new(),
@@ -295,24 +287,16 @@ impl Network {
                     let _ = self.server.handle_closed(server_conn, now);
                 }
             }
-            ClientOutput::Event(ClientEvent::PassportRequired { challenge }) => {
-                let peer = &mut self.peers[index];
-                let mut http = InMemoryHttp(self.server.verifier_mut());
-                match authenticate(
-                    &mut http,
-                    &mut peer.passport,
-                    &challenge,
-                    &peer.account,
-                    &peer.password,
-                ) {
-                    Ok(ticket) => {
-                        let _ = peer.client.submit_ticket(now, ticket);
-                    }
-                    Err(error) => {
-                        let _ = peer.client.passport_failed(now, error.to_string());
-                    }
+            ClientOutput::HttpRequest { id, request } => {
+                let mut bytes = Vec::new();
+                request.encode(&mut bytes);
+                let answer = self.server.verifier_mut().handle_http_request(&bytes);
+                let client = &mut self.peers[index].client;
+                match answer.map(|head| HttpResponse::parse_head(&head)) {
+                    Some(Ok(response)) => client.handle_http_response(now, id, response),
+                    Some(Err(error)) => client.handle_http_failed(now, id, error.to_string()),
+                    None => client.handle_http_failed(now, id, "the server sent no answer".to_owned()),
                 }
-                peer.events.push(ClientEvent::PassportRequired { challenge });
             }
             ClientOutput::Event(event) => self.peers[index].events.push(event),
             ClientOutput::Idle { .. } => {}
@@ -339,17 +323,37 @@ impl Network {
     }
 }
 
-/// Passport over the in-memory authority: requests are encoded to HTTP bytes and the
-/// answers parsed back, as over a socket.
-struct InMemoryHttp<'a>(&'a mut server::PassportAuthority);
-
-impl PassportTransport for InMemoryHttp<'_> {
-    type Error = PassportError;
-
-    fn get(&mut self, request: &HttpRequest) -> Result<HttpResponse, PassportError> {
-        let mut bytes = Vec::new();
-        request.encode(&mut bytes);
-        let response = self.0.handle_http_request(&bytes).unwrap_or_default();
-        HttpResponse::parse_head(&response)
+/// A Passport that signs anyone in with `ticket`, for scripted tests of a
+/// [`Client`]: a request without credentials is the nexus's, answered with a login
+/// server on the same host; one with credentials gets `ticket`.
+///
+/// ```
+/// use msnp::passport::{PassportConfig, PassportFlow, Step};
+/// use msnp::testing::loopback::passport_answer;
+/// use msnp::Secret;
+///
+/// let password = Secret::new("pw".to_owned());
+/// let flow = PassportFlow::new(&PassportConfig::default(), "lc=1033", "a@b.c", &password)?;
+/// let answer = passport_answer(flow.request(), "t=1&p=2");
+/// let Step::Continue(flow) = flow.handle_response(answer)? else {
+///     panic!("the nexus names the login server")
+/// };
+/// let answer = passport_answer(flow.request(), "t=1&p=2");
+/// let Step::Done(ticket) = flow.handle_response(answer)? else {
+///     panic!("the login server issues the ticket")
+/// };
+/// assert_eq!(ticket.expose(), "t=1&p=2");
+/// # Ok::<(), msnp::passport::PassportError>(())
+/// ```
+pub fn passport_answer(request: &HttpRequest, ticket: &str) -> HttpResponse {
+    match request.header("Authorization") {
+        None => HttpResponse::new(200).with_header(
+            "PassportURLs",
+            format!("DARealm=Passport.Net,DALogin={}/login2.srf", request.host()),
+        ),
+        Some(_) => HttpResponse::new(200).with_header(
+            "Authentication-Info",
+            format!("Passport1.4 da-status=success,from-PP='{ticket}'"),
+        ),
     }
 }

@@ -1,0 +1,547 @@
+//! A bot on std threads: [`connect`] signs in and returns a cloneable [`Bot`] handle
+//! for commands and the [`Events`] of the session.
+//!
+//! ```no_run
+//! use msnp::Secret;
+//! use msnp::client::ClientEvent;
+//! use msnp::drivers::DriverConfig;
+//!
+//! let password = Secret::new("secret".to_owned());
+//! let (bot, events) = msnp::blocking::connect(DriverConfig::default(), "bot@example.com", password)?;
+//! while let Some(event) = events.recv() {
+//!     if let ClientEvent::TextReceived { conversation, text, .. } = event {
+//!         bot.send_to_conversation(conversation, text)?;
+//!     }
+//! }
+//! # Ok::<(), msnp::drivers::DriverError>(())
+//! ```
+//!
+//! One thread owns the [`Client`](crate::client::Client) and waits on one channel, fed
+//! by a reader thread per socket, the HTTP requests and the handles, until the
+//! `Client`'s next timeout (`recv_timeout`): an idle bot uses no CPU. Each socket also
+//! has a writer thread with a bounded queue, so a peer that stops reading never
+//! blocks the owner (see [backpressure](crate::drivers#backpressure)). Passport goes
+//! over HTTPS with ureq on rustls, trusting Mozilla's roots and
+//! [`DriverConfig::ca_file`]; each request runs on a thread of its own.
+//!
+//! The session runs until it ends or every [`Bot`] is dropped, which signs out.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+pub use std::sync::mpsc::RecvTimeoutError;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{Command, DriverConfig, DriverError, Input, Io, Reply, Shell};
+use crate::Secret;
+use crate::client::{ClientEvent, ConnId, ConversationId, HttpId, MessageHandle};
+use crate::codec::{HostPort, List, Passport, Status};
+use crate::passport::{HttpRequest, HttpResponse};
+
+/// Bytes asked of the socket per read.
+const READ_BUFFER: usize = 16 * 1024;
+/// Inputs from sockets and HTTP waiting for the session, beyond the command queue:
+/// readers wait when it is full, which is what slows a flooding peer down.
+const INPUT_QUEUE: usize = 64;
+
+/// Signs in as `account` with `password`: returns once the session can open
+/// conversations (logged in, lists synced, initial status set, as
+/// [`ClientConfig`](crate::client::ClientConfig) asks), or fails with why it could
+/// not: a connection that cannot be opened, refused credentials, an unreachable
+/// Passport, a server that closes.
+pub fn connect(
+    config: DriverConfig,
+    account: &str,
+    password: Secret<String>,
+) -> Result<(Bot, Events), DriverError> {
+    let account = super::account(account)?;
+    let agent = http_agent(&config)?;
+    let (ready_tx, ready_rx) = mpsc::sync_channel(1);
+    let ready: Reply<()> = Box::new(move |result| {
+        let _ = ready_tx.send(result);
+    });
+    let shell = Shell::new(super::client_config(&config), account, password, ready);
+    let (inputs_tx, inputs) = mpsc::sync_channel(INPUT_QUEUE + config.command_queue);
+    let (events_tx, events) = mpsc::channel();
+    let gate = Arc::new(Gate::new(config.event_queue.max(1)));
+    let io = ThreadIo {
+        gate: Arc::clone(&gate),
+        inputs: inputs_tx.clone(),
+        writers: HashMap::new(),
+        connecting: HashSet::new(),
+        agent,
+        connect_timeout: config.connect_timeout,
+        write_queue: config.write_queue.max(1),
+        write_timeout: config.write_timeout,
+    };
+    thread::Builder::new()
+        .name("msnp-session".into())
+        .spawn({
+            let gate = Arc::clone(&gate);
+            move || run(shell, io, inputs, &events_tx, &gate)
+        })
+        .map_err(|source| DriverError::Connect {
+            addr: "a session thread".to_owned(),
+            source,
+        })?;
+    match ready_rx.recv() {
+        Ok(Ok(())) => Ok((
+            Bot {
+                handle: Arc::new(Handle { inputs: inputs_tx }),
+            },
+            Events { events, gate },
+        )),
+        Ok(Err(error)) => Err(error),
+        Err(_) => Err(DriverError::Closed),
+    }
+}
+
+/// The session's events, in order; the last is
+/// [`ClientEvent::SessionEnded`], after which
+/// [`recv`](Events::recv) returns `None`.
+///
+/// While [`DriverConfig::event_queue`] events wait here, the session stops reading
+/// from its sockets (the peers then slow down), but goes on with commands and timers,
+/// so a bot may send while it is behind with its events.
+#[derive(Debug)]
+pub struct Events {
+    events: Receiver<ClientEvent>,
+    gate: Arc<Gate>,
+}
+
+impl Events {
+    /// Waits for the next event; `None` once the session is over.
+    pub fn recv(&self) -> Option<ClientEvent> {
+        let event = self.events.recv().ok()?;
+        self.gate.taken();
+        Some(event)
+    }
+
+    /// Waits at most `timeout` for the next event: [`RecvTimeoutError::Timeout`] when
+    /// none came in time, [`RecvTimeoutError::Disconnected`] once the session is over.
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<ClientEvent, RecvTimeoutError> {
+        let event = self.events.recv_timeout(timeout)?;
+        self.gate.taken();
+        Ok(event)
+    }
+}
+
+impl Drop for Events {
+    fn drop(&mut self) {
+        // Nobody will take the events: let the readers go on.
+        self.gate.open_for_good();
+    }
+}
+
+/// Counts the events the bot has not taken; readers wait at it while too many do.
+#[derive(Debug)]
+struct Gate {
+    /// Events waiting, or `None` once nobody takes them (or the session is over).
+    waiting: Mutex<Option<usize>>,
+    opened: Condvar,
+    bound: usize,
+}
+
+impl Gate {
+    fn new(bound: usize) -> Self {
+        Gate {
+            waiting: Mutex::new(Some(0)),
+            opened: Condvar::new(),
+            bound,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<usize>> {
+        // Nothing panics while holding it; a poisoned count is still a count.
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn given(&self) {
+        if let Some(waiting) = self.lock().as_mut() {
+            *waiting += 1;
+        }
+    }
+
+    fn taken(&self) {
+        let mut guard = self.lock();
+        if let Some(waiting) = guard.as_mut() {
+            *waiting = waiting.saturating_sub(1);
+            if *waiting < self.bound {
+                self.opened.notify_all();
+            }
+        }
+    }
+
+    fn open_for_good(&self) {
+        *self.lock() = None;
+        self.opened.notify_all();
+    }
+
+    /// Returns once fewer than `bound` events wait.
+    fn pass(&self) {
+        let mut guard = self.lock();
+        while guard.is_some_and(|waiting| waiting >= self.bound) {
+            guard = self.opened.wait(guard).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// A handle to the session, cheap to clone; each command waits for its result.
+/// Dropping the last handle signs out.
+#[derive(Clone)]
+pub struct Bot {
+    handle: Arc<Handle>,
+}
+
+impl std::fmt::Debug for Bot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bot").finish_non_exhaustive()
+    }
+}
+
+/// What every clone shares; its end is the bot's.
+struct Handle {
+    inputs: SyncSender<Input<Writer>>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        let sign_out = Command::SignOut {
+            reply: Box::new(|_| {}),
+        };
+        let _ = self.inputs.try_send(Input::Command(sign_out));
+    }
+}
+
+impl Bot {
+    /// Sends `text` to `to`, in the conversation with them alone or a new one; the
+    /// handle ends in one delivery event. See
+    /// [`Client::send_message`](crate::client::Client::send_message).
+    pub fn send_message(
+        &self,
+        to: &Passport<'_>,
+        text: impl Into<String>,
+    ) -> Result<MessageHandle, DriverError> {
+        let (to, text) = (to.borrow().into_owned(), text.into());
+        self.ask(|reply| Command::SendMessage { to, text, reply })
+    }
+
+    /// Sends `text` to everyone in `conversation`.
+    pub fn send_to_conversation(
+        &self,
+        conversation: ConversationId,
+        text: impl Into<String>,
+    ) -> Result<MessageHandle, DriverError> {
+        let text = text.into();
+        self.ask(|reply| Command::SendToConversation {
+            conversation,
+            text,
+            reply,
+        })
+    }
+
+    /// Invites `account` into `conversation`.
+    pub fn invite(&self, conversation: ConversationId, account: &Passport<'_>) -> Result<(), DriverError> {
+        let account = account.borrow().into_owned();
+        self.ask(|reply| Command::Invite {
+            conversation,
+            account,
+            reply,
+        })
+    }
+
+    /// Tells `conversation` the bot is typing.
+    pub fn send_typing(&self, conversation: ConversationId) -> Result<(), DriverError> {
+        self.ask(|reply| Command::Typing { conversation, reply })
+    }
+
+    /// Leaves `conversation`.
+    pub fn leave(&self, conversation: ConversationId) -> Result<(), DriverError> {
+        self.ask(|reply| Command::Leave { conversation, reply })
+    }
+
+    /// Sets the bot's status.
+    pub fn set_status(&self, status: Status) -> Result<(), DriverError> {
+        self.ask(|reply| Command::SetStatus { status, reply })
+    }
+
+    /// Adds `account` to `list` (forward to add a contact, allow to accept one, block
+    /// to block one).
+    pub fn add_contact(&self, list: List, account: &Passport<'_>) -> Result<(), DriverError> {
+        let account = account.borrow().into_owned();
+        self.ask(|reply| Command::AddContact { list, account, reply })
+    }
+
+    /// Signs out; the events end with
+    /// [`ns::CloseReason::LoggedOut`](crate::ns::CloseReason::LoggedOut).
+    pub fn sign_out(&self) -> Result<(), DriverError> {
+        self.ask(|reply| Command::SignOut { reply })
+    }
+
+    fn ask<T: Send + 'static>(&self, command: impl FnOnce(Reply<T>) -> Command) -> Result<T, DriverError> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let reply: Reply<T> = Box::new(move |result| {
+            let _ = tx.send(result);
+        });
+        self.handle
+            .inputs
+            .send(Input::Command(command(reply)))
+            .map_err(|_| DriverError::Closed)?;
+        rx.recv().map_err(|_| DriverError::Closed)?
+    }
+}
+
+/// The session's thread: waits for an input until the timer is due, and drains.
+fn run(
+    mut shell: Shell,
+    mut io: ThreadIo,
+    inputs: Receiver<Input<Writer>>,
+    events: &Sender<ClientEvent>,
+    gate: &Gate,
+) {
+    loop {
+        let next_timeout = shell.drain(&mut io);
+        while let Some(event) = shell.next_event() {
+            // A bot that stopped listening may still send commands.
+            if events.send(event).is_ok() {
+                gate.given();
+            }
+        }
+        if shell.is_finished() {
+            gate.open_for_good();
+            return;
+        }
+        let input = match next_timeout {
+            Some(at) => inputs.recv_timeout(at.saturating_duration_since(Instant::now())),
+            None => inputs.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        match input {
+            Ok(input) => shell.input(&mut io, input),
+            Err(RecvTimeoutError::Timeout) => shell.timeout(),
+            // The io keeps a sender, so this cannot happen while it lives.
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// A connection's writer queue.
+struct Writer {
+    queue: SyncSender<Vec<u8>>,
+}
+
+struct ThreadIo {
+    gate: Arc<Gate>,
+    inputs: SyncSender<Input<Writer>>,
+    writers: HashMap<ConnId, Writer>,
+    connecting: HashSet<ConnId>,
+    agent: ureq::Agent,
+    connect_timeout: Duration,
+    write_queue: usize,
+    write_timeout: Duration,
+}
+
+impl Io for ThreadIo {
+    type Writer = Writer;
+
+    fn connect(&mut self, conn: ConnId, addr: HostPort<'static>) {
+        self.connecting.insert(conn);
+        let (inputs, gate) = (self.inputs.clone(), Arc::clone(&self.gate));
+        let (timeout, write_queue, write_timeout) =
+            (self.connect_timeout, self.write_queue, self.write_timeout);
+        let spawned = thread::Builder::new().name("msnp-connect".into()).spawn(move || {
+            let started = open(&addr, timeout).and_then(|stream| {
+                // A peer that takes no bytes for this long is gone (zero means never).
+                stream.set_write_timeout(Some(write_timeout).filter(|t| !t.is_zero()))?;
+                start(conn, stream, &inputs, gate, write_queue)
+            });
+            let input = match started {
+                Ok(writer) => Input::Connected { conn, writer },
+                Err(error) => Input::ConnectFailed {
+                    conn,
+                    addr: addr.to_string(),
+                    error,
+                },
+            };
+            let _ = inputs.send(input);
+        });
+        if let Err(error) = spawned {
+            let _ = self.inputs.try_send(Input::ConnectFailed {
+                conn,
+                addr: "a connection thread".to_owned(),
+                error,
+            });
+        }
+    }
+
+    fn attach(&mut self, conn: ConnId, writer: Writer) -> bool {
+        if !self.connecting.remove(&conn) {
+            return false;
+        }
+        self.writers.insert(conn, writer);
+        true
+    }
+
+    fn transmit(&mut self, conn: ConnId, bytes: Vec<u8>) -> bool {
+        match self.writers.get(&conn).map(|writer| writer.queue.try_send(bytes)) {
+            Some(Ok(())) => true,
+            Some(Err(TrySendError::Full(_) | TrySendError::Disconnected(_))) | None => false,
+        }
+    }
+
+    fn close(&mut self, conn: ConnId) {
+        self.connecting.remove(&conn);
+        // The writer thread writes what is queued, then shuts the socket.
+        self.writers.remove(&conn);
+    }
+
+    fn http(&mut self, id: HttpId, request: HttpRequest) {
+        let (agent, inputs) = (self.agent.clone(), self.inputs.clone());
+        let spawned = thread::Builder::new()
+            .name("msnp-passport".into())
+            .spawn(move || {
+                let result = get(&agent, &request);
+                let _ = inputs.send(Input::Http { id, result });
+            });
+        if let Err(error) = spawned {
+            let result = Err(format!("cannot start an HTTP thread: {error}"));
+            let _ = self.inputs.try_send(Input::Http { id, result });
+        }
+    }
+}
+
+/// Resolves `addr` and connects to the first address that answers.
+fn open(addr: &HostPort<'static>, timeout: Duration) -> io::Result<TcpStream> {
+    let mut last = io::Error::new(ErrorKind::NotFound, "the name resolves to no address");
+    for candidate in (addr.host(), addr.port()).to_socket_addrs()? {
+        match TcpStream::connect_timeout(&candidate, timeout) {
+            Ok(stream) => {
+                // Commands are small and answered one by one: do not wait to batch them.
+                stream.set_nodelay(true)?;
+                return Ok(stream);
+            }
+            Err(error) => last = error,
+        }
+    }
+    Err(last)
+}
+
+/// Starts `stream`'s reader and writer threads.
+fn start(
+    conn: ConnId,
+    stream: TcpStream,
+    inputs: &SyncSender<Input<Writer>>,
+    gate: Arc<Gate>,
+    write_queue: usize,
+) -> io::Result<Writer> {
+    let (reader, writer) = (stream.try_clone()?, stream);
+    let inputs = inputs.clone();
+    thread::Builder::new()
+        .name("msnp-reader".into())
+        .spawn(move || read_loop(conn, reader, &inputs, &gate))?;
+    let (queue, rx) = mpsc::sync_channel(write_queue);
+    thread::Builder::new()
+        .name("msnp-writer".into())
+        .spawn(move || write_loop(writer, &rx))?;
+    Ok(Writer { queue })
+}
+
+fn read_loop(conn: ConnId, mut stream: TcpStream, inputs: &SyncSender<Input<Writer>>, gate: &Gate) {
+    let mut buffer = vec![0; READ_BUFFER];
+    loop {
+        gate.pass();
+        let input = match stream.read(&mut buffer) {
+            Ok(0) => Input::Closed { conn },
+            Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => Input::Closed { conn },
+            Ok(n) => Input::Bytes {
+                conn,
+                bytes: buffer[..n].to_vec(),
+            },
+        };
+        let last = matches!(input, Input::Closed { .. });
+        if inputs.send(input).is_err() || last {
+            return;
+        }
+    }
+}
+
+fn write_loop(mut stream: TcpStream, queue: &Receiver<Vec<u8>>) {
+    while let Ok(bytes) = queue.recv() {
+        if stream.write_all(&bytes).is_err() {
+            break;
+        }
+    }
+    // The session forgot this connection, or it broke: either way the reader stops
+    // here, and reports the end if the session still knows it.
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+/// ureq on rustls: Mozilla's roots plus the CA file's, no redirects followed (the flow
+/// follows them, re-sending the credentials only where Passport may get them), every
+/// status an answer, `https` only unless plain HTTP was allowed.
+fn http_agent(config: &DriverConfig) -> Result<ureq::Agent, DriverError> {
+    use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+
+    let client = super::client_config(config);
+    let mut tls = TlsConfig::builder();
+    if let Some((path, pem)) = super::read_ca_file(config)? {
+        let mut roots: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+            .collect();
+        let mut added = 0;
+        for item in ureq::tls::parse_pem(&pem) {
+            match item {
+                Ok(PemItem::Certificate(certificate)) => {
+                    roots.push(certificate);
+                    added += 1;
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    return Err(DriverError::CaFile {
+                        path,
+                        reason: super::sentence(&error),
+                    });
+                }
+            }
+        }
+        if added == 0 {
+            return Err(DriverError::CaFile {
+                path,
+                reason: "it holds no PEM certificate".to_owned(),
+            });
+        }
+        tls = tls.root_certs(RootCerts::from(roots));
+    }
+    Ok(ureq::Agent::config_builder()
+        .tls_config(tls.build())
+        .https_only(!client.passport.allow_http)
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .timeout_global(Some(client.passport_timeout))
+        .timeout_connect(Some(config.connect_timeout))
+        .build()
+        .new_agent())
+}
+
+/// Performs `request` as given; any status is an answer, only no answer is an error.
+fn get(agent: &ureq::Agent, request: &HttpRequest) -> Result<HttpResponse, String> {
+    let mut call = agent.get(request.url());
+    for (name, value) in request.headers() {
+        // ureq writes `Host` from the URL, which is the same value.
+        if !name.eq_ignore_ascii_case("host") {
+            call = call.header(name, value);
+        }
+    }
+    let response = call.call().map_err(|error| super::sentence(&error))?;
+    let mut answer = HttpResponse::new(response.status().as_u16());
+    for (name, value) in response.headers() {
+        if let Ok(value) = value.to_str() {
+            answer.push_header(name.as_str(), value);
+        }
+    }
+    Ok(answer)
+}

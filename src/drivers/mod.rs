@@ -1,0 +1,197 @@
+//! What the two drivers, `msnp::tokio` (feature `tokio`) and `msnp::blocking` (feature
+//! `blocking`), share: their settings ([`DriverConfig`]), why a
+//! session could not start or ended ([`DriverError`]), and the run loop around the
+//! [`Client`](crate::client::Client) that both carry out, each with its own sockets,
+//! timers and HTTP client.
+//!
+//! Every protocol decision stays in the `Client`; a driver only moves bytes, reads the
+//! clock and performs the Passport requests the `Client` asks for.
+//!
+//! # Backpressure
+//!
+//! Nothing waits on a slow peer except that peer's own connection:
+//! - each socket has a reader and a writer of its own, so the notification server's
+//!   keep-alive and the other conversations go on on time while one peer does not
+//!   read; a connection whose peer takes no bytes for [`DriverConfig::write_timeout`],
+//!   or leaves [`DriverConfig::write_queue`] transmits unwritten, is closed as if the
+//!   peer had hung up (for a switchboard, its unacknowledged messages end
+//!   undelivered);
+//! - a message sent while its conversation's window is full waits in the `Client`'s
+//!   queue ([`ClientConfig::max_queued_messages`](crate::client::ClientConfig::max_queued_messages),
+//!   over all conversations); only past that bound is the send refused with
+//!   [`ClientError::TooManyQueued`];
+//! - events wait for the bot in a queue of [`DriverConfig::event_queue`]; a bot that
+//!   does not take them slows down its own session (input is no longer read), never
+//!   grows memory.
+
+#[cfg(feature = "blocking")]
+pub mod blocking;
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+mod shell;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::client::CloseReason;
+use crate::client::{ClientConfig, ClientError};
+
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+use shell::{Command, Input, Io, Reply, Shell};
+
+/// Settings of a driver: the [`Client`](crate::client::Client)'s, and how the driver
+/// reaches the network.
+///
+/// ```
+/// use msnp::drivers::DriverConfig;
+/// let mut config = DriverConfig::default();
+/// config.ca_file = Some("revival-ca.pem".into());
+/// assert_eq!(config.client.server.to_string(), "messenger.hotmail.com:1863");
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DriverConfig {
+    /// The session's settings: server, Passport nexus, bounds, policies.
+    pub client: ClientConfig,
+    /// A PEM file of extra certificate authorities to trust for Passport over HTTPS,
+    /// besides Mozilla's roots: revival and test servers run their own CA.
+    pub ca_file: Option<PathBuf>,
+    /// Allow Passport over plain HTTP, at the origins of the configured nexus and login
+    /// server only (see [`PassportConfig::allow_http`](crate::passport::PassportConfig::allow_http)).
+    /// For loopback test servers: the login request carries the password. `false` by
+    /// default.
+    pub allow_http_passport: bool,
+    /// How long opening a TCP connection may take. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Transmits waiting for one socket's writer; a peer that leaves this many unread
+    /// has its connection closed. Default 1024 (about 1.7 MB at the largest `MSG`).
+    pub write_queue: usize,
+    /// How long a peer may take no bytes at all before its connection is closed.
+    /// Default 30 s.
+    pub write_timeout: Duration,
+    /// Events waiting for the bot. Default 1024.
+    pub event_queue: usize,
+    /// Commands waiting for the session. Default 1024.
+    pub command_queue: usize,
+}
+
+impl Default for DriverConfig {
+    fn default() -> Self {
+        DriverConfig {
+            client: ClientConfig::default(),
+            ca_file: None,
+            allow_http_passport: false,
+            connect_timeout: Duration::from_secs(10),
+            write_queue: 1024,
+            write_timeout: Duration::from_secs(30),
+            event_queue: 1024,
+            command_queue: 1024,
+        }
+    }
+}
+
+/// Why a driver could not sign in, or refused a command.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    /// The account is not an e-mail address MSNP accepts.
+    #[error("{account:?} is not a valid account")]
+    InvalidAccount {
+        /// What was given.
+        account: String,
+    },
+    /// [`DriverConfig::ca_file`] could not be read or holds no certificate.
+    #[error("cannot use the CA file {path}: {reason}")]
+    CaFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The HTTP client for Passport could not be built.
+    #[error("cannot set up HTTPS for Passport: {reason}")]
+    Http {
+        /// Why.
+        reason: String,
+    },
+    /// A connection needed to sign in could not be opened.
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        /// Where to.
+        addr: String,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The session ended (before sign-in, or before the command could be carried out).
+    #[error("{reason}")]
+    Ended {
+        /// Why, as the `Client` reported it (boxed: some reasons carry a command).
+        reason: Box<CloseReason>,
+    },
+    /// The session refused the command; nothing changed.
+    #[error(transparent)]
+    Refused(#[from] ClientError),
+    /// The session is over: its run loop has stopped.
+    #[error("the session is over")]
+    Closed,
+}
+
+/// An error and its sources in one line ("error sending request: connection refused"),
+/// for [`Client::handle_http_failed`](crate::client::Client::handle_http_failed).
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+pub(crate) fn sentence(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        // Many HTTP errors repeat their source's words in their own.
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// The `Client`'s settings as a driver uses them.
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+pub(crate) fn client_config(config: &DriverConfig) -> ClientConfig {
+    let mut client = config.client.clone();
+    client.passport.allow_http |= config.allow_http_passport;
+    client
+}
+
+/// Reads [`DriverConfig::ca_file`], if set.
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+pub(crate) fn read_ca_file(config: &DriverConfig) -> Result<Option<(PathBuf, Vec<u8>)>, DriverError> {
+    let Some(path) = &config.ca_file else {
+        return Ok(None);
+    };
+    match std::fs::read(path) {
+        Ok(pem) => Ok(Some((path.clone(), pem))),
+        Err(error) => Err(DriverError::CaFile {
+            path: path.clone(),
+            reason: error.to_string(),
+        }),
+    }
+}
+
+/// The account as MSNP spells it.
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+pub(crate) fn account(account: &str) -> Result<crate::codec::Passport<'static>, DriverError> {
+    crate::codec::Passport::try_from(account.to_owned()).map_err(|_| DriverError::InvalidAccount {
+        account: account.to_owned(),
+    })
+}
+
+impl From<CloseReason> for DriverError {
+    fn from(reason: CloseReason) -> Self {
+        DriverError::Ended {
+            reason: Box::new(reason),
+        }
+    }
+}

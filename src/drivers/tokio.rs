@@ -1,0 +1,457 @@
+//! A bot on tokio: [`connect`] signs in and returns a cloneable [`Bot`] handle for
+//! commands and the [`Events`] of the session.
+//!
+//! ```no_run
+//! use msnp::Secret;
+//! use msnp::client::ClientEvent;
+//! use msnp::drivers::DriverConfig;
+//!
+//! # async fn run() -> Result<(), msnp::drivers::DriverError> {
+//! let password = Secret::new("secret".to_owned());
+//! let (bot, mut events) = msnp::tokio::connect(DriverConfig::default(), "bot@example.com", password).await?;
+//! while let Some(event) = events.recv().await {
+//!     if let ClientEvent::TextReceived { conversation, text, .. } = event {
+//!         bot.send_to_conversation(conversation, text).await?;
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! One task owns the [`Client`](crate::client::Client); every socket has a reader task
+//! and a writer task of its own, with bounded queues, so a peer that stops reading
+//! never delays the keep-alive or another conversation (see
+//! [backpressure](crate::drivers#backpressure)); the `Client`'s next timeout is one
+//! `sleep_until`. Passport goes over HTTPS with reqwest on rustls, trusting Mozilla's
+//! roots and [`DriverConfig::ca_file`].
+//!
+//! The driver spawns its tasks with `tokio::spawn`: call it within a runtime (either
+//! flavour). The session runs until it ends or every [`Bot`] is dropped, which signs
+//! out.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
+use ::tokio::net::TcpStream;
+use ::tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use ::tokio::sync::{mpsc, oneshot};
+use ::tokio::task::AbortHandle;
+
+use super::{Command, DriverConfig, DriverError, Input, Io, Reply, Shell};
+use crate::Secret;
+use crate::client::{ClientEvent, ConnId, ConversationId, HttpId, MessageHandle};
+use crate::codec::{HostPort, List, Passport, Status};
+use crate::passport::{HttpRequest, HttpResponse};
+
+/// Bytes asked of the socket per read.
+const READ_BUFFER: usize = 16 * 1024;
+/// Inputs (reads, connections, HTTP answers) waiting for the session: readers wait
+/// when it is full, which is what slows a flooding peer down.
+const INPUT_QUEUE: usize = 64;
+
+/// Signs in as `account` with `password`: resolves once the session can open
+/// conversations (logged in, lists synced, initial status set, as
+/// [`ClientConfig`](crate::client::ClientConfig) asks), or fails with why it could
+/// not: a connection that cannot be opened, refused credentials, an unreachable
+/// Passport, a server that closes.
+pub async fn connect(
+    config: DriverConfig,
+    account: &str,
+    password: Secret<String>,
+) -> Result<(Bot, Events), DriverError> {
+    let account = super::account(account)?;
+    let http = http_client(&config)?;
+    let (ready_tx, ready_rx) = oneshot::channel();
+    let ready: Reply<()> = Box::new(move |result| {
+        let _ = ready_tx.send(result);
+    });
+    let shell = Shell::new(super::client_config(&config), account, password, ready);
+    let (inputs_tx, inputs) = mpsc::channel(INPUT_QUEUE);
+    let (commands_tx, commands) = mpsc::channel(config.command_queue.max(1));
+    let (events_tx, events) = mpsc::channel(config.event_queue.max(1));
+    let io = TokioIo {
+        inputs: inputs_tx,
+        writers: HashMap::new(),
+        connecting: HashSet::new(),
+        http,
+        connect_timeout: config.connect_timeout,
+        write_queue: config.write_queue.max(1),
+        write_timeout: config.write_timeout,
+    };
+    let event_queue = config.event_queue.max(1);
+    ::tokio::spawn(run(shell, io, inputs, commands, events_tx, event_queue));
+    match ready_rx.await {
+        Ok(Ok(())) => Ok((
+            Bot {
+                commands: commands_tx,
+            },
+            Events { events },
+        )),
+        Ok(Err(error)) => Err(error),
+        Err(_) => Err(DriverError::Closed),
+    }
+}
+
+/// The session's events, in order; the last is
+/// [`ClientEvent::SessionEnded`], after which
+/// [`recv`](Events::recv) returns `None`.
+///
+/// While [`DriverConfig::event_queue`] events wait here, the session stops reading
+/// from its sockets (the peers then slow down), but goes on with commands and timers,
+/// so a bot may send while it is behind with its events.
+#[derive(Debug)]
+pub struct Events {
+    events: mpsc::Receiver<ClientEvent>,
+}
+
+impl Events {
+    /// The next event; `None` once the session is over.
+    pub async fn recv(&mut self) -> Option<ClientEvent> {
+        self.events.recv().await
+    }
+}
+
+/// A handle to the session, cheap to clone; each command waits for its result.
+/// Dropping the last handle signs out.
+#[derive(Clone)]
+pub struct Bot {
+    commands: mpsc::Sender<Command>,
+}
+
+impl std::fmt::Debug for Bot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bot").finish_non_exhaustive()
+    }
+}
+
+impl Bot {
+    /// Sends `text` to `to`, in the conversation with them alone or a new one; the
+    /// handle ends in one delivery event. See
+    /// [`Client::send_message`](crate::client::Client::send_message).
+    pub async fn send_message(
+        &self,
+        to: &Passport<'_>,
+        text: impl Into<String>,
+    ) -> Result<MessageHandle, DriverError> {
+        let (to, text) = (to.borrow().into_owned(), text.into());
+        self.ask(|reply| Command::SendMessage { to, text, reply }).await
+    }
+
+    /// Sends `text` to everyone in `conversation`.
+    pub async fn send_to_conversation(
+        &self,
+        conversation: ConversationId,
+        text: impl Into<String>,
+    ) -> Result<MessageHandle, DriverError> {
+        let text = text.into();
+        self.ask(|reply| Command::SendToConversation {
+            conversation,
+            text,
+            reply,
+        })
+        .await
+    }
+
+    /// Invites `account` into `conversation`.
+    pub async fn invite(
+        &self,
+        conversation: ConversationId,
+        account: &Passport<'_>,
+    ) -> Result<(), DriverError> {
+        let account = account.borrow().into_owned();
+        self.ask(|reply| Command::Invite {
+            conversation,
+            account,
+            reply,
+        })
+        .await
+    }
+
+    /// Tells `conversation` the bot is typing.
+    pub async fn send_typing(&self, conversation: ConversationId) -> Result<(), DriverError> {
+        self.ask(|reply| Command::Typing { conversation, reply }).await
+    }
+
+    /// Leaves `conversation`.
+    pub async fn leave(&self, conversation: ConversationId) -> Result<(), DriverError> {
+        self.ask(|reply| Command::Leave { conversation, reply }).await
+    }
+
+    /// Sets the bot's status.
+    pub async fn set_status(&self, status: Status) -> Result<(), DriverError> {
+        self.ask(|reply| Command::SetStatus { status, reply }).await
+    }
+
+    /// Adds `account` to `list` (forward to add a contact, allow to accept one, block
+    /// to block one).
+    pub async fn add_contact(&self, list: List, account: &Passport<'_>) -> Result<(), DriverError> {
+        let account = account.borrow().into_owned();
+        self.ask(|reply| Command::AddContact { list, account, reply })
+            .await
+    }
+
+    /// Signs out; the events end with
+    /// [`ns::CloseReason::LoggedOut`](crate::ns::CloseReason::LoggedOut).
+    pub async fn sign_out(&self) -> Result<(), DriverError> {
+        self.ask(|reply| Command::SignOut { reply }).await
+    }
+
+    async fn ask<T: Send + 'static>(
+        &self,
+        command: impl FnOnce(Reply<T>) -> Command,
+    ) -> Result<T, DriverError> {
+        let (tx, rx) = oneshot::channel();
+        let reply: Reply<T> = Box::new(move |result| {
+            let _ = tx.send(result);
+        });
+        self.commands
+            .send(command(reply))
+            .await
+            .map_err(|_| DriverError::Closed)?;
+        rx.await.map_err(|_| DriverError::Closed)?
+    }
+}
+
+/// The session's task: waits for an input, a command or the timer, and drains.
+async fn run(
+    mut shell: Shell,
+    mut io: TokioIo,
+    mut inputs: mpsc::Receiver<Input<Writer>>,
+    mut commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<ClientEvent>,
+    event_queue: usize,
+) {
+    let mut handles = true;
+    let mut held = std::collections::VecDeque::new();
+    loop {
+        let next_timeout = shell.drain(&mut io);
+        held.extend(std::iter::from_fn(|| shell.next_event()));
+        while let Some(event) = held.pop_front() {
+            match events.try_send(event) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(event)) => {
+                    held.push_front(event);
+                    break;
+                }
+                // A bot that stopped listening may still send commands.
+                Err(mpsc::error::TrySendError::Closed(_)) => held.clear(),
+            }
+        }
+        if shell.is_finished() && held.is_empty() {
+            return;
+        }
+        let timer = async {
+            match next_timeout {
+                Some(at) => ::tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        // While the bot is behind with its events, the sockets wait (their peers then
+        // slow down); commands and timers go on, so a bot may send while behind.
+        let reading = held.len() < event_queue;
+        ::tokio::select! {
+            permit = events.reserve(), if !held.is_empty() => {
+                if let (Ok(permit), Some(event)) = (permit, held.pop_front()) {
+                    permit.send(event);
+                }
+            }
+            Some(input) = inputs.recv(), if reading => shell.input(&mut io, input),
+            command = commands.recv(), if handles => match command {
+                Some(command) => shell.input(&mut io, Input::Command(command)),
+                None => {
+                    // Every Bot is gone: nobody can end the session any more but us.
+                    handles = false;
+                    let sign_out = Command::SignOut { reply: Box::new(|_| {}) };
+                    shell.input(&mut io, Input::Command(sign_out));
+                }
+            },
+            () = timer => shell.timeout(),
+        }
+    }
+}
+
+/// A connection's writer queue, and its reader to stop once the writer is done.
+struct Writer {
+    queue: mpsc::Sender<Vec<u8>>,
+}
+
+struct TokioIo {
+    inputs: mpsc::Sender<Input<Writer>>,
+    writers: HashMap<ConnId, Writer>,
+    connecting: HashSet<ConnId>,
+    http: reqwest::Client,
+    connect_timeout: Duration,
+    write_queue: usize,
+    write_timeout: Duration,
+}
+
+impl Io for TokioIo {
+    type Writer = Writer;
+
+    fn connect(&mut self, conn: ConnId, addr: HostPort<'static>) {
+        self.connecting.insert(conn);
+        let inputs = self.inputs.clone();
+        let (timeout, write_queue, write_timeout) =
+            (self.connect_timeout, self.write_queue, self.write_timeout);
+        ::tokio::spawn(async move {
+            let opened =
+                ::tokio::time::timeout(timeout, TcpStream::connect((addr.host(), addr.port()))).await;
+            let input = match opened {
+                Ok(Ok(stream)) => {
+                    // Commands are small and answered one by one: do not wait to batch them.
+                    let _ = stream.set_nodelay(true);
+                    let (read, write) = stream.into_split();
+                    let reader = ::tokio::spawn(read_loop(conn, read, inputs.clone()));
+                    let (queue, rx) = mpsc::channel(write_queue);
+                    let writer = write_loop(
+                        conn,
+                        write,
+                        rx,
+                        write_timeout,
+                        inputs.clone(),
+                        reader.abort_handle(),
+                    );
+                    ::tokio::spawn(writer);
+                    Input::Connected {
+                        conn,
+                        writer: Writer { queue },
+                    }
+                }
+                Ok(Err(error)) => Input::ConnectFailed {
+                    conn,
+                    addr: addr.to_string(),
+                    error,
+                },
+                Err(_) => Input::ConnectFailed {
+                    conn,
+                    addr: addr.to_string(),
+                    error: std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out"),
+                },
+            };
+            let _ = inputs.send(input).await;
+        });
+    }
+
+    fn attach(&mut self, conn: ConnId, writer: Writer) -> bool {
+        if !self.connecting.remove(&conn) {
+            return false;
+        }
+        self.writers.insert(conn, writer);
+        true
+    }
+
+    fn transmit(&mut self, conn: ConnId, bytes: Vec<u8>) -> bool {
+        self.writers
+            .get(&conn)
+            .is_some_and(|writer| writer.queue.try_send(bytes).is_ok())
+    }
+
+    fn close(&mut self, conn: ConnId) {
+        self.connecting.remove(&conn);
+        // The writer task writes what is queued, then shuts the socket.
+        self.writers.remove(&conn);
+    }
+
+    fn http(&mut self, id: HttpId, request: HttpRequest) {
+        let (http, inputs) = (self.http.clone(), self.inputs.clone());
+        ::tokio::spawn(async move {
+            let result = get(&http, &request).await;
+            let _ = inputs.send(Input::Http { id, result }).await;
+        });
+    }
+}
+
+async fn read_loop(conn: ConnId, mut read: OwnedReadHalf, inputs: mpsc::Sender<Input<Writer>>) {
+    let mut buffer = vec![0; READ_BUFFER];
+    loop {
+        let input = match read.read(&mut buffer).await {
+            Ok(0) | Err(_) => Input::Closed { conn },
+            Ok(n) => Input::Bytes {
+                conn,
+                bytes: buffer[..n].to_vec(),
+            },
+        };
+        let last = matches!(input, Input::Closed { .. });
+        if inputs.send(input).await.is_err() || last {
+            return;
+        }
+    }
+}
+
+async fn write_loop(
+    conn: ConnId,
+    mut write: OwnedWriteHalf,
+    mut queue: mpsc::Receiver<Vec<u8>>,
+    timeout: Duration,
+    inputs: mpsc::Sender<Input<Writer>>,
+    reader: AbortHandle,
+) {
+    while let Some(bytes) = queue.recv().await {
+        if !matches!(
+            ::tokio::time::timeout(timeout, write.write_all(&bytes)).await,
+            Ok(Ok(()))
+        ) {
+            // Broken, or the peer stopped reading: the connection is over.
+            reader.abort();
+            let _ = inputs.send(Input::Closed { conn }).await;
+            return;
+        }
+    }
+    // The session forgot this connection: nothing more to read from it.
+    let _ = ::tokio::time::timeout(timeout, write.shutdown()).await;
+    reader.abort();
+}
+
+/// reqwest on rustls: Mozilla's roots plus the CA file's, no redirects followed (the
+/// flow follows them, re-sending the credentials only where Passport may get them),
+/// `https` only unless plain HTTP was allowed.
+fn http_client(config: &DriverConfig) -> Result<reqwest::Client, DriverError> {
+    let client = super::client_config(config);
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .redirect(reqwest::redirect::Policy::none())
+        .https_only(!client.passport.allow_http)
+        .timeout(client.passport_timeout)
+        .connect_timeout(config.connect_timeout);
+    if let Some((path, pem)) = super::read_ca_file(config)? {
+        let certificates =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| DriverError::CaFile {
+                path: path.clone(),
+                reason: super::sentence(&error),
+            })?;
+        if certificates.is_empty() {
+            return Err(DriverError::CaFile {
+                path,
+                reason: "it holds no PEM certificate".to_owned(),
+            });
+        }
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    builder.build().map_err(|error| DriverError::Http {
+        reason: super::sentence(&error),
+    })
+}
+
+/// Performs `request` as given; any status is an answer, only no answer is an error.
+async fn get(http: &reqwest::Client, request: &HttpRequest) -> Result<HttpResponse, String> {
+    let mut call = http.get(request.url());
+    for (name, value) in request.headers() {
+        // reqwest writes `Host` from the URL, which is the same value.
+        if !name.eq_ignore_ascii_case("host") {
+            call = call.header(name, value);
+        }
+    }
+    let response = call
+        .send()
+        .await
+        .map_err(|error| super::sentence(&error.without_url()))?;
+    let mut answer = HttpResponse::new(response.status().as_u16());
+    for (name, value) in response.headers() {
+        if let Ok(value) = value.to_str() {
+            answer.push_header(name.as_str(), value);
+        }
+    }
+    Ok(answer)
+}

@@ -1,0 +1,591 @@
+//! Both drivers end to end, over loopback TCP against the crate's own server, with
+//! Passport over HTTPS signed by a CA generated for the test: sign-in, a burst of
+//! 1,000 messages echoed whole and in order, the server going away mid-conversation,
+//! a sign-in elsewhere, refused credentials and an unreachable server, each ending in
+//! one worded reason.
+
+mod drivers {
+    pub mod https;
+    pub mod stalled;
+}
+
+use std::time::Duration;
+
+use drivers::https::{self, HttpsPassport};
+use msnp::Secret;
+use msnp::client::{ClientEvent, CloseReason as SessionEnd, Delivery, MessageHandle};
+use msnp::codec::{HostPort, Passport};
+use msnp::drivers::{DriverConfig, DriverError};
+use msnp::ns::CloseReason;
+use msnp::server::std_driver::LoopbackServer;
+
+const USER: &str = "user@example.com";
+const ECHO: &str = "echo@example.com";
+const BURST: usize = 1000;
+/// A wrong password, which no error may repeat.
+const WRONG: &str = "Wr0ng-Passw0rd-7731";
+/// Far more than any step takes; only reached when something hangs.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+struct Setup {
+    server: Option<LoopbackServer>,
+    passport: HttpsPassport,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let server = LoopbackServer::start(|s| {
+            s.add_account(USER, "user-pw", "User")?;
+            s.add_account(ECHO, "echo-pw", "Echo")
+        })
+        .unwrap();
+        let passport = https::start(server.passport_addr());
+        Setup {
+            server: Some(server),
+            passport,
+        }
+    }
+
+    fn server(&self) -> &LoopbackServer {
+        self.server.as_ref().unwrap()
+    }
+
+    fn config(&self) -> DriverConfig {
+        let mut config = DriverConfig::default();
+        let dispatch = self.server().dispatch_addr();
+        config.client.server = HostPort::new(dispatch.ip().to_string(), dispatch.port()).unwrap();
+        config.client.passport.nexus_url = self.passport.nexus_url();
+        config.client.max_queued_messages = BURST + 100;
+        config.ca_file = Some(self.passport.ca_file.clone());
+        config
+    }
+
+    /// Stops the server, which says `OUT SSD` to everyone.
+    fn stop_server(&mut self) {
+        self.server.take().unwrap().stop().unwrap();
+    }
+}
+
+fn password(text: &str) -> Secret<String> {
+    Secret::new(text.to_owned())
+}
+
+fn passport(text: &str) -> Passport<'static> {
+    Passport::try_from(text.to_owned()).unwrap()
+}
+
+fn texts(count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("message {i} of the burst")).collect()
+}
+
+fn refused_port() -> u16 {
+    // A port that was just free: nothing listens there.
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+mod on_tokio {
+    use super::*;
+    use msnp::tokio::{Bot, Events, connect};
+    use tokio::time::timeout;
+
+    async fn next(events: &mut Events) -> Option<ClientEvent> {
+        timeout(PATIENCE, events.recv()).await.expect("no event in time")
+    }
+
+    /// Waits for the session's last event and returns its reason.
+    async fn end(events: &mut Events) -> CloseReason {
+        loop {
+            match next(events).await {
+                Some(ClientEvent::SessionEnded {
+                    reason: SessionEnd::Notification(reason),
+                }) => {
+                    assert!(next(events).await.is_none(), "an event after Closed");
+                    return reason;
+                }
+                Some(_) => {}
+                None => panic!("the events ended without Closed"),
+            }
+        }
+    }
+
+    /// An echo bot: every text goes back into its conversation.
+    fn echo(bot: Bot, mut events: Events) -> tokio::task::JoinHandle<CloseReason> {
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                match event {
+                    ClientEvent::TextReceived {
+                        conversation, text, ..
+                    } => {
+                        bot.send_to_conversation(conversation, text).await.unwrap();
+                    }
+                    ClientEvent::SessionEnded {
+                        reason: SessionEnd::Notification(reason),
+                    } => return reason,
+                    _ => {}
+                }
+            }
+            panic!("the events ended without Closed")
+        })
+    }
+
+    #[tokio::test]
+    async fn signs_in_over_https_and_signs_out() {
+        let setup = Setup::new();
+        let (bot, mut events) = connect(setup.config(), USER, password("user-pw")).await.unwrap();
+        bot.sign_out().await.unwrap();
+        assert_eq!(end(&mut events).await, CloseReason::LoggedOut);
+        assert!(matches!(
+            bot.sign_out().await,
+            Err(DriverError::Closed | DriverError::Ended { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_a_thousand_messages_comes_back_whole_and_in_order() {
+        let setup = Setup::new();
+        let (echo_bot, echo_events) = connect(setup.config(), ECHO, password("echo-pw")).await.unwrap();
+        let echoing = echo(echo_bot, echo_events);
+        let (user, mut events) = connect(setup.config(), USER, password("user-pw")).await.unwrap();
+        let sent = texts(BURST);
+        let mut handles: Vec<MessageHandle> = Vec::new();
+        for text in &sent {
+            handles.push(user.send_message(&passport(ECHO), text.clone()).await.unwrap());
+        }
+        let (mut echoed, mut delivered) = (Vec::new(), 0);
+        while echoed.len() < BURST || delivered < BURST {
+            match next(&mut events).await.unwrap() {
+                ClientEvent::TextReceived { text, .. } => echoed.push(text),
+                ClientEvent::MessageDelivered { handle } => {
+                    assert_eq!(handle, handles[delivered]);
+                    delivered += 1;
+                }
+                event @ (ClientEvent::MessageNotDelivered { .. } | ClientEvent::SessionEnded { .. }) => {
+                    panic!("{event:?}")
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(echoed, sent);
+        user.sign_out().await.unwrap();
+        assert_eq!(end(&mut events).await, CloseReason::LoggedOut);
+        drop(setup);
+        assert_eq!(
+            timeout(PATIENCE, echoing).await.unwrap().unwrap(),
+            CloseReason::ServerShutdown
+        );
+    }
+
+    #[tokio::test]
+    async fn the_server_going_away_mid_conversation_ends_the_session_in_words() {
+        let mut setup = Setup::new();
+        let (echo_bot, echo_events) = connect(setup.config(), ECHO, password("echo-pw")).await.unwrap();
+        let echoing = echo(echo_bot, echo_events);
+        let (user, mut events) = connect(setup.config(), USER, password("user-pw")).await.unwrap();
+        user.send_message(&passport(ECHO), "are you there?")
+            .await
+            .unwrap();
+        while !matches!(next(&mut events).await, Some(ClientEvent::TextReceived { .. })) {}
+        setup.stop_server();
+        let reason = end(&mut events).await;
+        assert_eq!(reason, CloseReason::ServerShutdown);
+        assert_eq!(
+            DriverError::Ended {
+                reason: Box::new(SessionEnd::Notification(reason))
+            }
+            .to_string(),
+            "the server is shutting down"
+        );
+        assert_eq!(
+            timeout(PATIENCE, echoing).await.unwrap().unwrap(),
+            CloseReason::ServerShutdown
+        );
+    }
+
+    #[tokio::test]
+    async fn signing_in_elsewhere_ends_the_first_session() {
+        let setup = Setup::new();
+        let (_first, mut events) = connect(setup.config(), USER, password("user-pw")).await.unwrap();
+        let (_second, _) = connect(setup.config(), USER, password("user-pw")).await.unwrap();
+        let reason = end(&mut events).await;
+        assert_eq!(
+            DriverError::Ended {
+                reason: Box::new(SessionEnd::Notification(reason))
+            }
+            .to_string(),
+            "signed in elsewhere"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_is_passports_refusal() {
+        let setup = Setup::new();
+        let error = connect(setup.config(), USER, password(WRONG)).await.unwrap_err();
+        assert!(!format!("{error:?}").contains(WRONG) && !error.to_string().contains(WRONG));
+        assert_eq!(
+            error.to_string(),
+            r#"Passport refused the credentials: "The e-mail address or password is incorrect""#
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_named() {
+        let setup = Setup::new();
+        let mut config = setup.config();
+        let port = refused_port();
+        config.client.server = HostPort::new("127.0.0.1", port).unwrap();
+        let error = connect(config, USER, password("user-pw")).await.unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("cannot connect to 127.0.0.1:{port}: ")),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_untrusted_passport_certificate_is_refused() {
+        let setup = Setup::new();
+        let mut config = setup.config();
+        config.ca_file = None;
+        let error = connect(config, USER, password("user-pw")).await.unwrap_err();
+        let text = error.to_string();
+        assert!(text.starts_with("Passport could not be reached: "), "{text}");
+        assert!(text.contains("certificate"), "{text}");
+    }
+}
+
+mod on_threads {
+    use super::*;
+    use msnp::blocking::{Bot, Events, RecvTimeoutError, connect};
+
+    fn next(events: &Events) -> Option<ClientEvent> {
+        match events.recv_timeout(PATIENCE) {
+            Ok(event) => Some(event),
+            Err(RecvTimeoutError::Timeout) => panic!("no event in time"),
+            Err(RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    fn end(events: &Events) -> CloseReason {
+        loop {
+            match next(events) {
+                Some(ClientEvent::SessionEnded {
+                    reason: SessionEnd::Notification(reason),
+                }) => {
+                    assert!(next(events).is_none(), "an event after Closed");
+                    return reason;
+                }
+                Some(_) => {}
+                None => panic!("the events ended without Closed"),
+            }
+        }
+    }
+
+    fn echo(bot: Bot, events: Events) -> std::thread::JoinHandle<CloseReason> {
+        std::thread::spawn(move || {
+            while let Some(event) = events.recv() {
+                match event {
+                    ClientEvent::TextReceived {
+                        conversation, text, ..
+                    } => {
+                        bot.send_to_conversation(conversation, text).unwrap();
+                    }
+                    ClientEvent::SessionEnded {
+                        reason: SessionEnd::Notification(reason),
+                    } => return reason,
+                    _ => {}
+                }
+            }
+            panic!("the events ended without Closed")
+        })
+    }
+
+    #[test]
+    fn signs_in_over_https_and_signs_out() {
+        let setup = Setup::new();
+        let (bot, events) = connect(setup.config(), USER, password("user-pw")).unwrap();
+        bot.sign_out().unwrap();
+        assert_eq!(end(&events), CloseReason::LoggedOut);
+    }
+
+    #[test]
+    fn a_burst_of_a_thousand_messages_comes_back_whole_and_in_order() {
+        let setup = Setup::new();
+        let (echo_bot, echo_events) = connect(setup.config(), ECHO, password("echo-pw")).unwrap();
+        let echoing = echo(echo_bot, echo_events);
+        let (user, events) = connect(setup.config(), USER, password("user-pw")).unwrap();
+        let sent = texts(BURST);
+        let handles: Vec<MessageHandle> = sent
+            .iter()
+            .map(|text| user.send_message(&passport(ECHO), text.clone()).unwrap())
+            .collect();
+        let (mut echoed, mut delivered) = (Vec::new(), 0);
+        while echoed.len() < BURST || delivered < BURST {
+            match next(&events).unwrap() {
+                ClientEvent::TextReceived { text, .. } => echoed.push(text),
+                ClientEvent::MessageDelivered { handle } => {
+                    assert_eq!(handle, handles[delivered]);
+                    delivered += 1;
+                }
+                event @ (ClientEvent::MessageNotDelivered { .. } | ClientEvent::SessionEnded { .. }) => {
+                    panic!("{event:?}")
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(echoed, sent);
+        user.sign_out().unwrap();
+        assert_eq!(end(&events), CloseReason::LoggedOut);
+        drop(setup);
+        assert_eq!(echoing.join().unwrap(), CloseReason::ServerShutdown);
+    }
+
+    #[test]
+    fn the_server_going_away_mid_conversation_ends_the_session_in_words() {
+        let mut setup = Setup::new();
+        let (echo_bot, echo_events) = connect(setup.config(), ECHO, password("echo-pw")).unwrap();
+        let echoing = echo(echo_bot, echo_events);
+        let (user, events) = connect(setup.config(), USER, password("user-pw")).unwrap();
+        user.send_message(&passport(ECHO), "are you there?").unwrap();
+        while !matches!(next(&events), Some(ClientEvent::TextReceived { .. })) {}
+        setup.stop_server();
+        let reason = end(&events);
+        assert_eq!(
+            DriverError::Ended {
+                reason: Box::new(SessionEnd::Notification(reason))
+            }
+            .to_string(),
+            "the server is shutting down"
+        );
+        assert_eq!(echoing.join().unwrap(), CloseReason::ServerShutdown);
+    }
+
+    #[test]
+    fn signing_in_elsewhere_ends_the_first_session() {
+        let setup = Setup::new();
+        let (_first, events) = connect(setup.config(), USER, password("user-pw")).unwrap();
+        let (_second, _) = connect(setup.config(), USER, password("user-pw")).unwrap();
+        let reason = end(&events);
+        assert_eq!(
+            DriverError::Ended {
+                reason: Box::new(SessionEnd::Notification(reason))
+            }
+            .to_string(),
+            "signed in elsewhere"
+        );
+    }
+
+    #[test]
+    fn a_wrong_password_is_passports_refusal() {
+        let setup = Setup::new();
+        let error = connect(setup.config(), USER, password(WRONG)).unwrap_err();
+        assert!(!format!("{error:?}").contains(WRONG) && !error.to_string().contains(WRONG));
+        assert_eq!(
+            error.to_string(),
+            r#"Passport refused the credentials: "The e-mail address or password is incorrect""#
+        );
+    }
+
+    #[test]
+    fn an_unreachable_server_is_named() {
+        let setup = Setup::new();
+        let mut config = setup.config();
+        let port = refused_port();
+        config.client.server = HostPort::new("127.0.0.1", port).unwrap();
+        let error = connect(config, USER, password("user-pw")).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("cannot connect to 127.0.0.1:{port}: ")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_untrusted_passport_certificate_is_refused() {
+        let setup = Setup::new();
+        let mut config = setup.config();
+        config.ca_file = None;
+        let error = connect(config, USER, password("user-pw")).unwrap_err();
+        let text = error.to_string();
+        assert!(text.starts_with("Passport could not be reached: "), "{text}");
+        assert!(
+            text.to_lowercase().contains("certificate") || text.contains("UnknownIssuer"),
+            "{text}"
+        );
+    }
+}
+
+/// A client of the stalled server: a keep-alive every 50 ms, answered within 500 ms
+/// or the session ends; texts sent without acknowledgement, so nothing but the
+/// socket holds them back; a peer that takes no bytes for a second is dropped.
+fn stalled_config(server: &drivers::stalled::StalledServer) -> DriverConfig {
+    let mut config = DriverConfig::default();
+    config.client.server = HostPort::new("127.0.0.1", server.dispatch.port()).unwrap();
+    config.client.passport.nexus_url = server.nexus_url.clone();
+    config.client.sync_lists = false;
+    config.client.delivery = Delivery::Unconfirmed;
+    config.client.notification.keepalive_interval = Duration::from_millis(50);
+    config.client.notification.keepalive_timeout = Duration::from_millis(500);
+    config.allow_http_passport = true;
+    config.write_queue = 100_000;
+    config.write_timeout = Duration::from_secs(1);
+    config
+}
+
+/// Texts enough to fill any loopback socket's buffers many times over (MSNP8 splits
+/// them into 1,664-byte messages).
+const FLOOD: usize = 120;
+const FLOOD_TEXT_LEN: usize = 60 * 1024;
+
+mod stalled_peer {
+    use super::*;
+    use drivers::stalled::{self, PEER};
+    use msnp::blocking::RecvTimeoutError;
+
+    fn is_end(event: &ClientEvent) -> bool {
+        matches!(
+            event,
+            ClientEvent::ConversationEnded { .. } | ClientEvent::SessionEnded { .. }
+        )
+    }
+
+    // Two workers: the test waits for the server's pings on a blocking channel.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_tokio_a_peer_that_stops_reading_delays_nothing_else() {
+        let server = stalled::start();
+        let (bot, mut events) = msnp::tokio::connect(stalled_config(&server), stalled::ME, password("pw"))
+            .await
+            .unwrap();
+        let text = "x".repeat(FLOOD_TEXT_LEN);
+        for _ in 0..FLOOD {
+            bot.send_message(&passport(PEER), text.clone()).await.unwrap();
+        }
+        // The switchboard's writer is stuck behind full socket buffers; the keep-alive
+        // goes on, three times over.
+        for _ in 0..3 {
+            server.pings.recv_timeout(PATIENCE).unwrap();
+        }
+        while let Ok(Some(event)) = tokio::time::timeout(Duration::ZERO, events.recv()).await {
+            assert!(!is_end(&event), "{event:?}");
+        }
+        // Past the write timeout the stalled switchboard goes, and only it.
+        loop {
+            let event = tokio::time::timeout(PATIENCE, events.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(!matches!(event, ClientEvent::SessionEnded { .. }), "{event:?}");
+            if matches!(event, ClientEvent::ConversationEnded { .. }) {
+                break;
+            }
+        }
+        server.pings.recv_timeout(PATIENCE).unwrap();
+        bot.sign_out().await.unwrap();
+        loop {
+            match tokio::time::timeout(PATIENCE, events.recv()).await.unwrap() {
+                Some(ClientEvent::SessionEnded {
+                    reason: SessionEnd::Notification(reason),
+                }) => break assert_eq!(reason, CloseReason::LoggedOut),
+                Some(_) => {}
+                None => panic!("no Closed"),
+            }
+        }
+    }
+
+    #[test]
+    fn on_threads_a_peer_that_stops_reading_delays_nothing_else() {
+        let server = stalled::start();
+        let (bot, events) =
+            msnp::blocking::connect(stalled_config(&server), stalled::ME, password("pw")).unwrap();
+        let text = "x".repeat(FLOOD_TEXT_LEN);
+        for _ in 0..FLOOD {
+            bot.send_message(&passport(PEER), text.clone()).unwrap();
+        }
+        for _ in 0..3 {
+            server.pings.recv_timeout(PATIENCE).unwrap();
+        }
+        while let Ok(event) = events.recv_timeout(Duration::ZERO) {
+            assert!(!is_end(&event), "{event:?}");
+        }
+        loop {
+            let event = events.recv_timeout(PATIENCE).unwrap();
+            assert!(!matches!(event, ClientEvent::SessionEnded { .. }), "{event:?}");
+            if matches!(event, ClientEvent::ConversationEnded { .. }) {
+                break;
+            }
+        }
+        server.pings.recv_timeout(PATIENCE).unwrap();
+        bot.sign_out().unwrap();
+        loop {
+            match events.recv_timeout(PATIENCE) {
+                Ok(ClientEvent::SessionEnded {
+                    reason: SessionEnd::Notification(reason),
+                }) => break assert_eq!(reason, CloseReason::LoggedOut),
+                Ok(_) => {}
+                Err(_) => panic!("no Closed"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn on_tokio_a_server_killed_mid_conversation_ends_the_session_in_words() {
+        let server = stalled::start();
+        let (bot, mut events) = msnp::tokio::connect(stalled_config(&server), stalled::ME, password("pw"))
+            .await
+            .unwrap();
+        bot.send_message(&passport(PEER), "hello").await.unwrap();
+        while !matches!(events.recv().await, Some(ClientEvent::Joined { .. })) {}
+        server.kill();
+        let reason = loop {
+            match tokio::time::timeout(PATIENCE, events.recv()).await.unwrap() {
+                Some(ClientEvent::SessionEnded {
+                    reason: SessionEnd::Notification(reason),
+                }) => break reason,
+                Some(_) => {}
+                None => panic!("no Closed"),
+            }
+        };
+        assert!(
+            tokio::time::timeout(PATIENCE, events.recv())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            DriverError::from(SessionEnd::Notification(reason)).to_string(),
+            "the connection to the server was lost"
+        );
+    }
+
+    #[test]
+    fn on_threads_a_server_killed_mid_conversation_ends_the_session_in_words() {
+        let server = stalled::start();
+        let (bot, events) =
+            msnp::blocking::connect(stalled_config(&server), stalled::ME, password("pw")).unwrap();
+        bot.send_message(&passport(PEER), "hello").unwrap();
+        while !matches!(events.recv(), Some(ClientEvent::Joined { .. })) {}
+        server.kill();
+        let reason = loop {
+            match events.recv_timeout(PATIENCE) {
+                Ok(ClientEvent::SessionEnded {
+                    reason: SessionEnd::Notification(reason),
+                }) => break reason,
+                Ok(_) => {}
+                Err(_) => panic!("no Closed"),
+            }
+        };
+        assert_eq!(
+            events.recv_timeout(PATIENCE).unwrap_err(),
+            RecvTimeoutError::Disconnected
+        );
+        assert_eq!(
+            DriverError::from(SessionEnd::Notification(reason)).to_string(),
+            "the connection to the server was lost"
+        );
+    }
+}
