@@ -7,6 +7,13 @@
 //! notifications, text `MSG`s from 20 to 1600 bytes, `ACK`s, `BYE`.
 //!
 //! Run: `cargo bench --bench codec -- --warm-up-time 1 --measurement-time 3`.
+//!
+//! Counting instead of timing (repeatable on a shared machine): `CODEC_ONCE=1` makes the
+//! binary walk and decode each stream once and exit, `CODEC_STREAM=ns` (or `sb`) keeps one
+//! stream, and callgrind counts exactly one decode with
+//! `valgrind --tool=callgrind --toggle-collect=codec::decode_once <bench binary> --bench`
+//! (`codec::walk_once` for the ceiling). `CODEC_ONCE=300 CODEC_PARTS=1` prints best
+//! times of the decode, of framing alone and of framing + UTF-8 validation.
 
 #[path = "support/counting_alloc.rs"]
 mod counting_alloc;
@@ -14,7 +21,7 @@ mod counting_alloc;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use msnp::codec::{ClientCommand, Direction, Framer, Limits, ServerCommand};
+use msnp::codec::{ClientCommand, Direction, Framer, Limits, ServerCommand, split_frame};
 
 const PROFILE: &str = "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile; charset=UTF-8\r\nLoginTime: 1062764231\r\nEmailEnabled: 1\r\nMemberIdHigh: 84736\r\nMemberIdLow: -1434161204\r\nlang_preference: 1033\r\npreferredEmail: example@passport.com\r\ncountry: US\r\nPostalCode: \r\nGender: \r\nKid: 0\r\nAge: \r\nBDayPre: \r\nBirthday: \r\nWallet: \r\nFlags: 1027\r\nsid: 507\r\nkv: 5\r\nMSPAuth: 5Y6dQqPCSd5Rz8GIfq3l7Y3iUtEoeOpNHk8zExZBOPfH2jaiL9TfwJE4Z5Zk8NsOPnfXLE\r\nClientIP: 203.0.113.7\r\nClientPort: 40450\r\n\r\n";
 
@@ -249,9 +256,81 @@ fn allocations_per_command(name: &str, stream: &[u8], count: usize) -> Times {
     [walk, best, framed_best]
 }
 
+/// The recorded streams; `CODEC_STREAM=ns` (or `sb`) keeps one, for an instruction count
+/// of each under callgrind.
+fn streams() -> Vec<(&'static str, (Vec<u8>, usize))> {
+    let only = std::env::var("CODEC_STREAM").ok();
+    [("ns", ns_stream as fn() -> (Vec<u8>, usize)), ("sb", sb_stream)]
+        .into_iter()
+        .filter(|(name, _)| only.as_deref().is_none_or(|only| only == *name))
+        .map(|(name, stream)| (name, stream()))
+        .collect()
+}
+
+/// One decode of the stream, a function of its own so that callgrind can count exactly it:
+/// `CODEC_ONCE=1 valgrind --tool=callgrind --toggle-collect=codec::decode_once …`.
+#[inline(never)]
+fn decode_once(stream: &[u8]) -> usize {
+    decode_all(black_box(stream))
+}
+
+/// One memchr walk of the stream, for `--toggle-collect=codec::walk_once`.
+#[inline(never)]
+fn walk_once(stream: &[u8]) -> usize {
+    memchr_walk(black_box(stream))
+}
+
+/// `CODEC_ONCE=n`: n walks and decodes of each stream and nothing else, so that a counter
+/// (callgrind) sees only this work; with `CODEC_PARTS`, the best times of framing alone and
+/// of framing + UTF-8 validation too, the parts decoding cannot do without.
+fn decode_only(runs: usize) {
+    for (name, (stream, count)) in streams() {
+        let mut best = std::time::Duration::MAX;
+        for _ in 0..runs {
+            let start = std::time::Instant::now();
+            let decoded = decode_once(&stream);
+            best = best.min(start.elapsed());
+            assert_eq!((walk_once(&stream), decoded), (count, count));
+        }
+        println!("{name}: {count} commands decoded {runs} times, best {best:?}");
+        if std::env::var_os("CODEC_PARTS").is_none() {
+            continue;
+        }
+        for utf8 in [false, true] {
+            let best = best_of(runs, || {
+                black_box(frame_lines(black_box(&stream), utf8));
+            });
+            let what = if utf8 {
+                "split_frame + from_utf8"
+            } else {
+                "split_frame"
+            };
+            println!("{name}: {what} best {best:?}");
+        }
+    }
+}
+
+/// Splits every frame off the stream, validating each line as UTF-8 when `utf8` is set.
+fn frame_lines(mut input: &[u8], utf8: bool) -> usize {
+    let mut valid = 0;
+    while !input.is_empty() {
+        let (frame, used) =
+            split_frame(input, Direction::ServerToClient, &Limits::default()).expect("valid stream");
+        if utf8 {
+            valid += std::str::from_utf8(frame.line).map_or(0, str::len);
+        }
+        black_box(&frame);
+        input = &input[used..];
+    }
+    valid
+}
+
 fn bench_decode(c: &mut Criterion) {
+    if let Some(runs) = std::env::var("CODEC_ONCE").ok().and_then(|n| n.parse().ok()) {
+        return decode_only(runs);
+    }
     let mut total = [std::time::Duration::ZERO; 3];
-    for (name, (stream, count)) in [("ns", ns_stream()), ("sb", sb_stream())] {
+    for (name, (stream, count)) in streams() {
         let times = allocations_per_command(name, &stream, count);
         for (sum, time) in total.iter_mut().zip(times) {
             *sum += time;

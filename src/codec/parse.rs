@@ -26,12 +26,24 @@ pub(crate) fn check_token(s: &str) -> Result<(), TokenError> {
 
 /// Parses a decimal number written canonically (no sign, no leading zero), so that
 /// decoding and re-encoding give back the same bytes.
+#[inline]
 pub(crate) fn canonical_u32(s: &str) -> Option<u32> {
     match s.as_bytes() {
         [] => None,
         [b'0'] => Some(0),
         [b'0', ..] => None,
-        // One pass: digits checked and accumulated together (the hot path of every TrID).
+        // Nine digits cannot overflow a u32: no checked step and no early exit per digit,
+        // one test at the end (every TrID, version and capability field comes here).
+        digits if digits.len() <= 9 => {
+            let (n, bad) = digits.iter().fold((0u32, false), |(n, bad), &b| {
+                let digit = b.wrapping_sub(b'0');
+                (
+                    n.wrapping_mul(10).wrapping_add(u32::from(digit)),
+                    bad | (digit > 9),
+                )
+            });
+            (!bad).then_some(n)
+        }
         digits => digits.iter().try_fold(0u32, |n, &b| {
             let digit = b.wrapping_sub(b'0');
             if digit > 9 {
@@ -248,6 +260,10 @@ mod tests {
         assert_eq!(canonical_usize(b"12a"), None);
         assert_eq!(canonical_u32("1/"), None);
         assert_eq!(canonical_u32("1:"), None);
+        assert_eq!(canonical_u32("999999999"), Some(999_999_999));
+        assert_eq!(canonical_u32("1234567\u{ff}"), None);
+        assert_eq!(canonical_u32("12345678:"), None);
+        assert_eq!(canonical_u32("4294967290"), Some(4_294_967_290));
     }
 
     #[test]
