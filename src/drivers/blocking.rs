@@ -39,7 +39,7 @@ use super::{Command, DriverConfig, DriverError, Input, Io, Reply, Shell};
 use crate::Secret;
 use crate::client::{ClientEvent, ConnId, ConversationId, HttpId, MessageHandle};
 use crate::codec::{HostPort, List, Passport, Status};
-use crate::ns::Phone;
+use crate::ns::{ContactList, Phone};
 use crate::passport::{HttpRequest, HttpResponse};
 
 /// Bytes asked of the socket per read.
@@ -320,6 +320,14 @@ impl Bot {
     pub fn set_phone(&self, phone: Phone, value: Option<&str>) -> Result<(), DriverError> {
         let value = value.map(str::to_owned);
         self.ask(|reply| Command::SetPhone { phone, value, reply })
+    }
+
+    /// A copy of the contact list as the server last confirmed it: complete once
+    /// [`ClientEvent::ListSynced`] came. Under the `serde` feature it serializes, and
+    /// [`ClientConfig::contact_list`](crate::client::ClientConfig::contact_list) starts
+    /// the next session from it.
+    pub fn contact_list(&self) -> Result<ContactList, DriverError> {
+        self.ask(|reply| Command::ContactList { reply })
     }
 
     /// Signs out; the events end with

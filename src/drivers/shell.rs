@@ -13,7 +13,7 @@ use crate::client::{
     Client, ClientError, ClientEvent, ClientOutput, ConnId, ConversationId, HttpId, MessageHandle,
 };
 use crate::codec::{HostPort, List, Passport, Status};
-use crate::ns::Phone;
+use crate::ns::{ContactList, Phone};
 use crate::passport::{HttpRequest, HttpResponse};
 
 /// How a command's result goes back to the handle that sent it.
@@ -78,6 +78,9 @@ pub(crate) enum Command {
         phone: Phone,
         value: Option<String>,
         reply: Reply<()>,
+    },
+    ContactList {
+        reply: Reply<ContactList>,
     },
     SignOut {
         reply: Reply<()>,
@@ -307,6 +310,7 @@ impl Shell {
                 ended,
                 client.set_phone(now, phone, value.as_deref()).map(drop),
             )),
+            Command::ContactList { reply } => reply(Ok(client.contact_list().clone())),
             Command::SignOut { reply } => reply(answer(ended, client.logout(now))),
         }
     }
