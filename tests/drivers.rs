@@ -15,9 +15,9 @@ use std::time::Duration;
 use drivers::https::{self, HttpsPassport};
 use msnp::Secret;
 use msnp::client::{ClientEvent, CloseReason as SessionEnd, Delivery, MessageHandle, Undelivered};
-use msnp::codec::{FriendlyName, GroupId, HostPort, List, Passport, Status};
+use msnp::codec::{FriendlyName, GroupId, HostPort, List, ListMask, Passport, Status};
 use msnp::drivers::{DriverConfig, DriverError};
-use msnp::ns::{CloseReason, Phone};
+use msnp::ns::{CloseReason, ContactList, Phone};
 use msnp::sb::InviteFailure;
 use msnp::server::std_driver::LoopbackServer;
 
@@ -103,6 +103,12 @@ fn presence(account: &str, shown: &str) -> ClientEvent {
         name: name(shown),
         status: Status::Online,
     }
+}
+
+/// The lists `account` is on, as the bot's copy of its contact list shows them.
+fn lists(list: &ContactList, account: &str) -> ListMask {
+    list.contact(&passport(account))
+        .map_or(ListMask::EMPTY, |contact| contact.lists())
 }
 
 fn is_list_edit(event: &ClientEvent) -> bool {
@@ -344,6 +350,10 @@ mod on_tokio {
             until(&mut events, is_list_edit).await,
             added(ECHO, ECHO, List::Block, None)
         );
+        assert_eq!(
+            lists(&user.contact_list().await.unwrap(), ECHO),
+            ListMask::EMPTY.with(List::Block)
+        );
         let handle = echo_bot.send_message(&passport(USER), "let me in").await.unwrap();
         assert_eq!(
             until(&mut echo_events, |e| matches!(
@@ -361,6 +371,10 @@ mod on_tokio {
         assert_eq!(
             until(&mut events, is_list_edit).await,
             added(ECHO, ECHO, List::Allow, None)
+        );
+        assert_eq!(
+            lists(&user.contact_list().await.unwrap(), ECHO),
+            ListMask::EMPTY.with(List::Allow)
         );
         let handle = echo_bot.send_message(&passport(USER), "let me in").await.unwrap();
         let text = until(&mut events, |e| matches!(e, ClientEvent::TextReceived { .. })).await;
@@ -648,6 +662,10 @@ mod on_threads {
         let (echo_bot, echo_events) = connect(setup.config(), ECHO, password("echo-pw")).unwrap();
         user.block(&passport(ECHO)).unwrap();
         assert_eq!(until(&events, is_list_edit), added(ECHO, ECHO, List::Block, None));
+        assert_eq!(
+            lists(&user.contact_list().unwrap(), ECHO),
+            ListMask::EMPTY.with(List::Block)
+        );
         let handle = echo_bot.send_message(&passport(USER), "let me in").unwrap();
         assert_eq!(
             until(&echo_events, |e| matches!(
@@ -662,6 +680,10 @@ mod on_threads {
         user.unblock(&passport(ECHO)).unwrap();
         assert_eq!(until(&events, is_list_edit), removed(ECHO, List::Block));
         assert_eq!(until(&events, is_list_edit), added(ECHO, ECHO, List::Allow, None));
+        assert_eq!(
+            lists(&user.contact_list().unwrap(), ECHO),
+            ListMask::EMPTY.with(List::Allow)
+        );
         let handle = echo_bot.send_message(&passport(USER), "let me in").unwrap();
         let text = until(&events, |e| matches!(e, ClientEvent::TextReceived { .. }));
         assert!(
