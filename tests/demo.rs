@@ -1,7 +1,7 @@
 //! `cargo run --example demo` as a test: the same script, every line of its story.
 
-#[path = "../examples/support/mod.rs"]
-mod support;
+#[path = "../examples/demo.rs"]
+mod demo;
 
 /// Replaces each `127.0.0.1:<port>` with `127.0.0.1:PORT`: the ports are ephemeral.
 fn mask_ports(line: &str) -> String {
@@ -20,16 +20,14 @@ fn mask_ports(line: &str) -> String {
 #[test]
 fn the_demo_tells_the_same_story_every_time() {
     let mut lines = Vec::new();
-    support::demo::run(&mut |line| lines.push(mask_ports(&line))).unwrap();
+    demo::run(&mut |line| lines.push(mask_ports(&line))).unwrap();
     assert_eq!(
         lines,
         [
             "[server] dispatch 127.0.0.1:PORT, notification 127.0.0.1:PORT, switchboard 127.0.0.1:PORT, Passport http://127.0.0.1:PORT/rdr/pprdr.asp",
-            "[alice] Passport 1.4: ticket from http://127.0.0.1:PORT/login2.srf",
-            "[alice] signed in as Alice at the notification server 127.0.0.1:PORT",
+            "[alice] signed in as Alice: referred by the dispatch server, Passport 1.4 ticket over HTTP",
             "[alice] 0 contacts; status online",
-            "[bob] Passport 1.4: ticket from http://127.0.0.1:PORT/login2.srf",
-            "[bob] signed in as Bob at the notification server 127.0.0.1:PORT",
+            "[bob] signed in as Bob: referred by the dispatch server, Passport 1.4 ticket over HTTP",
             "[bob] 0 contacts; status online",
             "[alice] added bob@example.com to the contact list",
             "[bob] alice@example.com added bob to their list",

@@ -2,7 +2,8 @@
 //! Passport over HTTPS signed by a CA generated for the test: sign-in, a burst of
 //! 1,000 messages echoed whole and in order, the server going away mid-conversation,
 //! a sign-in elsewhere, refused credentials and an unreachable server, each ending in
-//! one worded reason.
+//! one worded reason; the handle's list, name and phone commands, each seen confirmed
+//! by the server and, where it shows, by the other bot.
 
 mod drivers {
     pub mod https;
@@ -13,10 +14,11 @@ use std::time::Duration;
 
 use drivers::https::{self, HttpsPassport};
 use msnp::Secret;
-use msnp::client::{ClientEvent, CloseReason as SessionEnd, Delivery, MessageHandle};
-use msnp::codec::{HostPort, Passport};
+use msnp::client::{ClientEvent, CloseReason as SessionEnd, Delivery, MessageHandle, Undelivered};
+use msnp::codec::{FriendlyName, GroupId, HostPort, List, ListMask, Passport, Status};
 use msnp::drivers::{DriverConfig, DriverError};
-use msnp::ns::CloseReason;
+use msnp::ns::{CloseReason, ContactList, Phone};
+use msnp::sb::InviteFailure;
 use msnp::server::std_driver::LoopbackServer;
 
 const USER: &str = "user@example.com";
@@ -74,6 +76,48 @@ fn passport(text: &str) -> Passport<'static> {
     Passport::try_from(text.to_owned()).unwrap()
 }
 
+fn name(text: &str) -> FriendlyName<'static> {
+    FriendlyName::from_text(text).unwrap()
+}
+
+fn added(account: &str, stored: &str, list: List, group: Option<u32>) -> ClientEvent {
+    ClientEvent::ContactAdded {
+        account: passport(account),
+        name: name(stored),
+        list,
+        group: group.map(GroupId),
+    }
+}
+
+fn removed(account: &str, list: List) -> ClientEvent {
+    ClientEvent::ContactRemoved {
+        account: passport(account),
+        list,
+        group: None,
+    }
+}
+
+fn presence(account: &str, shown: &str) -> ClientEvent {
+    ClientEvent::ContactPresence {
+        account: passport(account),
+        name: name(shown),
+        status: Status::Online,
+    }
+}
+
+/// The lists `account` is on, as the bot's copy of its contact list shows them.
+fn lists(list: &ContactList, account: &str) -> ListMask {
+    list.contact(&passport(account))
+        .map_or(ListMask::EMPTY, |contact| contact.lists())
+}
+
+fn is_list_edit(event: &ClientEvent) -> bool {
+    matches!(
+        event,
+        ClientEvent::ContactAdded { .. } | ClientEvent::ContactRemoved { .. }
+    )
+}
+
 fn texts(count: usize) -> Vec<String> {
     (0..count).map(|i| format!("message {i} of the burst")).collect()
 }
@@ -97,6 +141,18 @@ mod on_tokio {
     }
 
     /// Waits for the session's last event and returns its reason.
+    /// The next event `wanted` accepts, passing over the others.
+    async fn until(events: &mut Events, wanted: impl Fn(&ClientEvent) -> bool) -> ClientEvent {
+        loop {
+            match next(events).await {
+                Some(event @ ClientEvent::SessionEnded { .. }) => panic!("{event:?}"),
+                Some(event) if wanted(&event) => return event,
+                Some(_) => {}
+                None => panic!("the events ended without Closed"),
+            }
+        }
+    }
+
     async fn end(events: &mut Events) -> CloseReason {
         loop {
             match next(events).await {
@@ -256,6 +312,147 @@ mod on_tokio {
         assert!(text.starts_with("Passport could not be reached: "), "{text}");
         assert!(text.contains("certificate"), "{text}");
     }
+
+    #[tokio::test]
+    async fn a_new_name_reaches_the_contacts_who_watch() {
+        let setup = Setup::new();
+        let (user, mut events) = connect(setup.config(), USER, password("user-pw")).await.unwrap();
+        let (echo_bot, mut echo_events) = connect(setup.config(), ECHO, password("echo-pw")).await.unwrap();
+        user.add_contact(List::Forward, &passport(ECHO)).await.unwrap();
+        assert_eq!(
+            until(&mut events, is_list_edit).await,
+            added(ECHO, ECHO, List::Forward, Some(0))
+        );
+        assert_eq!(
+            until(&mut events, |e| matches!(e, ClientEvent::ContactPresence { .. })).await,
+            presence(ECHO, "Echo")
+        );
+        echo_bot.set_name("Echo the Second").await.unwrap();
+        assert_eq!(
+            until(&mut echo_events, |e| matches!(e, ClientEvent::NameChanged { .. })).await,
+            ClientEvent::NameChanged {
+                name: name("Echo the Second")
+            }
+        );
+        assert_eq!(
+            until(&mut events, |e| matches!(e, ClientEvent::ContactPresence { .. })).await,
+            presence(ECHO, "Echo the Second")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_blocked_contact_cannot_reach_the_bot_until_unblocked() {
+        let setup = Setup::new();
+        let (user, mut events) = connect(setup.config(), USER, password("user-pw")).await.unwrap();
+        let (echo_bot, mut echo_events) = connect(setup.config(), ECHO, password("echo-pw")).await.unwrap();
+        user.block(&passport(ECHO)).await.unwrap();
+        assert_eq!(
+            until(&mut events, is_list_edit).await,
+            added(ECHO, ECHO, List::Block, None)
+        );
+        assert_eq!(
+            lists(&user.contact_list().await.unwrap(), ECHO),
+            ListMask::EMPTY.with(List::Block)
+        );
+        let handle = echo_bot.send_message(&passport(USER), "let me in").await.unwrap();
+        assert_eq!(
+            until(&mut echo_events, |e| matches!(
+                e,
+                ClientEvent::MessageNotDelivered { .. }
+            ))
+            .await,
+            ClientEvent::MessageNotDelivered {
+                handle,
+                reason: Undelivered::InviteFailed(InviteFailure::Blocked),
+            }
+        );
+        user.unblock(&passport(ECHO)).await.unwrap();
+        assert_eq!(until(&mut events, is_list_edit).await, removed(ECHO, List::Block));
+        assert_eq!(
+            until(&mut events, is_list_edit).await,
+            added(ECHO, ECHO, List::Allow, None)
+        );
+        assert_eq!(
+            lists(&user.contact_list().await.unwrap(), ECHO),
+            ListMask::EMPTY.with(List::Allow)
+        );
+        let handle = echo_bot.send_message(&passport(USER), "let me in").await.unwrap();
+        let text = until(&mut events, |e| matches!(e, ClientEvent::TextReceived { .. })).await;
+        assert!(
+            matches!(&text, ClientEvent::TextReceived { from, text, .. } if *from == passport(ECHO) && text == "let me in"),
+            "{text:?}"
+        );
+        assert_eq!(
+            until(&mut echo_events, |e| matches!(
+                e,
+                ClientEvent::MessageDelivered { .. }
+            ))
+            .await,
+            ClientEvent::MessageDelivered { handle }
+        );
+    }
+
+    #[tokio::test]
+    async fn accepting_and_removing_a_contact_edits_both_lists() {
+        let setup = Setup::new();
+        let (user, mut events) = connect(setup.config(), USER, password("user-pw")).await.unwrap();
+        let (echo_bot, mut echo_events) = connect(setup.config(), ECHO, password("echo-pw")).await.unwrap();
+        echo_bot
+            .add_contact(List::Forward, &passport(USER))
+            .await
+            .unwrap();
+        assert_eq!(
+            until(&mut events, |e| matches!(e, ClientEvent::AddedBy { .. })).await,
+            ClientEvent::AddedBy {
+                account: passport(ECHO),
+                name: name("Echo")
+            }
+        );
+        user.accept_contact(&passport(ECHO)).await.unwrap();
+        assert_eq!(
+            until(&mut events, is_list_edit).await,
+            added(ECHO, ECHO, List::Allow, None)
+        );
+        assert_eq!(
+            until(&mut events, is_list_edit).await,
+            added(ECHO, ECHO, List::Forward, Some(0))
+        );
+        user.remove_contact(List::Forward, &passport(ECHO)).await.unwrap();
+        assert_eq!(
+            until(&mut events, is_list_edit).await,
+            removed(ECHO, List::Forward)
+        );
+        // The echo bot hears that the user took it off their contact list.
+        assert_eq!(
+            until(&mut echo_events, |e| matches!(e, ClientEvent::RemovedBy { .. })).await,
+            ClientEvent::RemovedBy {
+                account: passport(USER)
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_phone_number_is_set_and_cleared() {
+        let setup = Setup::new();
+        let (user, mut events) = connect(setup.config(), USER, password("user-pw")).await.unwrap();
+        let phone_changed = |e: &ClientEvent| matches!(e, ClientEvent::PhoneChanged { .. });
+        user.set_phone(Phone::Home, Some("+1 555 0100")).await.unwrap();
+        assert_eq!(
+            until(&mut events, phone_changed).await,
+            ClientEvent::PhoneChanged {
+                phone: Phone::Home,
+                value: Some(name("+1 555 0100"))
+            }
+        );
+        user.set_phone(Phone::Home, None).await.unwrap();
+        assert_eq!(
+            until(&mut events, phone_changed).await,
+            ClientEvent::PhoneChanged {
+                phone: Phone::Home,
+                value: None
+            }
+        );
+    }
 }
 
 mod on_threads {
@@ -267,6 +464,18 @@ mod on_threads {
             Ok(event) => Some(event),
             Err(RecvTimeoutError::Timeout) => panic!("no event in time"),
             Err(RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    /// The next event `wanted` accepts, passing over the others.
+    fn until(events: &Events, wanted: impl Fn(&ClientEvent) -> bool) -> ClientEvent {
+        loop {
+            match next(events) {
+                Some(event @ ClientEvent::SessionEnded { .. }) => panic!("{event:?}"),
+                Some(event) if wanted(&event) => return event,
+                Some(_) => {}
+                None => panic!("the events ended without Closed"),
+            }
         }
     }
 
@@ -416,6 +625,130 @@ mod on_threads {
         assert!(
             text.to_lowercase().contains("certificate") || text.contains("UnknownIssuer"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_new_name_reaches_the_contacts_who_watch() {
+        let setup = Setup::new();
+        let (user, events) = connect(setup.config(), USER, password("user-pw")).unwrap();
+        let (echo_bot, echo_events) = connect(setup.config(), ECHO, password("echo-pw")).unwrap();
+        user.add_contact(List::Forward, &passport(ECHO)).unwrap();
+        assert_eq!(
+            until(&events, is_list_edit),
+            added(ECHO, ECHO, List::Forward, Some(0))
+        );
+        assert_eq!(
+            until(&events, |e| matches!(e, ClientEvent::ContactPresence { .. })),
+            presence(ECHO, "Echo")
+        );
+        echo_bot.set_name("Echo the Second").unwrap();
+        assert_eq!(
+            until(&echo_events, |e| matches!(e, ClientEvent::NameChanged { .. })),
+            ClientEvent::NameChanged {
+                name: name("Echo the Second")
+            }
+        );
+        assert_eq!(
+            until(&events, |e| matches!(e, ClientEvent::ContactPresence { .. })),
+            presence(ECHO, "Echo the Second")
+        );
+    }
+
+    #[test]
+    fn a_blocked_contact_cannot_reach_the_bot_until_unblocked() {
+        let setup = Setup::new();
+        let (user, events) = connect(setup.config(), USER, password("user-pw")).unwrap();
+        let (echo_bot, echo_events) = connect(setup.config(), ECHO, password("echo-pw")).unwrap();
+        user.block(&passport(ECHO)).unwrap();
+        assert_eq!(until(&events, is_list_edit), added(ECHO, ECHO, List::Block, None));
+        assert_eq!(
+            lists(&user.contact_list().unwrap(), ECHO),
+            ListMask::EMPTY.with(List::Block)
+        );
+        let handle = echo_bot.send_message(&passport(USER), "let me in").unwrap();
+        assert_eq!(
+            until(&echo_events, |e| matches!(
+                e,
+                ClientEvent::MessageNotDelivered { .. }
+            )),
+            ClientEvent::MessageNotDelivered {
+                handle,
+                reason: Undelivered::InviteFailed(InviteFailure::Blocked),
+            }
+        );
+        user.unblock(&passport(ECHO)).unwrap();
+        assert_eq!(until(&events, is_list_edit), removed(ECHO, List::Block));
+        assert_eq!(until(&events, is_list_edit), added(ECHO, ECHO, List::Allow, None));
+        assert_eq!(
+            lists(&user.contact_list().unwrap(), ECHO),
+            ListMask::EMPTY.with(List::Allow)
+        );
+        let handle = echo_bot.send_message(&passport(USER), "let me in").unwrap();
+        let text = until(&events, |e| matches!(e, ClientEvent::TextReceived { .. }));
+        assert!(
+            matches!(&text, ClientEvent::TextReceived { from, text, .. } if *from == passport(ECHO) && text == "let me in"),
+            "{text:?}"
+        );
+        assert_eq!(
+            until(&echo_events, |e| matches!(
+                e,
+                ClientEvent::MessageDelivered { .. }
+            )),
+            ClientEvent::MessageDelivered { handle }
+        );
+    }
+
+    #[test]
+    fn accepting_and_removing_a_contact_edits_both_lists() {
+        let setup = Setup::new();
+        let (user, events) = connect(setup.config(), USER, password("user-pw")).unwrap();
+        let (echo_bot, echo_events) = connect(setup.config(), ECHO, password("echo-pw")).unwrap();
+        echo_bot.add_contact(List::Forward, &passport(USER)).unwrap();
+        assert_eq!(
+            until(&events, |e| matches!(e, ClientEvent::AddedBy { .. })),
+            ClientEvent::AddedBy {
+                account: passport(ECHO),
+                name: name("Echo")
+            }
+        );
+        user.accept_contact(&passport(ECHO)).unwrap();
+        assert_eq!(until(&events, is_list_edit), added(ECHO, ECHO, List::Allow, None));
+        assert_eq!(
+            until(&events, is_list_edit),
+            added(ECHO, ECHO, List::Forward, Some(0))
+        );
+        user.remove_contact(List::Forward, &passport(ECHO)).unwrap();
+        assert_eq!(until(&events, is_list_edit), removed(ECHO, List::Forward));
+        // The echo bot hears that the user took it off their contact list.
+        assert_eq!(
+            until(&echo_events, |e| matches!(e, ClientEvent::RemovedBy { .. })),
+            ClientEvent::RemovedBy {
+                account: passport(USER)
+            }
+        );
+    }
+
+    #[test]
+    fn a_phone_number_is_set_and_cleared() {
+        let setup = Setup::new();
+        let (user, events) = connect(setup.config(), USER, password("user-pw")).unwrap();
+        let phone_changed = |e: &ClientEvent| matches!(e, ClientEvent::PhoneChanged { .. });
+        user.set_phone(Phone::Home, Some("+1 555 0100")).unwrap();
+        assert_eq!(
+            until(&events, phone_changed),
+            ClientEvent::PhoneChanged {
+                phone: Phone::Home,
+                value: Some(name("+1 555 0100"))
+            }
+        );
+        user.set_phone(Phone::Home, None).unwrap();
+        assert_eq!(
+            until(&events, phone_changed),
+            ClientEvent::PhoneChanged {
+                phone: Phone::Home,
+                value: None
+            }
         );
     }
 }

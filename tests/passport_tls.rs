@@ -1,21 +1,26 @@
-//! The examples' `UreqTransport` against a local HTTPS Passport with a private CA
-//! (`tests/data/tls`, valid for 100 years): `--ca-file` makes it trusted, redirects are
-//! left to the flow, and a `DALogin` without a scheme is reached over HTTPS.
+//! Both drivers' Passport against a local HTTPS login server with a private CA
+//! (`tests/data/tls`, valid for 100 years): `ca_file` makes it trusted, a `DALogin`
+//! without a scheme is reached over HTTPS, and a redirect is followed by the flow,
+//! credentials and all, to the place it names; a CA file without a certificate is
+//! refused before anything is sent. (An untrusted certificate is `tests/drivers.rs`'s.)
 
-#[path = "../examples/support/mod.rs"]
-mod support;
-
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use msnp::Secret;
-use msnp::passport::{PassportConfig, PassportError, PassportFlow, PassportTransport, authenticate};
+use msnp::codec::HostPort;
+use msnp::drivers::{DriverConfig, DriverError};
+use msnp::server::std_driver::LoopbackServer;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use support::UreqTransport;
+
+const USER: &str = "a@example.com";
+/// The end of every answer of the front's own: it serves one request per connection,
+/// so a client must not keep the connection for the next.
+const CLOSE: &str = "Content-Length: 0\r\nConnection: close\r\n\r\n";
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -23,10 +28,12 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A one-request-per-connection HTTPS server with a nexus at `/rdr/pprdr.asp`, a login
-/// server at `/login2.srf` that redirects to `/elsewhere.srf`, which issues the ticket.
-/// Returns its address and the log of `path authorization-present` lines.
-fn https_passport() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+/// An HTTPS Passport before `upstream` (the loopback server's plain-HTTP one), one
+/// request per connection: a nexus at `/rdr/pprdr.asp` naming a scheme-less login
+/// server, `/login2.srf` redirecting to `/elsewhere.srf`, which hands the request to
+/// `upstream`'s login server. Returns its address and the log of
+/// `path authorization-present` lines.
+fn https_passport(upstream: SocketAddr) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
     let certs = CertificateDer::pem_file_iter(data("server.pem"))
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
@@ -67,15 +74,28 @@ fn https_passport() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
                 .any(|h| h.to_ascii_lowercase().starts_with("authorization:"));
             seen.lock().unwrap().push(format!("{path} {authorized}"));
             let response = match path.as_str() {
-                "/rdr/pprdr.asp" => {
-                    format!("HTTP/1.1 200 OK\r\nPassportURLs: DARealm=Passport.Net,DALogin={addr}/login2.srf\r\n")
+                "/rdr/pprdr.asp" => format!(
+                    "HTTP/1.1 200 OK\r\nPassportURLs: DARealm=Passport.Net,DALogin={addr}/login2.srf\r\n{CLOSE}"
+                )
+                .into_bytes(),
+                "/login2.srf" => format!(
+                    "HTTP/1.1 302 Found\r\nLocation: https://{addr}/elsewhere.srf\r\n{CLOSE}"
+                )
+                .into_bytes(),
+                "/elsewhere.srf" => {
+                    let mut forwarded = head[1..].concat();
+                    forwarded.insert_str(0, "GET /login2.srf HTTP/1.1\r\n");
+                    forwarded.push_str("\r\n");
+                    let mut answer = Vec::new();
+                    if let Ok(mut plain) = TcpStream::connect(upstream) {
+                        let _ = plain.write_all(forwarded.as_bytes());
+                        let _ = plain.read_to_end(&mut answer);
+                    }
+                    answer
                 }
-                "/login2.srf" => format!("HTTP/1.1 302 Found\r\nLocation: https://{addr}/elsewhere.srf\r\n"),
-                "/elsewhere.srf" => "HTTP/1.1 200 OK\r\nAuthentication-Info: Passport1.4 da-status=success,from-PP='t=tls&p=ok'\r\n".to_owned(),
-                _ => "HTTP/1.1 404 Not Found\r\n".to_owned(),
+                _ => format!("HTTP/1.1 404 Not Found\r\n{CLOSE}").into_bytes(),
             };
-            let _ =
-                tls.write_all(format!("{response}Content-Length: 0\r\nConnection: close\r\n\r\n").as_bytes());
+            let _ = tls.write_all(&response);
             tls.conn.send_close_notify();
             let _ = tls.flush();
         }
@@ -83,78 +103,82 @@ fn https_passport() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
     (addr, log)
 }
 
-fn config(addr: SocketAddr) -> PassportConfig {
-    let mut config = PassportConfig::default();
-    config.nexus_url = format!("https://{addr}/rdr/pprdr.asp");
+/// The loopback server, its HTTPS Passport front, and a config trusting the front.
+fn setup() -> (LoopbackServer, DriverConfig, Arc<Mutex<Vec<String>>>) {
+    let server = LoopbackServer::start(|s| s.add_account(USER, "pw", "A")).unwrap();
+    let (addr, log) = https_passport(server.passport_addr());
+    let mut config = DriverConfig::default();
+    let dispatch = server.dispatch_addr();
+    config.client.server = HostPort::new(dispatch.ip().to_string(), dispatch.port()).unwrap();
+    config.client.passport.nexus_url = format!("https://{addr}/rdr/pprdr.asp");
+    config.ca_file = Some(data("ca.pem"));
+    (server, config, log)
+}
+
+/// What both drivers must have sent: the nexus without credentials, then the
+/// scheme-less login server over HTTPS and the place its redirect names, each with them.
+const HOPS: [&str; 3] = ["/rdr/pprdr.asp false", "/login2.srf true", "/elsewhere.srf true"];
+
+fn password() -> Secret<String> {
+    Secret::new("pw".to_owned())
+}
+
+fn ca_file(name: &str) -> DriverConfig {
+    let mut config = DriverConfig::default();
+    config.ca_file = Some(data(name));
     config
 }
 
-#[test]
-fn an_extra_root_lets_passport_run_over_https() {
-    let (addr, log) = https_passport();
-    let mut http = UreqTransport::new(Some(&data("ca.pem"))).unwrap();
-    let mut config = config(addr);
-    let password = Secret::new("pw".to_owned());
-    let ticket = authenticate(
-        &mut http,
-        &mut config,
-        "lc=1033,id=507",
-        "a@example.com",
-        &password,
-    )
-    .unwrap();
-    assert_eq!(ticket.expose(), "t=tls&p=ok");
-    // The scheme-less DALogin was taken as HTTPS, and each hop was the flow's own.
-    assert_eq!(config.dalogin, Some(format!("https://{addr}/login2.srf")));
-    assert_eq!(
-        *log.lock().unwrap(),
-        ["/rdr/pprdr.asp false", "/login2.srf true", "/elsewhere.srf true"]
-    );
-}
-
-#[test]
-fn the_transport_returns_a_redirect_instead_of_following_it() {
-    let (addr, log) = https_passport();
-    let mut http = UreqTransport::new(Some(&data("ca.pem"))).unwrap();
-    let mut config = config(addr);
-    config.dalogin = Some(format!("https://{addr}/login2.srf"));
-    let password = Secret::new("pw".to_owned());
-    let flow = PassportFlow::new(&config, "lc=1033", "a@example.com", &password).unwrap();
-    let response = http.get(flow.request()).unwrap();
-    assert_eq!(response.status(), 302);
-    assert_eq!(
-        response.header("Location"),
-        Some(format!("https://{addr}/elsewhere.srf").as_str())
-    );
-    assert_eq!(*log.lock().unwrap(), ["/login2.srf true"]);
-}
-
-#[test]
-fn without_the_root_the_certificate_is_refused() {
-    let (addr, _) = https_passport();
-    let mut http = UreqTransport::new(None).unwrap();
-    let password = Secret::new("pw".to_owned());
-    let error = authenticate(
-        &mut http,
-        &mut config(addr),
-        "lc=1033",
-        "a@example.com",
-        &password,
-    )
-    .unwrap_err();
-    let PassportError::Transport(source) = error else {
-        panic!("{error:?}")
-    };
-    assert!(source.to_string().contains("UnknownIssuer"), "{source}");
-}
-
-#[test]
-fn a_ca_file_must_hold_a_certificate() {
-    let error = UreqTransport::new(Some(&data("server.key"))).err().unwrap();
-    assert!(error.ends_with("server.key holds no PEM certificate"), "{error}");
-    let error = UreqTransport::new(Some(&data("missing.pem"))).err().unwrap();
+fn assert_ca_file_refused(no_certificate: DriverError, missing: DriverError) {
     assert!(
-        error.starts_with("cannot read ") && error.contains("missing.pem"),
-        "{error}"
+        matches!(&no_certificate, DriverError::CaFile { path, .. } if path.ends_with("server.key")),
+        "{no_certificate:?}"
     );
+    assert!(
+        no_certificate
+            .to_string()
+            .ends_with("server.key: it holds no PEM certificate"),
+        "{no_certificate}"
+    );
+    assert!(
+        matches!(&missing, DriverError::CaFile { path, .. } if path.ends_with("missing.pem")),
+        "{missing:?}"
+    );
+    assert!(
+        missing.to_string().starts_with("cannot use the CA file "),
+        "{missing}"
+    );
+}
+
+#[test]
+fn on_threads_an_extra_root_lets_passport_run_over_https() {
+    let (_server, config, log) = setup();
+    let (bot, _events) = msnp::blocking::connect(config, USER, password()).unwrap();
+    assert_eq!(*log.lock().unwrap(), HOPS);
+    bot.sign_out().unwrap();
+}
+
+#[tokio::test]
+async fn on_tokio_an_extra_root_lets_passport_run_over_https() {
+    let (_server, config, log) = setup();
+    let (bot, _events) = msnp::tokio::connect(config, USER, password()).await.unwrap();
+    assert_eq!(*log.lock().unwrap(), HOPS);
+    bot.sign_out().await.unwrap();
+}
+
+#[test]
+fn on_threads_a_ca_file_must_hold_a_certificate() {
+    let connect = |name| msnp::blocking::connect(ca_file(name), USER, password()).unwrap_err();
+    assert_ca_file_refused(connect("server.key"), connect("missing.pem"));
+}
+
+#[tokio::test]
+async fn on_tokio_a_ca_file_must_hold_a_certificate() {
+    let no_certificate = msnp::tokio::connect(ca_file("server.key"), USER, password())
+        .await
+        .unwrap_err();
+    let missing = msnp::tokio::connect(ca_file("missing.pem"), USER, password())
+        .await
+        .unwrap_err();
+    assert_ca_file_refused(no_certificate, missing);
 }

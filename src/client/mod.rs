@@ -522,6 +522,19 @@ impl Client {
         Ok(self.ns.set_friendly_name(now, name)?)
     }
 
+    /// Sets, or with `None` clears, one of the user's phone numbers (`PRP`);
+    /// [`ClientEvent::PhoneChanged`] confirms it. `value` is display text (`Y`/`N` for
+    /// [`ns::Phone::MobileAllowed`] and [`ns::Phone::MobileEnabled`]).
+    pub fn set_phone(
+        &mut self,
+        now: Instant,
+        phone: ns::Phone,
+        value: Option<&str>,
+    ) -> Result<TrId, ClientError> {
+        self.now = now;
+        Ok(self.ns.set_phone(now, phone, value)?)
+    }
+
     /// Who may reach the user when on neither the allow nor the block list (`BLP`).
     pub fn set_privacy(&mut self, now: Instant, privacy: Privacy) -> Result<TrId, ClientError> {
         self.now = now;

@@ -13,6 +13,7 @@ use crate::client::{
     Client, ClientError, ClientEvent, ClientOutput, ConnId, ConversationId, HttpId, MessageHandle,
 };
 use crate::codec::{HostPort, List, Passport, Status};
+use crate::ns::{ContactList, Phone};
 use crate::passport::{HttpRequest, HttpResponse};
 
 /// How a command's result goes back to the handle that sent it.
@@ -51,6 +52,35 @@ pub(crate) enum Command {
         list: List,
         account: Passport<'static>,
         reply: Reply<()>,
+    },
+    RemoveContact {
+        list: List,
+        account: Passport<'static>,
+        reply: Reply<()>,
+    },
+    AcceptContact {
+        account: Passport<'static>,
+        reply: Reply<()>,
+    },
+    Block {
+        account: Passport<'static>,
+        reply: Reply<()>,
+    },
+    Unblock {
+        account: Passport<'static>,
+        reply: Reply<()>,
+    },
+    SetName {
+        name: String,
+        reply: Reply<()>,
+    },
+    SetPhone {
+        phone: Phone,
+        value: Option<String>,
+        reply: Reply<()>,
+    },
+    ContactList {
+        reply: Reply<ContactList>,
     },
     SignOut {
         reply: Reply<()>,
@@ -264,6 +294,23 @@ impl Shell {
             Command::AddContact { list, account, reply } => {
                 reply(answer(ended, client.add_contact(now, list, &account).map(drop)))
             }
+            Command::RemoveContact { list, account, reply } => reply(answer(
+                ended,
+                client.remove_contact(now, list, &account).map(drop),
+            )),
+            Command::AcceptContact { account, reply } => {
+                reply(answer(ended, client.accept_contact(now, &account).map(drop)))
+            }
+            Command::Block { account, reply } => reply(answer(ended, client.block(now, &account).map(drop))),
+            Command::Unblock { account, reply } => {
+                reply(answer(ended, client.unblock(now, &account).map(drop)))
+            }
+            Command::SetName { name, reply } => reply(answer(ended, client.set_name(now, &name).map(drop))),
+            Command::SetPhone { phone, value, reply } => reply(answer(
+                ended,
+                client.set_phone(now, phone, value.as_deref()).map(drop),
+            )),
+            Command::ContactList { reply } => reply(Ok(client.contact_list().clone())),
             Command::SignOut { reply } => reply(answer(ended, client.logout(now))),
         }
     }

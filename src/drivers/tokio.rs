@@ -41,6 +41,7 @@ use super::{Command, DriverConfig, DriverError, Input, Io, Reply, Shell};
 use crate::Secret;
 use crate::client::{ClientEvent, ConnId, ConversationId, HttpId, MessageHandle};
 use crate::codec::{HostPort, List, Passport, Status};
+use crate::ns::{ContactList, Phone};
 use crate::passport::{HttpRequest, HttpResponse};
 
 /// Bytes asked of the socket per read.
@@ -182,12 +183,67 @@ impl Bot {
         self.ask(|reply| Command::SetStatus { status, reply }).await
     }
 
-    /// Adds `account` to `list` (forward to add a contact, allow to accept one, block
-    /// to block one).
+    /// Adds `account` to `list`; [`ClientEvent::ContactAdded`] confirms it. To accept,
+    /// block or unblock someone, [`accept_contact`](Self::accept_contact),
+    /// [`block`](Self::block) and [`unblock`](Self::unblock) take the steps without
+    /// naming lists.
     pub async fn add_contact(&self, list: List, account: &Passport<'_>) -> Result<(), DriverError> {
         let account = account.borrow().into_owned();
         self.ask(|reply| Command::AddContact { list, account, reply })
             .await
+    }
+
+    /// Takes `account` off `list`; [`ClientEvent::ContactRemoved`] confirms it. See
+    /// [`Client::remove_contact`](crate::client::Client::remove_contact).
+    pub async fn remove_contact(&self, list: List, account: &Passport<'_>) -> Result<(), DriverError> {
+        let account = account.borrow().into_owned();
+        self.ask(|reply| Command::RemoveContact { list, account, reply })
+            .await
+    }
+
+    /// Accepts someone who added the bot ([`ClientEvent::AddedBy`]): allows them and
+    /// puts them on the bot's contact list, as [`ClientEvent::ContactAdded`]s confirm.
+    /// Nothing is sent for the steps the contact list shows done already.
+    pub async fn accept_contact(&self, account: &Passport<'_>) -> Result<(), DriverError> {
+        let account = account.borrow().into_owned();
+        self.ask(|reply| Command::AcceptContact { account, reply }).await
+    }
+
+    /// Blocks `account`: they no longer see the bot's presence nor invite it; a
+    /// [`ClientEvent::ContactAdded`] on the block list confirms it.
+    pub async fn block(&self, account: &Passport<'_>) -> Result<(), DriverError> {
+        let account = account.borrow().into_owned();
+        self.ask(|reply| Command::Block { account, reply }).await
+    }
+
+    /// Unblocks `account`: off the block list, onto the allow list, as
+    /// [`ClientEvent::ContactRemoved`] and [`ClientEvent::ContactAdded`] confirm.
+    pub async fn unblock(&self, account: &Passport<'_>) -> Result<(), DriverError> {
+        let account = account.borrow().into_owned();
+        self.ask(|reply| Command::Unblock { account, reply }).await
+    }
+
+    /// Sets the bot's friendly name; [`ClientEvent::NameChanged`] confirms it, and
+    /// contacts who see the bot learn it.
+    pub async fn set_name(&self, name: impl Into<String>) -> Result<(), DriverError> {
+        let name = name.into();
+        self.ask(|reply| Command::SetName { name, reply }).await
+    }
+
+    /// Sets, or with `None` clears, one of the bot's phone numbers;
+    /// [`ClientEvent::PhoneChanged`] confirms it. See
+    /// [`Client::set_phone`](crate::client::Client::set_phone).
+    pub async fn set_phone(&self, phone: Phone, value: Option<&str>) -> Result<(), DriverError> {
+        let value = value.map(str::to_owned);
+        self.ask(|reply| Command::SetPhone { phone, value, reply }).await
+    }
+
+    /// A copy of the contact list as the server last confirmed it: complete once
+    /// [`ClientEvent::ListSynced`] came. Under the `serde` feature it serializes, and
+    /// [`ClientConfig::contact_list`](crate::client::ClientConfig::contact_list) starts
+    /// the next session from it.
+    pub async fn contact_list(&self) -> Result<ContactList, DriverError> {
+        self.ask(|reply| Command::ContactList { reply }).await
     }
 
     /// Signs out; the events end with

@@ -74,7 +74,8 @@ pub fn start(upstream: SocketAddr) -> HttpsPassport {
     HttpsPassport { addr, ca_file }
 }
 
-/// One request per connection: the nexus names the front itself as the login server
+/// One request per connection (so every answer says `Connection: close`, or a
+/// pooling client could send its next request into a closed socket): the nexus names the front itself as the login server
 /// (a bare `host:port`, which means HTTPS); everything else goes upstream as it came.
 fn serve(stream: TcpStream, config: Arc<rustls::ServerConfig>, me: SocketAddr, upstream: SocketAddr) {
     let Ok(conn) = rustls::ServerConnection::new(config) else {
@@ -95,7 +96,7 @@ fn serve(stream: TcpStream, config: Arc<rustls::ServerConfig>, me: SocketAddr, u
     }
     let response = if head.starts_with("GET /rdr/pprdr.asp ") {
         format!(
-            "HTTP/1.1 200 OK\r\nPassportURLs: DARealm=Passport.Net,DALogin={me}/login2.srf\r\nContent-Length: 0\r\n\r\n"
+            "HTTP/1.1 200 OK\r\nPassportURLs: DARealm=Passport.Net,DALogin={me}/login2.srf\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .into_bytes()
     } else {
