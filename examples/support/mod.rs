@@ -326,7 +326,7 @@ impl Driver {
                 ClientOutput::Connect { conn, addr } => self.connect(conn, &addr),
                 ClientOutput::Transmit { conn, bytes } => {
                     if let Some(socket) = self.sockets.get_mut(&conn) {
-                        socket.unsent.extend_from_slice(&bytes);
+                        socket.unsent.extend_from_slice(bytes);
                         self.flush(conn);
                     }
                 }

@@ -384,8 +384,12 @@ impl Io for ThreadIo {
         true
     }
 
-    fn transmit(&mut self, conn: ConnId, bytes: Vec<u8>) -> bool {
-        match self.writers.get(&conn).map(|writer| writer.queue.try_send(bytes)) {
+    fn transmit(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
+        match self
+            .writers
+            .get(&conn)
+            .map(|writer| writer.queue.try_send(bytes.to_vec()))
+        {
             Some(Ok(())) => true,
             Some(Err(TrySendError::Full(_) | TrySendError::Disconnected(_))) | None => false,
         }

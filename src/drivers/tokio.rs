@@ -340,10 +340,10 @@ impl Io for TokioIo {
         true
     }
 
-    fn transmit(&mut self, conn: ConnId, bytes: Vec<u8>) -> bool {
+    fn transmit(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
         self.writers
             .get(&conn)
-            .is_some_and(|writer| writer.queue.try_send(bytes).is_ok())
+            .is_some_and(|writer| writer.queue.try_send(bytes.to_vec()).is_ok())
     }
 
     fn close(&mut self, conn: ConnId) {
