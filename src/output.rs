@@ -8,12 +8,17 @@ use std::time::Instant;
 ///
 /// Call `poll_output` after every input and drain it until it returns [`Output::Idle`].
 ///
+/// A transmit borrows the machine's own output buffer, as rustls and quinn-proto lend
+/// theirs: write (or copy) the bytes before the next call, which reuses the buffer, so
+/// the steady path allocates nothing per write. Commands issued since the last transmit
+/// go out together in one, in the order they were issued.
+///
 /// `Debug` shows a transmit's length and first verb only: the bytes carry the Passport
 /// ticket, switchboard cookies and challenge answers.
 #[derive(Clone, PartialEq, Eq)]
-pub enum Output<E> {
-    /// Write these bytes to the connection, in order.
-    Transmit(Vec<u8>),
+pub enum Output<'a, E> {
+    /// Write these bytes to the connection, in order, before the next `poll_output`.
+    Transmit(&'a [u8]),
     /// Something happened that the application may want to know.
     Event(E),
     /// Nothing more to do until new input arrives or `next_timeout` passes; then call
@@ -24,7 +29,7 @@ pub enum Output<E> {
     },
 }
 
-impl<E: fmt::Debug> fmt::Debug for Output<E> {
+impl<E: fmt::Debug> fmt::Debug for Output<'_, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Output::Transmit(bytes) => f.debug_tuple("Transmit").field(&Wire(bytes)).finish(),
@@ -73,12 +78,12 @@ mod tests {
 
     #[test]
     fn transmit_debug_shows_length_and_verb_only() {
-        let output: Output<()> = Output::Transmit(b"USR 6 TWN S t=secret&p=more\r\n".to_vec());
+        let output: Output<()> = Output::Transmit(b"USR 6 TWN S t=secret&p=more\r\n");
         assert_eq!(
             format!("{output:?}"),
             r#"Transmit(Bytes { len: 29, verb: "USR" })"#
         );
-        let output: Output<()> = Output::Transmit(b"t=secret".to_vec());
+        let output: Output<()> = Output::Transmit(b"t=secret");
         assert_eq!(format!("{output:?}"), r#"Transmit(Bytes { len: 8, verb: "?" })"#);
         let idle: Output<()> = Output::Idle { next_timeout: None };
         assert_eq!(format!("{idle:?}"), "Idle { next_timeout: None }");

@@ -18,6 +18,11 @@ struct Session {
     client: Client,
     now: Instant,
     sent: Vec<(ConnId, Vec<u8>)>,
+    /// Off on the measured path: copying every transmit out would be the test's own
+    /// allocation, not the client's.
+    record: bool,
+    /// The last transmit, in a buffer reused from one to the next.
+    last: Vec<u8>,
     connects: Vec<ConnId>,
     events: Vec<ClientEvent>,
 }
@@ -30,7 +35,13 @@ impl Session {
                     self.connects.push(conn);
                     self.client.handle_connected(conn, self.now);
                 }
-                ClientOutput::Transmit { conn, bytes } => self.sent.push((conn, bytes)),
+                ClientOutput::Transmit { conn, bytes } => {
+                    self.last.clear();
+                    self.last.extend_from_slice(bytes);
+                    if self.record {
+                        self.sent.push((conn, bytes.to_vec()));
+                    }
+                }
                 ClientOutput::HttpRequest { id, request } => {
                     let answer = passport_answer(&request, "t=1&p=2");
                     self.client.handle_http_response(self.now, id, answer);
@@ -74,6 +85,8 @@ fn a_delivered_message_on_an_open_switchboard_allocates_a_bounded_few_times() {
         client,
         now,
         sent: Vec::new(),
+        record: true,
+        last: Vec::with_capacity(256),
         connects: Vec::new(),
         events: Vec::new(),
     };
@@ -108,7 +121,7 @@ fn a_delivered_message_on_an_open_switchboard_allocates_a_bounded_few_times() {
     );
 
     let mut acks: Vec<String> = (0..ROUNDS).map(|_| String::with_capacity(32)).collect();
-    s.sent.reserve(ROUNDS * 2);
+    s.record = false;
     s.events.reserve(ROUNDS * 2);
     let before = counting_alloc::allocations();
     for ack in &mut acks {
@@ -116,8 +129,7 @@ fn a_delivered_message_on_an_open_switchboard_allocates_a_bounded_few_times() {
             .send_to_conversation(now, conversation, "hello, steady path")
             .unwrap();
         s.drain();
-        let (_, bytes) = s.sent.last().unwrap();
-        let trid = bytes.split(|b| *b == b' ').nth(1).unwrap();
+        let trid = s.last.split(|b| *b == b' ').nth(1).unwrap();
         ack.push_str("ACK ");
         ack.push_str(std::str::from_utf8(trid).unwrap());
         ack.push_str("\r\n");
@@ -134,5 +146,6 @@ fn a_delivered_message_on_an_open_switchboard_allocates_a_bounded_few_times() {
         .filter(|e| matches!(e, ClientEvent::MessageDelivered { .. }))
         .count();
     assert_eq!(delivered, ROUNDS + 1);
-    assert!(per_message <= 8.0, "{per_message}");
+    // 7 while every transmit was a fresh `Vec`; 5 since the machines lend their buffers.
+    assert!(per_message <= 5.5, "{per_message}");
 }

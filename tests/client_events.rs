@@ -87,7 +87,7 @@ impl Harness {
         loop {
             match self.client.poll_output() {
                 ClientOutput::Connect { conn, .. } => self.connects.push(conn),
-                ClientOutput::Transmit { conn, bytes } => self.sent.push((conn, bytes)),
+                ClientOutput::Transmit { conn, bytes } => self.sent.push((conn, bytes.to_vec())),
                 ClientOutput::Close { .. } => {}
                 // Passport in memory: the nexus, then the login server's ticket.
                 ClientOutput::HttpRequest { id, request } => {

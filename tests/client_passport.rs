@@ -58,7 +58,9 @@ impl Session {
     fn drain(&mut self) {
         loop {
             match self.client.poll_output() {
-                ClientOutput::Transmit { bytes, .. } => self.sent.push(String::from_utf8(bytes).unwrap()),
+                ClientOutput::Transmit { bytes, .. } => {
+                    self.sent.push(String::from_utf8(bytes.to_vec()).unwrap())
+                }
                 ClientOutput::HttpRequest { id, request } => self.requests.push((id, request)),
                 ClientOutput::Event(event) => self.events.push(format!("{event:?}")),
                 ClientOutput::Idle { .. } => return,

@@ -143,7 +143,7 @@ impl Driver {
                         .get_mut(&conn)
                         .expect("transmit on an open connection");
                     stream.set_nonblocking(false).unwrap();
-                    stream.write_all(&bytes).unwrap();
+                    stream.write_all(bytes).unwrap();
                     stream.set_nonblocking(true).unwrap();
                 }
                 ClientOutput::Close { conn } => {

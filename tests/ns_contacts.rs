@@ -11,7 +11,7 @@ fn drain(ns: &mut NotificationClient) -> (String, Vec<NsEvent>) {
     let (mut sent, mut events) = (Vec::new(), Vec::new());
     loop {
         match ns.poll_output() {
-            Output::Transmit(bytes) => sent.extend_from_slice(&bytes),
+            Output::Transmit(bytes) => sent.extend_from_slice(bytes),
             Output::Event(event) => events.push(event),
             Output::Idle { .. } => return (String::from_utf8(sent).unwrap(), events),
         }

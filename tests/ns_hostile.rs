@@ -19,7 +19,7 @@ fn drain(ns: &mut NotificationClient) -> (Vec<u8>, Vec<NsEvent>) {
     loop {
         assert!(ns.queued_events() <= 2, "{} events queued", ns.queued_events());
         match ns.poll_output() {
-            Output::Transmit(bytes) => sent.extend_from_slice(&bytes),
+            Output::Transmit(bytes) => sent.extend_from_slice(bytes),
             Output::Event(event) => events.push(event),
             Output::Idle { .. } => return (sent, events),
         }

@@ -38,13 +38,18 @@ fn count(sb: &SwitchboardClient, field: &str) -> usize {
 fn drain(sb: &mut SwitchboardClient, max_events: usize) -> Vec<SbEvent> {
     let mut events = Vec::new();
     loop {
-        let output = sb.poll_output();
+        let idle = match sb.poll_output() {
+            Output::Event(event) => {
+                events.push(event);
+                false
+            }
+            Output::Transmit(_) => false,
+            Output::Idle { .. } => true,
+        };
         let queued = count(sb, "events");
         assert!(queued <= max_events, "{queued} events queued");
-        match output {
-            Output::Event(event) => events.push(event),
-            Output::Transmit(_) => {}
-            Output::Idle { .. } => return events,
+        if idle {
+            return events;
         }
     }
 }

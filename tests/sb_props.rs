@@ -264,7 +264,7 @@ fn joined(now: Instant) -> SwitchboardClient {
 }
 
 /// Takes one output, collecting transmitted bytes in `wire`.
-fn drain_one(sb: &mut SwitchboardClient, wire: &mut Vec<u8>) -> Output<SbEvent> {
+fn drain_one<'a>(sb: &'a mut SwitchboardClient, wire: &mut Vec<u8>) -> Output<'a, SbEvent> {
     let output = sb.poll_output();
     if let Output::Transmit(bytes) = &output {
         wire.extend_from_slice(bytes);

@@ -103,10 +103,9 @@ impl Session {
         loop {
             let output = self.client.poll_output();
             self.seen.debug(&output);
-            self.seen.client(&self.client);
             match output {
                 ClientOutput::Connect { conn, .. } => self.connects.push(conn),
-                ClientOutput::Transmit { bytes, .. } => self.seen.wire.extend_from_slice(&bytes),
+                ClientOutput::Transmit { bytes, .. } => self.seen.wire.extend_from_slice(bytes),
                 ClientOutput::Event(event) => self.seen.debug(&event),
                 ClientOutput::Close { .. } => {}
                 ClientOutput::HttpRequest { id, request } => {
@@ -115,8 +114,13 @@ impl Session {
                     self.seen.debug(&answer);
                     self.client.handle_http_response(self.now, id, answer);
                 }
-                ClientOutput::Idle { .. } => return,
+                ClientOutput::Idle { .. } => {
+                    self.seen.client(&self.client);
+                    return;
+                }
             }
+            // After the output: a transmit borrows the client until then.
+            self.seen.client(&self.client);
         }
     }
 
@@ -276,11 +280,17 @@ fn switchboard_machines() -> Seen {
         loop {
             let output = sb.poll_output();
             seen.debug(&output);
+            let idle = match output {
+                msnp::Output::Transmit(bytes) => {
+                    seen.wire.extend_from_slice(bytes);
+                    false
+                }
+                msnp::Output::Event(_) => false,
+                msnp::Output::Idle { .. } => true,
+            };
             seen.debug(&sb);
-            match output {
-                msnp::Output::Transmit(bytes) => seen.wire.extend_from_slice(&bytes),
-                msnp::Output::Event(_) => {}
-                msnp::Output::Idle { .. } => break,
+            if idle {
+                break;
             }
         }
         sb.handle_closed(now);

@@ -21,6 +21,7 @@ use msnp::testing::transcript::{Scripted, run_dir};
 struct OneConnection {
     server: Server,
     conn: Option<ConnId>,
+    sent: Vec<u8>,
 }
 
 impl OneConnection {
@@ -32,7 +33,11 @@ impl OneConnection {
         server
             .add_account("example@passport.com", "password", "example display name")
             .unwrap();
-        OneConnection { server, conn: None }
+        OneConnection {
+            server,
+            conn: None,
+            sent: Vec::new(),
+        }
     }
 }
 
@@ -56,10 +61,14 @@ impl Scripted for OneConnection {
         }
     }
 
-    fn poll_output(&mut self) -> Output<ServerEvent> {
+    fn poll_output(&mut self) -> Output<'_, ServerEvent> {
         loop {
             return match self.server.poll_output() {
-                ServerOutput::Transmit { bytes, .. } => Output::Transmit(bytes),
+                ServerOutput::Transmit { bytes, .. } => {
+                    // The server hands out owned bytes; lend them as the clients do.
+                    self.sent = bytes;
+                    Output::Transmit(&self.sent)
+                }
                 ServerOutput::Event(event) => Output::Event(event),
                 ServerOutput::Close { .. } => continue,
                 ServerOutput::Idle { next_timeout } => Output::Idle { next_timeout },

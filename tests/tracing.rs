@@ -113,7 +113,7 @@ fn drain_ns(ns: &mut NotificationClient) -> Vec<u8> {
     let mut sent = Vec::new();
     loop {
         match ns.poll_output() {
-            Output::Transmit(bytes) => sent.extend_from_slice(&bytes),
+            Output::Transmit(bytes) => sent.extend_from_slice(bytes),
             Output::Event(_) => {}
             Output::Idle { .. } => return sent,
         }
@@ -124,7 +124,7 @@ fn drain_sb(sb: &mut SwitchboardClient) -> Vec<u8> {
     let mut sent = Vec::new();
     loop {
         match sb.poll_output() {
-            Output::Transmit(bytes) => sent.extend_from_slice(&bytes),
+            Output::Transmit(bytes) => sent.extend_from_slice(bytes),
             Output::Event(_) => {}
             Output::Idle { .. } => return sent,
         }

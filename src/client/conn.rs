@@ -49,7 +49,6 @@ impl<T> Slots<T> {
         }
     }
 
-    #[cfg(test)]
     pub(crate) fn get(&self, id: ConnId) -> Option<&T> {
         match self.entries.get(id.index as usize) {
             Some((generation, Some(value))) if *generation == id.generation => Some(value),

@@ -15,11 +15,16 @@ use crate::sb::{self, InviteFailure};
 /// The next thing the [`Client`](super::Client) wants done. Drain
 /// [`poll_output`](super::Client::poll_output) until it returns [`ClientOutput::Idle`].
 ///
+/// A [`Transmit`](ClientOutput::Transmit) borrows the connection's output buffer inside
+/// the `Client` (no fresh `Vec` per write): write or copy its bytes before the next
+/// `poll_output`, which reuses the buffer. Commands issued on one connection since its
+/// last transmit go out together, in order.
+///
 /// `Debug` shows a transmit's length and first verb only: the bytes carry the Passport
 /// ticket, switchboard cookies and challenge answers.
 // Outputs are moved once each; boxing events would allocate per event instead.
 #[allow(clippy::large_enum_variant)]
-pub enum ClientOutput {
+pub enum ClientOutput<'a> {
     /// Open a TCP connection to `addr`, then report
     /// [`handle_connected`](super::Client::handle_connected) or
     /// [`handle_connect_failed`](super::Client::handle_connect_failed).
@@ -29,12 +34,12 @@ pub enum ClientOutput {
         /// Where to connect.
         addr: HostPort<'static>,
     },
-    /// Write these bytes to `conn`, in order.
+    /// Write these bytes to `conn`, in order, before the next `poll_output`.
     Transmit {
         /// The connection.
         conn: ConnId,
-        /// The bytes.
-        bytes: Vec<u8>,
+        /// The bytes, lent until the next `poll_output`.
+        bytes: &'a [u8],
     },
     /// Close `conn`; the client has forgotten it.
     Close {
@@ -63,7 +68,7 @@ pub enum ClientOutput {
     },
 }
 
-impl fmt::Debug for ClientOutput {
+impl fmt::Debug for ClientOutput<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ClientOutput::Connect { conn, addr } => f

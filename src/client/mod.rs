@@ -51,6 +51,16 @@ use conn::Slots;
 use conversation::{Body, Outgoing, PendingSwitchboard, Switchboard};
 use passport::{Next, PassportLogin};
 
+/// What one step of the poll loop found.
+enum Step {
+    /// Every machine is idle.
+    Idle,
+    /// An output was taken (perhaps queued in `outputs`, perhaps dropped).
+    Busy,
+    /// Connection `conn`'s machine lent a transmit: hand it out before polling again.
+    Transmit(ConnId),
+}
+
 /// One connection the client owns.
 #[derive(Debug)]
 enum Connection {
@@ -84,7 +94,8 @@ pub struct Client {
     passport: PassportLogin,
     ns_conn: Option<ConnId>,
     conns: Slots<Connection>,
-    outputs: VecDeque<ClientOutput>,
+    /// Outputs that own their data; transmits are lent straight from the machines.
+    outputs: VecDeque<ClientOutput<'static>>,
     pending: BTreeMap<TrId, PendingSwitchboard>,
     messages: BTreeMap<MessageHandle, Outgoing>,
     next_handle: u64,
@@ -579,24 +590,52 @@ impl Client {
     /// Each call takes at most one output from one machine (the notification machine
     /// first, then the switchboards in turn), so however much input is buffered, what
     /// the client holds for the caller stays a few outputs: the machines parse one frame
-    /// per call, and so does the client.
-    pub fn poll_output(&mut self) -> ClientOutput {
+    /// per call, and so does the client. A `Transmit` lends that machine's buffer until
+    /// the next call.
+    pub fn poll_output(&mut self) -> ClientOutput<'_> {
         loop {
             if let Some(output) = self.outputs.pop_front() {
                 return output;
             }
-            if !self.step() {
-                return ClientOutput::Idle {
-                    next_timeout: self.next_timeout(),
-                };
+            match self.step() {
+                Step::Idle => {
+                    return ClientOutput::Idle {
+                        next_timeout: self.next_timeout(),
+                    };
+                }
+                Step::Busy => {}
+                // Handed out at once: the bytes live in the machine until its next poll,
+                // which cannot come before the caller's next call.
+                Step::Transmit(conn) => {
+                    return ClientOutput::Transmit {
+                        conn,
+                        bytes: self.last_transmit(conn),
+                    };
+                }
             }
         }
     }
 
-    /// Takes one output from one machine; false when every machine is idle.
-    fn step(&mut self) -> bool {
-        if self.step_notification() || self.step_switchboards() {
-            return true;
+    /// The bytes machine `conn` handed out in its last `Transmit`.
+    fn last_transmit(&self, conn: ConnId) -> &[u8] {
+        if self.ns_conn == Some(conn) {
+            return self.ns.last_transmit();
+        }
+        match self.conns.get(conn) {
+            Some(Connection::Switchboard(sb)) => sb.machine.last_transmit(),
+            _ => &[],
+        }
+    }
+
+    /// Takes one output from one machine.
+    fn step(&mut self) -> Step {
+        match self.step_notification() {
+            Step::Idle => {}
+            step => return step,
+        }
+        match self.step_switchboards() {
+            Step::Idle => {}
+            step => return step,
         }
         // The session's end waits until every switchboard has told how it ended, so
         // that `Closed` is the last event.
@@ -604,67 +643,67 @@ impl Client {
             self.emit(ClientEvent::SessionEnded {
                 reason: reason.into(),
             });
-            return true;
+            return Step::Busy;
         }
-        false
+        Step::Idle
     }
 
-    fn step_notification(&mut self) -> bool {
+    fn step_notification(&mut self) -> Step {
         let Some(ns_conn) = self.ns_conn else {
-            return false;
+            return Step::Idle;
         };
         match self.ns.poll_output() {
-            Output::Transmit(bytes) => {
-                self.outputs
-                    .push_back(ClientOutput::Transmit { conn: ns_conn, bytes });
-            }
+            Output::Transmit(_) => return Step::Transmit(ns_conn),
             Output::Event(event) => self.on_ns_event(event),
-            Output::Idle { .. } => return false,
+            Output::Idle { .. } => return Step::Idle,
         }
-        true
+        Step::Busy
     }
 
     /// Takes one output from the first switchboard, in slot order, that has one: each
     /// conversation's outputs come together, in the order a caller draining to `Idle`
     /// saw before. The scan is bounded by [`ClientConfig::max_switchboards`].
-    fn step_switchboards(&mut self) -> bool {
+    fn step_switchboards(&mut self) -> Step {
         for index in 0..self.conns.slot_count() {
-            if let Some(id) = self.conns.id_at(index)
-                && self.step_switchboard(id)
-            {
-                return true;
+            if let Some(id) = self.conns.id_at(index) {
+                match self.step_switchboard(id) {
+                    Step::Idle => {}
+                    step => return step,
+                }
             }
         }
-        false
+        Step::Idle
     }
 
-    /// Takes one output from switchboard `id`; false when it has none.
-    fn step_switchboard(&mut self, id: ConnId) -> bool {
+    /// Takes one output from switchboard `id`.
+    fn step_switchboard(&mut self, id: ConnId) -> Step {
         let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
-            return false;
+            return Step::Idle;
         };
         // A switchboard's first command waits until its connection is open; one that
         // ended before that has only events left to give.
         if !sb.connected && !sb.machine.is_closed() {
-            return false;
+            return Step::Idle;
         }
         match sb.machine.poll_output() {
-            Output::Transmit(bytes) => {
-                if sb.connected {
-                    self.outputs.push_back(ClientOutput::Transmit { conn: id, bytes });
-                }
-                // The output buffer just emptied: texts waiting for it may fit now.
+            Output::Transmit(_) => {
+                let connected = sb.connected;
+                // The output buffer just emptied: texts waiting for it may fit now. They
+                // go into the machine's next buffer, not the one just lent.
                 if !sb.backlog.is_empty() {
                     self.flush_backlog(id);
+                }
+                if connected {
+                    return Step::Transmit(id);
                 }
             }
             Output::Event(event) => self.on_sb_event(id, event),
             Output::Idle { next_timeout } => {
                 sb.next_timeout = next_timeout;
-                return false;
+                return Step::Idle;
             }
         }
-        true
+        Step::Busy
     }
 
     fn next_timeout(&self) -> Option<Instant> {

@@ -35,6 +35,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::BufferPool;
 use super::{Command, DriverConfig, DriverError, Input, Io, Reply, Shell};
 use crate::Secret;
 use crate::client::{ClientEvent, ConnId, ConversationId, HttpId, MessageHandle};
@@ -382,9 +383,10 @@ fn run(
     }
 }
 
-/// A connection's writer queue.
+/// A connection's writer queue, and the buffers its writer hands back.
 struct Writer {
     queue: SyncSender<Vec<u8>>,
+    pool: BufferPool,
 }
 
 struct ThreadIo {
@@ -439,8 +441,12 @@ impl Io for ThreadIo {
         true
     }
 
-    fn transmit(&mut self, conn: ConnId, bytes: Vec<u8>) -> bool {
-        match self.writers.get(&conn).map(|writer| writer.queue.try_send(bytes)) {
+    fn transmit(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
+        match self
+            .writers
+            .get(&conn)
+            .map(|writer| writer.queue.try_send(writer.pool.filled(bytes)))
+        {
             Some(Ok(())) => true,
             Some(Err(TrySendError::Full(_) | TrySendError::Disconnected(_))) | None => false,
         }
@@ -497,10 +503,12 @@ fn start(
         .name("msnp-reader".into())
         .spawn(move || read_loop(conn, reader, &inputs, &gate))?;
     let (queue, rx) = mpsc::sync_channel(write_queue);
+    let pool = BufferPool::default();
+    let written = pool.clone();
     thread::Builder::new()
         .name("msnp-writer".into())
-        .spawn(move || write_loop(writer, &rx))?;
-    Ok(Writer { queue })
+        .spawn(move || write_loop(writer, &rx, &written))?;
+    Ok(Writer { queue, pool })
 }
 
 fn read_loop(conn: ConnId, mut stream: TcpStream, inputs: &SyncSender<Input<Writer>>, gate: &Gate) {
@@ -523,11 +531,12 @@ fn read_loop(conn: ConnId, mut stream: TcpStream, inputs: &SyncSender<Input<Writ
     }
 }
 
-fn write_loop(mut stream: TcpStream, queue: &Receiver<Vec<u8>>) {
+fn write_loop(mut stream: TcpStream, queue: &Receiver<Vec<u8>>, pool: &BufferPool) {
     while let Ok(bytes) = queue.recv() {
         if stream.write_all(&bytes).is_err() {
             break;
         }
+        pool.give_back(bytes);
     }
     // The session forgot this connection, or it broke: either way the reader stops
     // here, and reports the end if the session still knows it.

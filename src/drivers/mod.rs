@@ -33,6 +33,8 @@ pub mod tokio;
 
 use std::io;
 use std::path::PathBuf;
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::client::CloseReason;
@@ -193,5 +195,68 @@ impl From<CloseReason> for DriverError {
         DriverError::Ended {
             reason: Box::new(reason),
         }
+    }
+}
+
+/// The write buffers of one connection, handed back by its writer once written: the
+/// `Client` lends each transmit, and the driver copies it into a reused buffer rather
+/// than a fresh one per write. At most [`BufferPool::MAX_FREE`] wait here, none larger
+/// than [`BufferPool::MAX_CAPACITY`], so a burst never leaves much memory behind.
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+#[derive(Clone, Default)]
+pub(crate) struct BufferPool(Arc<Mutex<Vec<Vec<u8>>>>);
+
+#[cfg(any(feature = "tokio", feature = "blocking"))]
+impl BufferPool {
+    /// Most buffers kept free: the writer rarely holds more than a few at once.
+    const MAX_FREE: usize = 4;
+    /// Largest buffer kept: one a burst grew is given back to the allocator.
+    const MAX_CAPACITY: usize = 64 * 1024;
+
+    /// A buffer holding `bytes`: a free one if any, else a new one.
+    pub(crate) fn filled(&self, bytes: &[u8]) -> Vec<u8> {
+        let free = self.0.lock().ok().and_then(|mut free| free.pop());
+        let mut buffer = free.unwrap_or_default();
+        buffer.extend_from_slice(bytes);
+        buffer
+    }
+
+    /// Takes back a written buffer for the next transmit.
+    pub(crate) fn give_back(&self, mut buffer: Vec<u8>) {
+        if buffer.capacity() > Self::MAX_CAPACITY {
+            return;
+        }
+        buffer.clear();
+        if let Ok(mut free) = self.0.lock()
+            && free.len() < Self::MAX_FREE
+        {
+            free.push(buffer);
+        }
+    }
+}
+
+#[cfg(all(test, any(feature = "tokio", feature = "blocking")))]
+mod tests {
+    use super::BufferPool;
+
+    #[test]
+    fn a_written_buffer_carries_the_next_transmit() {
+        let pool = BufferPool::default();
+        let first = pool.filled(b"MSG 5 A 3\r\nhi!");
+        let address = first.as_ptr();
+        pool.give_back(first);
+        let second = pool.filled(b"PNG\r\n");
+        assert_eq!((second.as_slice(), second.as_ptr()), (&b"PNG\r\n"[..], address));
+    }
+
+    #[test]
+    fn the_pool_keeps_a_few_small_buffers_only() {
+        let pool = BufferPool::default();
+        pool.give_back(Vec::with_capacity(BufferPool::MAX_CAPACITY + 1));
+        assert_eq!(pool.0.lock().unwrap().len(), 0);
+        for _ in 0..BufferPool::MAX_FREE + 3 {
+            pool.give_back(Vec::with_capacity(16));
+        }
+        assert_eq!(pool.0.lock().unwrap().len(), BufferPool::MAX_FREE);
     }
 }

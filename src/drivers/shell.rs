@@ -125,7 +125,7 @@ pub(crate) trait Io {
     fn attach(&mut self, conn: ConnId, writer: Self::Writer) -> bool;
     /// Queues `bytes` for `conn`'s writer; false when its queue is full or the writer
     /// is gone: the peer stopped reading, and the connection must end.
-    fn transmit(&mut self, conn: ConnId, bytes: Vec<u8>) -> bool;
+    fn transmit(&mut self, conn: ConnId, bytes: &[u8]) -> bool;
     /// Closes `conn` once what was queued for it is written.
     fn close(&mut self, conn: ConnId);
     /// Performs a Passport request in the background, to report as an [`Input`].

@@ -37,6 +37,7 @@ use ::tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use ::tokio::sync::{mpsc, oneshot};
 use ::tokio::task::AbortHandle;
 
+use super::BufferPool;
 use super::{Command, DriverConfig, DriverError, Input, Io, Reply, Shell};
 use crate::Secret;
 use crate::client::{ClientEvent, ConnId, ConversationId, HttpId, MessageHandle};
@@ -326,9 +327,10 @@ async fn run(
     }
 }
 
-/// A connection's writer queue, and its reader to stop once the writer is done.
+/// A connection's writer queue, and the buffers its writer hands back.
 struct Writer {
     queue: mpsc::Sender<Vec<u8>>,
+    pool: BufferPool,
 }
 
 struct TokioIo {
@@ -359,10 +361,12 @@ impl Io for TokioIo {
                     let (read, write) = stream.into_split();
                     let reader = ::tokio::spawn(read_loop(conn, read, inputs.clone()));
                     let (queue, rx) = mpsc::channel(write_queue);
+                    let pool = BufferPool::default();
                     let writer = write_loop(
                         conn,
                         write,
                         rx,
+                        pool.clone(),
                         write_timeout,
                         inputs.clone(),
                         reader.abort_handle(),
@@ -370,7 +374,7 @@ impl Io for TokioIo {
                     ::tokio::spawn(writer);
                     Input::Connected {
                         conn,
-                        writer: Writer { queue },
+                        writer: Writer { queue, pool },
                     }
                 }
                 Ok(Err(error)) => Input::ConnectFailed {
@@ -396,10 +400,10 @@ impl Io for TokioIo {
         true
     }
 
-    fn transmit(&mut self, conn: ConnId, bytes: Vec<u8>) -> bool {
+    fn transmit(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
         self.writers
             .get(&conn)
-            .is_some_and(|writer| writer.queue.try_send(bytes).is_ok())
+            .is_some_and(|writer| writer.queue.try_send(writer.pool.filled(bytes)).is_ok())
     }
 
     fn close(&mut self, conn: ConnId) {
@@ -438,6 +442,7 @@ async fn write_loop(
     conn: ConnId,
     mut write: OwnedWriteHalf,
     mut queue: mpsc::Receiver<Vec<u8>>,
+    pool: BufferPool,
     timeout: Duration,
     inputs: mpsc::Sender<Input<Writer>>,
     reader: AbortHandle,
@@ -452,6 +457,7 @@ async fn write_loop(
             let _ = inputs.send(Input::Closed { conn }).await;
             return;
         }
+        pool.give_back(bytes);
     }
     // The session forgot this connection: nothing more to read from it.
     let _ = ::tokio::time::timeout(timeout, write.shutdown()).await;

@@ -21,7 +21,7 @@
 //! let account = Passport::try_from("example@passport.com").unwrap();
 //! let mut ns = NotificationClient::new(NsConfig::default(), account, now);
 //! ns.handle_connected(now).unwrap();
-//! assert_eq!(ns.poll_output(), Output::Transmit(b"VER 1 MSNP8 CVR0\r\n".to_vec()));
+//! assert_eq!(ns.poll_output(), Output::Transmit(b"VER 1 MSNP8 CVR0\r\n"));
 //! ns.handle_input(now, b"VER 1 MSNP8 CVR0\r\n");
 //! let Output::Transmit(cvr) = ns.poll_output() else { panic!() };
 //! assert!(cvr.starts_with(b"CVR 2 0x0409 win 4.10 i386 MSNMSGR 5.0.0544 MSMSGS "));
@@ -183,6 +183,9 @@ pub struct NotificationClient {
 
     framer: Framer,
     transmit: Vec<u8>,
+    /// The bytes of the last `Transmit`, lent to the caller until the next
+    /// `poll_output`; it swaps with `transmit` so both keep their capacity.
+    sent: Vec<u8>,
     events: VecDeque<NsEvent>,
     pending: BTreeMap<TrId, Pending>,
     /// The deadlines of `pending`, earliest first.
@@ -238,6 +241,7 @@ impl NotificationClient {
             redirects: 0,
             framer,
             transmit: Vec::new(),
+            sent: Vec::new(),
             events: VecDeque::new(),
             pending: BTreeMap::new(),
             deadlines: BTreeSet::new(),
@@ -439,12 +443,15 @@ impl NotificationClient {
 
     /// The next thing to do: bytes to send, then events, then `Idle` with the next
     /// deadline. Parses at most one buffered frame per call.
-    pub fn poll_output(&mut self) -> Output<NsEvent> {
+    ///
+    /// A `Transmit` lends the machine's buffer: write it before the next call.
+    pub fn poll_output(&mut self) -> Output<'_, NsEvent> {
+        self.sent.clear();
         loop {
             if !self.transmit.is_empty() {
-                let bytes = std::mem::take(&mut self.transmit);
-                trace::sent(self.conn(), &bytes);
-                return Output::Transmit(bytes);
+                std::mem::swap(&mut self.transmit, &mut self.sent);
+                trace::sent(self.conn(), &self.sent);
+                return Output::Transmit(&self.sent);
             }
             if let Some(event) = self.events.pop_front() {
                 return Output::Event(event);
@@ -455,6 +462,11 @@ impl NotificationClient {
                 };
             }
         }
+    }
+
+    /// The bytes of the last `Transmit`: the `Client` hands them on after polling.
+    pub(crate) fn last_transmit(&self) -> &[u8] {
+        &self.sent
     }
 
     // ----- Internals: bookkeeping -----

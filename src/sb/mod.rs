@@ -24,13 +24,13 @@
 //! let trids = sb.send_text(now, "hi", None, AckMode::Always).unwrap();
 //! assert_eq!(
 //!     sb.poll_output(),
-//!     Output::Transmit(b"USR 1 alice@passport.com 17262740.1050826919.32308\r\n".to_vec())
+//!     Output::Transmit(b"USR 1 alice@passport.com 17262740.1050826919.32308\r\n")
 //! );
 //! sb.handle_input(now, b"USR 1 OK alice@passport.com Alice\r\n");
 //! assert!(matches!(sb.poll_output(), Output::Event(SbEvent::Authenticated { .. })));
 //! let bob = Passport::try_from("bob@passport.com").unwrap();
 //! let cal = sb.invite(now, &bob).unwrap();
-//! assert_eq!(sb.poll_output(), Output::Transmit(b"CAL 3 bob@passport.com\r\n".to_vec()));
+//! assert_eq!(sb.poll_output(), Output::Transmit(b"CAL 3 bob@passport.com\r\n"));
 //! sb.handle_input(now, b"CAL 3 RINGING 11752013\r\nJOI bob@passport.com Bob\r\nACK 2\r\n");
 //! assert!(matches!(sb.poll_output(), Output::Event(SbEvent::Ringing { trid, .. }) if trid == cal));
 //! let Output::Transmit(msg) = sb.poll_output() else { panic!() };
@@ -138,6 +138,9 @@ pub struct SwitchboardClient {
     /// Server bytes not parsed yet; `None` once the session is over, so nothing is kept.
     framer: Option<Framer>,
     outgoing: Vec<u8>,
+    /// The bytes of the last `Transmit`, lent to the caller until the next
+    /// `poll_output`; it swaps with `outgoing` so both keep their capacity.
+    sent: Vec<u8>,
     events: VecDeque<SbEvent>,
     /// Names the connection in frame logs (feature `tracing`).
     trace_label: Option<Cow<'static, str>>,
@@ -232,6 +235,7 @@ impl SwitchboardClient {
             last_typing: None,
             recent: VecDeque::new(),
             outgoing: Vec::new(),
+            sent: Vec::new(),
             events: VecDeque::new(),
             trace_label: None,
         }
@@ -500,13 +504,16 @@ impl SwitchboardClient {
     /// The next thing to do: bytes to write, an event, or nothing until more input or
     /// `next_timeout`. Parses at most one server command per call, so the machine's
     /// state always matches the events handed out so far.
-    pub fn poll_output(&mut self) -> Output<SbEvent> {
+    ///
+    /// A `Transmit` lends the machine's buffer: write it before the next call.
+    pub fn poll_output(&mut self) -> Output<'_, SbEvent> {
+        self.sent.clear();
         loop {
             if !self.outgoing.is_empty() {
                 self.ledger.written(&mut self.events);
-                let bytes = std::mem::take(&mut self.outgoing);
-                trace::sent(self.conn(), &bytes);
-                return Output::Transmit(bytes);
+                std::mem::swap(&mut self.outgoing, &mut self.sent);
+                trace::sent(self.conn(), &self.sent);
+                return Output::Transmit(&self.sent);
             }
             if let Some(event) = self.events.pop_front() {
                 return Output::Event(event);
@@ -517,6 +524,11 @@ impl SwitchboardClient {
                 };
             }
         }
+    }
+
+    /// The bytes of the last `Transmit`: the `Client` hands them on after polling.
+    pub(crate) fn last_transmit(&self) -> &[u8] {
+        &self.sent
     }
 
     fn next_timeout(&self) -> Option<Instant> {

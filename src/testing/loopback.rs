@@ -244,16 +244,31 @@ impl Network {
     fn drain_client(&mut self, index: usize) -> bool {
         let mut progress = false;
         loop {
-            let output = self.peers[index].client.poll_output();
-            if matches!(output, ClientOutput::Idle { .. }) {
-                return progress;
-            }
+            let peer = &mut self.peers[index];
+            // A transmit borrows the client, so it is handed to the server right here;
+            // every other output owns its data and goes on to `client_output`.
+            let output = match peer.client.poll_output() {
+                ClientOutput::Idle { .. } => return progress,
+                ClientOutput::Transmit { conn, bytes } => {
+                    if let Some(&server_conn) = peer.links.get(&conn) {
+                        // An error means the server already closed it; its Close output follows.
+                        let _ = self.server.handle_input(server_conn, self.now, bytes);
+                    }
+                    None
+                }
+                ClientOutput::Connect { conn, addr } => Some(ClientOutput::Connect { conn, addr }),
+                ClientOutput::Close { conn } => Some(ClientOutput::Close { conn }),
+                ClientOutput::HttpRequest { id, request } => Some(ClientOutput::HttpRequest { id, request }),
+                ClientOutput::Event(event) => Some(ClientOutput::Event(event)),
+            };
             progress = true;
-            self.client_output(index, output);
+            if let Some(output) = output {
+                self.client_output(index, output);
+            }
         }
     }
 
-    fn client_output(&mut self, index: usize, output: ClientOutput) {
+    fn client_output(&mut self, index: usize, output: ClientOutput<'static>) {
         let now = self.now;
         match output {
             ClientOutput::Connect { conn, addr } => {
@@ -275,12 +290,8 @@ impl Network {
                     None => peer.client.handle_connect_failed(conn, now),
                 }
             }
-            ClientOutput::Transmit { conn, bytes } => {
-                if let Some(&server_conn) = self.peers[index].links.get(&conn) {
-                    // An error means the server already closed it; its Close output follows.
-                    let _ = self.server.handle_input(server_conn, now, &bytes);
-                }
-            }
+            // Handed to the server in `drain_client`.
+            ClientOutput::Transmit { .. } => {}
             ClientOutput::Close { conn } => {
                 if let Some(server_conn) = self.peers[index].links.remove(&conn) {
                     self.routes.remove(&server_conn);

@@ -57,7 +57,7 @@ impl Scripted for NotificationClient {
         NotificationClient::handle_closed(self, now);
     }
 
-    fn poll_output(&mut self) -> Output<NsEvent> {
+    fn poll_output(&mut self) -> Output<'_, NsEvent> {
         NotificationClient::poll_output(self)
     }
 

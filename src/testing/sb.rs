@@ -93,7 +93,7 @@ impl Scripted for SbScript {
         }
     }
 
-    fn poll_output(&mut self) -> Output<SbEvent> {
+    fn poll_output(&mut self) -> Output<'_, SbEvent> {
         match &mut self.machine {
             Some(sb) => sb.poll_output(),
             None => Output::Idle { next_timeout: None },

@@ -29,7 +29,7 @@
 //!
 //! /// A toy machine that answers every `PNG` line with `QNG`.
 //! #[derive(Default)]
-//! struct Echo { input: Vec<u8>, out: Vec<u8> }
+//! struct Echo { input: Vec<u8>, out: Vec<u8>, sent: Vec<u8> }
 //!
 //! impl Scripted for Echo {
 //!     type Event = ();
@@ -42,11 +42,14 @@
 //!     }
 //!     fn handle_timeout(&mut self, _: Instant) {}
 //!     fn handle_closed(&mut self, _: Instant) {}
-//!     fn poll_output(&mut self) -> Output<()> {
+//!     fn poll_output(&mut self) -> Output<'_, ()> {
+//!         // The last transmit was written: its buffer takes the next one.
+//!         self.sent.clear();
 //!         if self.out.is_empty() {
 //!             Output::Idle { next_timeout: None }
 //!         } else {
-//!             Output::Transmit(std::mem::take(&mut self.out))
+//!             std::mem::swap(&mut self.out, &mut self.sent);
+//!             Output::Transmit(&self.sent)
 //!         }
 //!     }
 //!     fn call(&mut self, _: Instant, _: &str) -> Result<(), String> { Err("no calls".into()) }
@@ -73,7 +76,7 @@ pub trait Scripted {
     /// Tells the machine the transport closed.
     fn handle_closed(&mut self, now: Instant);
     /// Takes the next output.
-    fn poll_output(&mut self) -> Output<Self::Event>;
+    fn poll_output(&mut self) -> Output<'_, Self::Event>;
     /// Performs one API call written in the machine's mini-language (`set_status BSY`).
     fn call(&mut self, now: Instant, call: &str) -> Result<(), String>;
 }
@@ -237,7 +240,7 @@ impl<M: Scripted> Replay<M> {
     fn drain(&mut self) -> Result<(), String> {
         for _ in 0..100_000 {
             match self.machine.poll_output() {
-                Output::Transmit(bytes) => self.sent.extend(bytes),
+                Output::Transmit(bytes) => self.sent.extend(bytes.iter().copied()),
                 Output::Event(event) => self.events.push_back(format!("{event:?}")),
                 Output::Idle { next_timeout } => {
                     self.next_timeout = next_timeout;
