@@ -593,3 +593,27 @@ fn blocking_privacy_hides_presence_from_new_watchers() {
     let (_alice, _) = net.go_online(ALICE);
     net.expect(bob, "");
 }
+
+/// `Duration::MAX` as any of the server's timeouts means "never": nothing overflows, a
+/// challenge left unanswered and an idle switchboard stay, and a cookie stays valid.
+#[test]
+fn durations_of_max_mean_never() {
+    let mut config = ServerConfig::default();
+    config.challenge_timeout = Duration::MAX;
+    config.cookie_lifetime = Duration::MAX;
+    config.switchboard_idle_timeout = Some(Duration::MAX);
+    let mut net = Net::with_config(config);
+    // Alice leaves her challenge unanswered; Bob opens a switchboard a year later.
+    let alice = net.sign_in(ALICE);
+    net.send(alice, "CHG 5 NLN 268435492\r\n");
+    assert!(net.take(alice).contains("CHL 0 "));
+    let (bob, _) = net.go_online(BOB);
+    net.send(bob, "XFR 10 SB\r\n");
+    let cookie = word_after(&net.take(bob), "CKI ").to_owned();
+    net.advance(Duration::from_secs(365 * 24 * 3600));
+    let sb = net.accept(Listener::Switchboard);
+    net.send(sb, format!("USR 1 bob@example.com {cookie}\r\n"));
+    net.expect(sb, "USR 1 OK bob@example.com Bob%20Smith\r\n");
+    net.advance(Duration::from_secs(365 * 24 * 3600));
+    assert!(net.closed.is_empty(), "{:?}", net.closed);
+}

@@ -50,7 +50,8 @@ pub(crate) struct NsSession {
     /// Lower-cased account.
     pub(crate) account: String,
     /// The open challenge and its deadline.
-    pub(crate) challenge: Option<(String, Instant)>,
+    /// The open challenge and its deadline (`None`: a timeout too large to reach).
+    pub(crate) challenge: Option<(String, Option<Instant>)>,
     /// The first `CHG` (which starts presence and the first `CHL`) happened.
     pub(crate) challenged: bool,
 }
@@ -111,7 +112,7 @@ impl Connection {
             State::SignedIn(NsSession {
                 challenge: Some((_, deadline)),
                 ..
-            }) => Some(*deadline),
+            }) => *deadline,
             _ => None,
         }
     }

@@ -295,7 +295,8 @@ pub(crate) struct CookieGrant {
     /// Lower-cased account it was issued to.
     pub(crate) account: String,
     pub(crate) purpose: CookiePurpose,
-    pub(crate) expires: Instant,
+    /// `None`: a lifetime too large to add to the issue time (`Duration::MAX`), never.
+    pub(crate) expires: Option<Instant>,
 }
 
 /// A switchboard session: its participants in joining order.
@@ -679,15 +680,17 @@ impl Directory {
 
     /// Drops expired cookies, and the oldest ones of `account` beyond `max_per_account`.
     pub(crate) fn prune_cookies(&mut self, now: Instant, account: &str, max_per_account: usize) {
-        self.cookies.retain(|_, grant| grant.expires > now);
-        let mut mine: Vec<(Instant, String)> = self
+        self.cookies
+            .retain(|_, grant| grant.expires.is_none_or(|at| at > now));
+        let mut mine: Vec<(Option<Instant>, String)> = self
             .cookies
             .iter()
             .filter(|(_, g)| g.account == account)
             .map(|(c, g)| (g.expires, c.clone()))
             .collect();
         if mine.len() >= max_per_account {
-            mine.sort();
+            // Soonest to expire first; cookies that never expire last.
+            mine.sort_by_key(|(expires, _)| (expires.is_none(), *expires));
             let excess = mine.len() + 1 - max_per_account;
             for (_, cookie) in mine.into_iter().take(excess) {
                 self.cookies.remove(&cookie);
@@ -703,7 +706,7 @@ impl Directory {
         account: &str,
     ) -> Option<CookiePurpose> {
         let grant = self.cookies.remove(cookie)?;
-        (grant.expires > now && grant.account == key(account)).then_some(grant.purpose)
+        (grant.expires.is_none_or(|at| at > now) && grant.account == key(account)).then_some(grant.purpose)
     }
 }
 

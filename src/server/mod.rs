@@ -219,7 +219,7 @@ impl<V: TicketVerifier> Server<V> {
             if c.challenge_deadline().is_some_and(|d| d <= now) {
                 expired.push((id, CloseReason::ChallengeTimeout));
             } else if c.listener == Listener::Switchboard
-                && idle.is_some_and(|idle| c.last_activity + idle <= now)
+                && idle.is_some_and(|idle| c.last_activity.checked_add(idle).is_some_and(|at| at <= now))
             {
                 expired.push((id, CloseReason::Idle));
             }
@@ -309,7 +309,7 @@ impl<V: TicketVerifier> Server<V> {
                 let sb = (c.listener == Listener::Switchboard)
                     .then_some(idle)
                     .flatten()
-                    .map(|idle| c.last_activity + idle);
+                    .and_then(|idle| c.last_activity.checked_add(idle));
                 match (c.challenge_deadline(), sb) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),

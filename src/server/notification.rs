@@ -412,7 +412,8 @@ impl<V: TicketVerifier> Server<V> {
                 }
             }
             let challenge = self.entropy.digits(20);
-            let deadline = now + self.config.challenge_timeout;
+            // A timeout too large to add (`Duration::MAX`) means the challenge never expires.
+            let deadline = now.checked_add(self.config.challenge_timeout);
             if let Some(c) = self.conns.get_mut(&conn)
                 && let State::SignedIn(s) = &mut c.state
             {
@@ -494,7 +495,7 @@ impl<V: TicketVerifier> Server<V> {
             CookieGrant {
                 account: key(account),
                 purpose,
-                expires: now + self.config.cookie_lifetime,
+                expires: now.checked_add(self.config.cookie_lifetime),
             },
         );
         Token::try_from(cookie).expect("digits and dots are a token")
