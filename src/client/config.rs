@@ -98,7 +98,9 @@ pub struct ClientConfig {
     /// The most texts waiting, over all conversations, for a switchboard to open or
     /// for room in a switchboard's window ([`SbConfig::max_pending`]); past it
     /// `send_message` is refused with
-    /// [`ClientError::TooManyQueued`](super::ClientError::TooManyQueued). Default 256.
+    /// [`ClientError::TooManyQueued`](super::ClientError::TooManyQueued). Default 4,096:
+    /// behind a window of 256 in flight, a burst of thousands of texts goes out whole and
+    /// in order. The texts are the caller's, not the peer's, so the bound is a count.
     pub max_queued_messages: usize,
 }
 
@@ -118,7 +120,7 @@ impl Default for ClientConfig {
             text_format: None,
             join_timeout: Duration::from_secs(60),
             max_switchboards: 32,
-            max_queued_messages: 256,
+            max_queued_messages: 4096,
         }
     }
 }
