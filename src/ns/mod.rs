@@ -148,7 +148,7 @@ struct Pending {
 ///
 /// # Method groups
 ///
-/// - **Getters**: [`state`](Self::state), [`account`](Self::account),
+/// - **Getters**: [`state`](Self::state), [`dialect`](Self::dialect), [`account`](Self::account),
 ///   [`friendly_name`](Self::friendly_name), [`status`](Self::status),
 ///   [`contact_list`](Self::contact_list), [`close_reason`](Self::close_reason),
 ///   [`pending_requests`](Self::pending_requests), [`buffered_input`](Self::buffered_input),
@@ -212,6 +212,7 @@ impl fmt::Debug for NotificationClient {
         f.debug_struct("NotificationClient")
             .field("account", &self.account)
             .field("state", &self.state)
+            .field("dialect", &self.dialect)
             .field("next_trid", &self.next_trid)
             .field("pending_requests", &self.pending.len())
             .field("contacts", &self.contacts.len())
