@@ -2,7 +2,7 @@
 //! published vectors and against an MD5 written here from RFC 1321.
 
 use msnp::Secret;
-use msnp::challenge::{Product, digest, md5_login_hash};
+use msnp::challenge::{Algorithm, Product, digest, md5_login_hash, msnp11_digest};
 use proptest::prelude::*;
 
 #[test]
@@ -28,6 +28,74 @@ fn product_pairs() {
     assert_eq!(Product::MSMSGS.key, "Q1P7W2E4J9R8U3S5");
     assert_eq!(Product::PROD0038.id, "PROD0038W!61ZTF9");
     assert_eq!(Product::PROD0038.key, "VT6PX?UQTM4WM%YR");
+    assert_eq!(Product::PROD0090.id, "PROD0090YUAUV{2B");
+    assert_eq!(Product::PROD0090.key, "YMM8C_H7KCQ2S_KL");
+    assert_eq!(Product::PROD0101.id, "PROD0101{0RM?UBW");
+    assert_eq!(Product::PROD0101.key, "CFHUR$52U_{VIX5T");
+    for old in [Product::MSMSGS, Product::PROD0038] {
+        assert_eq!(old.algorithm, Algorithm::Md5);
+    }
+    for new in [Product::PROD0090, Product::PROD0101] {
+        assert_eq!(new.algorithm, Algorithm::Msnp11);
+    }
+}
+
+#[test]
+fn published_msnp11_challenge_vector() {
+    // NINA MSNP11/Challenges, ECF and EMMSN publish the same pair [reference §6].
+    assert_eq!(
+        Product::PROD0090.answer("22210219642164014968"),
+        "85ecb0db8f32113df79ce0892b9a102c"
+    );
+    assert_eq!(
+        msnp11_digest("22210219642164014968", "PROD0090YUAUV{2B", "YMM8C_H7KCQ2S_KL"),
+        "85ecb0db8f32113df79ce0892b9a102c"
+    );
+    // The old algorithm's answer for the same pair is a different value, which
+    // MSNP11 servers refuse [YW qry.md].
+    assert_ne!(
+        digest("22210219642164014968", "YMM8C_H7KCQ2S_KL"),
+        "85ecb0db8f32113df79ce0892b9a102c"
+    );
+}
+
+#[test]
+fn msnp11_answer_of_the_other_product() {
+    assert_eq!(
+        Product::PROD0101.answer("22210219642164014968"),
+        reference_msnp11_hex(b"22210219642164014968", b"PROD0101{0RM?UBW", b"CFHUR$52U_{VIX5T")
+    );
+}
+
+#[test]
+fn msnp11_pads_a_whole_multiple_of_eight_with_eight_zeros() {
+    // 24 + 16 = 40 bytes: PURPLE still appends "00000000", ECF would not (reference §6).
+    let challenge = "222102196421640149682221";
+    let answer = Product::PROD0090.answer(challenge);
+    assert_eq!(
+        answer,
+        reference_msnp11_hex(challenge.as_bytes(), b"PROD0090YUAUV{2B", b"YMM8C_H7KCQ2S_KL")
+    );
+    assert_ne!(
+        answer,
+        reference_msnp11_unpadded(challenge.as_bytes(), b"PROD0090YUAUV{2B", b"YMM8C_H7KCQ2S_KL")
+    );
+}
+
+#[test]
+fn product_debug_hides_the_key() {
+    for product in [
+        Product::MSMSGS,
+        Product::PROD0038,
+        Product::PROD0090,
+        Product::PROD0101,
+    ] {
+        let shown = format!("{product:?}");
+        assert!(shown.contains(product.id), "{shown}");
+        assert!(!shown.contains(product.key), "{shown}");
+        let bytes = format!("{:?}", product.key.as_bytes());
+        assert!(!shown.contains(&bytes[1..bytes.len() - 1]), "{shown}");
+    }
 }
 
 #[test]
@@ -64,14 +132,91 @@ proptest! {
     }
 
     #[test]
+    fn msnp11_answer_is_32_lowercase_hex(challenge in any::<String>()) {
+        for product in [Product::PROD0090, Product::PROD0101] {
+            let answer = product.answer(&challenge);
+            prop_assert_eq!(answer.len(), 32);
+            prop_assert!(answer.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+            prop_assert_eq!(
+                &answer,
+                &reference_msnp11_hex(challenge.as_bytes(), product.id.as_bytes(), product.key.as_bytes())
+            );
+        }
+    }
+
+    #[test]
+    fn msnp11_answer_at_every_length_mod_8(digits in "[0-9]{0,48}") {
+        // Every residue of the padded length is reached, whole multiples of 8 included.
+        let answer = Product::PROD0090.answer(&digits);
+        prop_assert_eq!(
+            answer,
+            reference_msnp11_hex(digits.as_bytes(), b"PROD0090YUAUV{2B", b"YMM8C_H7KCQ2S_KL")
+        );
+    }
+
+    #[test]
     fn login_hash_is_md5_of_salt_then_password(salt in any::<String>(), password in any::<String>()) {
         let expected = reference_md5_hex(format!("{salt}{password}").as_bytes());
         prop_assert_eq!(md5_login_hash(&salt, &Secret::new(password)), expected);
     }
 }
 
-/// MD5 as RFC 1321 §3 describes it, independent of the `md-5` crate.
+/// The MSNP11 answer transcribed step by step from reference §6 (PURPLE's padding),
+/// over the RFC 1321 MD5 below, with one final reduction of `low` as PURPLE does.
+fn reference_msnp11_hex(challenge: &[u8], id: &[u8], key: &[u8]) -> String {
+    let mut s = [challenge, id].concat();
+    let padding = 8 - s.len() % 8;
+    s.extend(std::iter::repeat_n(b'0', padding));
+    reference_msnp11_fold(challenge, &s, key)
+}
+
+/// ECF's variant, which pads nothing when the length is already a multiple of 8.
+fn reference_msnp11_unpadded(challenge: &[u8], id: &[u8], key: &[u8]) -> String {
+    let mut s = [challenge, id].concat();
+    while s.len() % 8 != 0 {
+        s.push(b'0');
+    }
+    reference_msnp11_fold(challenge, &s, key)
+}
+
+fn reference_msnp11_fold(challenge: &[u8], s: &[u8], key: &[u8]) -> String {
+    let hash = reference_md5(&[challenge, key].concat());
+    let h: Vec<u64> = hash
+        .chunks(4)
+        .map(|w| u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]])))
+        .collect();
+    let k: Vec<u64> = h.iter().map(|w| w & 0x7FFF_FFFF).collect();
+    let w: Vec<u64> = s
+        .chunks(4)
+        .map(|w| u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]])))
+        .collect();
+    let m = 0x7FFF_FFFFu64;
+    let (mut high, mut low) = (0u64, 0u64);
+    let mut i = 0;
+    while i + 1 < w.len() {
+        let temp = (k[0] * (((0x0E79_A9C1 * w[i]) % m) + high) + k[1]) % m;
+        high = (k[2] * ((w[i + 1] + temp) % m) + k[3]) % m;
+        low += high + temp;
+        i += 2;
+    }
+    high = (high + k[1]) % m;
+    low = (low + k[3]) % m;
+    [h[0] ^ high, h[1] ^ low, h[2] ^ high, h[3] ^ low]
+        .iter()
+        .flat_map(|&word| (word as u32).to_le_bytes())
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 fn reference_md5_hex(message: &[u8]) -> String {
+    reference_md5(message)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// MD5 as RFC 1321 §3 describes it, independent of the `md-5` crate.
+fn reference_md5(message: &[u8]) -> Vec<u8> {
     const SHIFTS: [u32; 64] = [
         7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
         5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15,
@@ -114,9 +259,5 @@ fn reference_md5_hex(message: &[u8]) -> String {
             *word = word.wrapping_add(add);
         }
     }
-    state
-        .iter()
-        .flat_map(|word| word.to_le_bytes())
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    state.iter().flat_map(|word| word.to_le_bytes()).collect()
 }

@@ -67,7 +67,9 @@ impl Harness {
         let events = h.take();
         assert_eq!(
             events.last().map(String::as_str),
-            Some(r#"LoggedIn { account: Passport("bot@example.com"), name: EncodedName("Bot") }"#)
+            Some(
+                r#"LoggedIn { account: Passport("bot@example.com"), name: EncodedName("Bot"), dialect: Msnp8 }"#
+            )
         );
         h.sent.clear();
         h

@@ -32,7 +32,9 @@ fn events(net: &mut Network, peer: usize) -> Vec<String> {
 fn login(account: &str, name: &str, version: u32, contacts: usize, from_cache: bool) -> Vec<String> {
     let groups = usize::from(version > 0);
     vec![
-        format!(r#"LoggedIn {{ account: Passport("{account}"), name: EncodedName("{name}") }}"#),
+        format!(
+            r#"LoggedIn {{ account: Passport("{account}"), name: EncodedName("{name}"), dialect: Msnp8 }}"#
+        ),
         r#"Other { conversation: None, description: "the server sent the account's profile" }"#.to_owned(),
         format!("ListSynced {{ contacts: {contacts}, groups: {groups}, from_cache: {from_cache} }}"),
         "StatusChanged { status: Online }".to_owned(),

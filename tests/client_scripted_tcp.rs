@@ -312,7 +312,7 @@ fn a_whole_session_over_loopback_tcp() {
     assert_eq!(
         login,
         [
-            r#"LoggedIn { account: Passport("alice@example.com"), name: EncodedName("Alice") }"#,
+            r#"LoggedIn { account: Passport("alice@example.com"), name: EncodedName("Alice"), dialect: Msnp8 }"#,
             "ListSynced { contacts: 2, groups: 1, from_cache: false }",
             "StatusChanged { status: Online }",
             r#"ContactPresence { account: Passport("bob@example.com"), name: EncodedName("Bob"), status: Online }"#,

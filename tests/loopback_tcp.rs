@@ -194,7 +194,9 @@ fn sign_in_follows_the_referral_and_gets_a_passport_ticket_over_http() {
     // signs in followed the referral to the notification server.
     let alice = peer(ALICE, config(&server));
     let (account, name) = alice.expect("sign-in", |e| match e {
-        ClientEvent::LoggedIn { account, name } => Some((account.to_string(), name.decode().into_owned())),
+        ClientEvent::LoggedIn { account, name, .. } => {
+            Some((account.to_string(), name.decode().into_owned()))
+        }
         _ => None,
     });
     assert_eq!((account.as_str(), name.as_str()), ("alice@example.com", "Alice"));

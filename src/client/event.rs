@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use super::{ConnId, HttpId};
 use crate::codec::{
-    AddPrompt, DecodeError, ErrorCode, FriendlyName, GroupId, GroupName, HostPort, List, Passport, Privacy,
-    Status, Token, TrId,
+    AddPrompt, DecodeError, Dialect, ErrorCode, FriendlyName, GroupId, GroupName, HostPort, List, Passport,
+    Privacy, Status, Token, TrId,
 };
 use crate::msg::{Invitation, TextFormat};
 use crate::ns::{self, Phone};
@@ -208,6 +208,9 @@ pub enum ClientEvent {
         account: Passport<'static>,
         /// The user's friendly name.
         name: FriendlyName<'static>,
+        /// The protocol dialect the server chose
+        /// ([`NsConfig::dialects`](crate::ns::NsConfig::dialects) lists those offered).
+        dialect: Dialect,
     },
     /// The contact list is downloaded (or the saved one was current):
     /// [`Client::contact_list`](super::Client::contact_list) is complete.

@@ -22,8 +22,17 @@ impl Client {
                 self.passport_next(next);
                 return;
             }
-            NsEvent::LoggedIn { account, name, .. } => {
-                self.emit(ClientEvent::LoggedIn { account, name });
+            NsEvent::LoggedIn {
+                account,
+                name,
+                dialect,
+                ..
+            } => {
+                self.emit(ClientEvent::LoggedIn {
+                    account,
+                    name,
+                    dialect,
+                });
                 if self.config.sync_lists {
                     // Right after login nothing is pending, so this cannot be refused.
                     let _ = self.ns.sync_lists(self.now);

@@ -20,11 +20,12 @@
 
 // Imports point one way, from the commands down to the bytes:
 // `client`, `server` → `grammar` → `command`, `wire` → `framer`, `raw`, `token` → `types`
-// → `parse`, `verb`, `error`. `arbitrary_values` sits on top, beside the tests.
+// → `parse`, `verb`, `error`; `dialect` stands alone. `arbitrary_values` sits on top, beside the tests.
 #[cfg(feature = "arbitrary")]
 mod arbitrary_values;
 mod client;
 mod command;
+mod dialect;
 mod error;
 mod framer;
 mod grammar;
@@ -37,6 +38,7 @@ mod verb;
 mod wire;
 
 pub use client::ClientCommand;
+pub use dialect::{Dialect, DialectSet, UnknownDialect};
 pub use error::{DecodeError, EncodeError, TokenError};
 pub use framer::{Direction, Frame, Framer, Limits, PAYLOAD_VERBS, PayloadVerb, payload_verb, split_frame};
 pub use raw::RawCommand;

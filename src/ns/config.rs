@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::Secret;
-use crate::codec::{ClientCaps, Limits, Token};
+use crate::codec::{ClientCaps, Dialect, DialectSet, Limits, Token};
 
 /// The client identity sent in `CVR` (reference §2, [PIKI Command:CVR]).
 ///
@@ -85,6 +85,14 @@ impl Default for ChallengeProduct {
 pub struct NsConfig {
     /// Sent in `CVR`.
     pub identity: ClientIdentity,
+    /// The dialects offered in `VER`, newest first; the session speaks the newest one
+    /// the server's reply also names (reference §2.1). Default MSNP8 only: the machines
+    /// speak no MSNP9+ grammar yet, and a server picks the newest dialect it is offered,
+    /// so offering one the crate cannot speak would break the session. The default
+    /// grows as dialects land. An empty set (without
+    /// [`md5_password`](Self::md5_password)) makes
+    /// [`handle_connected`](super::NotificationClient::handle_connected) refuse.
+    pub dialects: DialectSet,
     /// Capability bits sent with every `CHG` (reference §5). Default 0: the crate
     /// speaks none of the MSNC extensions.
     pub caps: ClientCaps,
@@ -141,6 +149,7 @@ impl Default for NsConfig {
     fn default() -> Self {
         NsConfig {
             identity: ClientIdentity::default(),
+            dialects: DialectSet::only(Dialect::Msnp8),
             caps: ClientCaps(0),
             challenge: ChallengeProduct::default(),
             md5_password: None,

@@ -5,8 +5,8 @@ use std::fmt;
 use super::Phone;
 use crate::Secret;
 use crate::codec::{
-    AddPrompt, ClientCaps, ClientCommand, DecodeError, ErrorCode, FriendlyName, GroupId, GroupName, HostPort,
-    List, Passport, Privacy, RawCommand, ServerCommand, Status, Token, TrId,
+    AddPrompt, ClientCaps, ClientCommand, DecodeError, Dialect, ErrorCode, FriendlyName, GroupId, GroupName,
+    HostPort, List, Passport, Privacy, RawCommand, ServerCommand, Status, Token, TrId,
 };
 use crate::msg::{EmailNotification, InitialEmailNotification, Profile};
 
@@ -39,6 +39,10 @@ pub enum NsEvent {
         verified: bool,
         /// MSNP8's restricted flag: the official client signs out when set [YW usr.md].
         restricted: bool,
+        /// The dialect the session speaks, chosen from the server's `VER` reply. An
+        /// MSNP7 login ([`NsConfig::md5_password`](super::NsConfig::md5_password))
+        /// reports MSNP8, whose grammar the machine then speaks.
+        dialect: Dialect,
     },
     /// A `SYN` finished: the [`ContactList`](super::ContactList) is current.
     ListSynced {

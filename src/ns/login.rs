@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::{ClientIdentity, CloseReason, NotificationClient, NsError, NsEvent, SessionState};
 use crate::Secret;
-use crate::codec::{ClientCommand, Passport, ServerCommand, Token, TrId};
+use crate::codec::{ClientCommand, Dialect, DialectSet, Passport, ServerCommand, Token, TokenList, TrId};
 
 impl NotificationClient {
     // ----- Mutators: login -----
@@ -50,6 +50,30 @@ impl NotificationClient {
         Ok(())
     }
 
+    /// The `VER` list: the configured dialects newest first, `MSNP7` when an MD5 login
+    /// is allowed, then `CVR0`, as the official clients send it
+    /// (`VER 1 MSNP12 MSNP11 MSNP10 CVR0`) [NINA Commands/VER; YW ver.md; reference §2.1].
+    pub(super) fn offered_protocols(&self) -> Result<TokenList<'static>, NsError> {
+        let md5 = self.config.md5_password.is_some().then_some("MSNP7");
+        if self.config.dialects.is_empty() && md5.is_none() {
+            return Err(NsError::Forbidden("NsConfig::dialects offers no dialect"));
+        }
+        let tokens = self
+            .config
+            .dialects
+            .iter()
+            .map(Dialect::as_str)
+            .chain(md5)
+            .chain(["CVR0"]);
+        Ok(TokenList::from_tokens(tokens).expect("dialect names are tokens"))
+    }
+
+    /// Replaces the offered dialects before a connection, as transcripts set them.
+    #[cfg(feature = "testing")]
+    pub(crate) fn offer_dialects(&mut self, dialects: DialectSet) {
+        self.config.dialects = dialects;
+    }
+
     // ----- Input -----
 
     /// One login step's answer (reference §2).
@@ -79,11 +103,17 @@ impl NotificationClient {
         };
         match (command, request) {
             (Ver { protocols, .. }, ClientCommand::Ver { .. }) => {
-                if protocols.contains("MSNP8") {
+                // A set, in any order, `CVR0` or not: servers answer with one dialect
+                // (Escargot, YW) or with the subset they speak (PIKI, NINA) [reference §2.1].
+                let answered = DialectSet::from_tokens(protocols.iter());
+                if let Some(dialect) = self.config.dialects.highest_common(answered) {
+                    self.dialect = Some(dialect);
                     let identity = self.config.identity.clone();
                     let account = self.account.clone();
                     self.send_request(|trid| cvr(&identity, &account, trid));
                 } else if protocols.contains("MSNP7") && self.config.md5_password.is_some() {
+                    // Only the login differs from MSNP8; the rest is MSNP8's grammar.
+                    self.dialect = Some(Dialect::Msnp8);
                     self.send_request(|trid| ClientCommand::Inf { trid });
                 } else {
                     self.close(CloseReason::VersionRefused);
@@ -142,6 +172,8 @@ impl NotificationClient {
                     name: name.into_owned(),
                     verified: flags.is_some_and(|f| f.verified),
                     restricted: flags.and_then(|f| f.restricted).unwrap_or(false),
+                    // `USR OK` only answers a login that began with an answered `VER`.
+                    dialect: self.dialect.unwrap_or(Dialect::Msnp8),
                 });
             }
             (other, _) => self.violation("reply does not answer the login step", other.verb()),

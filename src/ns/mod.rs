@@ -94,8 +94,8 @@ pub use event::{CloseReason, Limit, ListChange, NsEvent};
 pub use phone::Phone;
 
 use crate::codec::{
-    ClientCommand, DecodeError, Direction, ErrorCode, Framer, FriendlyName, Passport, ServerCommand, Status,
-    TokenList, TrId,
+    ClientCommand, DecodeError, Dialect, Direction, ErrorCode, Framer, FriendlyName, Passport, ServerCommand,
+    Status, TrId,
 };
 use crate::{Output, trace};
 use download::{Download, SyncTail};
@@ -148,7 +148,7 @@ struct Pending {
 ///
 /// # Method groups
 ///
-/// - **Getters**: [`state`](Self::state), [`account`](Self::account),
+/// - **Getters**: [`state`](Self::state), [`dialect`](Self::dialect), [`account`](Self::account),
 ///   [`friendly_name`](Self::friendly_name), [`status`](Self::status),
 ///   [`contact_list`](Self::contact_list), [`close_reason`](Self::close_reason),
 ///   [`pending_requests`](Self::pending_requests), [`buffered_input`](Self::buffered_input),
@@ -180,6 +180,8 @@ pub struct NotificationClient {
     now: Instant,
     next_trid: u32,
     redirects: u8,
+    /// Chosen by the server's `VER` reply on the current connection.
+    dialect: Option<Dialect>,
 
     framer: Framer,
     transmit: Vec<u8>,
@@ -213,6 +215,7 @@ impl fmt::Debug for NotificationClient {
         f.debug_struct("NotificationClient")
             .field("account", &self.account)
             .field("state", &self.state)
+            .field("dialect", &self.dialect)
             .field("next_trid", &self.next_trid)
             .field("pending_requests", &self.pending.len())
             .field("contacts", &self.contacts.len())
@@ -239,6 +242,7 @@ impl NotificationClient {
             now,
             next_trid: 1,
             redirects: 0,
+            dialect: None,
             framer,
             transmit: Vec::new(),
             sent: Vec::new(),
@@ -280,6 +284,12 @@ impl NotificationClient {
     /// Where the session stands.
     pub fn state(&self) -> SessionState {
         self.state
+    }
+
+    /// The dialect the server chose in its `VER` reply on the current connection;
+    /// `None` until then (and again after a referral, until the next server answers).
+    pub fn dialect(&self) -> Option<Dialect> {
+        self.dialect
     }
 
     /// The account signing in.
@@ -355,18 +365,14 @@ impl NotificationClient {
             SessionState::Closed => return Err(NsError::Closed),
             state => return Err(self.wrong_state("handle_connected", state)),
         }
+        let protocols = self.offered_protocols()?;
         // A new connection: nothing of the old one carries over.
         self.reset_input();
         self.transmit.clear();
         self.clear_pending();
         self.next_trid = 1;
-        let dialects = if self.config.md5_password.is_some() {
-            "MSNP8 MSNP7 CVR0"
-        } else {
-            "MSNP8 CVR0"
-        };
+        self.dialect = None;
         self.state = SessionState::LoggingIn;
-        let protocols = TokenList::try_from(dialects).expect("static dialect list is valid");
         self.send_request(|trid| ClientCommand::Ver { trid, protocols });
         Ok(())
     }

@@ -74,6 +74,8 @@ fn md5_login_when_the_server_only_speaks_msnp7() {
             name: EncodedName::try_from("example%20user").unwrap(),
             verified: true,
             restricted: false,
+            // MSNP7's login, MSNP8's grammar.
+            dialect: Dialect::Msnp8,
         }]
     );
 }

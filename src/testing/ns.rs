@@ -25,12 +25,14 @@
 //! | `check contact <account> lists <mask> status <ST>` | asserts one contact |
 //! | `check absent <account>` | asserts the account is on no list |
 //! | `check state <LoggedIn\|Closed\|…>` | asserts the session state |
+//! | `offer <MSNP12…MSNP8>…` | sets [`NsConfig::dialects`] before `connect` |
+//! | `check dialect <MSNP8\|…\|none>` | asserts [`NotificationClient::dialect`] |
 
 use std::time::Instant;
 
 use super::transcript::Scripted;
 use crate::Output;
-use crate::codec::{AddPrompt, ClientCommand, GroupId, List, Passport, Privacy, Status};
+use crate::codec::{AddPrompt, ClientCommand, Dialect, DialectSet, GroupId, List, Passport, Privacy, Status};
 use crate::ns::{NotificationClient, NsConfig, NsEvent, Phone};
 
 /// The account every notification transcript signs in: HYP's `example@passport.com`.
@@ -68,6 +70,14 @@ impl Scripted for NotificationClient {
         let e = |e: crate::ns::NsError| e.to_string();
         match verb {
             "connect" => self.handle_connected(now).map_err(e),
+            "offer" => {
+                let dialects = words
+                    .iter()
+                    .map(|w| w.parse::<Dialect>().map_err(|err| format!("{w}: {err}")))
+                    .collect::<Result<DialectSet, String>>()?;
+                self.offer_dialects(dialects);
+                Ok(())
+            }
             "ticket" => self
                 .submit_ticket(now, crate::Secret::new(rest.to_owned()))
                 .map(drop)
@@ -159,6 +169,12 @@ impl NotificationClient {
                 None => Ok(()),
                 Some(contact) => Err(format!("{account} is still listed: {contact:?}")),
             },
+            ["dialect", dialect] => {
+                let got = self.dialect().map_or("none".to_owned(), |d| d.to_string());
+                (got == *dialect)
+                    .then_some(())
+                    .ok_or(format!("dialect is {got}, not {dialect}"))
+            }
             ["state", state] => {
                 let got = format!("{:?}", self.state());
                 (got == *state)
