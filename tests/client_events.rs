@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use msnp::Secret;
 use msnp::client::{
     Client, ClientConfig, ClientError, ClientEvent, ClientOutput, CloseReason, ConnId, ConversationId,
-    Delivery, Undelivered,
+    Delivery, PassportFailure, Undelivered,
 };
 use msnp::codec::{ErrorCode, OutReason, Passport};
 use msnp::msg::{Invitation, InvitationCommand};
@@ -618,6 +618,29 @@ fn every_end_reason_says_what_happened() {
         (
             session(ns::CloseReason::TooManyRedirects { max: 4 }),
             "the server referred the login elsewhere more than 4 times",
+        ),
+        // Passport, which the Client runs itself.
+        (
+            CloseReason::Passport(PassportFailure::CredentialsRejected { message: None }).to_string(),
+            "Passport refused the credentials",
+        ),
+        (
+            CloseReason::Passport(PassportFailure::Unreachable {
+                reason: "connection refused".to_owned(),
+            })
+            .to_string(),
+            "Passport could not be reached: connection refused",
+        ),
+        (
+            CloseReason::Passport(PassportFailure::TimedOut).to_string(),
+            "Passport did not answer in time",
+        ),
+        (
+            CloseReason::Passport(PassportFailure::Failed {
+                reason: "the nexus answered HTTP status 503".to_owned(),
+            })
+            .to_string(),
+            "Passport login failed: the nexus answered HTTP status 503",
         ),
         // Calls refused.
         (ClientError::EmptyText.to_string(), "cannot send an empty text"),

@@ -100,7 +100,7 @@ fn a_wrong_password_ends_the_session_with_passports_reason() {
     assert_eq!(
         events(&mut net, alice),
         [
-            r#"SessionEnded { reason: Notification(PassportFailed { reason: "Passport refused the credentials: \"The e-mail address or password is incorrect\"" }) }"#
+            r#"SessionEnded { reason: Passport(CredentialsRejected { message: Some("The e-mail address or password is incorrect") }) }"#
         ]
     );
     assert!(net.client(alice).is_closed());

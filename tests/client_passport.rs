@@ -152,9 +152,7 @@ fn an_unreachable_nexus_ends_the_session_in_the_transports_words() {
     assert_eq!(s.sent, ["OUT\r\n"]);
     assert_eq!(
         s.events,
-        [
-            r#"SessionEnded { reason: Notification(PassportFailed { reason: "Passport could not be reached: connection refused" }) }"#
-        ]
+        [r#"SessionEnded { reason: Passport(Unreachable { reason: "connection refused" }) }"#]
     );
     assert!(s.client.is_closed());
 }
@@ -176,12 +174,7 @@ fn a_silent_passport_ends_the_session_at_the_configured_deadline() {
     s.now += Duration::from_secs(1);
     s.client.handle_timeout(s.now);
     s.drain();
-    assert_eq!(
-        s.events,
-        [
-            r#"SessionEnded { reason: Notification(PassportFailed { reason: "Passport did not answer in time" }) }"#
-        ]
-    );
+    assert_eq!(s.events, [r#"SessionEnded { reason: Passport(TimedOut) }"#]);
     // The answer that comes too late is ignored.
     s.events.clear();
     s.answer(id, HttpResponse::new(200));
@@ -216,9 +209,7 @@ fn refused_credentials_end_the_session_with_passports_words() {
     assert_eq!(s.sent, ["OUT\r\n"]);
     assert_eq!(
         s.events,
-        [
-            r#"SessionEnded { reason: Notification(PassportFailed { reason: "Passport refused the credentials" }) }"#
-        ]
+        [r#"SessionEnded { reason: Passport(CredentialsRejected { message: None }) }"#]
     );
 }
 
@@ -231,7 +222,7 @@ fn plain_http_without_the_opt_in_ends_the_session_before_any_request() {
     assert_eq!(
         s.events,
         [
-            r#"SessionEnded { reason: Notification(PassportFailed { reason: "Passport login failed: refusing plain HTTP to \"http://127.0.0.1:8080/rdr/pprdr.asp\", named by the configuration: allow_http is not set" }) }"#
+            r#"SessionEnded { reason: Passport(Failed { reason: "refusing plain HTTP to \"http://127.0.0.1:8080/rdr/pprdr.asp\", named by the configuration: allow_http is not set" }) }"#
         ]
     );
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use msnp::Secret;
 use msnp::blocking::{Bot, Events, RecvTimeoutError, connect};
-use msnp::client::{ClientEvent, ConversationId, MessageHandle};
+use msnp::client::{ClientEvent, CloseReason as SessionEnd, ConversationId, MessageHandle, PassportFailure};
 use msnp::codec::{HostPort, List, Passport, Status};
 use msnp::drivers::{DriverConfig, DriverError};
 use msnp::ns::{CloseReason, ContactList};
@@ -413,7 +413,10 @@ fn the_driver_reports_refused_credentials_and_connections_as_typed_errors() {
     .unwrap_err();
     match &refused {
         DriverError::Ended { reason } => assert!(
-            matches!(reason.notification(), Some(CloseReason::PassportFailed { .. })),
+            matches!(
+                **reason,
+                SessionEnd::Passport(PassportFailure::CredentialsRejected { .. })
+            ),
             "{reason:?}"
         ),
         other => panic!("{other:?}"),

@@ -157,6 +157,8 @@ pub enum CloseReason {
     /// The notification session ended: signed out, signed in elsewhere, the connection
     /// lost, the login refused…
     Notification(ns::CloseReason),
+    /// Passport, which the `Client` runs itself, could not issue a ticket.
+    Passport(PassportFailure),
 }
 
 impl CloseReason {
@@ -164,6 +166,47 @@ impl CloseReason {
     pub fn notification(&self) -> Option<&ns::CloseReason> {
         match self {
             Self::Notification(reason) => Some(reason),
+            Self::Passport(_) => None,
+        }
+    }
+}
+
+/// Why Passport could not sign the session in ([`CloseReason::Passport`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PassportFailure {
+    /// The login server refused the e-mail address or the password.
+    CredentialsRejected {
+        /// The server's explanation, if it sent one.
+        message: Option<String>,
+    },
+    /// No Passport server could be reached (refused, unresolved, a TLS failure…), in
+    /// the HTTP transport's words.
+    Unreachable {
+        /// What the transport said.
+        reason: String,
+    },
+    /// Passport did not answer within
+    /// [`ClientConfig::passport_timeout`](super::ClientConfig::passport_timeout).
+    TimedOut,
+    /// The exchange went wrong otherwise: an unexpected status or header, a URL the
+    /// policy refuses, too many redirects.
+    Failed {
+        /// What went wrong, as a sentence.
+        reason: String,
+    },
+}
+
+impl fmt::Display for PassportFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::CredentialsRejected { message: None } => f.write_str("Passport refused the credentials"),
+            Self::CredentialsRejected { message: Some(m) } => {
+                write!(f, "Passport refused the credentials: {m:?}")
+            }
+            Self::Unreachable { reason } => write!(f, "Passport could not be reached: {reason}"),
+            Self::TimedOut => f.write_str("Passport did not answer in time"),
+            Self::Failed { reason } => write!(f, "Passport login failed: {reason}"),
         }
     }
 }
@@ -178,6 +221,7 @@ impl fmt::Display for CloseReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Notification(reason) => reason.fmt(f),
+            Self::Passport(failure) => failure.fmt(f),
         }
     }
 }

@@ -37,7 +37,9 @@ use std::time::Instant;
 pub use config::{ClientConfig, Delivery, InvitationPolicy};
 pub use conn::ConnId;
 pub use error::ClientError;
-pub use event::{ClientEvent, ClientOutput, CloseReason, ConversationId, MessageHandle, Undelivered};
+pub use event::{
+    ClientEvent, ClientOutput, CloseReason, ConversationId, MessageHandle, PassportFailure, Undelivered,
+};
 pub use passport::HttpId;
 
 use crate::Output;
@@ -103,7 +105,10 @@ pub struct Client {
     now: Instant,
     closed: bool,
     /// The session ended; [`ClientEvent::SessionEnded`] follows the switchboards' last events.
-    closing: Option<ns::CloseReason>,
+    closing: Option<CloseReason>,
+    /// Why the Client's own Passport login failed, to report it typed when the
+    /// notification machine ends the session over it.
+    passport_failure: Option<PassportFailure>,
 }
 
 impl fmt::Debug for Client {
@@ -157,6 +162,7 @@ impl Client {
             now,
             closed: false,
             closing: None,
+            passport_failure: None,
             config,
         };
         let addr = client.config.server.clone();
@@ -640,9 +646,7 @@ impl Client {
         // The session's end waits until every switchboard has told how it ended, so
         // that `Closed` is the last event.
         if let Some(reason) = self.closing.take() {
-            self.emit(ClientEvent::SessionEnded {
-                reason: reason.into(),
-            });
+            self.emit(ClientEvent::SessionEnded { reason });
             return Step::Busy;
         }
         Step::Idle
@@ -730,8 +734,9 @@ impl Client {
                     let _ = self.ns.passport_failed(self.now, error.to_string());
                 }
             }
-            Next::Failed(reason) => {
-                let _ = self.ns.passport_failed(self.now, reason);
+            Next::Failed(failure) => {
+                let _ = self.ns.passport_failed(self.now, failure.to_string());
+                self.passport_failure = Some(failure);
             }
             Next::Nothing => {}
         }
@@ -781,7 +786,10 @@ impl Client {
             self.outputs.push_back(ClientOutput::Close { conn });
         }
         self.closed = true;
-        self.closing = Some(reason);
+        self.closing = Some(match (reason, self.passport_failure.take()) {
+            (ns::CloseReason::PassportFailed { .. }, Some(failure)) => CloseReason::Passport(failure),
+            (reason, _) => CloseReason::Notification(reason),
+        });
     }
 
     fn emit(&mut self, event: ClientEvent) {

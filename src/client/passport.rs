@@ -8,6 +8,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use super::PassportFailure;
 use crate::Secret;
 use crate::passport::{HttpRequest, HttpResponse, PassportConfig, PassportError, PassportFlow, Step};
 
@@ -29,7 +30,7 @@ pub(super) enum Next {
     /// Send the ticket to the notification server.
     Ticket(Secret<String>),
     /// End the session with this reason.
-    Failed(String),
+    Failed(PassportFailure),
     /// Nothing: a stale answer, or no login running.
     Nothing,
 }
@@ -98,7 +99,7 @@ impl PassportLogin {
                 let to_cached = self.config.dalogin.is_some();
                 self.request(now, flow, challenge, to_cached)
             }
-            Err(error) => Next::Failed(worded(&error)),
+            Err(error) => Next::Failed(failure(error)),
         }
     }
 
@@ -113,7 +114,7 @@ impl PassportLogin {
                 self.request(now, flow, run.challenge, false)
             }
             Ok(Step::Done(ticket)) => Next::Ticket(ticket),
-            Err(error) => Next::Failed(worded(&error)),
+            Err(error) => Next::Failed(failure(error)),
         }
     }
 
@@ -127,7 +128,9 @@ impl PassportLogin {
             self.config.dalogin = None;
             return self.start(now, run.challenge, account);
         }
-        Next::Failed(format!("Passport could not be reached: {reason}"))
+        Next::Failed(PassportFailure::Unreachable {
+            reason: reason.to_owned(),
+        })
     }
 
     /// The time has come: the request in flight may have run out of time.
@@ -135,7 +138,7 @@ impl PassportLogin {
         match self.deadline() {
             Some(deadline) if now >= deadline => {
                 self.run = None;
-                Next::Failed("Passport did not answer in time".to_owned())
+                Next::Failed(PassportFailure::TimedOut)
             }
             _ => Next::Nothing,
         }
@@ -163,10 +166,14 @@ impl PassportLogin {
     }
 }
 
-/// The session's end in a sentence that names Passport: a refusal says so itself.
-fn worded(error: &PassportError) -> String {
+/// The typed end of a login the flow gave up on.
+fn failure(error: PassportError) -> PassportFailure {
     match error {
-        PassportError::CredentialsRejected { .. } => error.to_string(),
-        other => format!("Passport login failed: {other}"),
+        PassportError::CredentialsRejected { message, .. } => {
+            PassportFailure::CredentialsRejected { message }
+        }
+        other => PassportFailure::Failed {
+            reason: other.to_string(),
+        },
     }
 }
