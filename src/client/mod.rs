@@ -213,7 +213,7 @@ impl Client {
 
     /// `conn`'s TCP connection is open.
     pub fn handle_connected(&mut self, conn: ConnId, now: Instant) {
-        self.now = now;
+        self.touch(now);
         match self.conns.get_mut(conn) {
             Some(Connection::Notification) => {
                 // Only fails once the session is closed, which the NS events report.
@@ -231,7 +231,7 @@ impl Client {
 
     /// Bytes arrived on `conn`. Input for a connection the client closed is dropped.
     pub fn handle_input(&mut self, conn: ConnId, now: Instant, bytes: &[u8]) {
-        self.now = now;
+        self.touch(now);
         match self.conns.get_mut(conn) {
             Some(Connection::Notification) => self.ns.handle_input(now, bytes),
             Some(Connection::Switchboard(sb)) => sb.machine.handle_input(now, bytes),
@@ -241,7 +241,7 @@ impl Client {
 
     /// `conn` closed (EOF or reset).
     pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
-        self.now = now;
+        self.touch(now);
         match self.conns.get_mut(conn) {
             // The notification connection closed before it ever opened: the old
             // server's close after a referral went with its connection id, so this one
@@ -271,7 +271,7 @@ impl Client {
     /// The answer to [`ClientOutput::HttpRequest`] `id` (its status and headers; the
     /// body is not needed). An id the client no longer waits for is ignored.
     pub fn handle_http_response(&mut self, now: Instant, id: HttpId, response: passport_api::HttpResponse) {
-        self.now = now;
+        self.touch(now);
         let next = self.passport.response(now, id, response);
         self.passport_next(next);
     }
@@ -283,14 +283,14 @@ impl Client {
     /// [`ns::CloseReason::PassportFailed`]. An id the client no longer waits for is
     /// ignored.
     pub fn handle_http_failed(&mut self, now: Instant, id: HttpId, reason: String) {
-        self.now = now;
+        self.touch(now);
         let next = self.passport.failed(now, id, &reason, self.account.as_str());
         self.passport_next(next);
     }
 
     /// The time has come (or passed); early calls do nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.now = now;
+        self.touch(now);
         let next = self.passport.handle_timeout(now);
         self.passport_next(next);
         self.ns.handle_timeout(now);
@@ -327,7 +327,7 @@ impl Client {
         to: &Passport<'_>,
         text: &str,
     ) -> Result<MessageHandle, ClientError> {
-        self.now = now;
+        self.touch(now);
         self.check_open()?;
         if text.is_empty() {
             return Err(ClientError::EmptyText);
@@ -377,7 +377,7 @@ impl Client {
         conversation: ConversationId,
         text: &str,
     ) -> Result<MessageHandle, ClientError> {
-        self.now = now;
+        self.touch(now);
         self.check_open()?;
         if text.is_empty() {
             return Err(ClientError::EmptyText);
@@ -396,7 +396,7 @@ impl Client {
         payload: &[u8],
         delivery: Delivery,
     ) -> Result<MessageHandle, ClientError> {
-        self.now = now;
+        self.touch(now);
         self.check_open()?;
         let id = self.find_conversation(conversation)?;
         self.send_on(
@@ -443,7 +443,7 @@ impl Client {
         conversation: ConversationId,
         account: &Passport<'_>,
     ) -> Result<(), ClientError> {
-        self.now = now;
+        self.touch(now);
         let id = self.find_conversation(conversation)?;
         if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
             sb.machine.invite(now, account)?;
@@ -453,7 +453,7 @@ impl Client {
 
     /// Tells `conversation` the user is typing (rate-limited by the switchboard machine).
     pub fn send_typing(&mut self, now: Instant, conversation: ConversationId) -> Result<(), ClientError> {
-        self.now = now;
+        self.touch(now);
         let id = self.find_conversation(conversation)?;
         if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
             sb.machine.send_typing(now)?;
@@ -463,7 +463,7 @@ impl Client {
 
     /// Leaves `conversation` (`OUT`); messages still unacknowledged there end undelivered.
     pub fn leave(&mut self, now: Instant, conversation: ConversationId) -> Result<(), ClientError> {
-        self.now = now;
+        self.touch(now);
         let id = self.find_conversation(conversation)?;
         if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) {
             sb.machine.leave(now)?;
@@ -473,7 +473,7 @@ impl Client {
 
     /// Sets the user's status (`CHG`).
     pub fn set_status(&mut self, now: Instant, status: Status) -> Result<TrId, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.set_status(now, status)?)
     }
 
@@ -485,7 +485,7 @@ impl Client {
         list: List,
         account: &Passport<'_>,
     ) -> Result<TrId, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.add_contact(now, list, account, None)?)
     }
 
@@ -493,20 +493,20 @@ impl Client {
     /// puts them on the user's own contact list. Returns the TrIDs of the steps sent
     /// (none when the contact list shows them done already).
     pub fn accept_contact(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.accept_contact(now, who)?)
     }
 
     /// Blocks `who`: they no longer see the user's presence nor invite the user.
     /// Returns the TrIDs of the steps sent.
     pub fn block(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.block(now, who)?)
     }
 
     /// Unblocks `who`. Returns the TrIDs of the steps sent.
     pub fn unblock(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.unblock(now, who)?)
     }
 
@@ -518,7 +518,7 @@ impl Client {
         list: List,
         account: &Passport<'_>,
     ) -> Result<TrId, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.remove_contact(now, list, account, None)?)
     }
 
@@ -529,13 +529,13 @@ impl Client {
         account: &Passport<'_>,
         name: &str,
     ) -> Result<TrId, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.rename_contact(now, account, name)?)
     }
 
     /// Changes the user's friendly name; [`ClientEvent::NameChanged`] confirms it.
     pub fn set_name(&mut self, now: Instant, name: &str) -> Result<TrId, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.set_friendly_name(now, name)?)
     }
 
@@ -548,43 +548,43 @@ impl Client {
         phone: ns::Phone,
         value: Option<&str>,
     ) -> Result<TrId, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.set_phone(now, phone, value)?)
     }
 
     /// Who may reach the user when on neither the allow nor the block list (`BLP`).
     pub fn set_privacy(&mut self, now: Instant, privacy: Privacy) -> Result<TrId, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.set_privacy(now, privacy)?)
     }
 
     /// Whether the user is asked when someone adds them (`GTC`).
     pub fn set_add_prompt(&mut self, now: Instant, prompt: AddPrompt) -> Result<TrId, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.set_add_prompt(now, prompt)?)
     }
 
     /// Creates a contact group (`ADG`).
     pub fn add_group(&mut self, now: Instant, name: &str) -> Result<TrId, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.add_group(now, name)?)
     }
 
     /// Deletes a contact group (`RMG`).
     pub fn remove_group(&mut self, now: Instant, group: GroupId) -> Result<TrId, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.remove_group(now, group)?)
     }
 
     /// Renames a contact group (`REG`).
     pub fn rename_group(&mut self, now: Instant, group: GroupId, name: &str) -> Result<TrId, ClientError> {
-        self.now = now;
+        self.touch(now);
         Ok(self.ns.rename_group(now, group, name)?)
     }
 
     /// Signs out (`OUT`); every conversation ends and then the session.
     pub fn logout(&mut self, now: Instant) -> Result<(), ClientError> {
-        self.now = now;
+        self.touch(now);
         self.ns.logout(now)?;
         Ok(())
     }
@@ -790,6 +790,12 @@ impl Client {
             (ns::CloseReason::PassportFailed { .. }, Some(failure)) => CloseReason::Passport(failure),
             (reason, _) => CloseReason::Notification(reason),
         });
+    }
+
+    /// Takes the caller's time, never going back: a clock that steps backwards must not
+    /// move deadlines the machines already hold (they keep the latest time too).
+    fn touch(&mut self, now: Instant) {
+        self.now = self.now.max(now);
     }
 
     fn emit(&mut self, event: ClientEvent) {
