@@ -489,7 +489,11 @@ async fn write_loop(
 
 /// Writes all of `bytes`, each `write` call given `timeout` to take a byte: a peer
 /// that reads slowly but steadily keeps its connection, as on the blocking driver.
-async fn write_each(write: &mut OwnedWriteHalf, mut bytes: &[u8], timeout: Duration) -> std::io::Result<()> {
+async fn write_each(
+    write: &mut (impl ::tokio::io::AsyncWrite + Unpin),
+    mut bytes: &[u8],
+    timeout: Duration,
+) -> std::io::Result<()> {
     while !bytes.is_empty() {
         match within(timeout, write.write(bytes)).await? {
             0 => return Err(std::io::ErrorKind::WriteZero.into()),
@@ -561,4 +565,35 @@ async fn get(http: &reqwest::Client, request: &HttpRequest) -> Result<HttpRespon
         }
     }
     Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_each;
+    use ::tokio::io::{AsyncReadExt, duplex};
+    use std::time::Duration;
+
+    /// A transmit far larger than the pipe: many writes, each of which waits for the
+    /// reader; zero is no limit, not "give up at the first wait".
+    #[::tokio::test]
+    async fn a_zero_write_timeout_waits_for_a_slow_reader() {
+        let (mut write, mut read) = duplex(16);
+        let reader = ::tokio::spawn(async move {
+            let mut all = Vec::new();
+            read.read_to_end(&mut all).await.map(|_| all)
+        });
+        let bytes: Vec<u8> = (0..=255).collect();
+        write_each(&mut write, &bytes, Duration::ZERO).await.unwrap();
+        drop(write);
+        assert_eq!(reader.await.unwrap().unwrap(), bytes);
+    }
+
+    #[::tokio::test]
+    async fn a_peer_that_takes_no_byte_for_the_write_timeout_is_gone() {
+        let (mut write, _read) = duplex(16);
+        let error = write_each(&mut write, &[0; 64], Duration::from_millis(20))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+    }
 }
