@@ -122,6 +122,46 @@ fn texts(count: usize) -> Vec<String> {
     (0..count).map(|i| format!("message {i} of the burst")).collect()
 }
 
+/// Keep-alive and acknowledgement deadlines far shorter than [`SLOW_BOT`], and room
+/// for two events: a bot that sleeps through them pauses its session's reading.
+fn impatient(mut config: DriverConfig) -> DriverConfig {
+    config.client.notification.keepalive_interval = Duration::from_millis(50);
+    config.client.notification.keepalive_timeout = Duration::from_millis(200);
+    config.client.switchboard.ack_timeout = Duration::from_millis(200);
+    config.event_queue = 2;
+    config
+}
+
+/// How long the slow bot leaves its events untaken.
+const SLOW_BOT: Duration = Duration::from_millis(1000);
+/// Messages the slow bot sends before it stops taking events.
+const SLOW_BURST: usize = 20;
+
+/// Events a slow bot took: every message delivered and echoed, none failed, the
+/// session still on.
+#[derive(Default)]
+struct Caught {
+    delivered: usize,
+    echoed: usize,
+}
+
+impl Caught {
+    fn take(&mut self, event: ClientEvent) {
+        match event {
+            ClientEvent::MessageDelivered { .. } => self.delivered += 1,
+            ClientEvent::TextReceived { .. } => self.echoed += 1,
+            event @ (ClientEvent::MessageNotDelivered { .. } | ClientEvent::SessionEnded { .. }) => {
+                panic!("a slow bot was blamed on the server: {event:?}")
+            }
+            _ => {}
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.delivered == SLOW_BURST && self.echoed == SLOW_BURST
+    }
+}
+
 fn refused_port() -> u16 {
     // A port that was just free: nothing listens there.
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -432,6 +472,51 @@ mod on_tokio {
     }
 
     #[tokio::test]
+    async fn a_bot_slow_to_take_events_keeps_its_session() {
+        let setup = Setup::new();
+        let (echo_bot, echo_events) = connect(setup.config(), ECHO, password("echo-pw")).await.unwrap();
+        let echoing = echo(echo_bot, echo_events);
+        let (user, mut events) = connect(impatient(setup.config()), USER, password("user-pw"))
+            .await
+            .unwrap();
+        for text in texts(SLOW_BURST) {
+            user.send_message(&passport(ECHO), text).await.unwrap();
+        }
+        // Acknowledgements, echoes and keep-alive answers arrive, and wait unread.
+        tokio::time::sleep(SLOW_BOT).await;
+        let mut caught = Caught::default();
+        while !caught.done() {
+            caught.take(next(&mut events).await.unwrap());
+        }
+        user.sign_out().await.unwrap();
+        assert_eq!(end(&mut events).await, CloseReason::LoggedOut);
+        drop(setup);
+        assert_eq!(
+            timeout(PATIENCE, echoing).await.unwrap().unwrap(),
+            CloseReason::ServerShutdown
+        );
+    }
+
+    #[tokio::test]
+    async fn the_login_server_learned_carries_into_the_next_session() {
+        let setup = Setup::new();
+        let (bot, mut events) = connect(setup.config(), USER, password("user-pw")).await.unwrap();
+        let dalogin = bot.passport_dalogin().await.unwrap();
+        assert_eq!(
+            dalogin,
+            Some(format!("https://{}/login2.srf", setup.passport.addr))
+        );
+        bot.sign_out().await.unwrap();
+        assert_eq!(end(&mut events).await, CloseReason::LoggedOut);
+        let mut config = setup.config();
+        config.client.passport.nexus_url = format!("https://127.0.0.1:{}/rdr/pprdr.asp", refused_port());
+        config.client.passport.dalogin = dalogin;
+        let (bot, mut events) = connect(config, USER, password("user-pw")).await.unwrap();
+        bot.sign_out().await.unwrap();
+        assert_eq!(end(&mut events).await, CloseReason::LoggedOut);
+    }
+
+    #[tokio::test]
     async fn a_phone_number_is_set_and_cleared() {
         let setup = Setup::new();
         let (user, mut events) = connect(setup.config(), USER, password("user-pw")).await.unwrap();
@@ -511,6 +596,46 @@ mod on_threads {
             }
             panic!("the events ended without Closed")
         })
+    }
+
+    #[test]
+    fn a_bot_slow_to_take_events_keeps_its_session() {
+        let setup = Setup::new();
+        let (echo_bot, echo_events) = connect(setup.config(), ECHO, password("echo-pw")).unwrap();
+        let echoing = echo(echo_bot, echo_events);
+        let (user, events) = connect(impatient(setup.config()), USER, password("user-pw")).unwrap();
+        for text in texts(SLOW_BURST) {
+            user.send_message(&passport(ECHO), text).unwrap();
+        }
+        // Acknowledgements, echoes and keep-alive answers arrive, and wait unread.
+        std::thread::sleep(SLOW_BOT);
+        let mut caught = Caught::default();
+        while !caught.done() {
+            caught.take(next(&events).unwrap());
+        }
+        user.sign_out().unwrap();
+        assert_eq!(end(&events), CloseReason::LoggedOut);
+        drop(setup);
+        assert_eq!(echoing.join().unwrap(), CloseReason::ServerShutdown);
+    }
+
+    #[test]
+    fn the_login_server_learned_carries_into_the_next_session() {
+        let setup = Setup::new();
+        let (bot, events) = connect(setup.config(), USER, password("user-pw")).unwrap();
+        let dalogin = bot.passport_dalogin().unwrap();
+        assert_eq!(
+            dalogin,
+            Some(format!("https://{}/login2.srf", setup.passport.addr))
+        );
+        bot.sign_out().unwrap();
+        assert_eq!(end(&events), CloseReason::LoggedOut);
+        let mut config = setup.config();
+        config.client.passport.nexus_url = format!("https://127.0.0.1:{}/rdr/pprdr.asp", refused_port());
+        config.client.passport.dalogin = dalogin;
+        let (bot, events) = connect(config, USER, password("user-pw")).unwrap();
+        bot.sign_out().unwrap();
+        assert_eq!(end(&events), CloseReason::LoggedOut);
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub fn connect(
     let shell = Shell::new(super::client_config(&config), account, password, ready);
     let (inputs_tx, inputs) = mpsc::sync_channel(INPUT_QUEUE + config.command_queue);
     let (events_tx, events) = mpsc::channel();
-    let gate = Arc::new(Gate::new(config.event_queue.max(1)));
+    let gate = Arc::new(Gate::new(config.event_queue.max(1), inputs_tx.clone()));
     let io = ThreadIo {
         gate: Arc::clone(&gate),
         inputs: inputs_tx.clone(),
@@ -106,8 +106,8 @@ pub fn connect(
 /// [`recv`](Events::recv) returns `None`.
 ///
 /// While [`DriverConfig::event_queue`] events wait here, the session stops reading
-/// from its sockets (the peers then slow down), but goes on with commands and timers,
-/// so a bot may send while it is behind with its events.
+/// from its sockets (the peers then slow down) and judges no timeout, but goes on
+/// with commands, so a bot may send while it is behind with its events.
 #[derive(Debug)]
 pub struct Events {
     events: Receiver<ClientEvent>,
@@ -138,56 +138,117 @@ impl Drop for Events {
     }
 }
 
-/// Counts the events the bot has not taken; readers wait at it while too many do.
-#[derive(Debug)]
+/// Counts the events the bot has not taken; while too many wait, reading is paused:
+/// each reader leaves what it read here and waits, and the session judges no timeout.
 struct Gate {
-    /// Events waiting, or `None` once nobody takes them (or the session is over).
-    waiting: Mutex<Option<usize>>,
+    state: Mutex<GateState>,
     opened: Condvar,
     bound: usize,
+    /// Wakes a session that waits for input while paused, once the bot takes events.
+    wake: SyncSender<Input<Writer>>,
+}
+
+struct GateState {
+    /// Events waiting, or `None` once nobody takes them (or the session is over).
+    waiting: Option<usize>,
+    /// Whether the bot can take events: not before it is signed in.
+    armed: bool,
+    /// What readers read while paused, in order: at most one read per connection,
+    /// since each waits after leaving one.
+    held: Vec<Input<Writer>>,
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gate")
+            .field("bound", &self.bound)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GateState {
+    fn paused(&self, bound: usize) -> bool {
+        self.armed && self.waiting.is_some_and(|waiting| waiting >= bound)
+    }
 }
 
 impl Gate {
-    fn new(bound: usize) -> Self {
+    fn new(bound: usize, wake: SyncSender<Input<Writer>>) -> Self {
         Gate {
-            waiting: Mutex::new(Some(0)),
+            state: Mutex::new(GateState {
+                waiting: Some(0),
+                armed: false,
+                held: Vec::new(),
+            }),
             opened: Condvar::new(),
             bound,
+            wake,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<usize>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
         // Nothing panics while holding it; a poisoned count is still a count.
-        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn given(&self) {
-        if let Some(waiting) = self.lock().as_mut() {
+    fn given(&self, signed_in: bool) {
+        let mut guard = self.lock();
+        guard.armed = signed_in;
+        if let Some(waiting) = guard.waiting.as_mut() {
             *waiting += 1;
         }
     }
 
     fn taken(&self) {
         let mut guard = self.lock();
-        if let Some(waiting) = guard.as_mut() {
+        let was_paused = guard.paused(self.bound);
+        if let Some(waiting) = guard.waiting.as_mut() {
             *waiting = waiting.saturating_sub(1);
-            if *waiting < self.bound {
-                self.opened.notify_all();
-            }
+        }
+        if was_paused && !guard.paused(self.bound) {
+            drop(guard);
+            self.resume();
         }
     }
 
     fn open_for_good(&self) {
-        *self.lock() = None;
-        self.opened.notify_all();
+        self.lock().waiting = None;
+        self.resume();
     }
 
-    /// Returns once fewer than `bound` events wait.
-    fn pass(&self) {
+    fn resume(&self) {
+        self.opened.notify_all();
+        // A full queue means the session is busy, and will look here anyway.
+        let _ = self.wake.try_send(Input::Wake);
+    }
+
+    fn is_paused(&self) -> bool {
+        self.lock().paused(self.bound)
+    }
+
+    /// What readers left while paused, for the session to take before anything else.
+    fn take_held(&self) -> Vec<Input<Writer>> {
         let mut guard = self.lock();
-        while guard.is_some_and(|waiting| waiting >= self.bound) {
-            guard = self.opened.wait(guard).unwrap_or_else(PoisonError::into_inner);
+        if guard.held.is_empty() {
+            return Vec::new();
         }
+        std::mem::take(&mut guard.held)
+    }
+
+    /// Hands a reader's `input` to the session: at once, or while paused, left here
+    /// once the reader has waited for the bot to catch up. False once the session is
+    /// gone.
+    fn deliver(&self, input: Input<Writer>, inputs: &SyncSender<Input<Writer>>) -> bool {
+        let mut guard = self.lock();
+        if guard.paused(self.bound) {
+            guard.held.push(input);
+            while guard.paused(self.bound) {
+                guard = self.opened.wait(guard).unwrap_or_else(PoisonError::into_inner);
+            }
+            return true;
+        }
+        drop(guard);
+        inputs.send(input).is_ok()
     }
 }
 
@@ -214,7 +275,9 @@ impl Drop for Handle {
         let sign_out = Command::SignOut {
             reply: Box::new(|_| {}),
         };
-        let _ = self.inputs.try_send(Input::Command(sign_out));
+        // Waiting cannot hang: the session thread never waits on a handle, and once it
+        // is gone the send fails at once.
+        let _ = self.inputs.send(Input::Command(sign_out));
     }
 }
 
@@ -331,6 +394,14 @@ impl Bot {
         self.ask(|reply| Command::ContactList { reply })
     }
 
+    /// The Passport login server this session learned from the nexus (or was
+    /// configured with): put it in the next session's
+    /// [`PassportConfig::dalogin`](crate::passport::PassportConfig::dalogin) to skip
+    /// the nexus there. See [`Client::passport_dalogin`](crate::client::Client::passport_dalogin).
+    pub fn passport_dalogin(&self) -> Result<Option<String>, DriverError> {
+        self.ask(|reply| Command::PassportDalogin { reply })
+    }
+
     /// Signs out; the events end with
     /// [`ns::CloseReason::LoggedOut`](crate::ns::CloseReason::LoggedOut).
     pub fn sign_out(&self) -> Result<(), DriverError> {
@@ -363,19 +434,32 @@ fn run(
         while let Some(event) = shell.next_event() {
             // A bot that stopped listening may still send commands.
             if events.send(event).is_ok() {
-                gate.given();
+                gate.given(shell.is_signed_in());
             }
         }
         if shell.is_finished() {
             gate.open_for_good();
             return;
         }
+        // Read while paused, and so before any timer on resuming.
+        for held in gate.take_held() {
+            shell.input(&mut io, held);
+        }
+        // While paused no timeout is judged: what it waits for may be unread.
         let input = match next_timeout {
-            Some(at) => inputs.recv_timeout(at.saturating_duration_since(Instant::now())),
-            None => inputs.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(at) if !gate.is_paused() => {
+                inputs.recv_timeout(at.saturating_duration_since(Instant::now()))
+            }
+            _ => inputs.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
         match input {
-            Ok(input) => shell.input(&mut io, input),
+            Ok(input) => {
+                // A reader left its read in the gate before it could send this one.
+                for held in gate.take_held() {
+                    shell.input(&mut io, held);
+                }
+                shell.input(&mut io, input);
+            }
             Err(RecvTimeoutError::Timeout) => shell.timeout(),
             // The io keeps a sender, so this cannot happen while it lives.
             Err(RecvTimeoutError::Disconnected) => return,
@@ -410,7 +494,8 @@ impl Io for ThreadIo {
             (self.connect_timeout, self.write_queue, self.write_timeout);
         let spawned = thread::Builder::new().name("msnp-connect".into()).spawn(move || {
             let started = open(&addr, timeout).and_then(|stream| {
-                // A peer that takes no bytes for this long is gone (zero means never).
+                // A peer that takes no bytes for this long is gone; zero means no limit
+                // (`set_write_timeout` refuses zero).
                 stream.set_write_timeout(Some(write_timeout).filter(|t| !t.is_zero()))?;
                 start(conn, stream, &inputs, gate, write_queue)
             });
@@ -514,7 +599,6 @@ fn start(
 fn read_loop(conn: ConnId, mut stream: TcpStream, inputs: &SyncSender<Input<Writer>>, gate: &Gate) {
     let mut buffer = vec![0; READ_BUFFER];
     loop {
-        gate.pass();
         let input = match stream.read(&mut buffer) {
             Ok(0) => Input::Closed { conn },
             Err(error) if error.kind() == ErrorKind::Interrupted => continue,
@@ -525,7 +609,7 @@ fn read_loop(conn: ConnId, mut stream: TcpStream, inputs: &SyncSender<Input<Writ
             },
         };
         let last = matches!(input, Input::Closed { .. });
-        if inputs.send(input).is_err() || last {
+        if !gate.deliver(input, inputs) || last {
             return;
         }
     }
@@ -594,11 +678,8 @@ fn http_agent(config: &DriverConfig) -> Result<ureq::Agent, DriverError> {
 /// Performs `request` as given; any status is an answer, only no answer is an error.
 fn get(agent: &ureq::Agent, request: &HttpRequest) -> Result<HttpResponse, String> {
     let mut call = agent.get(request.url());
-    for (name, value) in request.headers() {
-        // ureq writes `Host` from the URL, which is the same value.
-        if !name.eq_ignore_ascii_case("host") {
-            call = call.header(name, value);
-        }
+    for (name, value) in super::headers(request) {
+        call = call.header(name, value);
     }
     let response = call.call().map_err(|error| super::sentence(&error))?;
     let mut answer = HttpResponse::new(response.status().as_u16());
@@ -608,4 +689,25 @@ fn get(agent: &ureq::Agent, request: &HttpRequest) -> Result<HttpResponse, Strin
         }
     }
     Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Command, Handle, Input};
+    use std::sync::mpsc;
+
+    #[test]
+    fn the_last_handle_signs_out_behind_a_full_queue() {
+        let (inputs, session) = mpsc::sync_channel(1);
+        inputs.try_send(Input::Wake).unwrap();
+        let handle = Handle { inputs };
+        let dropping = std::thread::spawn(move || drop(handle));
+        assert!(matches!(session.recv(), Ok(Input::Wake)));
+        assert!(matches!(
+            session.recv(),
+            Ok(Input::Command(Command::SignOut { .. }))
+        ));
+        dropping.join().unwrap();
+        assert!(session.recv().is_err());
+    }
 }

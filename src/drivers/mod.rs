@@ -21,26 +21,24 @@
 //!   over all conversations); only past that bound is the send refused with
 //!   [`ClientError::TooManyQueued`];
 //! - events wait for the bot in a queue of [`DriverConfig::event_queue`]; a bot that
-//!   does not take them slows down its own session (input is no longer read), never
-//!   grows memory.
+//!   does not take them slows down its own session (socket data is no longer read),
+//!   never grows memory, and never ends it: while reading is paused no timeout is
+//!   judged, since the answer it waits for may be among the unread data.
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
-#[cfg(any(feature = "tokio", feature = "blocking"))]
 mod shell;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
 use std::io;
 use std::path::PathBuf;
-#[cfg(any(feature = "tokio", feature = "blocking"))]
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::client::CloseReason;
 use crate::client::{ClientConfig, ClientError};
 
-#[cfg(any(feature = "tokio", feature = "blocking"))]
 use shell::{Command, Input, Io, Reply, Shell};
 
 /// Settings of a driver: the [`Client`](crate::client::Client)'s, and how the driver
@@ -70,10 +68,18 @@ pub struct DriverConfig {
     /// Transmits waiting for one socket's writer; a peer that leaves this many unread
     /// has its connection closed. Default 1024 (about 1.7 MB at the largest `MSG`).
     pub write_queue: usize,
-    /// How long a peer may take no bytes at all before its connection is closed.
-    /// Default 30 s.
+    /// How long a peer may take no bytes at all before its connection is closed: each
+    /// write to the socket must move at least one byte within it, so a large transmit
+    /// that keeps moving is never cut off. Zero means no limit. Default 30 s.
     pub write_timeout: Duration,
-    /// Events waiting for the bot. Default 1024.
+    /// Events waiting for the bot (at least 1). Once this many wait, both drivers stop
+    /// handing socket data to the session, and the peers slow down behind TCP; at
+    /// most the events of one more input, and one read per connection, wait beyond
+    /// it. Commands, connections and Passport answers still go on, but no timeout is
+    /// judged until the bot takes an event: a keep-alive answer or an
+    /// acknowledgement may sit in the unread data, and a slow bot must not end its
+    /// session with a reason that blames the server. When reading resumes, the held
+    /// data reaches the session before any timer. Default 1024.
     pub event_queue: usize,
     /// Commands waiting for the session. Default 1024.
     pub command_queue: usize,
@@ -143,7 +149,6 @@ pub enum DriverError {
 
 /// An error and its sources in one line ("error sending request: connection refused"),
 /// for [`Client::handle_http_failed`](crate::client::Client::handle_http_failed).
-#[cfg(any(feature = "tokio", feature = "blocking"))]
 pub(crate) fn sentence(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -160,15 +165,21 @@ pub(crate) fn sentence(error: &dyn std::error::Error) -> String {
 }
 
 /// The `Client`'s settings as a driver uses them.
-#[cfg(any(feature = "tokio", feature = "blocking"))]
 pub(crate) fn client_config(config: &DriverConfig) -> ClientConfig {
     let mut client = config.client.clone();
     client.passport.allow_http |= config.allow_http_passport;
     client
 }
 
+/// The headers to set on a Passport request: all but `Host`, which the HTTP clients
+/// write from the URL (the same value).
+pub(crate) fn headers(request: &crate::passport::HttpRequest) -> impl Iterator<Item = (&str, &str)> {
+    request
+        .headers()
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+}
+
 /// Reads [`DriverConfig::ca_file`], if set.
-#[cfg(any(feature = "tokio", feature = "blocking"))]
 pub(crate) fn read_ca_file(config: &DriverConfig) -> Result<Option<(PathBuf, Vec<u8>)>, DriverError> {
     let Some(path) = &config.ca_file else {
         return Ok(None);
@@ -183,7 +194,6 @@ pub(crate) fn read_ca_file(config: &DriverConfig) -> Result<Option<(PathBuf, Vec
 }
 
 /// The account as MSNP spells it.
-#[cfg(any(feature = "tokio", feature = "blocking"))]
 pub(crate) fn account(account: &str) -> Result<crate::codec::Passport<'static>, DriverError> {
     crate::codec::Passport::try_from(account.to_owned()).map_err(|_| DriverError::InvalidAccount {
         account: account.to_owned(),
@@ -202,11 +212,9 @@ impl From<CloseReason> for DriverError {
 /// `Client` lends each transmit, and the driver copies it into a reused buffer rather
 /// than a fresh one per write. At most [`BufferPool::MAX_FREE`] wait here, none larger
 /// than [`BufferPool::MAX_CAPACITY`], so a burst never leaves much memory behind.
-#[cfg(any(feature = "tokio", feature = "blocking"))]
 #[derive(Clone, Default)]
 pub(crate) struct BufferPool(Arc<Mutex<Vec<Vec<u8>>>>);
 
-#[cfg(any(feature = "tokio", feature = "blocking"))]
 impl BufferPool {
     /// Most buffers kept free: the writer rarely holds more than a few at once.
     const MAX_FREE: usize = 4;
@@ -235,7 +243,7 @@ impl BufferPool {
     }
 }
 
-#[cfg(all(test, any(feature = "tokio", feature = "blocking")))]
+#[cfg(test)]
 mod tests {
     use super::BufferPool;
 

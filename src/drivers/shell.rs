@@ -82,6 +82,9 @@ pub(crate) enum Command {
     ContactList {
         reply: Reply<ContactList>,
     },
+    PassportDalogin {
+        reply: Reply<Option<String>>,
+    },
     SignOut {
         reply: Reply<()>,
     },
@@ -112,6 +115,9 @@ pub(crate) enum Input<W> {
         result: Result<HttpResponse, String>,
     },
     Command(Command),
+    /// The bot took events after the session paused reading: nothing for the
+    /// `Client`, only a wake-up for a run loop that waits on one channel.
+    Wake,
 }
 
 /// The driver's half: performs what the `Client` asks, without ever waiting on a peer.
@@ -183,6 +189,12 @@ impl Shell {
         self.ended.is_some() && self.events.is_empty()
     }
 
+    /// Whether the bot holds its handle: before, it cannot take events yet, so the
+    /// events of signing in (bounded by the contact list's bound) never pause reading.
+    pub(crate) fn is_signed_in(&self) -> bool {
+        self.ready.is_none()
+    }
+
     /// The next event for the bot.
     pub(crate) fn next_event(&mut self) -> Option<ClientEvent> {
         self.events.pop_front()
@@ -210,10 +222,13 @@ impl Shell {
                 Err(reason) => self.client.handle_http_failed(now, id, reason),
             },
             Input::Command(command) => self.command(command, now),
+            Input::Wake => {}
         }
     }
 
-    /// The `Client`'s timer fired (early calls are harmless).
+    /// The `Client`'s timer fired (early calls are harmless). Never while reading is
+    /// paused for a slow bot: input that arrived and waits unread could be the very
+    /// answer the timer is about to miss, so no deadline can be judged then.
     pub(crate) fn timeout(&mut self) {
         self.client.handle_timeout(Instant::now());
     }
@@ -311,6 +326,7 @@ impl Shell {
                 client.set_phone(now, phone, value.as_deref()).map(drop),
             )),
             Command::ContactList { reply } => reply(Ok(client.contact_list().clone())),
+            Command::PassportDalogin { reply } => reply(Ok(client.passport_dalogin().map(str::to_owned))),
             Command::SignOut { reply } => reply(answer(ended, client.logout(now))),
         }
     }

@@ -47,8 +47,9 @@ use crate::passport::{HttpRequest, HttpResponse};
 
 /// Bytes asked of the socket per read.
 const READ_BUFFER: usize = 16 * 1024;
-/// Inputs (reads, connections, HTTP answers) waiting for the session: readers wait
-/// when it is full, which is what slows a flooding peer down.
+/// Inputs of each kind (socket data; connections and HTTP answers) waiting for the
+/// session: readers wait when theirs is full, which is what slows a flooding peer
+/// down.
 const INPUT_QUEUE: usize = 64;
 
 /// Signs in as `account` with `password`: resolves once the session can open
@@ -69,10 +70,12 @@ pub async fn connect(
     });
     let shell = Shell::new(super::client_config(&config), account, password, ready);
     let (inputs_tx, inputs) = mpsc::channel(INPUT_QUEUE);
+    let (sockets_tx, sockets) = mpsc::channel(INPUT_QUEUE);
     let (commands_tx, commands) = mpsc::channel(config.command_queue.max(1));
     let (events_tx, events) = mpsc::channel(config.event_queue.max(1));
     let io = TokioIo {
         inputs: inputs_tx,
+        sockets: sockets_tx,
         writers: HashMap::new(),
         connecting: HashSet::new(),
         http,
@@ -80,8 +83,12 @@ pub async fn connect(
         write_queue: config.write_queue.max(1),
         write_timeout: config.write_timeout,
     };
-    let event_queue = config.event_queue.max(1);
-    ::tokio::spawn(run(shell, io, inputs, commands, events_tx, event_queue));
+    let inputs = Inputs {
+        sockets,
+        others: inputs,
+        commands,
+    };
+    ::tokio::spawn(run(shell, io, inputs, events_tx));
     match ready_rx.await {
         Ok(Ok(())) => Ok((
             Bot {
@@ -99,8 +106,8 @@ pub async fn connect(
 /// [`recv`](Events::recv) returns `None`.
 ///
 /// While [`DriverConfig::event_queue`] events wait here, the session stops reading
-/// from its sockets (the peers then slow down), but goes on with commands and timers,
-/// so a bot may send while it is behind with its events.
+/// from its sockets (the peers then slow down) and judges no timeout, but goes on
+/// with commands, so a bot may send while it is behind with its events.
 #[derive(Debug)]
 pub struct Events {
     events: mpsc::Receiver<ClientEvent>,
@@ -247,6 +254,14 @@ impl Bot {
         self.ask(|reply| Command::ContactList { reply }).await
     }
 
+    /// The Passport login server this session learned from the nexus (or was
+    /// configured with): put it in the next session's
+    /// [`PassportConfig::dalogin`](crate::passport::PassportConfig::dalogin) to skip
+    /// the nexus there. See [`Client::passport_dalogin`](crate::client::Client::passport_dalogin).
+    pub async fn passport_dalogin(&self) -> Result<Option<String>, DriverError> {
+        self.ask(|reply| Command::PassportDalogin { reply }).await
+    }
+
     /// Signs out; the events end with
     /// [`ns::CloseReason::LoggedOut`](crate::ns::CloseReason::LoggedOut).
     pub async fn sign_out(&self) -> Result<(), DriverError> {
@@ -269,16 +284,21 @@ impl Bot {
     }
 }
 
+/// What the session's task waits on besides the timer.
+struct Inputs {
+    /// Bytes and ends from the sockets: held back while the bot is behind.
+    sockets: mpsc::Receiver<Input<Writer>>,
+    /// Connections opened and Passport answers: never held back, so a slow bot does
+    /// not make a connect or Passport look slow.
+    others: mpsc::Receiver<Input<Writer>>,
+    commands: mpsc::Receiver<Command>,
+}
+
 /// The session's task: waits for an input, a command or the timer, and drains.
-async fn run(
-    mut shell: Shell,
-    mut io: TokioIo,
-    mut inputs: mpsc::Receiver<Input<Writer>>,
-    mut commands: mpsc::Receiver<Command>,
-    events: mpsc::Sender<ClientEvent>,
-    event_queue: usize,
-) {
+async fn run(mut shell: Shell, mut io: TokioIo, mut inputs: Inputs, events: mpsc::Sender<ClientEvent>) {
     let mut handles = true;
+    // Events the full queue could not take: at most those of one input, since reading
+    // stops while any wait here.
     let mut held = std::collections::VecDeque::new();
     loop {
         let next_timeout = shell.drain(&mut io);
@@ -303,17 +323,21 @@ async fn run(
                 None => std::future::pending().await,
             }
         };
-        // While the bot is behind with its events, the sockets wait (their peers then
-        // slow down); commands and timers go on, so a bot may send while behind.
-        let reading = held.len() < event_queue;
+        // While the bot is behind, socket data waits (its peers then slow down) and so
+        // do timers: what they wait for may be in that data. Commands, connections and
+        // Passport go on. Biased, so that on resuming the held data comes before any
+        // timer.
+        let reading = held.is_empty() || !shell.is_signed_in();
         ::tokio::select! {
+            biased;
             permit = events.reserve(), if !held.is_empty() => {
                 if let (Ok(permit), Some(event)) = (permit, held.pop_front()) {
                     permit.send(event);
                 }
             }
-            Some(input) = inputs.recv(), if reading => shell.input(&mut io, input),
-            command = commands.recv(), if handles => match command {
+            Some(input) = inputs.sockets.recv(), if reading => shell.input(&mut io, input),
+            Some(input) = inputs.others.recv() => shell.input(&mut io, input),
+            command = inputs.commands.recv(), if handles => match command {
                 Some(command) => shell.input(&mut io, Input::Command(command)),
                 None => {
                     // Every Bot is gone: nobody can end the session any more but us.
@@ -322,12 +346,13 @@ async fn run(
                     shell.input(&mut io, Input::Command(sign_out));
                 }
             },
-            () = timer => shell.timeout(),
+            () = timer, if reading => shell.timeout(),
         }
     }
 }
 
-/// A connection's writer queue, and the buffers its writer hands back.
+/// What the session keeps of one connection's writer task: the queue it takes
+/// transmits from, and the pool it hands written buffers back to.
 struct Writer {
     queue: mpsc::Sender<Vec<u8>>,
     pool: BufferPool,
@@ -335,6 +360,7 @@ struct Writer {
 
 struct TokioIo {
     inputs: mpsc::Sender<Input<Writer>>,
+    sockets: mpsc::Sender<Input<Writer>>,
     writers: HashMap<ConnId, Writer>,
     connecting: HashSet<ConnId>,
     http: reqwest::Client,
@@ -348,7 +374,7 @@ impl Io for TokioIo {
 
     fn connect(&mut self, conn: ConnId, addr: HostPort<'static>) {
         self.connecting.insert(conn);
-        let inputs = self.inputs.clone();
+        let (inputs, sockets) = (self.inputs.clone(), self.sockets.clone());
         let (timeout, write_queue, write_timeout) =
             (self.connect_timeout, self.write_queue, self.write_timeout);
         ::tokio::spawn(async move {
@@ -359,7 +385,7 @@ impl Io for TokioIo {
                     // Commands are small and answered one by one: do not wait to batch them.
                     let _ = stream.set_nodelay(true);
                     let (read, write) = stream.into_split();
-                    let reader = ::tokio::spawn(read_loop(conn, read, inputs.clone()));
+                    let reader = ::tokio::spawn(read_loop(conn, read, sockets.clone()));
                     let (queue, rx) = mpsc::channel(write_queue);
                     let pool = BufferPool::default();
                     let writer = write_loop(
@@ -368,7 +394,7 @@ impl Io for TokioIo {
                         rx,
                         pool.clone(),
                         write_timeout,
-                        inputs.clone(),
+                        sockets,
                         reader.abort_handle(),
                     );
                     ::tokio::spawn(writer);
@@ -421,7 +447,7 @@ impl Io for TokioIo {
     }
 }
 
-async fn read_loop(conn: ConnId, mut read: OwnedReadHalf, inputs: mpsc::Sender<Input<Writer>>) {
+async fn read_loop(conn: ConnId, mut read: OwnedReadHalf, sockets: mpsc::Sender<Input<Writer>>) {
     let mut buffer = vec![0; READ_BUFFER];
     loop {
         let input = match read.read(&mut buffer).await {
@@ -432,7 +458,7 @@ async fn read_loop(conn: ConnId, mut read: OwnedReadHalf, inputs: mpsc::Sender<I
             },
         };
         let last = matches!(input, Input::Closed { .. });
-        if inputs.send(input).await.is_err() || last {
+        if sockets.send(input).await.is_err() || last {
             return;
         }
     }
@@ -444,24 +470,50 @@ async fn write_loop(
     mut queue: mpsc::Receiver<Vec<u8>>,
     pool: BufferPool,
     timeout: Duration,
-    inputs: mpsc::Sender<Input<Writer>>,
+    sockets: mpsc::Sender<Input<Writer>>,
     reader: AbortHandle,
 ) {
     while let Some(bytes) = queue.recv().await {
-        if !matches!(
-            ::tokio::time::timeout(timeout, write.write_all(&bytes)).await,
-            Ok(Ok(()))
-        ) {
+        if write_each(&mut write, &bytes, timeout).await.is_err() {
             // Broken, or the peer stopped reading: the connection is over.
             reader.abort();
-            let _ = inputs.send(Input::Closed { conn }).await;
+            let _ = sockets.send(Input::Closed { conn }).await;
             return;
         }
         pool.give_back(bytes);
     }
     // The session forgot this connection: nothing more to read from it.
-    let _ = ::tokio::time::timeout(timeout, write.shutdown()).await;
+    let _ = within(timeout, write.shutdown()).await;
     reader.abort();
+}
+
+/// Writes all of `bytes`, each `write` call given `timeout` to take a byte: a peer
+/// that reads slowly but steadily keeps its connection, as on the blocking driver.
+async fn write_each(
+    write: &mut (impl ::tokio::io::AsyncWrite + Unpin),
+    mut bytes: &[u8],
+    timeout: Duration,
+) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        match within(timeout, write.write(bytes)).await? {
+            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            n => bytes = bytes.get(n..).unwrap_or_default(),
+        }
+    }
+    Ok(())
+}
+
+/// `io` limited to `timeout`, zero meaning no limit ([`DriverConfig::write_timeout`]).
+async fn within<T>(
+    timeout: Duration,
+    io: impl std::future::Future<Output = std::io::Result<T>>,
+) -> std::io::Result<T> {
+    if timeout.is_zero() {
+        return io.await;
+    }
+    ::tokio::time::timeout(timeout, io)
+        .await
+        .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
 }
 
 /// reqwest on rustls: Mozilla's roots plus the CA file's, no redirects followed (the
@@ -499,11 +551,8 @@ fn http_client(config: &DriverConfig) -> Result<reqwest::Client, DriverError> {
 /// Performs `request` as given; any status is an answer, only no answer is an error.
 async fn get(http: &reqwest::Client, request: &HttpRequest) -> Result<HttpResponse, String> {
     let mut call = http.get(request.url());
-    for (name, value) in request.headers() {
-        // reqwest writes `Host` from the URL, which is the same value.
-        if !name.eq_ignore_ascii_case("host") {
-            call = call.header(name, value);
-        }
+    for (name, value) in super::headers(request) {
+        call = call.header(name, value);
     }
     let response = call
         .send()
@@ -516,4 +565,35 @@ async fn get(http: &reqwest::Client, request: &HttpRequest) -> Result<HttpRespon
         }
     }
     Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_each;
+    use ::tokio::io::{AsyncReadExt, duplex};
+    use std::time::Duration;
+
+    /// A transmit far larger than the pipe: many writes, each of which waits for the
+    /// reader; zero is no limit, not "give up at the first wait".
+    #[::tokio::test]
+    async fn a_zero_write_timeout_waits_for_a_slow_reader() {
+        let (mut write, mut read) = duplex(16);
+        let reader = ::tokio::spawn(async move {
+            let mut all = Vec::new();
+            read.read_to_end(&mut all).await.map(|_| all)
+        });
+        let bytes: Vec<u8> = (0..=255).collect();
+        write_each(&mut write, &bytes, Duration::ZERO).await.unwrap();
+        drop(write);
+        assert_eq!(reader.await.unwrap().unwrap(), bytes);
+    }
+
+    #[::tokio::test]
+    async fn a_peer_that_takes_no_byte_for_the_write_timeout_is_gone() {
+        let (mut write, _read) = duplex(16);
+        let error = write_each(&mut write, &[0; 64], Duration::from_millis(20))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+    }
 }
