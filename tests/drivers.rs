@@ -57,7 +57,6 @@ impl Setup {
         let dispatch = self.server().dispatch_addr();
         config.client.server = HostPort::new(dispatch.ip().to_string(), dispatch.port()).unwrap();
         config.client.passport.nexus_url = self.passport.nexus_url();
-        config.client.max_queued_messages = BURST + 100;
         config.ca_file = Some(self.passport.ca_file.clone());
         config
     }
