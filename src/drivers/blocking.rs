@@ -226,13 +226,16 @@ impl Gate {
         self.lock().paused(self.bound)
     }
 
-    /// What readers left while paused, for the session to take before anything else.
+    fn has_held(&self) -> bool {
+        !self.lock().held.is_empty()
+    }
+
+    /// What readers left while paused; each of them goes on only once it is taken, so
+    /// nothing it reads later can overtake it.
     fn take_held(&self) -> Vec<Input<Writer>> {
-        let mut guard = self.lock();
-        if guard.held.is_empty() {
-            return Vec::new();
-        }
-        std::mem::take(&mut guard.held)
+        let held = std::mem::take(&mut self.lock().held);
+        self.opened.notify_all();
+        held
     }
 
     /// Hands a reader's `input` to the session: at once, or while paused, left here
@@ -242,7 +245,9 @@ impl Gate {
         let mut guard = self.lock();
         if guard.paused(self.bound) {
             guard.held.push(input);
-            while guard.paused(self.bound) {
+            // Until the session took it: a later read sent past it would reorder the
+            // connection's bytes.
+            while guard.paused(self.bound) || !guard.held.is_empty() {
                 guard = self.opened.wait(guard).unwrap_or_else(PoisonError::into_inner);
             }
             return true;
@@ -438,12 +443,21 @@ fn run(
             }
         }
         if shell.is_finished() {
+            // Readers waiting for their held reads to be taken must not wait forever.
             gate.open_for_good();
+            drop(gate.take_held());
             return;
         }
-        // Read while paused, and so before any timer on resuming.
-        for held in gate.take_held() {
-            shell.input(&mut io, held);
+        // Reads left while paused go before any timer, but after what their readers
+        // sent before them, which is already in the channel.
+        if gate.has_held() {
+            while let Ok(input) = inputs.try_recv() {
+                shell.input(&mut io, input);
+            }
+            for held in gate.take_held() {
+                shell.input(&mut io, held);
+            }
+            continue;
         }
         // While paused no timeout is judged: what it waits for may be unread.
         let input = match next_timeout {
@@ -453,13 +467,7 @@ fn run(
             _ => inputs.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
         match input {
-            Ok(input) => {
-                // A reader left its read in the gate before it could send this one.
-                for held in gate.take_held() {
-                    shell.input(&mut io, held);
-                }
-                shell.input(&mut io, input);
-            }
+            Ok(input) => shell.input(&mut io, input),
             Err(RecvTimeoutError::Timeout) => shell.timeout(),
             // The io keeps a sender, so this cannot happen while it lives.
             Err(RecvTimeoutError::Disconnected) => return,
