@@ -19,37 +19,11 @@ impl NotificationClient {
     ) -> Result<Option<TrId>, NsError> {
         self.touch(now);
         self.expect_logged_in("send_command")?;
-        use ClientCommand::*;
-        let managed = match command {
-            Ver { .. }
-            | Cvr { .. }
-            | UsrTwnInitial { .. }
-            | UsrTwnTicket { .. }
-            | UsrMd5Initial { .. }
-            | UsrMd5Hash { .. }
-            | UsrSwitchboard { .. }
-            | Inf { .. }
-            | Qry { .. }
-            | Png
-            | Out
-            | Msg { .. }
-            | Cal { .. }
-            | Ans { .. } => true,
-            Syn { .. } => self.download.is_some(),
-            Other(raw) => matches!(
-                raw.verb(),
-                b"VER"
-                    | b"CVR"
-                    | b"USR"
-                    | b"INF"
-                    | b"QRY"
-                    | b"PNG"
-                    | b"OUT"
-                    | b"MSG"
-                    | b"CAL"
-                    | b"ANS"
-                    | b"SYN"
-            ),
+        // `verb()` names typed and raw commands alike, so one list covers both.
+        let managed = match command.verb() {
+            "VER" | "CVR" | "USR" | "INF" | "QRY" | "PNG" | "OUT" | "MSG" | "CAL" | "ANS" => true,
+            // A typed SYN is followed as a download, one at a time; a raw one cannot be.
+            "SYN" => matches!(command, ClientCommand::Other(_)) || self.download.is_some(),
             _ => false,
         };
         if managed {

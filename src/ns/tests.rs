@@ -187,7 +187,24 @@ fn raw_commands_are_renumbered_and_their_replies_delivered() {
         ns.send_command(now, &ClientCommand::Png),
         Err(NsError::ManagedVerb { verb: "PNG".into() })
     );
+    // Raw lines of managed verbs are refused like the typed ones.
+    for line in ["USR 9 TWN I x@y.com", "SYN 9 0", "CAL 9 bob@x.com"] {
+        let raw = crate::codec::RawCommand::new(line.as_bytes().to_vec(), None).unwrap();
+        let verb = line.split(' ').next().unwrap().to_owned();
+        assert_eq!(
+            ns.send_command(now, &ClientCommand::Other(raw)),
+            Err(NsError::ManagedVerb { verb })
+        );
+    }
     assert_eq!(ns.pending_requests(), 0);
+    assert!(drain(&mut ns).0.is_empty());
+    // A typed SYN outside a download is the caller's to send.
+    let syn = ClientCommand::Syn {
+        trid: TrId(1),
+        version: 0,
+    };
+    assert_eq!(ns.send_command(now, &syn), Ok(Some(TrId(6))));
+    assert_eq!(drain(&mut ns).0, b"SYN 6 0\r\n");
 }
 
 #[test]
