@@ -359,6 +359,19 @@ impl Framer {
         self.buffer.len() - self.consumed
     }
 
+    /// Frees the bytes already handed out, when nothing else is buffered; otherwise
+    /// they go on the next [`push`](Self::push) as usual. For a frame that held a
+    /// secret (a switchboard cookie, a profile's `MSPAuth`): its bytes need not wait in
+    /// memory for the next read.
+    pub fn release(&mut self) {
+        if self.buffered() == 0 {
+            self.buffer = Vec::new();
+            self.consumed = 0;
+            self.scanned = 0;
+            self.line_end = None;
+        }
+    }
+
     /// Appends received bytes.
     pub fn push(&mut self, mut bytes: &[u8]) {
         if self.failed.is_some() {
@@ -552,5 +565,27 @@ mod debug_tests {
         assert!(!shown.contains("17262740"), "{shown}");
         assert!(!shown.contains("[88, 70, 82"), "{shown}");
         assert!(shown.contains("buffered: 5"), "{shown}");
+    }
+}
+
+#[cfg(test)]
+mod release_tests {
+    use super::*;
+
+    #[test]
+    fn release_frees_handed_out_bytes_and_keeps_the_rest() {
+        let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+        framer.push(b"XFR 5 SB 10.0.0.1:1863 CKI 17262740.1050826919.32308\r\n");
+        assert!(framer.next_frame().is_some_and(|frame| frame.is_ok()));
+        framer.release();
+        assert_eq!((framer.buffer.capacity(), framer.buffered()), (0, 0));
+        // With more buffered, nothing is lost and framing goes on.
+        framer.push(b"ACK 1\r\nACK");
+        assert_eq!(framer.next_frame().unwrap().unwrap().line, b"ACK 1");
+        framer.release();
+        assert_eq!(framer.buffered(), 3);
+        framer.push(b" 2\r\n");
+        assert_eq!(framer.next_frame().unwrap().unwrap().line, b"ACK 2");
+        assert!(framer.next_frame().is_none());
     }
 }

@@ -719,10 +719,12 @@ impl NotificationClient {
                 true
             }
         };
-        // A frame's bytes stay in the framer until the next push; when they held a
-        // cookie or MSPAuth and nothing else waits, drop them now with the framer.
-        let drop_consumed = holds_secret && framer.buffered() == 0;
-        if self.reads_input() && !drop_consumed {
+        // A frame's bytes stay in the framer until the next push; a cookie or an
+        // MSPAuth need not.
+        if holds_secret {
+            framer.release();
+        }
+        if self.reads_input() {
             self.framer = framer;
         }
         progressed
