@@ -42,10 +42,7 @@ pub(super) fn server_message(payload: &[u8]) -> NsEvent {
         Ok(MessageKind::Profile(profile)) => NsEvent::Profile(profile.into_owned()),
         Ok(MessageKind::InitialEmail(mail)) => NsEvent::InitialEmail(mail.into_owned()),
         Ok(MessageKind::NewEmail(mail)) => NsEvent::NewEmail(mail.into_owned()),
-        _ if message
-            .content_type()
-            .is_none_or(|t| t.eq_ignore_ascii_case(PROFILE)) =>
-        {
+        _ if message.content_type().is_none() || message.has_content_type(PROFILE) => {
             withheld(message.content_type())
         }
         _ => NsEvent::ServerMessage {
