@@ -690,13 +690,11 @@ fn get(agent: &ureq::Agent, request: &HttpRequest) -> Result<HttpResponse, Strin
         call = call.header(name, value);
     }
     let response = call.call().map_err(|error| super::sentence(&error))?;
-    let mut answer = HttpResponse::new(response.status().as_u16());
-    for (name, value) in response.headers() {
-        if let Ok(value) = value.to_str() {
-            answer.push_header(name.as_str(), value);
-        }
-    }
-    Ok(answer)
+    let headers = response.headers().iter();
+    Ok(super::response(
+        response.status().as_u16(),
+        headers.map(|(name, value)| (name.as_str(), value.to_str().ok())),
+    ))
 }
 
 #[cfg(test)]

@@ -179,6 +179,21 @@ pub(crate) fn headers(request: &crate::passport::HttpRequest) -> impl Iterator<I
         .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
 }
 
+/// A Passport answer as the flow reads it: the status and the headers whose values are
+/// text (`None` for one that is not, which the flow has no use for).
+pub(crate) fn response<'a>(
+    status: u16,
+    headers: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> crate::passport::HttpResponse {
+    let mut answer = crate::passport::HttpResponse::new(status);
+    for (name, value) in headers {
+        if let Some(value) = value {
+            answer.push_header(name, value);
+        }
+    }
+    answer
+}
+
 /// Reads [`DriverConfig::ca_file`], if set.
 pub(crate) fn read_ca_file(config: &DriverConfig) -> Result<Option<(PathBuf, Vec<u8>)>, DriverError> {
     let Some(path) = &config.ca_file else {
