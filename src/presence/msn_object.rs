@@ -420,8 +420,10 @@ impl MsnObject {
     /// [`sha1c_matches`](Self::sha1c_matches).
     ///
     /// # Errors
-    /// Input over [`MAX_XML_LEN`](Self::MAX_XML_LEN), not UTF-8 or not well-formed, an
-    /// element other than `<msnobj>`, or an attribute that cannot be read.
+    /// Input over [`MAX_XML_LEN`](Self::MAX_XML_LEN) (as received, or as
+    /// [`to_xml`](Self::to_xml) would write it back, escaping what the peer left raw),
+    /// not UTF-8 or not well-formed, an element other than `<msnobj>`, an attribute that
+    /// cannot be read, or a value with a control character.
     pub fn from_xml(xml: &[u8]) -> Result<Option<Self>, MsnObjectError> {
         if xml.len() > Self::MAX_XML_LEN {
             return Err(MsnObjectError::TooLong {
