@@ -47,7 +47,7 @@ mod name {
     pub const ALL: [&str; 7] = [CREATOR, SIZE, TYPE, LOCATION, FRIENDLY, SHA1D, SHA1C];
 }
 
-/// What ESC sends for a contact without a picture: the element with no attributes.
+/// The element's name. Escargot's "no picture" is this element with no attributes.
 const ELEMENT: &str = "msnobj";
 
 /// The three encodings of one object; named in [`MsnObjectError::TooLong`].
