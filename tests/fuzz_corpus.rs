@@ -53,3 +53,8 @@ fn client_value_roundtrip() {
         msnp::fuzzing::codec::client_value_roundtrip,
     );
 }
+
+#[test]
+fn msnftp_session() {
+    replay("msnftp_session", msnp::fuzzing::msnftp::msnftp_session);
+}
