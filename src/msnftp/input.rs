@@ -53,6 +53,15 @@ impl Input {
         from..to
     }
 
+    /// Drops what was lent out once nothing is left after it, keeping the capacity: called
+    /// when the lent range can no longer be borrowed.
+    pub(super) fn forget_used(&mut self) {
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+    }
+
     /// The bytes of a range from [`take`](Self::take).
     pub(super) fn slice(&self, range: std::ops::Range<usize>) -> &[u8] {
         self.buf.get(range).unwrap_or_default()

@@ -108,6 +108,10 @@ pub struct Receiver {
     handle: Passport<'static>,
     cookie: Secret<u32>,
     expected: Option<u64>,
+    /// The size `FIL` announced.
+    announced: Option<u64>,
+    /// Data bytes handed out.
+    handed_out: u64,
     phase: Phase,
     outcome: Option<Result<u64, Failure>>,
     input: Input,
@@ -150,6 +154,8 @@ impl Receiver {
             handle,
             cookie: auth_cookie,
             expected: None,
+            announced: None,
+            handed_out: 0,
             phase: Phase::AwaitVer,
             outcome: None,
             input: Input::default(),
@@ -178,22 +184,12 @@ impl Receiver {
 
     /// The size `FIL` announced, once it came.
     pub fn size(&self) -> Option<u64> {
-        match self.phase {
-            Phase::Receiving { size, .. } => Some(size),
-            _ => match self.outcome {
-                Some(Ok(size)) => Some(size),
-                _ => None,
-            },
-        }
+        self.announced
     }
 
-    /// Data bytes handed out so far.
+    /// Data bytes handed out so far (also after the end).
     pub fn received(&self) -> u64 {
-        match (self.phase, &self.outcome) {
-            (Phase::Receiving { received, .. }, _) => received,
-            (_, Some(Ok(size))) => *size,
-            _ => 0,
-        }
+        self.handed_out
     }
 
     /// Bytes of memory the input buffer holds.
@@ -276,6 +272,8 @@ impl Receiver {
         self.sent.clear();
         if self.outcome.is_some() {
             self.input.release();
+        } else {
+            self.input.forget_used();
         }
         loop {
             if self.eof {
@@ -379,6 +377,7 @@ impl Receiver {
                     received,
                     block_left: block_left - n16,
                 };
+                self.handed_out = received;
                 self.progress_due = true;
                 if received == size {
                     self.complete(size);
@@ -423,6 +422,7 @@ impl Receiver {
                     return self.fail(Failure::FileTooLarge { size, max });
                 }
                 self.line(format_args!("TFR"));
+                self.announced = Some(size);
                 self.events.push_back(ReceiverEvent::Started { size });
                 self.phase = Phase::Receiving {
                     size,
