@@ -404,7 +404,7 @@ fn sender_closing_after_usr_means_a_wrong_cookie() {
     let mut rx = receiver(now);
     drain_rx(&mut rx);
     rx_feed(&mut rx, now, b"VER MSNFTP\r\n");
-    rx.handle_close(now);
+    rx.handle_closed(now);
     assert_eq!(drain_rx(&mut rx), [Rx::Failed(Failure::AuthenticationFailed)]);
 }
 
@@ -487,7 +487,7 @@ fn receiver_loses_the_connection_mid_transfer() {
     let now = Instant::now();
     let mut rx = receiving(10, now);
     rx.handle_input(now, b"\x00\x04\x00abcd");
-    rx.handle_close(now);
+    rx.handle_closed(now);
     // What arrived before the close is still handed out; nothing is transmitted after.
     assert_eq!(
         drain_rx(&mut rx),
@@ -504,7 +504,7 @@ fn the_last_bytes_before_a_close_still_complete() {
     let now = Instant::now();
     let mut rx = receiving(4, now);
     rx.handle_input(now, b"\x00\x04\x00abcd");
-    rx.handle_close(now);
+    rx.handle_closed(now);
     let out = drain_rx(&mut rx);
     assert_eq!(
         out,
@@ -686,7 +686,7 @@ fn all_sent_without_bye_is_not_a_success() {
     tx.write(now, b"abcd").unwrap();
     let out = drain_tx(&mut tx);
     assert_eq!(out.last(), Some(&Tx::Ev(SenderEvent::AllSent { bytes: 4 })));
-    tx.handle_close(now);
+    tx.handle_closed(now);
     assert_eq!(
         drain_tx(&mut tx),
         [Tx::Ev(SenderEvent::Failed(Failure::ConnectionLost))]

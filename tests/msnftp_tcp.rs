@@ -45,7 +45,7 @@ fn serve(listener: TcpListener, data: Vec<u8>) -> Result<u64, Failure> {
             match tx.poll_output() {
                 Output::Transmit(bytes) => {
                     if stream.write_all(bytes).is_err() {
-                        tx.handle_close(Instant::now());
+                        tx.handle_closed(Instant::now());
                     }
                 }
                 Output::Event(_) => {}
@@ -62,7 +62,7 @@ fn serve(listener: TcpListener, data: Vec<u8>) -> Result<u64, Failure> {
             return outcome.clone();
         }
         match stream.read(&mut buf) {
-            Ok(0) | Err(_) => tx.handle_close(Instant::now()),
+            Ok(0) | Err(_) => tx.handle_closed(Instant::now()),
             Ok(n) => tx.handle_input(Instant::now(), &buf[..n]),
         }
     }
@@ -83,7 +83,7 @@ fn fetch(port: u16, size: u64, cut_after: Option<usize>) -> (Vec<u8>, Result<u64
             match rx.poll_output() {
                 Output::Transmit(bytes) => {
                     if stream.write_all(bytes).is_err() {
-                        rx.handle_close(Instant::now());
+                        rx.handle_closed(Instant::now());
                     }
                 }
                 Output::Event(ReceiverEvent::Data(data)) => file.extend_from_slice(data),
@@ -98,13 +98,13 @@ fn fetch(port: u16, size: u64, cut_after: Option<usize>) -> (Vec<u8>, Result<u64
         if cut_after.is_some_and(|cut| file.len() >= cut) {
             // Cut while the sender still writes: it sees a reset or EOF, never a BYE.
             let _ = stream.shutdown(Shutdown::Both);
-            rx.handle_close(Instant::now());
+            rx.handle_closed(Instant::now());
             continue;
         }
         match stream.read(&mut buf) {
-            Ok(0) => rx.handle_close(Instant::now()),
+            Ok(0) => rx.handle_closed(Instant::now()),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(_) => rx.handle_close(Instant::now()),
+            Err(_) => rx.handle_closed(Instant::now()),
             Ok(n) => rx.handle_input(Instant::now(), &buf[..n]),
         }
     }

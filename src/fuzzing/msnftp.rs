@@ -103,8 +103,8 @@ pub fn msnftp_session(data: &[u8]) {
                     _ => rx.expect_size(u64::from(arg)),
                 };
             }
-            9 if arg % 2 == 0 => rx.handle_close(now),
-            9 => tx.handle_close(now),
+            9 if arg % 2 == 0 => rx.handle_closed(now),
+            9 => tx.handle_closed(now),
             _ => {}
         }
         rx_check.drain(&mut rx);
@@ -116,8 +116,8 @@ pub fn msnftp_session(data: &[u8]) {
             rx.buffered()
         );
     }
-    rx.handle_close(now);
-    tx.handle_close(now);
+    rx.handle_closed(now);
+    tx.handle_closed(now);
     rx_check.drain(&mut rx);
     tx_check.drain(&mut tx);
     assert!(

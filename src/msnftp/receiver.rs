@@ -98,7 +98,7 @@ enum Step {
 ///   [`size`](Self::size), [`received`](Self::received), [`buffered`](Self::buffered),
 ///   [`poll_timeout`](Self::poll_timeout);
 /// - inputs: [`handle_input`](Self::handle_input), [`handle_timeout`](Self::handle_timeout),
-///   [`handle_close`](Self::handle_close);
+///   [`handle_closed`](Self::handle_closed);
 /// - mutators: [`expect_size`](Self::expect_size), [`cancel`](Self::cancel);
 /// - output: [`poll_output`](Self::poll_output).
 ///
@@ -234,7 +234,7 @@ impl Receiver {
     /// transfer that did not end fails with [`Failure::ConnectionLost`] (or
     /// [`Failure::AuthenticationFailed`] when the sender closed right after `USR`, its
     /// answer to a wrong cookie). Nothing more is transmitted.
-    pub fn handle_close(&mut self, _now: Instant) {
+    pub fn handle_closed(&mut self, _now: Instant) {
         self.eof = true;
     }
 

@@ -94,7 +94,7 @@ impl Phase {
 ///   [`size`](Self::size), [`sent`](Self::sent), [`wants_data`](Self::wants_data),
 ///   [`poll_timeout`](Self::poll_timeout);
 /// - inputs: [`handle_input`](Self::handle_input), [`handle_timeout`](Self::handle_timeout),
-///   [`handle_close`](Self::handle_close);
+///   [`handle_closed`](Self::handle_closed);
 /// - mutators: [`write`](Self::write), [`finish`](Self::finish), [`cancel`](Self::cancel);
 /// - output: [`poll_output`](Self::poll_output).
 ///
@@ -230,7 +230,7 @@ impl Sender {
     /// transfer that did not end fails with [`Failure::ConnectionLost`], even after
     /// [`SenderEvent::AllSent`]: without `BYE` nobody confirmed the bytes. Nothing more
     /// is transmitted.
-    pub fn handle_close(&mut self, _now: Instant) {
+    pub fn handle_closed(&mut self, _now: Instant) {
         self.eof = true;
     }
 
