@@ -743,6 +743,39 @@ fn sender_bounds_lines_and_transmits() {
 }
 
 #[test]
+fn degenerate_settings_still_transfer_or_fail_cleanly() {
+    let now = Instant::now();
+    // A transmit limit below one block still moves a byte per transmit.
+    let tiny = MsnftpConfig {
+        max_transmit: 0,
+        ..MsnftpConfig::default()
+    };
+    let mut tx = Sender::new(tiny, Secret::new(COOKIE), 2, now);
+    tx_feed(
+        &mut tx,
+        now,
+        b"VER MSNFTP\r\nUSR bob@passport.com 1234\r\nTFR\r\n",
+    );
+    assert!(tx.wants_data());
+    assert_eq!(tx.write(now, b"ab"), Ok(1));
+    assert_eq!(drain_tx(&mut tx)[0], sent(b"\x00\x01\x00a"));
+    assert_eq!(tx.write(now, b"b"), Ok(1));
+    // No line fits in zero bytes, but nothing fails before a byte arrives.
+    let blind = MsnftpConfig {
+        max_line_len: 0,
+        ..MsnftpConfig::default()
+    };
+    let mut rx = Receiver::new(blind, bob(), Secret::new(COOKIE), now);
+    assert_eq!(drain_rx(&mut rx), [wire(b"VER MSNFTP\r\n")]);
+    assert_eq!(
+        rx_feed(&mut rx, now, b"V"),
+        [Rx::Failed(Failure::ProtocolViolation(
+            ProtocolViolation::LineTooLong { max: 0 }
+        ))]
+    );
+}
+
+#[test]
 fn every_failure_reads_as_a_sentence() {
     let failures = [
         Failure::CancelledByPeer,

@@ -25,7 +25,8 @@ pub struct MsnftpConfig {
     /// The official client gives up listening after 30 s [NINA MSNFTP]. Default 60 s.
     pub idle_timeout: Duration,
     /// Most bytes a sender keeps for the next `Transmit`; [`Sender::write`](super::Sender::write)
-    /// takes no more than fits. Default 64 KiB.
+    /// takes no more than fits (at least one header and one byte, whatever this says).
+    /// Default 64 KiB.
     pub max_transmit: usize,
 }
 

@@ -79,7 +79,7 @@ impl Input {
     pub(super) fn next_line(&mut self, max: usize) -> Result<Option<Vec<u8>>, ProtocolViolation> {
         let available = self.available();
         let Some(end) = memchr::memchr(b'\n', available) else {
-            return if available.len() >= max {
+            return if !available.is_empty() && available.len() >= max {
                 Err(ProtocolViolation::LineTooLong { max })
             } else {
                 Ok(None)

@@ -256,7 +256,7 @@ impl Sender {
         let want = usize::try_from(remaining).map_or(data.len(), |r| r.min(data.len()));
         let mut taken = 0;
         while taken < want {
-            let room = self.config.max_transmit.saturating_sub(self.outgoing.len());
+            let room = self.transmit_limit().saturating_sub(self.outgoing.len());
             let open_space = self.open_block.map_or(0, |at| {
                 MAX_BLOCK_DATA.saturating_sub(self.outgoing.len() - at - BLOCK_HEADER_LEN)
             });
@@ -395,10 +395,16 @@ impl Sender {
         self.last_activity = self.last_activity.max(now);
     }
 
+    /// [`MsnftpConfig::max_transmit`], but room for one header and one data byte at
+    /// least, so that no setting can stall a transfer for good.
+    fn transmit_limit(&self) -> usize {
+        self.config.max_transmit.max(BLOCK_HEADER_LEN + 1)
+    }
+
     /// Data bytes a `write` could take now.
     fn room_for_data(&self) -> usize {
         let remaining = usize::try_from(self.size - self.accepted).unwrap_or(usize::MAX);
-        let room = self.config.max_transmit.saturating_sub(self.outgoing.len());
+        let room = self.transmit_limit().saturating_sub(self.outgoing.len());
         let open_space = self.open_block.map_or(0, |at| {
             MAX_BLOCK_DATA.saturating_sub(self.outgoing.len() - at - BLOCK_HEADER_LEN)
         });
