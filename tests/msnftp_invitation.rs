@@ -37,10 +37,11 @@ fn a_file_is_offered_accepted_and_addressed() {
          Invitation-Command: INVITE\r\n\
          Invitation-Cookie: 33267\r\n\
          Application-File: readme.txt\r\n\
-         Application-FileSize: 60904\r\n\
-         Connectivity: N\r\n\r\n"
+         Application-FileSize: 60904\r\n\r\n",
+        "HYP1's message: the inviter listens, so no `Connectivity: N`"
     );
     let mut invitation = FileInvitation::from_invite(&invite).unwrap();
+    assert!(!invitation.inviter_unreachable());
     assert_eq!(
         (invitation.cookie(), invitation.file_name(), invitation.size()),
         (33267, "readme.txt", 60904)
@@ -126,6 +127,17 @@ fn replies_out_of_order_or_for_others_are_refused() {
         Err(InvitationError::MissingField { field: "Port" })
     );
     assert!(matches!(invitation.handle(&early), Ok(InviteeUpdate::Connect(_))));
+}
+
+#[test]
+fn an_inviter_that_cannot_listen_is_recognised() {
+    // `Invitation::file_transfer` writes `Connectivity: N`, as an inviter that cannot listen does.
+    let invite = Invitation::file_transfer(5, "a", 1);
+    assert!(
+        FileInvitation::from_invite(&invite)
+            .unwrap()
+            .inviter_unreachable()
+    );
 }
 
 #[test]

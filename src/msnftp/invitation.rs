@@ -154,9 +154,14 @@ impl FileOffer {
         }
     }
 
-    /// The `INVITE` to send [reference §10.1].
+    /// The `INVITE` to send, as HYP1 gives it [reference §10.1]: without the
+    /// `Connectivity: N` of [`Invitation::file_transfer`], which would tell the invitee
+    /// that the inviter cannot accept its connection, when here it listens.
     pub fn invitation(&self) -> Invitation<'_> {
-        Invitation::file_transfer(self.cookie.get(), self.file_name.as_str(), self.size)
+        Invitation {
+            connectivity: None,
+            ..Invitation::file_transfer(self.cookie.get(), self.file_name.as_str(), self.size)
+        }
     }
 
     /// The invitation cookie.
@@ -255,6 +260,8 @@ pub struct FileInvitation {
     cookie: u32,
     file_name: String,
     size: u64,
+    /// `Connectivity: N` came with the `INVITE`.
+    inviter_unreachable: bool,
     stage: Stage,
 }
 
@@ -280,10 +287,15 @@ impl FileInvitation {
             .ok_or(InvitationError::MissingField {
                 field: "Application-FileSize",
             })?;
+        let inviter_unreachable = invitation
+            .connectivity
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case("N"));
         Ok(Self {
             cookie: invitation.cookie,
             file_name: file_name.to_owned(),
             size,
+            inviter_unreachable,
             stage: Stage::Invited,
         })
     }
@@ -301,6 +313,14 @@ impl FileInvitation {
     /// The offered file's size; give it to [`Receiver::expect_size`](super::Receiver::expect_size).
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// Whether the `INVITE` said `Connectivity: N`: the inviter (MSN 5 and later) cannot
+    /// accept connections and may never send an address; the reverse set-up it then
+    /// expects (`Sender-Connect`) is not documented well enough to implement
+    /// [reference §10.1], so declining is the honest answer.
+    pub fn inviter_unreachable(&self) -> bool {
+        self.inviter_unreachable
     }
 
     /// Whether the invitation is over (declined or cancelled).
