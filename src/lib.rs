@@ -13,6 +13,7 @@ pub mod drivers;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod msg;
+pub mod msnftp;
 pub mod ns;
 mod output;
 pub mod passport;

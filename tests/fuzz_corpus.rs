@@ -58,3 +58,8 @@ fn client_value_roundtrip() {
 fn presence_values() {
     replay("presence_values", msnp::fuzzing::presence::presence_values);
 }
+
+#[test]
+fn msnftp_session() {
+    replay("msnftp_session", msnp::fuzzing::msnftp::msnftp_session);
+}

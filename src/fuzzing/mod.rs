@@ -11,6 +11,7 @@
 
 pub mod codec;
 pub mod msg;
+pub mod msnftp;
 pub mod ns;
 pub mod passport;
 pub mod presence;

@@ -76,6 +76,96 @@ impl InvitationCommand {
     }
 }
 
+/// `Cancel-Code`: why an invitation was declined or aborted [HYP invitations; NINA
+/// MSNFTP/Invitation]. Codes the crate does not know are kept as [`CancelCode::Other`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancelCode<'a> {
+    /// `REJECT`: the invitee declined.
+    Reject,
+    /// `TIMEOUT`: nobody answered the invitation in time.
+    Timeout,
+    /// `FTTIMEOUT`: the file transfer connection did not come in time (the official
+    /// client listens for 30 s).
+    FtTimeout,
+    /// `OUTBANDCANCEL`: the transfer was cancelled after it was set up.
+    OutbandCancel,
+    /// `FAIL`: setting up the transfer failed.
+    Fail,
+    /// `REJECT_NOT_INSTALLED`: the invitee has no application for it.
+    RejectNotInstalled,
+    /// Any other code, as sent.
+    Other(Cow<'a, str>),
+}
+
+impl<'a> CancelCode<'a> {
+    const KNOWN: [Self; 6] = [
+        Self::Reject,
+        Self::Timeout,
+        Self::FtTimeout,
+        Self::OutbandCancel,
+        Self::Fail,
+        Self::RejectNotInstalled,
+    ];
+
+    /// The wire word.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Reject => "REJECT",
+            Self::Timeout => "TIMEOUT",
+            Self::FtTimeout => "FTTIMEOUT",
+            Self::OutbandCancel => "OUTBANDCANCEL",
+            Self::Fail => "FAIL",
+            Self::RejectNotInstalled => "REJECT_NOT_INSTALLED",
+            Self::Other(code) => code,
+        }
+    }
+
+    /// Reads a code; known words case-insensitively.
+    pub fn parse(value: &'a str) -> Self {
+        Self::KNOWN
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(value))
+            .unwrap_or(Self::Other(Cow::Borrowed(value)))
+    }
+
+    /// Copies whatever is borrowed.
+    pub fn into_owned(self) -> CancelCode<'static> {
+        match self {
+            Self::Reject => CancelCode::Reject,
+            Self::Timeout => CancelCode::Timeout,
+            Self::FtTimeout => CancelCode::FtTimeout,
+            Self::OutbandCancel => CancelCode::OutbandCancel,
+            Self::Fail => CancelCode::Fail,
+            Self::RejectNotInstalled => CancelCode::RejectNotInstalled,
+            Self::Other(code) => CancelCode::Other(fields::owned(code)),
+        }
+    }
+}
+
+impl<'a> From<CancelCode<'a>> for Cow<'a, str> {
+    fn from(code: CancelCode<'a>) -> Self {
+        match code {
+            CancelCode::Other(code) => code,
+            known => Cow::Owned(known.as_str().to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for CancelCode<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Reject => f.write_str("the invitation was declined"),
+            Self::Timeout => f.write_str("nobody answered the invitation in time"),
+            Self::FtTimeout => f.write_str("the transfer connection was not made in time"),
+            Self::OutbandCancel => f.write_str("the transfer was cancelled"),
+            Self::Fail => f.write_str("the transfer could not be set up"),
+            Self::RejectNotInstalled => f.write_str("the other side cannot take this kind of invitation"),
+            Self::Other(code) => write!(f, "the invitation was cancelled (code {code})"),
+        }
+    }
+}
+
 /// An invitation message, or a reply to one, matched by [`cookie`](Self::cookie).
 ///
 /// ```
@@ -165,12 +255,34 @@ impl<'a> Invitation<'a> {
         }
     }
 
+    /// The inviter's reply to an [`accept`](Self::accept): where to connect and the
+    /// cookie to prove there (`IP-Address`, `Port`, `AuthCookie`) [HYP1; TW
+    /// sendTransferInfo].
+    pub fn accept_with_address(
+        cookie: u32,
+        ip_address: impl Into<Cow<'a, str>>,
+        port: u16,
+        auth_cookie: Secret<u32>,
+    ) -> Self {
+        Self {
+            ip_address: Some(ip_address.into()),
+            port: Some(port),
+            auth_cookie: Some(auth_cookie),
+            ..Self::new(InvitationCommand::Accept, cookie)
+        }
+    }
+
     /// Declines or aborts the invitation `cookie`, e.g. with `REJECT`.
     pub fn cancel(cookie: u32, code: impl Into<Cow<'a, str>>) -> Self {
         Self {
             cancel_code: Some(code.into()),
             ..Self::new(InvitationCommand::Cancel, cookie)
         }
+    }
+
+    /// `Cancel-Code`, typed.
+    pub fn cancel_reason(&self) -> Option<CancelCode<'_>> {
+        self.cancel_code.as_deref().map(CancelCode::parse)
     }
 
     /// Reads an invitation; `Invitation-Command` and `Invitation-Cookie` are required.

@@ -36,7 +36,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub use control::Typing;
-pub use invite::{FILE_TRANSFER_GUID, Invitation, InvitationCommand};
+pub use invite::{CancelCode, FILE_TRANSFER_GUID, Invitation, InvitationCommand};
 pub use mail::{ActiveMailNotification, EmailNotification, InitialEmailNotification, SystemMessage};
 pub use profile::Profile;
 pub use text::{Effects, Rgb, Text, TextFormat, max_text_body_len};
