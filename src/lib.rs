@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod msg;
 pub mod ns;
 mod output;
+pub mod p2p;
 pub mod passport;
 pub mod sb;
 mod secret;

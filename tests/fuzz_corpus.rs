@@ -53,3 +53,8 @@ fn client_value_roundtrip() {
         msnp::fuzzing::codec::client_value_roundtrip,
     );
 }
+
+#[test]
+fn p2p_parse() {
+    replay("p2p_parse", msnp::fuzzing::p2p::p2p_parse);
+}

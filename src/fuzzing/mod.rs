@@ -12,6 +12,7 @@
 pub mod codec;
 pub mod msg;
 pub mod ns;
+pub mod p2p;
 pub mod passport;
 pub mod sb;
 #[cfg(feature = "server")]
