@@ -1,7 +1,15 @@
 //! The `p2p_parse` target: P2P payloads, MSNSLP messages and file contexts through their
-//! parsers and writers, and chunk sequences through a bounded [`Reassembler`].
+//! parsers and writers, chunk sequences through a bounded [`Reassembler`], and payloads
+//! through a whole [`P2pSession`].
 
-use crate::p2p::{FileContext, Header, P2pMessage, Reassembler, ReassemblyLimits, Received, SlpMessage};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use crate::Output;
+use crate::p2p::{
+    FileContext, Header, P2pConfig, P2pEvent, P2pMessage, P2pSession, Reassembler, ReassemblyLimits,
+    Received, SlpMessage,
+};
 
 /// Bounds small enough that the fuzzer reaches them.
 const LIMITS: ReassemblyLimits = ReassemblyLimits {
@@ -31,6 +39,7 @@ pub fn p2p_parse(data: &[u8]) {
         let _ = FileContext::from_base64(text);
     }
     reassemble(data);
+    session(data);
 }
 
 fn slp(data: &[u8]) {
@@ -85,4 +94,74 @@ fn reassemble(mut data: &[u8]) {
             reassembler.forget_peer(&(control % 3));
         }
     }
+}
+
+/// Feeds `data` to a [`P2pSession`] as payloads separated by `|P2P|`, accepting every invitation and answering every send request,
+/// then lets every deadline pass: every transfer must end exactly once.
+fn session(data: &[u8]) {
+    let start = Instant::now();
+    let config = P2pConfig {
+        max_transfers: 3,
+        max_queued_input: 8,
+        ..P2pConfig::default()
+    };
+    let mut session = P2pSession::new(config, "alice@passport.com", "bob@passport.com", 1);
+    let mut ended = BTreeSet::new();
+    let mut invited = Vec::new();
+    let mut ready = Vec::new();
+    let drain = |session: &mut P2pSession,
+                 ended: &mut BTreeSet<u32>,
+                 invited: &mut Vec<_>,
+                 ready: &mut Vec<_>| {
+        loop {
+            match session.poll_output() {
+                Output::Transmit(bytes) => {
+                    P2pMessage::parse(bytes).expect("the session writes valid payloads");
+                }
+                Output::Event(P2pEvent::Completed { transfer, .. } | P2pEvent::Failed { transfer, .. }) => {
+                    assert!(ended.insert(transfer.0), "a transfer ended twice");
+                }
+                Output::Event(P2pEvent::Invited { transfer, .. }) => invited.push(transfer),
+                Output::Event(P2pEvent::SendReady { transfer, total }) => ready.push((transfer, total)),
+                Output::Event(_) => {}
+                Output::Idle { .. } => return,
+            }
+        }
+    };
+    let _ = session.request_display_picture(start, "AA==", None);
+    let _ = session.send_file(start, FileContext::new("f", 3));
+    for payload in payloads(data) {
+        session.handle_input(start, payload);
+        drain(&mut session, &mut ended, &mut invited, &mut ready);
+        for id in invited.drain(..) {
+            let _ = session.accept(start, id, 5);
+        }
+        for (id, total) in ready.drain(..) {
+            let piece = [0u8; 5];
+            let _ = session.send_data(start, id, &piece[..(total.min(5)) as usize]);
+        }
+        drain(&mut session, &mut ended, &mut invited, &mut ready);
+    }
+    session.handle_timeout(start + Duration::from_secs(3600));
+    drain(&mut session, &mut ended, &mut invited, &mut ready);
+    assert_eq!(session.open_transfers(), 0, "a transfer outlived its deadline");
+}
+
+/// The payloads of a session input: `data` split at each `|P2P|`.
+fn payloads(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    const MARK: &[u8] = b"|P2P|";
+    let mut rest = Some(data);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.windows(MARK.len()).position(|w| w == MARK) {
+            Some(i) => {
+                rest = Some(&current[i + MARK.len()..]);
+                Some(&current[..i])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
 }

@@ -198,3 +198,84 @@ pub enum ReassemblyError {
         available: usize,
     },
 }
+
+/// Why a [`P2pSession`](super::P2pSession) call was refused; nothing was sent and no
+/// state changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum P2pCallError {
+    /// No open transfer has this id (it never existed or has ended).
+    #[error("no open transfer has this id")]
+    UnknownTransfer,
+    /// The transfer is not in a state where this call applies.
+    #[error("the transfer cannot do that in its current state")]
+    WrongState,
+    /// [`P2pConfig::max_transfers`](super::P2pConfig::max_transfers) are open.
+    #[error("{max} transfers are already open")]
+    TooManyTransfers {
+        /// The limit.
+        max: usize,
+    },
+    /// [`P2pConfig::max_transmit`](super::P2pConfig::max_transmit) bytes wait to be
+    /// sent: drain `poll_output` first.
+    #[error("{buffered} bytes wait to be sent, the limit is {max}")]
+    TransmitFull {
+        /// Bytes waiting.
+        buffered: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// More data than the transfer announced.
+    #[error("{len} bytes offered, only {remaining} remain of the transfer")]
+    TooMuchData {
+        /// Bytes offered.
+        len: usize,
+        /// Bytes the transfer still expects.
+        remaining: u64,
+    },
+    /// The file context cannot be written.
+    #[error("invalid file context: {0}")]
+    Context(#[from] ContextError),
+    /// An SLP message cannot be written (a handle or context with a forbidden byte).
+    #[error("invalid SLP message: {0}")]
+    Slp(#[from] SlpError),
+}
+
+/// Why a transfer failed. Every transfer ends exactly once, as completed or with one
+/// of these.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FailReason {
+    /// The peer declined our invitation (`603 Decline` or another refusal code).
+    #[error("the peer declined the transfer (status {code})")]
+    Declined {
+        /// The status code of its answer.
+        code: u16,
+    },
+    /// We declined the peer's invitation.
+    #[error("the transfer was declined here")]
+    Refused,
+    /// We cancelled it.
+    #[error("the transfer was cancelled here")]
+    Cancelled,
+    /// The peer closed it (`BYE`) before it completed.
+    #[error("the peer cancelled the transfer")]
+    CancelledByPeer,
+    /// Nothing happened on it for [`P2pConfig::timeout`](super::P2pConfig::timeout).
+    #[error("the transfer timed out")]
+    TimedOut,
+    /// The data announced a size other than the one agreed.
+    #[error("the data is {got} bytes, {expected} were agreed")]
+    SizeMismatch {
+        /// The size agreed in the invitation.
+        expected: u64,
+        /// The `TotalSize` the data announced.
+        got: u64,
+    },
+    /// A data chunk did not continue the data received so far.
+    #[error("the transfer's data arrived out of order: {0}")]
+    Corrupt(ReassemblyError),
+    /// The switchboard connection ended.
+    #[error("the connection carrying the transfer was lost")]
+    ConnectionLost,
+}

@@ -24,21 +24,27 @@
 //! # Ok::<(), msnp::p2p::P2pError>(())
 //! ```
 //!
-//! This module only reads and writes the values; it opens no connection and keeps no
-//! clock.
+//! On top, [`P2pSession`] runs the transfers with one peer, sans-IO: fetching a
+//! display picture and serving one's own (§9.4), sending and receiving files, with
+//! progress events and every transfer ending exactly once ([`P2pEvent::Completed`] or
+//! [`P2pEvent::Failed`]). Its inputs are received `MSG` payloads, its outputs payloads
+//! to send as `MSG <trid> D <len>` on the switchboard; it opens no connection and reads
+//! no clock.
 
 mod chunk;
 mod context;
 mod error;
 mod header;
 mod reassembly;
+mod session;
 mod slp;
 
 pub use chunk::Chunker;
 pub use context::{FileContext, MAX_FILE_NAME_UNITS};
-pub use error::{ContextError, P2pError, ReassemblyError, SlpError};
+pub use error::{ContextError, FailReason, P2pCallError, P2pError, ReassemblyError, SlpError};
 pub use header::{AppId, Flags, Header, MAX_CHUNK_LEN, P2P_CONTENT_TYPE, P2pMessage};
 pub use reassembly::{Reassembler, ReassemblyLimits, Received};
+pub use session::{P2pConfig, P2pEvent, P2pSession, TransferId, TransferKind};
 pub use slp::{
     DISPLAY_PICTURE_GUID, FILE_TRANSFER_GUID, SESSION_CLOSE_BODY, SESSION_REQUEST_BODY, SlpLimits,
     SlpMessage, SlpMethod, StartLine,
