@@ -525,3 +525,29 @@ fn input_beyond_the_queue_bound_is_dropped_and_counted() {
         ]
     );
 }
+
+#[test]
+fn data_sent_in_pieces_is_one_message() {
+    let (mut pair, id) = file_pair(3000);
+    let now = pair.now;
+    pair.bob.accept(now, id, 0).unwrap();
+    pair.run();
+    let mut headers = Vec::new();
+    for piece in [&[1u8; 1500][..], &[2u8; 1500][..]] {
+        pair.alice.send_data(now, id, piece).unwrap();
+        while let Some(payload) = drain_one(&mut pair.alice, &mut pair.alice_events) {
+            headers.push(P2pMessage::parse(&payload).unwrap().header);
+            pair.bob.handle_input(now, &payload);
+        }
+    }
+    let shape: Vec<(u64, u32)> = headers.iter().map(|h| (h.offset, h.length)).collect();
+    assert_eq!(shape, [(0, 1202), (1202, 298), (1500, 1202), (2702, 298)]);
+    assert!(
+        headers
+            .iter()
+            .all(|h| (h.identifier, h.ack_id, h.total_size)
+                == (headers[0].identifier, headers[0].ack_id, 3000))
+    );
+    pair.run();
+    assert_eq!(ends(&pair.alice_events), [Ev::Completed(id, 3000)]);
+}

@@ -155,6 +155,8 @@ struct Transfer {
     total: Option<u64>,
     done: u64,
     data_identifier: Option<u32>,
+    /// The AckID of our data message, once started.
+    data_ack_id: u32,
     awaiting_ack: Option<u32>,
     deadline: Instant,
 }
@@ -255,6 +257,7 @@ impl P2pSession {
             self.fail(id, FailReason::ConnectionLost);
         }
         self.input.clear();
+        self.reassembler.forget_peer(&());
     }
 
     // ----- mutators -----
@@ -363,17 +366,18 @@ impl P2pSession {
         if data.is_empty() && total != 0 {
             return Ok(());
         }
-        let identifier = match transfer.data_identifier {
-            Some(identifier) => identifier,
-            None => {
+        // Every chunk of the data message repeats its Identifier and AckID [reference §9.2].
+        let (identifier, ack_id) = match (transfer.data_identifier, transfer.data_ack_id) {
+            (Some(identifier), ack_id) => (identifier, ack_id),
+            (None, _) => {
                 let identifier = self.next_identifier;
                 self.next_identifier = self.next_identifier.wrapping_add(1);
-                identifier
+                (identifier, self.random() as u32)
             }
         };
-        let ack_id = self.random() as u32;
         let transfer = self.transfers.get_mut(&id).ok_or(P2pCallError::UnknownTransfer)?;
         transfer.data_identifier = Some(identifier);
+        transfer.data_ack_id = ack_id;
         let (flags, app_id) = match transfer.file {
             Some(_) => (Flags::FILE_DATA, AppId::FILE),
             None => (Flags::MSN_OBJECT_DATA, AppId::MSN_OBJECT),
@@ -510,6 +514,7 @@ impl P2pSession {
                 invite: None,
                 done: 0,
                 data_identifier: None,
+                data_ack_id: 0,
                 awaiting_ack: None,
                 deadline: now + self.config.timeout,
             },
@@ -691,6 +696,7 @@ impl P2pSession {
                 invite: Some(invite),
                 done: 0,
                 data_identifier: None,
+                data_ack_id: 0,
                 awaiting_ack: None,
                 deadline,
             },
