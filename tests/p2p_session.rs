@@ -551,3 +551,25 @@ fn data_sent_in_pieces_is_one_message() {
     pair.run();
     assert_eq!(ends(&pair.alice_events), [Ev::Completed(id, 3000)]);
 }
+
+#[test]
+fn a_session_message_that_is_not_msnslp_is_acknowledged_and_reported() {
+    let mut carol = P2pSession::new(P2pConfig::default(), "carol@passport.com", ALICE, 7);
+    let now = Instant::now();
+    let header = msnp::p2p::Header {
+        identifier: 5,
+        total_size: 5,
+        length: 5,
+        ..Default::default()
+    };
+    let mut wire = Vec::new();
+    P2pMessage::new("carol@passport.com", header, &b"HELLO"[..], msnp::p2p::AppId::SLP)
+        .encode(&mut wire)
+        .unwrap();
+    carol.handle_input(now, &wire);
+    let mut events = Vec::new();
+    let ack = drain_one(&mut carol, &mut events).expect("an ack");
+    assert_eq!(describe(&ack), "ack");
+    assert_eq!(drain_one(&mut carol, &mut events), None);
+    assert_eq!(events, [Ev::Other("MalformedSlp(NoHeaderEnd)".into())]);
+}

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use super::{
     AppId, DISPLAY_PICTURE_GUID, FILE_TRANSFER_GUID, FailReason, FileContext, Flags, Header, MAX_CHUNK_LEN,
-    P2pCallError, P2pError, P2pMessage, Reassembler, ReassemblyError, ReassemblyLimits, Received, SlpLimits,
-    SlpMessage, SlpMethod, StartLine,
+    P2pCallError, P2pError, P2pMessage, Reassembler, ReassemblyError, ReassemblyLimits, Received, SlpError,
+    SlpLimits, SlpMessage, SlpMethod, StartLine,
 };
 use crate::Output;
 
@@ -115,6 +115,9 @@ pub enum P2pEvent<'a> {
     /// A received payload was not a valid P2P message, or could not be reassembled;
     /// it was dropped.
     Malformed(P2pError),
+    /// A reassembled session-0 message was not valid MSNSLP; it was acknowledged (it
+    /// arrived whole) and dropped.
+    MalformedSlp(SlpError),
     /// A chunk of an SLP message was refused by the reassembler.
     Reassembly(ReassemblyError),
     /// Payloads arrived while [`P2pConfig::max_queued_input`] were waiting, and were
@@ -190,6 +193,9 @@ pub struct P2pSession {
 impl P2pSession {
     /// A session between `local` and `peer` (their handles). `seed` is random: message
     /// identifiers count up from it, and SessionIDs, AckIDs and GUIDs derive from it.
+    ///
+    /// The handles are not checked here: one with white space or a control byte makes
+    /// every call fail with [`P2pCallError::Slp`] and no payload can be written.
     pub fn new(config: P2pConfig, local: &str, peer: &str, seed: u64) -> Self {
         P2pSession {
             reassembler: Reassembler::new(config.reassembly),
@@ -614,8 +620,12 @@ impl P2pSession {
     }
 
     fn on_slp(&mut self, deadline: Instant, data: &[u8]) {
-        let Ok(slp) = SlpMessage::parse_with(data, &self.config.slp) else {
-            return;
+        let slp = match SlpMessage::parse_with(data, &self.config.slp) {
+            Ok(slp) => slp,
+            Err(e) => {
+                self.events.push_back(P2pEvent::MalformedSlp(e));
+                return;
+            }
         };
         match &slp.start {
             StartLine::Request {
