@@ -16,6 +16,7 @@ pub mod msg;
 pub mod msnftp;
 pub mod ns;
 mod output;
+pub mod p2p;
 pub mod passport;
 pub mod presence;
 pub mod sb;

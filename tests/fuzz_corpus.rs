@@ -63,3 +63,8 @@ fn presence_values() {
 fn msnftp_session() {
     replay("msnftp_session", msnp::fuzzing::msnftp::msnftp_session);
 }
+
+#[test]
+fn p2p_parse() {
+    replay("p2p_parse", msnp::fuzzing::p2p::p2p_parse);
+}

@@ -13,6 +13,7 @@ pub mod codec;
 pub mod msg;
 pub mod msnftp;
 pub mod ns;
+pub mod p2p;
 pub mod passport;
 pub mod presence;
 pub mod sb;
