@@ -166,6 +166,30 @@ fn incomplete_line(scanned: usize, limits: &Limits) -> DecodeError {
     }
 }
 
+/// What the line of a payload verb says about its payload.
+pub(crate) enum Announced {
+    /// Its last word is the payload's length.
+    Length(usize),
+    /// Its last word is a number but stands where a later dialect's verb has its TrID.
+    NoLengthWord,
+    /// Its last word is no number.
+    NotANumber,
+}
+
+/// Reads the payload length `line` announces for `rule`'s verb, in every dialect alike.
+pub(crate) fn announced_length(line: &[u8], rule: &PayloadVerb) -> Announced {
+    let mut words = line.rsplit(|&b| b == b' ');
+    let last = words.next().unwrap_or_default();
+    // A later dialect's verb needs a word between the verb and the length: a bare
+    // `UUX 2` is a TrID, not a length (reference §11).
+    let has_length = || rule.since <= 8 || words.clone().filter(|w| !w.is_empty()).count() >= 2;
+    match canonical_usize(last) {
+        Some(len) if has_length() => Announced::Length(len),
+        Some(_) => Announced::NoLengthWord,
+        None => Announced::NotANumber,
+    }
+}
+
 /// Finds where the frame at the start of `input` ends.
 #[inline]
 fn boundary(
@@ -222,18 +246,13 @@ fn boundary_at(
     let Some(rule) = payload_verb(verb, direction) else {
         return Ok(plain);
     };
-    let mut words = line.rsplit(|&b| b == b' ');
-    let last = words.next().unwrap_or_default();
     let strict = rule.since <= dialect.number();
-    // A later dialect's verb needs a word between the verb and the length: a bare
-    // `UUX 2` is a TrID, not a length (reference §11).
-    let has_length = || rule.since <= 8 || words.clone().filter(|w| !w.is_empty()).count() >= 2;
-    let payload = match canonical_usize(last) {
-        Some(len) if has_length() => len,
-        Some(_) => return Ok(plain),
+    let payload = match announced_length(line, rule) {
+        Announced::Length(len) => len,
+        Announced::NoLengthWord => return Ok(plain),
         // Later dialects reply to payload verbs with plain lines (`ADL 12 OK`).
-        None if !strict => return Ok(plain),
-        None => {
+        Announced::NotANumber if !strict => return Ok(plain),
+        Announced::NotANumber => {
             return Err(DecodeError::InvalidPayloadLength {
                 verb: String::from_utf8_lossy(verb).into_owned(),
             });

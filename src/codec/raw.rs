@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::error::EncodeError;
-use super::framer::{Direction, PAYLOAD_VERBS, payload_verb};
+use super::framer::{Announced, Direction, PAYLOAD_VERBS, announced_length, payload_verb};
 use super::parse::canonical_usize;
 
 fn is_payload_verb(verb: &[u8]) -> bool {
@@ -73,13 +73,26 @@ impl<'a> RawCommand<'a> {
     /// assert!(ubx.check_direction(Direction::ClientToServer).is_err());
     /// ```
     pub fn check_direction(&self, direction: Direction) -> Result<(), EncodeError> {
-        match (payload_verb(self.verb(), direction), &self.payload) {
-            (None, Some(_)) => Err(EncodeError::InvalidRawLine {
-                reason: "carries a payload but its verb has none in this direction",
+        let Some(rule) = payload_verb(self.verb(), direction) else {
+            return match self.payload {
+                Some(_) => Err(EncodeError::InvalidRawLine {
+                    reason: "carries a payload but its verb has none in this direction",
+                }),
+                None => Ok(()),
+            };
+        };
+        // Later dialects' payload verbs also have plain replies (`ADL 12 OK`); an MSNP8
+        // payload verb always announces a length. Either way the framer decides by the
+        // line alone, so the line must say what the command carries.
+        let announces = matches!(announced_length(&self.line, rule), Announced::Length(_));
+        match (&self.payload, announces) {
+            (Some(_), false) => Err(EncodeError::InvalidRawLine {
+                reason: "carries a payload its line does not announce to a peer",
             }),
-            // Later dialects' payload verbs also have plain replies (`ADL 12 OK`); an
-            // MSNP8 payload verb always announces a length.
-            (Some(rule), None) if rule.since <= 8 => Err(EncodeError::InvalidRawLine {
+            (None, true) => Err(EncodeError::InvalidRawLine {
+                reason: "announces a payload it does not carry",
+            }),
+            (None, false) if rule.since <= 8 => Err(EncodeError::InvalidRawLine {
                 reason: "its verb carries a payload in this direction",
             }),
             _ => Ok(()),
