@@ -173,7 +173,7 @@ impl NotificationClient {
                 d.last = Some(Key::of(&account));
                 let groups = groups.iter().flat_map(|g| g.iter());
                 d.list
-                    .insert_listed(account.into_owned(), name.into_owned(), lists, groups);
+                    .insert_listed(account.into_owned(), name.into_owned(), lists, groups, None);
                 if d.contacts_seen == d.contacts && d.groups_seen != d.groups {
                     return self.violation("SYN announced more groups than were sent", "LST");
                 }

@@ -371,12 +371,17 @@ impl NotificationClient {
         }
     }
 
-    /// MSNP10 moved the user's friendly name into `PRP MFN` [msnp9-12 reference §4.1, §4.2].
+    /// MSNP10 moved the user's friendly name into `PRP MFN` [msnp9-12 reference §4.1, §4.2]:
+    /// kept in the list (the download's, during one) and as the session's name.
     pub(super) fn own_name_property(&mut self, property: &Token<'_>, value: Option<&EncodedName<'_>>) {
         if property.as_str() == "MFN"
             && let Some(name) = value
         {
             self.name = Some(name.clone().into_owned());
+            match &mut self.download {
+                Some(d) => d.list.set_own_name(Some(name)),
+                None => self.contacts.set_own_name(Some(name)),
+            }
         }
     }
 

@@ -88,7 +88,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 pub use config::{ChallengeProduct, ClientIdentity, NsConfig};
-pub use contacts::{Contact, ContactList, MAX_GROUPS_PER_CONTACT};
+pub use contacts::{Contact, ContactList, Guid, MAX_GROUPS_PER_CONTACT, PENDING, SyncStamps};
 pub use error::NsError;
 pub use event::{CloseReason, Limit, ListChange, NsEvent};
 pub use phone::Phone;
