@@ -23,19 +23,16 @@
 //! whatever the dialect. Both GUID indexes are ordered maps with fixed-size keys:
 //! O(log n), no allocation per lookup.
 
-mod guid_stub;
 #[cfg(feature = "serde")]
 mod saved;
-
-pub use guid_stub::Guid;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use super::{NsConfig, Phone};
 use crate::codec::{
-    AddPrompt, ClientCaps, FriendlyName, GroupId, GroupName, List, ListMask, MAX_PASSPORT_LEN, Passport,
-    Privacy, Status, Token,
+    AddPrompt, ClientCaps, FriendlyName, GroupId, GroupName, Guid, List, ListMask, MAX_PASSPORT_LEN,
+    Passport, Privacy, Status, Token,
 };
 
 /// The most groups one contact is kept in. MSNP8 servers allow 30 groups in all
@@ -264,7 +261,7 @@ impl Contact {
     }
 
     /// The lists the contact is on: FL 1, AL 2, BL 4, RL 8, and from MSNP10 PL 16
-    /// ([`PENDING`]: added the user, awaiting the user's decision).
+    /// ([`List::Pending`]: added the user, awaiting the user's decision).
     pub fn lists(&self) -> ListMask {
         self.lists
     }
@@ -313,10 +310,6 @@ impl Contact {
             + guid_weight(self.guid.as_ref())
     }
 }
-
-/// The pending list's bit in [`Contact::lists`] (MSNP10+ `PL`, 16): people who added
-/// the user and await the user's decision [msnp9-12 reference §4].
-pub const PENDING: ListMask = ListMask(16);
 
 /// Every list bit a contact can hold: FL, AL, BL, RL and PL.
 pub(crate) const ALL_LISTS: u8 = 0b1_1111;
@@ -538,7 +531,6 @@ impl ContactList {
         self.version = version;
     }
 
-    #[cfg_attr(not(test), expect(dead_code, reason = "the MSNP10 download and edits use it"))]
     pub(crate) fn set_stamps(&mut self, stamps: Option<SyncStamps>) {
         let before = self.stamps.as_ref().map_or(0, SyncStamps::weight);
         self.stamps = stamps;
@@ -572,7 +564,6 @@ impl ContactList {
     }
 
     /// The account of the contact with this GUID.
-    #[cfg_attr(not(test), expect(dead_code, reason = "the MSNP10 download and edits use it"))]
     pub(crate) fn account_by_guid(&self, guid: &Guid<'_>) -> Option<&Passport<'static>> {
         self.contact_by_guid(guid).map(Contact::account)
     }
@@ -697,7 +688,6 @@ impl ContactList {
     /// an id to take when free (the one an earlier list gave the same GUID), and ids
     /// are otherwise counted up from above `floor` and every id in use. `None` when no
     /// id is left below the ceiling (a list of 2³¹ groups: never within the bounds).
-    #[cfg_attr(not(test), expect(dead_code, reason = "the MSNP10 download and edits use it"))]
     pub(crate) fn put_guid_group(
         &mut self,
         guid: Guid<'static>,
@@ -742,7 +732,6 @@ impl ContactList {
 
     /// One above the highest group id in use, capped, for a new list to count from so
     /// that new groups do not take the ids of groups this list knew.
-    #[cfg_attr(not(test), expect(dead_code, reason = "the MSNP10 download and edits use it"))]
     pub(crate) fn group_id_floor(&self) -> u32 {
         self.groups
             .keys()
@@ -772,25 +761,12 @@ impl ContactList {
         self.bytes = bytes;
     }
 
-    /// `ADD` confirmed: the contact is on `list` (and in `group`). False when the
-    /// contact is already in [`MAX_GROUPS_PER_CONTACT`] groups; the list is then
-    /// unchanged.
+    /// `ADD` (or MSNP10's `ADC`) confirmed: the contact is on `list` (and in `group`).
+    /// False when the contact is already in [`MAX_GROUPS_PER_CONTACT`] groups; the
+    /// list is then unchanged.
     pub(crate) fn add(
         &mut self,
         list: List,
-        account: &Passport<'_>,
-        name: &FriendlyName<'_>,
-        group: Option<GroupId>,
-    ) -> bool {
-        self.add_mask(list.mask(), list == List::Forward, account, name, group)
-    }
-
-    /// [`add`](Self::add) by list bit, for MSNP10+'s pending list, which MSNP8's
-    /// [`List`] does not name.
-    pub(crate) fn add_mask(
-        &mut self,
-        mask: ListMask,
-        forward: bool,
         account: &Passport<'_>,
         name: &FriendlyName<'_>,
         group: Option<GroupId>,
@@ -806,15 +782,15 @@ impl ContactList {
         }
         let mut fits = true;
         self.change(account, |contact| {
-            if forward
+            if list == List::Forward
                 && let Some(group) = group
                 && !contact.groups.insert(group)
             {
                 fits = false;
                 return;
             }
-            contact.lists = ListMask(contact.lists.0 | mask.0);
-            if forward && contact.name.as_str() != name.as_str() {
+            contact.lists = contact.lists.with(list);
+            if list == List::Forward && contact.name.as_str() != name.as_str() {
                 contact.name = name.clone().into_owned();
             }
         });
@@ -825,27 +801,17 @@ impl ContactList {
     }
 
     /// `REM` confirmed: off `list`, or only out of `group`. A contact on no list is
-    /// forgotten; one off the forward list loses its groups and its GUID.
+    /// forgotten; one off the forward list loses its groups and its GUID (MSNP10 gives
+    /// `C=` to forward-list contacts only).
     pub(crate) fn remove(&mut self, list: List, account: &Passport<'_>, group: Option<GroupId>) {
-        self.remove_mask(list.mask(), list == List::Forward, account, group);
-    }
-
-    /// [`remove`](Self::remove) by list bit (MSNP10+'s pending list).
-    pub(crate) fn remove_mask(
-        &mut self,
-        mask: ListMask,
-        forward: bool,
-        account: &Passport<'_>,
-        group: Option<GroupId>,
-    ) {
         let mut empty = false;
         let mut off_forward = false;
         self.change(account, |contact| {
             match group {
-                Some(group) if forward => contact.groups.remove(group),
+                Some(group) if list == List::Forward => contact.groups.remove(group),
                 _ => {
-                    contact.lists = ListMask(contact.lists.0 & !mask.0);
-                    if forward {
+                    contact.lists = contact.lists.without(list);
+                    if list == List::Forward {
                         contact.groups = Groups::default();
                         off_forward = true;
                     }
@@ -1100,9 +1066,9 @@ mod tests {
     fn pending_list_is_a_list_bit_of_its_own() {
         let mut list = ContactList::new();
         let bob = passport("bob@passport.com");
-        list.add_mask(PENDING, false, &bob, &name("Bob"), None);
-        assert_eq!(list.contact(&bob).unwrap().lists(), PENDING);
-        list.remove_mask(PENDING, false, &bob, None);
+        list.add(List::Pending, &bob, &name("Bob"), None);
+        assert_eq!(list.contact(&bob).unwrap().lists(), ListMask(16));
+        list.remove(List::Pending, &bob, None);
         assert!(list.is_empty());
     }
 

@@ -88,14 +88,14 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 pub use config::{ChallengeProduct, ClientIdentity, NsConfig};
-pub use contacts::{Contact, ContactList, Guid, MAX_GROUPS_PER_CONTACT, PENDING, SyncStamps};
+pub use contacts::{Contact, ContactList, MAX_GROUPS_PER_CONTACT, SyncStamps};
 pub use error::NsError;
 pub use event::{CloseReason, Limit, ListChange, NsEvent};
 pub use phone::Phone;
 
 use crate::codec::{
-    ClientCommand, DecodeError, Dialect, Direction, ErrorCode, Framer, FriendlyName, Passport, ServerCommand,
-    Status, TrId,
+    ClientCommand, DecodeError, Dialect, Direction, ErrorCode, Framer, FriendlyName, Guid, Passport,
+    ServerCommand, Status, TrId,
 };
 use crate::{Output, trace};
 use download::{Download, SyncTail};
@@ -196,6 +196,9 @@ pub struct NotificationClient {
     open_challenges: usize,
 
     contacts: ContactList,
+    /// MSNP10+: the group a contact new to the forward list joins once the `ADC` that
+    /// adds it (by TrID) is confirmed; at most one per pending request.
+    group_follow_ups: BTreeMap<TrId, Guid<'static>>,
     download: Option<Download>,
     tail: Option<SyncTail>,
     name: Option<FriendlyName<'static>>,
@@ -251,6 +254,7 @@ impl NotificationClient {
             deadlines: BTreeSet::new(),
             open_challenges: 0,
             contacts: ContactList::new(),
+            group_follow_ups: BTreeMap::new(),
             download: None,
             tail: None,
             name: None,
@@ -583,6 +587,7 @@ impl NotificationClient {
     }
 
     fn forget_pending(&mut self, trid: TrId, pending: &Pending) {
+        self.group_follow_ups.remove(&trid);
         if let Some(deadline) = pending.deadline {
             self.deadlines.remove(&(deadline, trid));
         }
@@ -593,6 +598,7 @@ impl NotificationClient {
 
     fn clear_pending(&mut self) {
         self.pending.clear();
+        self.group_follow_ups.clear();
         self.deadlines.clear();
         self.open_challenges = 0;
     }
@@ -726,6 +732,10 @@ impl NotificationClient {
         }
         if self.reads_input() {
             self.framer = framer;
+            // `VER` may just have chosen the dialect the next frames are cut in.
+            if let Some(dialect) = self.dialect {
+                self.framer.set_dialect(dialect);
+            }
         }
         progressed
     }
@@ -757,8 +767,11 @@ impl NotificationClient {
         }
         match command {
             command @ (Syn { .. }
+            | SynStamps { .. }
             | Lsg { .. }
+            | LsgGuid { .. }
             | Lst { .. }
+            | LstGuid { .. }
             | Gtc { stamp: None, .. }
             | Blp { stamp: None, .. }
             | Prp { stamp: None, .. }
@@ -773,6 +786,17 @@ impl NotificationClient {
             | Blp { .. }
             | Prp { .. }
             | Bpr { .. }) => self.handle_edit(command),
+            command @ (GtcReply { .. }
+            | BlpReply { .. }
+            | PrpReply { .. }
+            | BprOf { .. }
+            | Adc { .. }
+            | RemGuid { .. }
+            | RemHandle { .. }
+            | AdgGuid { .. }
+            | RmgGuid { .. }
+            | RegGuid { .. }
+            | Sbp { .. }) => self.handle_guid_edit(command),
             command @ (Chg { .. } | Iln { .. } | Nln { .. } | Fln { .. }) => self.handle_presence(command),
             command @ (XfrSb { .. } | Rng { .. }) => self.handle_switchboard(command),
             command @ (Chl { .. } | Qry { .. } | Qng { .. }) => self.handle_keepalive(command),
@@ -801,6 +825,7 @@ impl NotificationClient {
         else {
             return self.events.push_back(NsEvent::ServerError { code, trid });
         };
+        let code = self.dialect_neutral_code(&request, code);
         self.events
             .push_back(NsEvent::CommandFailed { trid, request, code });
     }
