@@ -255,7 +255,8 @@ impl Contact {
         &self.account
     }
 
-    /// The friendly name last seen (from `LST`, `ADD`, `REA`, `ILN` or `NLN`).
+    /// The friendly name last seen (from `LST`, `ADD`/`ADC`, `REA`/`SBP`, `ILN` or
+    /// `NLN`).
     pub fn name(&self) -> &FriendlyName<'static> {
         &self.name
     }
@@ -267,7 +268,7 @@ impl Contact {
     }
 
     /// The groups the contact is in (forward list only), by [`GroupId`] in every
-    /// dialect (see the [module documentation](self) for MSNP10's GUIDs).
+    /// dialect (see [`ContactList`] for MSNP10's GUIDs).
     pub fn groups(&self) -> &[GroupId] {
         self.groups.as_slice()
     }
@@ -347,9 +348,12 @@ impl SyncStamps {
 /// [`version`](Self::version), MSNP10+ the [`stamps`](Self::stamps)).
 ///
 /// The same contacts give the same view in every dialect: accounts, names, lists,
-/// groups by [`GroupId`] with their names, phones. Only the ids differ: under MSNP10+
-/// the group ids are the list's own (see the [module documentation](self)) and the
-/// GUIDs are kept beside them ([`Contact::guid`], [`group_guid`](Self::group_guid)).
+/// groups by [`GroupId`] with their names, phones. Only the ids differ: under MSNP10+,
+/// which names groups by GUID, the list gives each group an id of its own when it
+/// first sees its GUID (the same id again when a new `SYN` brings a GUID the list
+/// knew), and keeps the GUIDs beside the ids ([`Contact::guid`],
+/// [`group_guid`](Self::group_guid)), which the edits send. So a bot names contacts by
+/// account and groups by [`GroupId`] in every dialect.
 ///
 /// # Saving (feature `serde`)
 ///

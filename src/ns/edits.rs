@@ -95,6 +95,8 @@ impl NotificationClient {
     /// [`NsEvent::AddedBy`]) as the official client did: allows them (`ADD AL`,
     /// after `REM BL` if they were blocked) and adds them to the user's own contact
     /// list (`ADD FL`, in group 0, which always exists) [YW add.md; reference §6].
+    /// Under MSNP10+ the same steps go as `REM`/`ADC` by handle (in no group: MSNP10
+    /// has no group 0), and a contact on the pending list leaves it last (`REM PL`).
     ///
     /// Like [`block`](Self::block) and [`unblock`](Self::unblock), it sends only the
     /// steps the [`ContactList`](super::ContactList) does not show done already, in

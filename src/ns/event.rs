@@ -46,7 +46,8 @@ pub enum NsEvent {
     },
     /// A `SYN` finished: the [`ContactList`](super::ContactList) is current.
     ListSynced {
-        /// The list version.
+        /// The list version; 0 under MSNP10+, which numbers none (its timestamps are
+        /// the list's [`stamps`](super::ContactList::stamps)).
         version: u32,
         /// Contacts on any list.
         contacts: usize,
@@ -197,11 +198,14 @@ pub enum NsEvent {
     },
 }
 
-/// A change of the lists or settings confirmed by the server.
+/// A change of the lists or settings confirmed by the server. The same change gives
+/// the same value in every dialect: MSNP10+'s `ADC`, `SBP`, `PRP MFN` and GUID forms of
+/// `REM`/`ADG`/`RMG`/`REG` are reported as MSNP8's verbs are, groups by the
+/// [`GroupId`] the [`ContactList`](super::ContactList) gives them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ListChange {
-    /// `ADD`: on `list` (and in `group`).
+    /// `ADD` (MSNP10+: `ADC`): on `list` (and in `group`).
     Added {
         /// The list.
         list: List,
@@ -221,7 +225,8 @@ pub enum ListChange {
         /// Only out of this group.
         group: Option<GroupId>,
     },
-    /// `REA`: a contact's stored name, or the user's own friendly name.
+    /// `REA` (MSNP10+: `SBP … MFN` for a contact, `PRP MFN` for the user): a contact's
+    /// stored name, or the user's own friendly name.
     Renamed {
         /// Whose name.
         account: Passport<'static>,
@@ -269,8 +274,8 @@ pub enum ListChange {
         /// The percent-encoded value.
         value: Option<FriendlyName<'static>>,
     },
-    /// `PRP` of a property that is no [`Phone`] (MSNP10's `MFN`, or one this crate
-    /// does not know): reported, not kept.
+    /// `PRP` of a property that is no [`Phone`] nor the own name (one this crate does
+    /// not know): reported, not kept.
     OwnProperty {
         /// The property's code.
         property: Token<'static>,
