@@ -73,7 +73,7 @@ impl Client {
                     && self.switchboard_count() < self.config.max_switchboards
                 {
                     let machine = SwitchboardClient::answer(
-                        self.config.switchboard.clone(),
+                        self.switchboard_config(),
                         self.account.clone(),
                         session,
                         cookie,

@@ -64,7 +64,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::time::Instant;
 
-use crate::codec::{AckMode, ClientCommand, Direction, Framer, Passport, ServerCommand, Token, TrId};
+use crate::codec::{
+    AckMode, ClientCommand, Dialect, Direction, Framer, Passport, ServerCommand, Token, TrId,
+};
 use crate::msg::{Text, TextFormat, Typing};
 use crate::{Output, Secret, trace};
 
@@ -104,7 +106,7 @@ enum Phase {
 /// [`handle_timeout`](Self::handle_timeout) when `next_timeout` passes.
 ///
 /// Methods come in four groups, as in quinn-proto's `Connection`:
-/// - getters: [`account`](Self::account), [`participants`](Self::participants),
+/// - getters: [`account`](Self::account), [`dialect`](Self::dialect), [`participants`](Self::participants),
 ///   [`is_joined`](Self::is_joined), [`is_alone`](Self::is_alone),
 ///   [`is_closed`](Self::is_closed), [`close_reason`](Self::close_reason),
 ///   [`session`](Self::session), [`stats`](Self::stats), [`trace_label`](Self::trace_label);
@@ -251,6 +253,12 @@ impl SwitchboardClient {
     /// The other participants, in the order they joined.
     pub fn participants(&self) -> &[Participant] {
         self.roster.members()
+    }
+
+    /// The dialect the session speaks: [`SbConfig::dialect`], its notification
+    /// session's.
+    pub fn dialect(&self) -> Dialect {
+        self.config.dialect
     }
 
     /// Whether the user is in the session (`USR … OK` or `ANS … OK` came, not closed).
