@@ -149,6 +149,11 @@ impl fmt::Debug for Shown<'_, ClientCommand<'_>> {
                 .field("product_id", product_id)
                 .field("payload", &PayloadSummary::opaque(response.as_str().as_bytes()))
                 .finish(),
+            ClientCommand::Uux { trid, payload } => f
+                .debug_struct("Uux")
+                .field("trid", trid)
+                .field("payload", &PayloadSummary::opaque(payload))
+                .finish(),
             ClientCommand::Other(raw) => raw_command(f, raw),
             other => fmt::Debug::fmt(other, f),
         }
@@ -171,6 +176,17 @@ impl fmt::Debug for Shown<'_, ServerCommand<'_>> {
                 .finish(),
             ServerCommand::Ipg { payload } => f
                 .debug_struct("Ipg")
+                .field("payload", &PayloadSummary::opaque(payload))
+                .finish(),
+            ServerCommand::Ubx { account, payload } => f
+                .debug_struct("Ubx")
+                .field("account", account)
+                .field("payload", &PayloadSummary::opaque(payload))
+                .finish(),
+            ServerCommand::Gcf { trid, file, payload } => f
+                .debug_struct("Gcf")
+                .field("trid", trid)
+                .field("file", file)
                 .field("payload", &PayloadSummary::opaque(payload))
                 .finish(),
             ServerCommand::Other(raw) => raw_command(f, raw),
@@ -248,7 +264,7 @@ impl fmt::Debug for PayloadSummary {
 #[cfg(all(test, feature = "tracing"))]
 mod tests {
     use super::*;
-    use crate::codec::{Direction, PAYLOAD_VERBS};
+    use crate::codec::{Dialect, Direction, PAYLOAD_VERBS};
 
     /// 32 hex digits, so that even `QRY`'s digest payload decodes.
     const MARKER: &str = "abcdef0123456789abcdef0123456789";
@@ -257,20 +273,32 @@ mod tests {
     /// only: a payload variant added later without a summary fails here.
     #[test]
     fn no_payload_verb_shows_its_payload() {
-        for rule in PAYLOAD_VERBS {
-            let shapes = ["", " 1", " 1 A", " a@b.c n", " 1 msmsgs@msnmsgr.com"];
+        let limits = crate::codec::Limits::default();
+        for (rule, dialect) in PAYLOAD_VERBS
+            .iter()
+            .flat_map(|r| [(r, Dialect::Msnp8), (r, Dialect::Msnp12)])
+        {
+            let shapes = [
+                "",
+                " 1",
+                " 1 A",
+                " a@b.c n",
+                " 1 msmsgs@msnmsgr.com",
+                " 1 Shields.xml",
+            ];
             let mut shown = None;
             for shape in shapes {
                 let frame = format!("{}{shape} 32\r\n{MARKER}", rule.verb);
                 let text = match rule.direction {
-                    Direction::ClientToServer => ClientCommand::decode(frame.as_bytes())
+                    Direction::ClientToServer => ClientCommand::decode_in(frame.as_bytes(), dialect, &limits)
                         .ok()
                         .map(|(c, _)| format!("{:?}", Shown(&c))),
-                    Direction::ServerToClient => ServerCommand::decode(frame.as_bytes())
+                    Direction::ServerToClient => ServerCommand::decode_in(frame.as_bytes(), dialect, &limits)
                         .ok()
                         .map(|(c, _)| format!("{:?}", Shown(&c))),
                 };
-                if text.is_some() {
+                // A bare `UUX 32` is a plain line, its payload-to-be the next line.
+                if text.as_ref().is_some_and(|t| t.contains("ayload")) {
                     shown = text;
                     break;
                 }

@@ -186,6 +186,7 @@ fn client_chg() {
             trid: TrId(12),
             status: Status::Online,
             caps: Some(ClientCaps(268435492)),
+            msn_object: None,
         },
     );
     for &status in Status::ALL {
@@ -194,6 +195,7 @@ fn client_chg() {
             trid: TrId(5),
             status,
             caps: None,
+            msn_object: None,
         };
         assert_client_known_answer(wire.as_bytes(), &chg);
     }
@@ -407,7 +409,7 @@ fn server_usr_forms() {
     let ok = |trid, flags| ServerCommand::UsrOk {
         trid: TrId(trid),
         account: pp("example@passport.com"),
-        name: name("example%20display%20name"),
+        name: Some(name("example%20display%20name")),
         flags,
     };
     let both = AccountFlags {
@@ -619,6 +621,7 @@ fn server_presence() {
             trid: TrId(12),
             status: Status::Online,
             caps: Some(ClientCaps(268435492)),
+            msn_object: None,
         },
     );
     assert_server_known_answer(
@@ -627,6 +630,7 @@ fn server_presence() {
             trid: TrId::ASYNC,
             status: Status::Away,
             caps: None,
+            msn_object: None,
         },
     );
     assert_server_known_answer(
@@ -637,6 +641,7 @@ fn server_presence() {
             account: pp("bob@passport.com"),
             name: name("Bob"),
             caps: Some(ClientCaps(268435492)),
+            msn_object: None,
         },
     );
     assert_server_known_answer(
@@ -646,6 +651,7 @@ fn server_presence() {
             account: pp("example@passport.com"),
             name: name("example%20display%20name"),
             caps: Some(ClientCaps(268435492)),
+            msn_object: None,
         },
     );
     assert_server_known_answer(
@@ -857,6 +863,7 @@ fn server_switchboard() {
             total: 2,
             account: pp("bob@passport.com"),
             name: name("Bob"),
+            caps: None,
         },
     );
     assert_server_known_answer(
@@ -864,6 +871,7 @@ fn server_switchboard() {
         &ServerCommand::Joi {
             account: pp("bob@passport.com"),
             name: name("Bob"),
+            caps: None,
         },
     );
     assert_server_known_answer(
@@ -1127,6 +1135,7 @@ fn runs_of_spaces_are_tolerated() {
             trid: TrId(12),
             status: Status::Online,
             caps: Some(ClientCaps(0)),
+            msn_object: None,
         },
         b"",
     );

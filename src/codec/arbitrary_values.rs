@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use arbitrary::{Arbitrary, Result, Unstructured};
 
 use super::framer::{Direction, PAYLOAD_VERBS, payload_verb};
-use super::token::{EncodedName, GroupList, MAX_PASSPORT_LEN, Passport, Token, TokenList};
+use super::token::{EncodedName, GroupList, Guid, GuidList, MAX_PASSPORT_LEN, Passport, Token, TokenList};
 use super::types::{GroupId, HostPort};
 use super::{RawCommand, client, server};
 
@@ -89,6 +89,44 @@ impl<'a> Arbitrary<'a> for GroupList<'a> {
             ids.push(GroupId(u.arbitrary()?));
         }
         GroupList::from_ids(ids).map_err(|_| arbitrary::Error::IncorrectFormat)
+    }
+}
+
+/// A GUID text from 16 bytes, upper- or lower-case.
+fn guid_text(u: &mut Unstructured<'_>) -> Result<String> {
+    let bytes: [u8; 16] = u.arbitrary()?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let text = format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    );
+    Ok(if u.arbitrary()? {
+        text.to_ascii_uppercase()
+    } else {
+        text
+    })
+}
+
+impl<'a> Arbitrary<'a> for Guid<'a> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        token(guid_text(u)?)
+    }
+}
+
+impl<'a> Arbitrary<'a> for GuidList<'a> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let count = u.int_in_range(1..=3)?;
+        let mut guids = Vec::with_capacity(count);
+        for _ in 0..count {
+            guids.push(guid_text(u)?);
+        }
+        GuidList::try_from(guids.join(",").as_str())
+            .map(GuidList::into_owned)
+            .map_err(|_| arbitrary::Error::IncorrectFormat)
     }
 }
 

@@ -4,17 +4,19 @@
 use std::borrow::Cow;
 
 use super::command::commands;
+use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::framer::{Direction, Frame, Limits};
 use super::grammar::{
-    Parsed, caps, decode_with, field, group, list, number, parse_frame, payload, status, trid,
+    Parsed, caps, decode_with, field, group, guid, list, list_in, number, parse_frame, payload, status, trid,
+    verb_since,
 };
 use super::parse::span;
 use super::raw::RawCommand;
-use super::token::{EncodedName, Passport, Token, TokenList};
+use super::token::{EncodedName, Guid, Passport, Token, TokenList, is_guid};
 use super::types::{AckMode, AddPrompt, ClientCaps, GroupId, List, Privacy, Status, TrId};
 use super::verb;
-use super::wire::{line, payload_line};
+use super::wire::{Prefixed, line, payload_line};
 use crate::Secret;
 
 commands! {
@@ -141,7 +143,8 @@ pub enum ClientCommand<'a> {
         /// The percent-encoded value.
         value: Option<EncodedName<'a>>,
     } = "PRP", trid = trid;
-    /// `CHG T status [caps]`: set the user's status.
+    /// `CHG T status [caps [msnobj]]`: set the user's status; the MSNObject (the
+    /// display picture) is MSNP9+.
     Chg {
         /// Transaction id.
         trid: TrId,
@@ -149,6 +152,8 @@ pub enum ClientCommand<'a> {
         status: Status,
         /// Client capability bits.
         caps: Option<ClientCaps>,
+        /// The MSNObject, percent-encoded as one token (MSNP9+; needs `caps`).
+        msn_object: Option<EncodedName<'a>>,
     } = "CHG", trid = trid;
     /// `ADD T list account name [group]`: add a contact to a list.
     Add {
@@ -228,7 +233,8 @@ pub enum ClientCommand<'a> {
     Png = "PNG";
     /// `OUT`: sign out, or leave a switchboard.
     Out = "OUT";
-    /// `MSG T U|N|A length` + payload: a message into a switchboard.
+    /// `MSG T U|N|A|D length` + payload: a message into a switchboard (`D`, for P2P
+    /// data, is MSNP9+).
     Msg {
         /// Transaction id.
         trid: TrId,
@@ -255,6 +261,102 @@ pub enum ClientCommand<'a> {
         /// The session id from `RNG`.
         session: Token<'a>,
     } = "ANS", trid = trid;
+    /// `SYN T list-stamp settings-stamp` (MSNP10+): fetch the lists unless the cached
+    /// timestamps are current (`0 0` for none) [NINA MSNP11/Changes].
+    SynStamps {
+        /// Transaction id.
+        trid: TrId,
+        /// The cached list version (a timestamp), `0` for none.
+        list_stamp: Token<'a>,
+        /// The cached settings version (a timestamp), `0` for none.
+        settings_stamp: Token<'a>,
+    } = "SYN", trid = trid;
+    /// `ADC T list [N=account] [F=name] [C=contact] [group]` (MSNP10+): add a contact
+    /// (`FL N= F=`, `AL N=`), or a forward-list contact to a group (`FL C= group`)
+    /// [NINA Commands/ADC].
+    Adc {
+        /// Transaction id.
+        trid: TrId,
+        /// The list.
+        list: List,
+        /// The contact (`N=`).
+        account: Option<Passport<'a>>,
+        /// The stored name (`F=`).
+        name: Option<EncodedName<'a>>,
+        /// The contact's id (`C=`).
+        contact: Option<Guid<'a>>,
+        /// The group to add the contact to.
+        group: Option<Guid<'a>>,
+    } = "ADC", trid = trid;
+    /// `REM T FL contact [group]` (MSNP10+): remove a forward-list contact by id, or
+    /// with a group, from that group only.
+    RemGuid {
+        /// Transaction id.
+        trid: TrId,
+        /// The contact's id.
+        contact: Guid<'a>,
+        /// Remove only from this group.
+        group: Option<Guid<'a>>,
+    } = "REM", trid = trid;
+    /// `REM T AL|BL|PL account` (MSNP10+): remove a contact from a list by handle.
+    RemHandle {
+        /// Transaction id.
+        trid: TrId,
+        /// The list (not FL).
+        list: List,
+        /// The contact.
+        account: Passport<'a>,
+    } = "REM", trid = trid;
+    /// `ADG T name` (MSNP10+): create a group; the reply brings its GUID.
+    AdgName {
+        /// Transaction id.
+        trid: TrId,
+        /// The group's name.
+        name: EncodedName<'a>,
+    } = "ADG", trid = trid;
+    /// `RMG T guid` (MSNP10+): delete a group.
+    RmgGuid {
+        /// Transaction id.
+        trid: TrId,
+        /// The group.
+        group: Guid<'a>,
+    } = "RMG", trid = trid;
+    /// `REG T guid name` (MSNP10+): rename a group.
+    RegGuid {
+        /// Transaction id.
+        trid: TrId,
+        /// The group.
+        group: Guid<'a>,
+        /// The new name.
+        name: EncodedName<'a>,
+    } = "REG", trid = trid;
+    /// `SBP T contact property value` (MSNP10+): set a contact's stored property
+    /// (`MFN`: the name) [NINA Commands/SBP].
+    Sbp {
+        /// Transaction id.
+        trid: TrId,
+        /// The contact's id.
+        contact: Guid<'a>,
+        /// `MFN`, …
+        property: Token<'a>,
+        /// The percent-encoded value.
+        value: EncodedName<'a>,
+    } = "SBP", trid = trid;
+    /// `UUX T length` + payload (MSNP11+): set the personal message and current media
+    /// (`<Data><PSM>…</PSM><CurrentMedia>…</CurrentMedia></Data>`) [YW uux].
+    Uux {
+        /// Transaction id.
+        trid: TrId,
+        /// The XML payload.
+        payload: Cow<'a, [u8]>,
+    } = "UUX", trid = trid;
+    /// `GCF T file` (MSNP11+): ask for a configuration file (`Shields.xml`).
+    Gcf {
+        /// Transaction id.
+        trid: TrId,
+        /// The file's name.
+        file: Token<'a>,
+    } = "GCF", trid = trid;
 }
 }
 
@@ -267,17 +369,36 @@ impl<'a> ClientCommand<'a> {
 
     /// [`ClientCommand::decode`] with explicit limits.
     pub fn decode_with_limits(input: &'a [u8], limits: &Limits) -> Result<(Self, usize), DecodeError> {
+        Self::decode_in(input, Dialect::Msnp8, limits)
+    }
+
+    /// [`ClientCommand::decode_with_limits`] in `dialect`: the shapes of that dialect are
+    /// typed, those it does not have stay [`ClientCommand::Other`].
+    ///
+    /// ```
+    /// use msnp::codec::{ClientCommand, Dialect, Limits};
+    /// let line = b"SYN 8 0 0\r\n";
+    /// let (syn, _) = ClientCommand::decode_in(line, Dialect::Msnp11, &Limits::default()).unwrap();
+    /// assert!(matches!(syn, ClientCommand::SynStamps { .. }));
+    /// ```
+    pub fn decode_in(
+        input: &'a [u8],
+        dialect: Dialect,
+        limits: &Limits,
+    ) -> Result<(Self, usize), DecodeError> {
         decode_with(
             input,
             Direction::ClientToServer,
+            dialect,
             limits,
             parse,
             ClientCommand::Other,
         )
     }
 
-    /// Parses a frame a [`Framer`](super::Framer) for `Direction::ClientToServer` handed out;
-    /// the framer has already consumed its [`Frame::len`](super::Frame::len) bytes.
+    /// Parses a frame a [`Framer`](super::Framer) for `Direction::ClientToServer` handed out,
+    /// in the frame's [`dialect`](Frame::dialect); the framer has already consumed its
+    /// [`Frame::len`](super::Frame::len) bytes.
     ///
     /// ```
     /// use msnp::codec::{Direction, Framer, Limits, ClientCommand};
@@ -290,8 +411,10 @@ impl<'a> ClientCommand<'a> {
         parse_frame(frame, parse, ClientCommand::Other)
     }
 
-    /// Appends the command's bytes to `out`. Fails, appending nothing, only for an
-    /// [`ClientCommand::Other`] whose payload does not match what the verb carries from a
+    /// Appends the command's bytes to `out`. Fails, appending nothing, only where the
+    /// value would read back as something else: an MSNObject without caps, `PL` in an
+    /// MSNP8 command, an `Adc` without any field, a `RemHandle` of the forward list, or
+    /// an [`ClientCommand::Other`] whose payload does not match what the verb carries from a
     /// client (see [`RawCommand::check_direction`]).
     ///
     /// An `Other` whose verb this crate types (a later dialect's `CHG` with an MSNObject,
@@ -299,6 +422,7 @@ impl<'a> ClientCommand<'a> {
     /// typed or as [`DecodeError::Malformed`], not as `Other`.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         use ClientCommand::*;
+        check(self)?;
         match self {
             Ver { trid, protocols } => line(out, "VER", &[trid, protocols]),
             Cvr {
@@ -345,7 +469,12 @@ impl<'a> ClientCommand<'a> {
                 property,
                 value,
             } => line(out, "PRP", &[trid, property, value]),
-            Chg { trid, status, caps } => line(out, "CHG", &[trid, status, caps]),
+            Chg {
+                trid,
+                status,
+                caps,
+                msn_object,
+            } => line(out, "CHG", &[trid, status, caps, msn_object]),
             Add {
                 trid,
                 list,
@@ -379,12 +508,79 @@ impl<'a> ClientCommand<'a> {
                 cookie,
                 session,
             } => line(out, "ANS", &[trid, account, cookie, session]),
+            SynStamps {
+                trid,
+                list_stamp,
+                settings_stamp,
+            } => line(out, "SYN", &[trid, list_stamp, settings_stamp]),
+            Adc {
+                trid,
+                list,
+                account,
+                name,
+                contact,
+                group,
+            } => line(
+                out,
+                "ADC",
+                &[
+                    trid,
+                    list,
+                    &account.as_ref().map(|a| Prefixed("N=", a.as_str())),
+                    &name.as_ref().map(|n| Prefixed("F=", n.as_str())),
+                    &contact.as_ref().map(|c| Prefixed("C=", c.as_str())),
+                    group,
+                ],
+            ),
+            RemGuid { trid, contact, group } => line(out, "REM", &[trid, &"FL", contact, group]),
+            RemHandle { trid, list, account } => line(out, "REM", &[trid, list, account]),
+            AdgName { trid, name } => line(out, "ADG", &[trid, name]),
+            RmgGuid { trid, group } => line(out, "RMG", &[trid, group]),
+            RegGuid { trid, group, name } => line(out, "REG", &[trid, group, name]),
+            Sbp {
+                trid,
+                contact,
+                property,
+                value,
+            } => line(out, "SBP", &[trid, contact, property, value]),
+            Uux { trid, payload } => payload_line(out, "UUX", &[trid], payload),
+            Gcf { trid, file } => line(out, "GCF", &[trid, file]),
             Other(raw) => {
                 raw.check_direction(Direction::ClientToServer)?;
                 raw.encode(out);
             }
         }
         Ok(())
+    }
+}
+
+/// What `encode` refuses before writing: values whose bytes would read back as another.
+fn check(command: &ClientCommand<'_>) -> Result<(), EncodeError> {
+    use ClientCommand::*;
+    let refuse = |reason| Err(EncodeError::InvalidField { reason });
+    match command {
+        Chg {
+            caps: None,
+            msn_object: Some(_),
+            ..
+        } => refuse("an MSNObject needs the caps before it"),
+        Add {
+            list: List::Pending, ..
+        }
+        | Rem {
+            list: List::Pending, ..
+        } => refuse("PL is MSNP10's; MSNP8's ADD and REM have no such list"),
+        Adc {
+            account: None,
+            name: None,
+            contact: None,
+            group: None,
+            ..
+        } => refuse("ADC needs at least one of N=, F=, C= or a group"),
+        RemHandle {
+            list: List::Forward, ..
+        } => refuse("forward-list contacts are removed by GUID (RemGuid)"),
+        _ => Ok(()),
     }
 }
 
@@ -397,11 +593,17 @@ fn parse<'a>(
     words: &[&'a str],
     body: Option<&'a [u8]>,
     _clean: bool,
+    dialect: Dialect,
 ) -> Parsed<ClientCommand<'a>> {
     use ClientCommand::*;
     let Some((&verb, args)) = words.split_first() else {
         return Ok(None);
     };
+    if verb_since(verb) > dialect {
+        return Ok(None);
+    }
+    let v10 = dialect >= Dialect::Msnp10;
+    let presence_extra = if dialect >= Dialect::Msnp9 { 2 } else { 1 };
     let bad_account = "account is not a valid token";
     let command = match (verb::code(verb.as_bytes()), args) {
         (verb::VER, [t, first, .., last]) => Ver {
@@ -462,6 +664,11 @@ fn parse<'a>(
         },
         (verb::INF, [t]) => Inf { trid: trid(t)? },
         (verb::XFR, [t, "SB"]) => XfrSb { trid: trid(t)? },
+        (verb::SYN, [t, list_stamp, settings_stamp]) if v10 => SynStamps {
+            trid: trid(t)?,
+            list_stamp: field(list_stamp, "bad list version")?,
+            settings_stamp: field(settings_stamp, "bad settings version")?,
+        },
         (verb::SYN, [t, version]) => Syn {
             trid: trid(t)?,
             version: number(version, "bad list version")?,
@@ -479,10 +686,59 @@ fn parse<'a>(
             property: field(property, "bad property")?,
             value: value.first().map(|v| field(v, "bad value")).transpose()?,
         },
-        (verb::CHG, [t, st, rest @ ..]) if rest.len() <= 1 => Chg {
+        (verb::CHG, [t, st, rest @ ..]) if rest.len() <= presence_extra => Chg {
             trid: trid(t)?,
             status: status(st)?,
             caps: rest.first().map(|c| caps(c)).transpose()?,
+            msn_object: rest.get(1).map(|o| field(o, "bad MSNObject")).transpose()?,
+        },
+        (verb::REM, [t, "FL", contact, group @ ..]) if v10 && group.len() <= 1 => RemGuid {
+            trid: trid(t)?,
+            contact: guid(contact)?,
+            group: group.first().map(|g| guid(g)).transpose()?,
+        },
+        (verb::REM, [t, l, account]) if v10 => RemHandle {
+            trid: trid(t)?,
+            list: list_in(l, dialect)?,
+            account: field(account, bad_account)?,
+        },
+        (verb::ADG, [t, name]) if v10 => AdgName {
+            trid: trid(t)?,
+            name: field(name, "bad group name")?,
+        },
+        (verb::RMG, [t, g]) if v10 && is_guid(g) => RmgGuid {
+            trid: trid(t)?,
+            group: guid(g)?,
+        },
+        (verb::REG, [t, g, name]) if v10 => RegGuid {
+            trid: trid(t)?,
+            group: guid(g)?,
+            name: field(name, "bad group name")?,
+        },
+        (verb::ADC, [t, l, fields @ ..]) => {
+            let (account, name, contact, group) = super::server::adc_fields(fields, true)?;
+            Adc {
+                trid: trid(t)?,
+                list: list_in(l, dialect)?,
+                account,
+                name,
+                contact,
+                group,
+            }
+        }
+        (verb::SBP, [t, contact, property, value]) => Sbp {
+            trid: trid(t)?,
+            contact: guid(contact)?,
+            property: field(property, "bad property")?,
+            value: field(value, "bad value")?,
+        },
+        (verb::UUX, [t, _len]) => Uux {
+            trid: trid(t)?,
+            payload: payload(body)?,
+        },
+        (verb::GCF, [t, file]) => Gcf {
+            trid: trid(t)?,
+            file: field(file, "bad file name")?,
         },
         (verb::ADD, [t, l, account, name, rest @ ..]) if rest.len() <= 1 => Add {
             trid: trid(t)?,
@@ -532,7 +788,11 @@ fn parse<'a>(
         (verb::OUT, []) => Out,
         (verb::MSG, [t, ack, _len]) => Msg {
             trid: trid(t)?,
-            ack: AckMode::from_wire(ack).ok_or("MSG acknowledgement is not U, N or A")?,
+            ack: match AckMode::from_wire(ack) {
+                Some(AckMode::Data) if dialect < Dialect::Msnp9 => None,
+                mode => mode,
+            }
+            .ok_or("MSG acknowledgement is not U, N or A (or D from MSNP9)")?,
             payload: payload(body)?,
         },
         (verb::CAL, [t, account]) => Cal {

@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use super::token::{EncodedName, GroupList, Passport, Token, TokenList};
+use super::token::{EncodedName, GroupList, Guid, GuidList, Passport, Token, TokenList};
 use super::types::{
     AckMode, AddPrompt, ClientCaps, ErrorCode, GroupId, HostPort, List, ListMask, Privacy, Status, TrId,
 };
@@ -47,7 +47,16 @@ macro_rules! static_by_into_owned {
         }
     )+};
 }
-static_by_into_owned!(Token, Passport, EncodedName, TokenList, GroupList, HostPort);
+static_by_into_owned!(
+    Token,
+    Passport,
+    EncodedName,
+    TokenList,
+    GroupList,
+    Guid,
+    GuidList,
+    HostPort
+);
 
 impl<T: IntoStatic> IntoStatic for Option<T> {
     type Static = Option<T::Static>;

@@ -26,6 +26,12 @@ pub enum TokenError {
         /// The limit.
         max: usize,
     },
+    /// The value ends before its fixed shape does (a GUID of fewer than 36 characters).
+    #[error("token ends at {at}, before its shape does")]
+    Truncated {
+        /// Its length.
+        at: usize,
+    },
 }
 
 /// Bytes from the peer that do not form a command.

@@ -4,6 +4,7 @@
 //! its last argument announces. Which verbs carry a payload depends on the direction and
 //! is kept in [`PAYLOAD_VERBS`], the one table of it in the crate.
 
+use super::dialect::Dialect;
 use super::error::DecodeError;
 use super::parse::canonical_usize;
 
@@ -43,9 +44,11 @@ const fn payload(verb: &'static str, direction: Direction, since: u8) -> Payload
 
 /// Every payload verb the framer knows [NINA Payload_Commands; YW; ESC `_PAYLOAD_COMMANDS`].
 ///
-/// Verbs of later dialects are listed so that a server speaking one to us cannot
-/// desynchronise the stream; for them a non-numeric last argument means "no payload"
-/// (their replies, like `ADL 12 OK`, carry none).
+/// A verb is strict from its `since` dialect on: its last argument must be the length.
+/// Before that (and for verbs of dialects after MSNP12) it is framed leniently, so that a
+/// peer speaking a later dialect cannot desynchronise the stream: a numeric last argument
+/// after at least one other argument is still a length, anything else means "no payload"
+/// (replies like `ADL 12 OK` or a bare `UUX 2` carry none).
 pub const PAYLOAD_VERBS: &[PayloadVerb] = &[
     payload("MSG", Direction::ClientToServer, 2),
     payload("MSG", Direction::ServerToClient, 2),
@@ -121,6 +124,9 @@ pub struct Frame<'a> {
     /// How many bytes of the stream the frame spans: line, line end (CRLF or bare LF)
     /// and payload.
     pub len: usize,
+    /// The dialect the frame was framed in (the framer's at the time), which
+    /// `decode_frame` parses it by.
+    pub dialect: Dialect,
 }
 
 /// How a frame at the start of the input ends.
@@ -162,9 +168,14 @@ fn incomplete_line(scanned: usize, limits: &Limits) -> DecodeError {
 
 /// Finds where the frame at the start of `input` ends.
 #[inline]
-fn boundary(input: &[u8], direction: Direction, limits: &Limits) -> Result<Boundary, DecodeError> {
+fn boundary(
+    input: &[u8],
+    direction: Direction,
+    dialect: Dialect,
+    limits: &Limits,
+) -> Result<Boundary, DecodeError> {
     let lf = find_line_end(input, limits)?;
-    boundary_at(input, lf, direction, limits)
+    boundary_at(input, lf, direction, dialect, limits)
 }
 
 /// Where the frame at the start of `input`, whose first LF is at `lf`, ends.
@@ -173,6 +184,7 @@ fn boundary_at(
     input: &[u8],
     lf: usize,
     direction: Direction,
+    dialect: Dialect,
     limits: &Limits,
 ) -> Result<Boundary, DecodeError> {
     // Peers may end lines with a bare LF [HYP general/commands].
@@ -197,7 +209,9 @@ fn boundary_at(
     // Every payload verb has three letters and a length after it: most lines are decided
     // by their fourth byte.
     if line.get(3) != Some(&b' ') {
-        return match line.len() == 3 && payload_verb(line, direction).is_some_and(|p| p.since <= 8) {
+        return match line.len() == 3
+            && payload_verb(line, direction).is_some_and(|p| p.since <= dialect.number())
+        {
             true => Err(DecodeError::InvalidPayloadLength {
                 verb: String::from_utf8_lossy(line).into_owned(),
             }),
@@ -208,12 +222,18 @@ fn boundary_at(
     let Some(rule) = payload_verb(verb, direction) else {
         return Ok(plain);
     };
-    let last = line.rsplit(|&b| b == b' ').next().unwrap_or_default();
+    let mut words = line.rsplit(|&b| b == b' ');
+    let last = words.next().unwrap_or_default();
+    let strict = rule.since <= dialect.number();
+    // A later dialect's verb needs a word between the verb and the length: a bare
+    // `UUX 2` is a TrID, not a length (reference §11).
+    let has_length = || rule.since <= 8 || words.clone().filter(|w| !w.is_empty()).count() >= 2;
     let payload = match canonical_usize(last) {
-        Some(len) => len,
+        Some(len) if has_length() => len,
+        Some(_) => return Ok(plain),
         // Later dialects reply to payload verbs with plain lines (`ADL 12 OK`).
-        _ if rule.since > 8 => return Ok(plain),
-        _ => {
+        None if !strict => return Ok(plain),
+        None => {
             return Err(DecodeError::InvalidPayloadLength {
                 verb: String::from_utf8_lossy(verb).into_owned(),
             });
@@ -241,31 +261,62 @@ fn boundary_at(
 }
 
 impl Boundary {
-    fn frame(input: &[u8], line_end: usize, body: usize, len: usize, has_payload: bool) -> Frame<'_> {
+    fn frame(
+        input: &[u8],
+        line_end: usize,
+        body: usize,
+        len: usize,
+        has_payload: bool,
+        dialect: Dialect,
+    ) -> Frame<'_> {
         Frame {
             line: &input[..line_end],
             payload: has_payload.then(|| &input[body..len]),
             len,
+            dialect,
         }
     }
 }
 
 /// Splits the frame at the start of `input`, returning it and the bytes it spans.
 ///
-/// This is the one-shot form behind `ServerCommand::decode`; [`Framer`] is the
+/// This is the one-shot form behind `ServerCommand::decode`, in MSNP8; [`Framer`] is the
 /// streaming form that buffers partial input and skips oversized payloads.
 pub fn split_frame<'a>(
     input: &'a [u8],
     direction: Direction,
     limits: &Limits,
 ) -> Result<(Frame<'a>, usize), DecodeError> {
-    match boundary(input, direction, limits)? {
+    split_frame_in(input, direction, Dialect::Msnp8, limits)
+}
+
+/// [`split_frame`] in `dialect`: which verbs carry a payload strictly depends on it
+/// (`UUX` from a client, `UBX` and `GCF` from a server are payload verbs from MSNP11).
+/// The frame carries the dialect, for `decode_frame`.
+///
+/// ```
+/// use msnp::codec::{Dialect, Direction, Limits, split_frame_in};
+/// let input = b"UUX 2 0\r\nPNG\r\n";
+/// let (frame, len) = split_frame_in(input, Direction::ClientToServer, Dialect::Msnp11, &Limits::default()).unwrap();
+/// assert_eq!((frame.line, frame.payload, len), (&b"UUX 2 0"[..], Some(&b""[..]), 9));
+/// assert_eq!(frame.dialect, Dialect::Msnp11);
+/// ```
+pub fn split_frame_in<'a>(
+    input: &'a [u8],
+    direction: Direction,
+    dialect: Dialect,
+    limits: &Limits,
+) -> Result<(Frame<'a>, usize), DecodeError> {
+    match boundary(input, direction, dialect, limits)? {
         Boundary::Frame {
             len,
             line_end,
             body,
             has_payload,
-        } => Ok((Boundary::frame(input, line_end, body, len, has_payload), len)),
+        } => Ok((
+            Boundary::frame(input, line_end, body, len, has_payload, dialect),
+            len,
+        )),
         Boundary::TooLarge { payload, len } => Err(DecodeError::PayloadTooLarge {
             len: payload,
             max: limits.max_payload_len,
@@ -295,6 +346,7 @@ pub fn split_frame<'a>(
 /// peer sent, tickets and cookies included.
 pub struct Framer {
     direction: Direction,
+    dialect: Dialect,
     limits: Limits,
     buffer: Vec<u8>,
     /// Bytes of `buffer` already handed out as frames, dropped on the next push.
@@ -318,6 +370,7 @@ impl std::fmt::Debug for Framer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Framer")
             .field("direction", &self.direction)
+            .field("dialect", &self.dialect)
             .field("limits", &self.limits)
             .field("buffered", &self.buffered())
             .field("skipping", &self.skipping)
@@ -337,6 +390,7 @@ impl Framer {
         limits.max_skip_len = limits.max_skip_len.max(limits.max_payload_len);
         Framer {
             direction,
+            dialect: Dialect::Msnp8,
             limits,
             buffer: Vec::new(),
             consumed: 0,
@@ -347,6 +401,19 @@ impl Framer {
             searched: 0,
             failed: None,
         }
+    }
+
+    /// Frames what follows in `dialect` (MSNP8 until set): once `VER` has chosen one.
+    /// Frames already handed out keep the dialect they were framed in.
+    pub fn set_dialect(&mut self, dialect: Dialect) {
+        // A line end already found stays one: only the payload rule depends on the
+        // dialect, and it is applied when the frame is cut.
+        self.dialect = dialect;
+    }
+
+    /// The dialect frames are cut in.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// The limits in force.
@@ -422,7 +489,7 @@ impl Framer {
             }
         };
         let input = &self.buffer[start..];
-        match boundary_at(input, lf, self.direction, &self.limits) {
+        match boundary_at(input, lf, self.direction, self.dialect, &self.limits) {
             Ok(Boundary::Frame {
                 len,
                 line_end,
@@ -432,7 +499,14 @@ impl Framer {
                 self.next_line();
                 self.consumed += len;
                 let input = &self.buffer[start..start + len];
-                Some(Ok(Boundary::frame(input, line_end, body, len, has_payload)))
+                Some(Ok(Boundary::frame(
+                    input,
+                    line_end,
+                    body,
+                    len,
+                    has_payload,
+                    self.dialect,
+                )))
             }
             Ok(Boundary::TooLarge { payload, len }) => {
                 let here = len.min(input.len());

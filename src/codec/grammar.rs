@@ -1,10 +1,12 @@
 //! What the grammars of both directions share: the frame-to-command driver and the
 //! parsers of single fields.
 
+use super::dialect::Dialect;
 use super::error::DecodeError;
-use super::framer::{Direction, Frame, Limits, split_frame};
+use super::framer::{Direction, Frame, Limits, split_frame_in};
 use super::parse::{MAX_WORDS, canonical_u32, split_words};
 use super::raw::RawCommand;
+use super::token::Guid;
 use super::types::{ClientCaps, GroupId, HostPort, List, Status, TrId};
 
 /// Why a known verb's arguments were refused.
@@ -15,17 +17,18 @@ pub(crate) type Parsed<C> = Result<Option<C>, Reject>;
 
 /// Frames and parses the command at the start of `input`.
 ///
-/// `parse` receives the words of the line (the verb first) and the payload. A line the
-/// grammar cannot type (unknown verb, not UTF-8) becomes `other(raw)`.
+/// `parse` receives the words of the line (the verb first), the payload and the dialect.
+/// A line the grammar cannot type (unknown verb, not UTF-8) becomes `other(raw)`.
 #[inline(always)]
 pub(crate) fn decode_with<'a, C>(
     input: &'a [u8],
     direction: Direction,
+    dialect: Dialect,
     limits: &Limits,
-    parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>, bool) -> Parsed<C>,
+    parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>, bool, Dialect) -> Parsed<C>,
     other: impl FnOnce(RawCommand<'a>) -> C,
 ) -> Result<(C, usize), DecodeError> {
-    let (frame, frame_len) = split_frame(input, direction, limits)?;
+    let (frame, frame_len) = split_frame_in(input, direction, dialect, limits)?;
     Ok((parse_frame(frame, parse, other)?, frame_len))
 }
 
@@ -33,7 +36,7 @@ pub(crate) fn decode_with<'a, C>(
 #[inline(always)]
 pub(crate) fn parse_frame<'a, C>(
     frame: Frame<'a>,
-    parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>, bool) -> Parsed<C>,
+    parse: impl FnOnce(&'a str, &[&'a str], Option<&'a [u8]>, bool, Dialect) -> Parsed<C>,
     other: impl FnOnce(RawCommand<'a>) -> C,
 ) -> Result<C, DecodeError> {
     let raw = || RawCommand::decoded(frame.line, frame.payload);
@@ -43,7 +46,7 @@ pub(crate) fn parse_frame<'a, C>(
     let mut words = [""; MAX_WORDS];
     let (count, clean) = split_words(line, &mut words);
     let words = words.get(..count).unwrap_or_default();
-    match parse(line, words, frame.payload, clean) {
+    match parse(line, words, frame.payload, clean, frame.dialect) {
         Ok(Some(command)) => Ok(command),
         Ok(None) => Ok(other(raw())),
         Err(reason) => Err(DecodeError::Malformed {
@@ -81,8 +84,36 @@ pub(crate) fn status(word: &str) -> Result<Status, Reject> {
     Status::from_wire(word).ok_or("unknown status")
 }
 
+/// A list of MSNP8's four; `PL` is MSNP10's.
 pub(crate) fn list(word: &str) -> Result<List, Reject> {
-    List::from_wire(word).ok_or("unknown list")
+    match List::from_wire(word) {
+        Some(List::Pending) | None => Err("unknown list"),
+        Some(list) => Ok(list),
+    }
+}
+
+/// A list of `dialect`: `PL` from MSNP10.
+pub(crate) fn list_in(word: &str, dialect: Dialect) -> Result<List, Reject> {
+    match List::from_wire(word) {
+        Some(List::Pending) if dialect >= Dialect::Msnp10 => Ok(List::Pending),
+        _ => list(word),
+    }
+}
+
+/// The lowest dialect each of the newer verbs exists in; a verb of the table that is not
+/// listed is MSNP8's. Before its dialect a verb is unknown (`Other`), not malformed.
+pub(crate) fn verb_since(verb: &str) -> Dialect {
+    match verb {
+        "ADC" | "SBP" => Dialect::Msnp10,
+        "UUX" | "UBX" | "GCF" | "SBS" => Dialect::Msnp11,
+        _ => Dialect::Msnp8,
+    }
+}
+
+pub(crate) fn guid<'a>(word: &'a str) -> Result<Guid<'a>, Reject> {
+    // The shape check admits hex digits and dashes only: no control byte can pass it,
+    // clean line or not.
+    Guid::from_word(word, true).map_err(|_| "not a GUID")
 }
 
 pub(crate) fn group(word: &str) -> Result<GroupId, Reject> {

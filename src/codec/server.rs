@@ -9,20 +9,21 @@ use std::borrow::Cow;
 use std::io::Write as _;
 
 use super::command::{IntoStatic, TridField, commands};
+use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::framer::{Direction, Frame, Limits};
 use super::grammar::{
-    Parsed, caps, decode_with, field, flag, group, host_port, list, number, parse_frame, payload, status,
-    trid,
+    Parsed, caps, decode_with, field, flag, group, guid, host_port, list, list_in, number, parse_frame,
+    payload, status, trid, verb_since,
 };
-use super::parse::span;
+use super::parse::{canonical_u32, span};
 use super::raw::RawCommand;
-use super::token::{EncodedName, GroupList, Passport, Token, TokenList};
+use super::token::{EncodedName, GroupList, Guid, GuidList, Passport, Token, TokenList, is_guid};
 use super::types::{
     AddPrompt, ClientCaps, ErrorCode, GroupId, HostPort, List, ListMask, Privacy, Status, TrId,
 };
 use super::verb;
-use super::wire::{Word, line, payload_line};
+use super::wire::{Prefixed, Word, line, payload_line};
 use crate::Secret;
 
 /// The account flags of a notification server's `USR … OK` (absent on switchboards).
@@ -73,7 +74,7 @@ commands! {
 /// ```
 /// use msnp::codec::{ServerCommand, Status};
 /// let (nln, _) = ServerCommand::decode(b"NLN AWY example@passport.com example%20display%20name 268435492\r\n").unwrap();
-/// let ServerCommand::Nln { status, account, name, caps } = nln else { panic!() };
+/// let ServerCommand::Nln { status, account, name, caps, .. } = nln else { panic!() };
 /// assert_eq!(status, Status::Away);
 /// assert_eq!(account.as_str(), "example@passport.com");
 /// assert_eq!(name.decode(), "example display name");
@@ -120,14 +121,17 @@ pub enum ServerCommand<'a> {
         salt: Token<'a>,
     } = "USR", trid = trid;
     /// `USR T OK account name [verified [restricted]]`: signed in (notification
-    /// server), or joined (switchboard, without flags).
+    /// server), or joined (switchboard, without flags). MSNP10+ notification servers
+    /// drop the name: `USR T OK account verified restricted` (the name comes as
+    /// `PRP MFN` in `SYN`) [YW msnp10].
     UsrOk {
         /// The request's transaction id.
         trid: TrId,
         /// The user's account.
         account: Passport<'a>,
-        /// The user's friendly name.
-        name: EncodedName<'a>,
+        /// The user's friendly name; `None` in the MSNP10+ notification form (then
+        /// the flags, both of them, must be there for the line to read back).
+        name: Option<EncodedName<'a>>,
         /// Account flags, from a notification server.
         flags: Option<AccountFlags>,
     } = "USR", trid = trid;
@@ -215,7 +219,8 @@ pub enum ServerCommand<'a> {
         /// The percent-encoded value; none when cleared.
         value: Option<EncodedName<'a>>,
     } = "BPR";
-    /// `CHG T status [caps]`: the user's status changed (TrID 0 when unsolicited).
+    /// `CHG T status [caps [msnobj]]`: the user's status changed (TrID 0 when
+    /// unsolicited). The MSNObject is MSNP9+.
     Chg {
         /// The request's transaction id, or 0.
         trid: TrId,
@@ -223,8 +228,11 @@ pub enum ServerCommand<'a> {
         status: Status,
         /// Client capability bits.
         caps: Option<ClientCaps>,
+        /// The display picture's MSNObject, percent-encoded (MSNP9+; needs `caps`).
+        msn_object: Option<EncodedName<'a>>,
     } = "CHG", trid = trid;
-    /// `ILN T status account name [caps]`: a contact's status, after `CHG` or `ADD`.
+    /// `ILN T status account name [caps [msnobj]]`: a contact's status, after `CHG` or
+    /// `ADD`. The MSNObject is MSNP9+ (Escargot always sends one, `%3Cmsnobj%2F%3E`).
     Iln {
         /// The `CHG` or `ADD` it answers.
         trid: TrId,
@@ -236,8 +244,11 @@ pub enum ServerCommand<'a> {
         name: EncodedName<'a>,
         /// The contact's capability bits.
         caps: Option<ClientCaps>,
+        /// The contact's MSNObject, percent-encoded (MSNP9+; needs `caps`).
+        msn_object: Option<EncodedName<'a>>,
     } = "ILN", trid = trid;
-    /// `NLN status account name [caps]`: a contact came online or changed status.
+    /// `NLN status account name [caps [msnobj]]`: a contact came online or changed
+    /// status. The MSNObject is MSNP9+.
     Nln {
         /// The contact's status.
         status: Status,
@@ -247,6 +258,8 @@ pub enum ServerCommand<'a> {
         name: EncodedName<'a>,
         /// The contact's capability bits.
         caps: Option<ClientCaps>,
+        /// The contact's MSNObject, percent-encoded (MSNP9+; needs `caps`).
+        msn_object: Option<EncodedName<'a>>,
     } = "NLN";
     /// `FLN account`: a contact went offline.
     Fln {
@@ -404,7 +417,8 @@ pub enum ServerCommand<'a> {
         /// The `ANS` request's transaction id.
         trid: TrId,
     } = "ANS", trid = trid;
-    /// `IRO T index total account name`: a participant already in the switchboard.
+    /// `IRO T index total account name [caps]`: a participant already in the
+    /// switchboard; the caps are MSNP12's [YW msnp12].
     Iro {
         /// The `ANS` request's transaction id.
         trid: TrId,
@@ -416,13 +430,18 @@ pub enum ServerCommand<'a> {
         account: Passport<'a>,
         /// Their friendly name.
         name: EncodedName<'a>,
+        /// Their capability bits (MSNP12).
+        caps: Option<ClientCaps>,
     } = "IRO", trid = trid;
-    /// `JOI account name`: a participant joined the switchboard.
+    /// `JOI account name [caps]`: a participant joined the switchboard; the caps are
+    /// MSNP12's.
     Joi {
         /// The participant.
         account: Passport<'a>,
         /// Their friendly name.
         name: EncodedName<'a>,
+        /// Their capability bits (MSNP12).
+        caps: Option<ClientCaps>,
     } = "JOI";
     /// `BYE account [1]`: a participant left (`1`: dropped by the server for idleness).
     Bye {
@@ -441,6 +460,194 @@ pub enum ServerCommand<'a> {
         /// The `MSG` request's transaction id.
         trid: TrId,
     } = "NAK", trid = trid;
+    /// `SYN T list-stamp settings-stamp [contacts groups]` (MSNP10+): the list and
+    /// settings versions as ISO-8601 timestamps; the counts when the lists follow (a
+    /// valid cache gets the three-field form) [NINA MSNP11/Changes].
+    SynStamps {
+        /// The request's transaction id.
+        trid: TrId,
+        /// The list version (a timestamp).
+        list_stamp: Token<'a>,
+        /// The settings version (a timestamp).
+        settings_stamp: Token<'a>,
+        /// Present when the lists follow.
+        counts: Option<SynCounts>,
+    } = "SYN", trid = trid;
+    /// `GTC T A|N` (MSNP10+): the setting changed; no list version any more.
+    GtcReply {
+        /// The request's transaction id.
+        trid: TrId,
+        /// The setting.
+        prompt: AddPrompt,
+    } = "GTC", trid = trid;
+    /// `BLP T AL|BL` (MSNP10+): the setting changed; no list version any more.
+    BlpReply {
+        /// The request's transaction id.
+        trid: TrId,
+        /// The setting.
+        privacy: Privacy,
+    } = "BLP", trid = trid;
+    /// `PRP T property [value]` (MSNP10+, `PRP T MFN name` for the user's own name):
+    /// a property changed; no list version any more.
+    PrpReply {
+        /// The request's transaction id.
+        trid: TrId,
+        /// `MFN`, `PHH`, `PHW`, `PHM`, `MOB`, `MBE`, …
+        property: Token<'a>,
+        /// The percent-encoded value; none when cleared.
+        value: Option<EncodedName<'a>>,
+    } = "PRP", trid = trid;
+    /// `LSG name guid` (MSNP10+): a group, inside `SYN`.
+    LsgGuid {
+        /// The group's name.
+        name: EncodedName<'a>,
+        /// The group's id.
+        group: Guid<'a>,
+    } = "LSG";
+    /// `LST N=account [F=name] [C=contact] lists [network] [groups]` (MSNP10+): a
+    /// contact, inside `SYN`. MSNP12 adds the network id (1 = MSN) [YW msnp12]; the
+    /// groups are comma-separated GUIDs, absent for a contact in none.
+    LstGuid {
+        /// The contact (`N=`).
+        account: Passport<'a>,
+        /// The stored name (`F=`).
+        name: Option<EncodedName<'a>>,
+        /// The contact's id, for forward-list members (`C=`).
+        contact: Option<Guid<'a>>,
+        /// The lists the contact is on.
+        lists: ListMask,
+        /// The network id (MSNP12).
+        network: Option<u32>,
+        /// The contact's groups.
+        groups: Option<GuidList<'a>>,
+    } = "LST";
+    /// `BPR account property [value]` (MSNP10+): a contact's phone number changed,
+    /// outside `SYN`; no list version any more.
+    BprOf {
+        /// The contact.
+        account: Passport<'a>,
+        /// `PHH`, `PHW`, `PHM`, `MOB`, …
+        property: Token<'a>,
+        /// The percent-encoded value; none when cleared.
+        value: Option<EncodedName<'a>>,
+    } = "BPR";
+    /// `ADC T list [N=account] [F=name] [C=contact] [group]` (MSNP10+): a contact was
+    /// added (TrID 0 and list RL when someone added the user: `ADC 0 RL N=… F=…`); the
+    /// forward-list reply carries the new `C=` id; `ADC T FL C=contact group` added a
+    /// contact to a group [NINA Commands/ADC; YW adc].
+    Adc {
+        /// The request's transaction id, or 0.
+        trid: TrId,
+        /// The list.
+        list: List,
+        /// The contact (`N=`).
+        account: Option<Passport<'a>>,
+        /// The stored name (`F=`).
+        name: Option<EncodedName<'a>>,
+        /// The contact's id (`C=`).
+        contact: Option<Guid<'a>>,
+        /// The group the contact was added to.
+        group: Option<Guid<'a>>,
+    } = "ADC", trid = trid;
+    /// `REM T FL contact [group]` (MSNP10+): a forward-list contact was removed, by id;
+    /// with a group, from that group only.
+    RemGuid {
+        /// The request's transaction id.
+        trid: TrId,
+        /// The contact's id.
+        contact: Guid<'a>,
+        /// Removed only from this group.
+        group: Option<Guid<'a>>,
+    } = "REM", trid = trid;
+    /// `REM T AL|BL|RL|PL account` (MSNP10+): a contact was removed from a list by its
+    /// handle (TrID 0 and RL when someone removed the user).
+    RemHandle {
+        /// The request's transaction id, or 0.
+        trid: TrId,
+        /// The list (not FL).
+        list: List,
+        /// The contact.
+        account: Passport<'a>,
+    } = "REM", trid = trid;
+    /// `ADG T name guid` (MSNP10+; Escargot appends ` 0`, read as the same): a group
+    /// was created.
+    AdgGuid {
+        /// The request's transaction id.
+        trid: TrId,
+        /// The group's name.
+        name: EncodedName<'a>,
+        /// The new group's id.
+        group: Guid<'a>,
+    } = "ADG", trid = trid;
+    /// `RMG T guid` (MSNP10+; Escargot's `RMG T 1 guid` reads as the same): a group was
+    /// deleted.
+    RmgGuid {
+        /// The request's transaction id.
+        trid: TrId,
+        /// The group.
+        group: Guid<'a>,
+    } = "RMG", trid = trid;
+    /// `REG T guid name` (MSNP10+; Escargot's `REG T 1 name guid 0` reads as the same):
+    /// a group was renamed.
+    RegGuid {
+        /// The request's transaction id.
+        trid: TrId,
+        /// The group.
+        group: Guid<'a>,
+        /// The new name.
+        name: EncodedName<'a>,
+    } = "REG", trid = trid;
+    /// `SBP T contact property value` (MSNP10+): a contact's stored property (`MFN`,
+    /// the name) changed [NINA Commands/SBP].
+    Sbp {
+        /// The request's transaction id.
+        trid: TrId,
+        /// The contact's id.
+        contact: Guid<'a>,
+        /// `MFN`, …
+        property: Token<'a>,
+        /// The percent-encoded value.
+        value: EncodedName<'a>,
+    } = "SBP", trid = trid;
+    /// `UUX T [0]` (MSNP11+): the personal message was stored. The `0` is an empty
+    /// payload's length; some servers leave it out [YW uux].
+    Uux {
+        /// The request's transaction id.
+        trid: TrId,
+        /// Whether the line ends with the `0` length.
+        with_length: bool,
+    } = "UUX", trid = trid;
+    /// `UBX account length` + payload (MSNP11+): a contact's personal message and
+    /// current media (`<Data><PSM>…</PSM>…</Data>`).
+    Ubx {
+        /// The contact.
+        account: Passport<'a>,
+        /// The XML payload.
+        payload: Cow<'a, [u8]>,
+    } = "UBX";
+    /// `GCF T file length` + payload (MSNP11+): a configuration file (`Shields.xml`).
+    Gcf {
+        /// The request's transaction id.
+        trid: TrId,
+        /// The file's name.
+        file: Token<'a>,
+        /// The file.
+        payload: Cow<'a, [u8]>,
+    } = "GCF", trid = trid;
+    /// `SBS T words…` (MSNP11+): subscription status, `SBS 0 null` after login; to be
+    /// ignored [YW sbs].
+    Sbs {
+        /// Always 0 in practice.
+        trid: TrId,
+        /// `null`, or `SC=…;SI=…`.
+        args: TokenList<'a>,
+    } = "SBS", trid = trid;
+    /// `OUT RCT minutes` (MSNP11+): the server closes the connection; reconnect after
+    /// the minutes given.
+    OutReconnect {
+        /// Minutes to wait before reconnecting.
+        minutes: u32,
+    } = "OUT";
     /// `NNN [T] [words…]`: an error reply [DRAFT §7.11; HYP error_list].
     Error {
         /// The three-digit code.
@@ -465,17 +672,37 @@ impl<'a> ServerCommand<'a> {
 
     /// [`ServerCommand::decode`] with explicit limits.
     pub fn decode_with_limits(input: &'a [u8], limits: &Limits) -> Result<(Self, usize), DecodeError> {
+        Self::decode_in(input, Dialect::Msnp8, limits)
+    }
+
+    /// [`ServerCommand::decode_with_limits`] in `dialect`: the shapes of that dialect are
+    /// typed, those it does not have stay [`ServerCommand::Other`].
+    ///
+    /// ```
+    /// use msnp::codec::{Dialect, Limits, ServerCommand};
+    /// let line = b"USR 4 OK alice@example.com 1 0\r\n";
+    /// let (ok, _) = ServerCommand::decode_in(line, Dialect::Msnp11, &Limits::default()).unwrap();
+    /// let ServerCommand::UsrOk { name, flags, .. } = ok else { panic!() };
+    /// assert_eq!((name, flags.map(|f| f.verified)), (None, Some(true)));
+    /// ```
+    pub fn decode_in(
+        input: &'a [u8],
+        dialect: Dialect,
+        limits: &Limits,
+    ) -> Result<(Self, usize), DecodeError> {
         decode_with(
             input,
             Direction::ServerToClient,
+            dialect,
             limits,
             parse,
             ServerCommand::Other,
         )
     }
 
-    /// Parses a frame a [`Framer`](super::Framer) for `Direction::ServerToClient` handed out;
-    /// the framer has already consumed its [`Frame::len`](super::Frame::len) bytes.
+    /// Parses a frame a [`Framer`](super::Framer) for `Direction::ServerToClient` handed out,
+    /// in the frame's [`dialect`](Frame::dialect); the framer has already consumed its
+    /// [`Frame::len`](super::Frame::len) bytes.
     ///
     /// ```
     /// use msnp::codec::{Direction, Framer, Limits, ServerCommand};
@@ -489,7 +716,9 @@ impl<'a> ServerCommand<'a> {
     }
 
     /// Appends the command's bytes to `out`. Fails, appending nothing, only where the
-    /// value would read back as something else: an [`ServerCommand::Error`] whose code
+    /// value would read back as something else: a field that needs another one absent
+    /// (an MSNObject without caps, a nameless `UsrOk` without both flags, an `Adc`
+    /// without any field), `PL` in an MSNP8 command, an [`ServerCommand::Error`] whose code
     /// is not three digits, or without TrID whose first extra word is a number (it would
     /// read back as the TrID); an [`ServerCommand::Other`] whose payload does not match
     /// what the verb carries from a server (see [`RawCommand::check_direction`]). An
@@ -497,6 +726,7 @@ impl<'a> ServerCommand<'a> {
     /// typed.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         use ServerCommand::*;
+        check(self)?;
         match self {
             Ver { trid, protocols } => line(out, "VER", &[trid, protocols]),
             Cvr {
@@ -561,20 +791,27 @@ impl<'a> ServerCommand<'a> {
                 property,
                 value,
             } => line(out, "BPR", &[stamp, property, value]),
-            Chg { trid, status, caps } => line(out, "CHG", &[trid, status, caps]),
+            Chg {
+                trid,
+                status,
+                caps,
+                msn_object,
+            } => line(out, "CHG", &[trid, status, caps, msn_object]),
             Iln {
                 trid,
                 status,
                 account,
                 name,
                 caps,
-            } => line(out, "ILN", &[trid, status, account, name, caps]),
+                msn_object,
+            } => line(out, "ILN", &[trid, status, account, name, caps, msn_object]),
             Nln {
                 status,
                 account,
                 name,
                 caps,
-            } => line(out, "NLN", &[status, account, name, caps]),
+                msn_object,
+            } => line(out, "NLN", &[status, account, name, caps, msn_object]),
             Fln { account } => line(out, "FLN", &[account]),
             Add {
                 trid,
@@ -638,11 +875,93 @@ impl<'a> ServerCommand<'a> {
                 total,
                 account,
                 name,
-            } => line(out, "IRO", &[trid, index, total, account, name]),
-            Joi { account, name } => line(out, "JOI", &[account, name]),
+                caps,
+            } => line(out, "IRO", &[trid, index, total, account, name, caps]),
+            Joi { account, name, caps } => line(out, "JOI", &[account, name, caps]),
             Bye { account, idle } => line(out, "BYE", &[account, &idle.then_some("1")]),
             Ack { trid } => line(out, "ACK", &[trid]),
             Nak { trid } => line(out, "NAK", &[trid]),
+            SynStamps {
+                trid,
+                list_stamp,
+                settings_stamp,
+                counts,
+            } => {
+                let contacts = counts.map(|c| c.contacts);
+                let groups = counts.map(|c| c.groups);
+                line(
+                    out,
+                    "SYN",
+                    &[trid, list_stamp, settings_stamp, &contacts, &groups],
+                )
+            }
+            GtcReply { trid, prompt } => line(out, "GTC", &[trid, prompt]),
+            BlpReply { trid, privacy } => line(out, "BLP", &[trid, privacy]),
+            PrpReply {
+                trid,
+                property,
+                value,
+            } => line(out, "PRP", &[trid, property, value]),
+            LsgGuid { name, group } => line(out, "LSG", &[name, group]),
+            LstGuid {
+                account,
+                name,
+                contact,
+                lists,
+                network,
+                groups,
+            } => line(
+                out,
+                "LST",
+                &[
+                    &Prefixed("N=", account.as_str()),
+                    &name.as_ref().map(|n| Prefixed("F=", n.as_str())),
+                    &contact.as_ref().map(|c| Prefixed("C=", c.as_str())),
+                    lists,
+                    network,
+                    groups,
+                ],
+            ),
+            BprOf {
+                account,
+                property,
+                value,
+            } => line(out, "BPR", &[account, property, value]),
+            Adc {
+                trid,
+                list,
+                account,
+                name,
+                contact,
+                group,
+            } => line(
+                out,
+                "ADC",
+                &[
+                    trid,
+                    list,
+                    &account.as_ref().map(|a| Prefixed("N=", a.as_str())),
+                    &name.as_ref().map(|n| Prefixed("F=", n.as_str())),
+                    &contact.as_ref().map(|c| Prefixed("C=", c.as_str())),
+                    group,
+                ],
+            ),
+            RemGuid { trid, contact, group } => line(out, "REM", &[trid, &"FL", contact, group]),
+            RemHandle { trid, list, account } => line(out, "REM", &[trid, list, account]),
+            AdgGuid { trid, name, group } => line(out, "ADG", &[trid, name, group]),
+            RmgGuid { trid, group } => line(out, "RMG", &[trid, group]),
+            RegGuid { trid, group, name } => line(out, "REG", &[trid, group, name]),
+            Sbp {
+                trid,
+                contact,
+                property,
+                value,
+            } => line(out, "SBP", &[trid, contact, property, value]),
+            Uux { trid, with_length } => line(out, "UUX", &[trid, &with_length.then_some("0")]),
+            Ubx { account, payload } => payload_line(out, "UBX", &[account], payload),
+            Gcf { trid, file, payload } => payload_line(out, "GCF", &[trid, file], payload),
+            Sbs { trid, args } => line(out, "SBS", &[trid, args]),
+            OutReconnect { minutes } => line(out, "OUT", &[&"RCT", minutes]),
             Error { code, trid, extra } => {
                 // `0xx` and four-digit codes would read back as unknown verbs.
                 if !(100..=999).contains(&code.0) {
@@ -714,6 +1033,120 @@ impl TridField for ListStamp {
     }
 }
 
+/// What `encode` refuses before writing: values whose bytes would read back as another.
+fn check(command: &ServerCommand<'_>) -> Result<(), EncodeError> {
+    use ServerCommand::*;
+    let refuse = |reason| Err(EncodeError::InvalidField { reason });
+    match command {
+        Chg { caps, msn_object, .. } | Iln { caps, msn_object, .. } | Nln { caps, msn_object, .. }
+            if msn_object.is_some() && caps.is_none() =>
+        {
+            refuse("an MSNObject needs the caps before it")
+        }
+        UsrOk {
+            name: None, flags, ..
+        } if flags.is_some_and(|f| f.restricted.is_none()) => {
+            refuse("a nameless USR OK needs both flags or none")
+        }
+        Adc {
+            account: None,
+            name: None,
+            contact: None,
+            group: None,
+            ..
+        } => refuse("ADC needs at least one of N=, F=, C= or a group"),
+        Add {
+            list: List::Pending, ..
+        }
+        | Rem {
+            list: List::Pending, ..
+        } => refuse("PL is MSNP10's; MSNP8's ADD and REM have no such list"),
+        RemHandle {
+            list: List::Forward, ..
+        } => refuse("forward-list contacts are removed by GUID (RemGuid)"),
+        BprOf { account, .. } if !account.as_str().contains('@') => {
+            refuse("BPR's contact must be an address (with @) to read back as one")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The `LST` of MSNP10+: `N=`, `F=`, `C=` by prefix, then the list bits, the network id
+/// (a number; MSNP12) and the groups. Runs of spaces (Escargot's trailing one) are
+/// already gone with the word split.
+fn lst_guid<'a>(args: &[&'a str], clean: bool) -> Result<ServerCommand<'a>, &'static str> {
+    let mut rest = args;
+    let mut prefixed = |prefix: &str| match rest.split_first() {
+        Some((word, more)) => word.strip_prefix(prefix).inspect(|_| rest = more),
+        None => None,
+    };
+    let account = prefixed("N=").ok_or("LST without N=")?;
+    let name = prefixed("F=");
+    let contact = prefixed("C=");
+    let (lists, tail) = rest.split_first().ok_or("LST without list bits")?;
+    let (network, groups) = match tail {
+        [] => (None, None),
+        [one] if canonical_u32(one).is_some() => (Some(*one), None),
+        [one] => (None, Some(*one)),
+        [network, groups] => (Some(*network), Some(*groups)),
+        _ => return Err("LST has words after its groups"),
+    };
+    Ok(ServerCommand::LstGuid {
+        account: Passport::from_word(account, clean).map_err(|_| "account is not a valid token")?,
+        name: name
+            .map(|n| EncodedName::from_word(n, clean))
+            .transpose()
+            .map_err(|_| "name is not a valid token")?,
+        contact: contact.map(guid).transpose()?,
+        lists: ListMask(
+            number(lists, "bad list mask")?
+                .try_into()
+                .map_err(|_| "list mask out of range")?,
+        ),
+        network: network.map(|n| number(n, "bad network id")).transpose()?,
+        groups: groups.map(|g| field(g, "bad group list")).transpose()?,
+    })
+}
+
+/// The fields of an `ADC` after its list, in their order: `N=`, `F=`, `C=`, the group.
+pub(super) type AdcFields<'a> = (
+    Option<Passport<'a>>,
+    Option<EncodedName<'a>>,
+    Option<Guid<'a>>,
+    Option<Guid<'a>>,
+);
+
+/// The fields of an `ADC`, after its list: `N=`, `F=`, `C=` by prefix, then a group.
+pub(super) fn adc_fields<'a>(fields: &[&'a str], clean: bool) -> Result<AdcFields<'a>, &'static str> {
+    let mut rest = fields;
+    let mut prefixed = |prefix: &str| match rest.split_first() {
+        Some((word, more)) => word.strip_prefix(prefix).inspect(|_| rest = more),
+        None => None,
+    };
+    let account = prefixed("N=");
+    let name = prefixed("F=");
+    let contact = prefixed("C=");
+    let group = match rest {
+        [] => None,
+        [group] => Some(guid(group)?),
+        _ => return Err("ADC has words after its group"),
+    };
+    if (account, name, contact, &group) == (None, None, None, &None) {
+        return Err("ADC without a contact");
+    }
+    Ok((
+        account
+            .map(|a| Passport::from_word(a, clean))
+            .transpose()
+            .map_err(|_| "account is not a valid token")?,
+        name.map(|n| EncodedName::from_word(n, clean))
+            .transpose()
+            .map_err(|_| "name is not a valid token")?,
+        contact.map(guid).transpose()?,
+        group,
+    ))
+}
+
 fn stamp(t: &str, version: &str) -> Result<ListStamp, &'static str> {
     Ok(ListStamp {
         trid: trid(t)?,
@@ -738,11 +1171,19 @@ fn parse<'a>(
     words: &[&'a str],
     body: Option<&'a [u8]>,
     clean: bool,
+    dialect: Dialect,
 ) -> Parsed<ServerCommand<'a>> {
     use ServerCommand::*;
     let Some((&verb, args)) = words.split_first() else {
         return Ok(None);
     };
+    if verb_since(verb) > dialect {
+        return Ok(None);
+    }
+    let v10 = dialect >= Dialect::Msnp10;
+    // MSNP9 added the MSNObject after the caps; MSNP12 the caps to IRO and JOI.
+    let presence_extra = if dialect >= Dialect::Msnp9 { 2 } else { 1 };
+    let roster_extra = usize::from(dialect >= Dialect::Msnp12);
     let account = |w: &'a str| Passport::from_word(w, clean).map_err(|_| "account is not a valid token");
     let name = |w: &'a str| EncodedName::from_word(w, clean).map_err(|_| "name is not a valid token");
     let token = |w: &'a str| Token::from_word(w, clean).map_err(|_| "field is not a valid token");
@@ -771,10 +1212,36 @@ fn parse<'a>(
             trid: trid(t)?,
             salt: token(salt)?,
         },
+        (verb::USR, [t, "OK", who, rest @ ..]) if v10 && rest.len() <= 3 => {
+            let (friendly, flags) = match rest {
+                [] => (None, None),
+                [friendly] => (Some(friendly), None),
+                [verified, restricted] if flag(verified).is_ok() && flag(restricted).is_ok() => (
+                    None,
+                    Some(AccountFlags {
+                        verified: flag(verified)?,
+                        restricted: Some(flag(restricted)?),
+                    }),
+                ),
+                [friendly, verified, restricted @ ..] => (
+                    Some(friendly),
+                    Some(AccountFlags {
+                        verified: flag(verified)?,
+                        restricted: optional(restricted.first(), flag)?,
+                    }),
+                ),
+            };
+            UsrOk {
+                trid: trid(t)?,
+                account: account(who)?,
+                name: optional(friendly, name)?,
+                flags,
+            }
+        }
         (verb::USR, [t, "OK", who, friendly, rest @ ..]) if rest.len() <= 2 => UsrOk {
             trid: trid(t)?,
             account: account(who)?,
-            name: name(friendly)?,
+            name: Some(name(friendly)?),
             flags: match rest {
                 [] => None,
                 [verified, restricted @ ..] => Some(AccountFlags {
@@ -797,6 +1264,19 @@ fn parse<'a>(
             addr: host_port(addr)?,
             cookie: Secret::new(token(cookie)?),
         },
+        (verb::SYN, [t, list_stamp, settings_stamp, counts @ ..]) if v10 && counts.len() != 1 => SynStamps {
+            trid: trid(t)?,
+            list_stamp: token(list_stamp)?,
+            settings_stamp: token(settings_stamp)?,
+            counts: match counts {
+                [] => None,
+                [contacts, groups] => Some(SynCounts {
+                    contacts: number(contacts, "bad contact count")?,
+                    groups: number(groups, "bad group count")?,
+                }),
+                _ => return Err("SYN has words after its counts"),
+            },
+        },
         (verb::SYN, [t, ver]) => Syn {
             trid: trid(t)?,
             version: version(ver)?,
@@ -809,6 +1289,14 @@ fn parse<'a>(
                 contacts: number(contacts, "bad contact count")?,
                 groups: number(groups, "bad group count")?,
             }),
+        },
+        (verb::GTC, [t, setting]) if v10 => GtcReply {
+            trid: trid(t)?,
+            prompt: AddPrompt::from_wire(setting).ok_or("GTC setting is neither A nor N")?,
+        },
+        (verb::BLP, [t, setting]) if v10 => BlpReply {
+            trid: trid(t)?,
+            privacy: Privacy::from_wire(setting).ok_or("BLP setting is neither AL nor BL")?,
         },
         (verb::GTC, [setting]) | (verb::GTC, [_, _, setting]) => Gtc {
             stamp: match args {
@@ -824,6 +1312,14 @@ fn parse<'a>(
             },
             privacy: Privacy::from_wire(setting).ok_or("BLP setting is neither AL nor BL")?,
         },
+        // MSNP10+ replies lead with the TrID; properties are never numbers.
+        (verb::PRP, [t, property, value @ ..]) if v10 && value.len() <= 1 && canonical_u32(t).is_some() => {
+            PrpReply {
+                trid: trid(t)?,
+                property: token(property)?,
+                value: optional(value.first(), name)?,
+            }
+        }
         // Inside SYN: 1 or 2 words; outside: TrID and version first, 3 or 4 [YW prp.md].
         (verb::PRP, [property, value @ ..]) if value.len() <= 1 => Prp {
             stamp: None,
@@ -835,6 +1331,11 @@ fn parse<'a>(
             property: token(property)?,
             value: optional(value.first(), name)?,
         },
+        (verb::LSG, [group_name, g]) if v10 => LsgGuid {
+            name: name(group_name)?,
+            group: guid(g)?,
+        },
+        (verb::LST, _) if v10 => lst_guid(args, clean)?,
         (verb::LSG, [g, group_name, "0"]) => Lsg {
             group: group(g)?,
             name: name(group_name)?,
@@ -848,6 +1349,12 @@ fn parse<'a>(
                     .map_err(|_| "list mask out of range")?,
             ),
             groups: optional(groups.first(), |g| field(g, "bad group list"))?,
+        },
+        // Outside SYN in MSNP10+: the contact first, an address where properties are words.
+        (verb::BPR, [who, property, value @ ..]) if v10 && value.len() <= 1 && who.contains('@') => BprOf {
+            account: account(who)?,
+            property: token(property)?,
+            value: optional(value.first(), name)?,
         },
         // Inside SYN: 1 or 2 words; outside: version and account first [TW handle_BPR].
         (verb::BPR, [property, value @ ..]) if value.len() <= 1 => Bpr {
@@ -863,23 +1370,26 @@ fn parse<'a>(
             property: token(property)?,
             value: optional(value.first(), name)?,
         },
-        (verb::CHG, [t, st, rest @ ..]) if rest.len() <= 1 => Chg {
+        (verb::CHG, [t, st, rest @ ..]) if rest.len() <= presence_extra => Chg {
             trid: trid(t)?,
             status: status(st)?,
             caps: optional(rest.first(), caps)?,
+            msn_object: optional(rest.get(1), name)?,
         },
-        (verb::ILN, [t, st, who, friendly, rest @ ..]) if rest.len() <= 1 => Iln {
+        (verb::ILN, [t, st, who, friendly, rest @ ..]) if rest.len() <= presence_extra => Iln {
             trid: trid(t)?,
             status: status(st)?,
             account: account(who)?,
             name: name(friendly)?,
             caps: optional(rest.first(), caps)?,
+            msn_object: optional(rest.get(1), name)?,
         },
-        (verb::NLN, [st, who, friendly, rest @ ..]) if rest.len() <= 1 => Nln {
+        (verb::NLN, [st, who, friendly, rest @ ..]) if rest.len() <= presence_extra => Nln {
             status: status(st)?,
             account: account(who)?,
             name: name(friendly)?,
             caps: optional(rest.first(), caps)?,
+            msn_object: optional(rest.get(1), name)?,
         },
         (verb::FLN, [who]) => Fln {
             account: account(who)?,
@@ -891,6 +1401,16 @@ fn parse<'a>(
             account: account(who)?,
             name: name(friendly)?,
             group: optional(rest.first(), group)?,
+        },
+        (verb::REM, [t, "FL", contact, group @ ..]) if v10 && group.len() <= 1 => RemGuid {
+            trid: trid(t)?,
+            contact: guid(contact)?,
+            group: optional(group.first(), guid)?,
+        },
+        (verb::REM, [t, l, who]) if v10 => RemHandle {
+            trid: trid(t)?,
+            list: list_in(l, dialect)?,
+            account: account(who)?,
         },
         (verb::REM, [t, l, v, who, rest @ ..]) if rest.len() <= 1 => Rem {
             trid: trid(t)?,
@@ -904,6 +1424,76 @@ fn parse<'a>(
             version: version(v)?,
             account: account(who)?,
             name: name(friendly)?,
+        },
+        // Escargot appends a `0` [reference §4.2].
+        (verb::ADG, [t, group_name, g, zero @ ..]) if v10 && matches!(zero, [] | ["0"]) => AdgGuid {
+            trid: trid(t)?,
+            name: name(group_name)?,
+            group: guid(g)?,
+        },
+        // Escargot puts a `1` before the GUID.
+        (verb::RMG, [t, g]) | (verb::RMG, [t, _, g]) if v10 && (args.len() == 2 || is_guid(g)) => RmgGuid {
+            trid: trid(t)?,
+            group: guid(g)?,
+        },
+        // Escargot answers `REG T 1 name guid 0`: the GUID is found by its shape.
+        (verb::REG, [t, g, group_name, zero @ ..]) if v10 && is_guid(g) && matches!(zero, [] | ["0"]) => {
+            RegGuid {
+                trid: trid(t)?,
+                group: guid(g)?,
+                name: name(group_name)?,
+            }
+        }
+        // MSNP8's `REG T ver gid name 0` has a number where Escargot has the name.
+        (verb::REG, [t, _, group_name, g, "0"])
+            if v10 && is_guid(g) && canonical_u32(group_name).is_none() =>
+        {
+            RegGuid {
+                trid: trid(t)?,
+                group: guid(g)?,
+                name: name(group_name)?,
+            }
+        }
+        (verb::ADC, [t, l, fields @ ..]) => {
+            let (account, name, contact, group) = adc_fields(fields, clean)?;
+            Adc {
+                trid: trid(t)?,
+                list: list_in(l, dialect)?,
+                account,
+                name,
+                contact,
+                group,
+            }
+        }
+        (verb::SBP, [t, contact, property, value]) => Sbp {
+            trid: trid(t)?,
+            contact: guid(contact)?,
+            property: token(property)?,
+            value: name(value)?,
+        },
+        (verb::UUX, [t]) => Uux {
+            trid: trid(t)?,
+            with_length: false,
+        },
+        (verb::UUX, [t, "0"]) => Uux {
+            trid: trid(t)?,
+            with_length: true,
+        },
+        (verb::UBX, [who, _len]) => Ubx {
+            account: account(who)?,
+            payload: payload(body)?,
+        },
+        (verb::GCF, [t, file, _len]) => Gcf {
+            trid: trid(t)?,
+            file: token(file)?,
+            payload: payload(body)?,
+        },
+        (verb::SBS, [t, first, rest @ ..]) => Sbs {
+            trid: trid(t)?,
+            args: field(span(line, first, rest.last().unwrap_or(first)), "bad SBS words")?,
+        },
+        (verb::OUT, ["RCT", minutes]) if dialect >= Dialect::Msnp11 => OutReconnect {
+            minutes: number(minutes, "bad reconnect delay")?,
         },
         (verb::ADG, [t, v, group_name, g, "0"]) => Adg {
             trid: trid(t)?,
@@ -962,16 +1552,18 @@ fn parse<'a>(
             session: token(session)?,
         },
         (verb::ANS, [t, "OK"]) => Ans { trid: trid(t)? },
-        (verb::IRO, [t, index, total, who, friendly]) => Iro {
+        (verb::IRO, [t, index, total, who, friendly, rest @ ..]) if rest.len() <= roster_extra => Iro {
             trid: trid(t)?,
             index: number(index, "bad roster index")?,
             total: number(total, "bad roster size")?,
             account: account(who)?,
             name: name(friendly)?,
+            caps: optional(rest.first(), caps)?,
         },
-        (verb::JOI, [who, friendly]) => Joi {
+        (verb::JOI, [who, friendly, rest @ ..]) if rest.len() <= roster_extra => Joi {
             account: account(who)?,
             name: name(friendly)?,
+            caps: optional(rest.first(), caps)?,
         },
         (verb::BYE, [who]) => Bye {
             account: account(who)?,

@@ -148,6 +148,20 @@ impl Passport<'_> {
     pub fn same_account(&self, other: &Passport<'_>) -> bool {
         self.0.eq_ignore_ascii_case(&other.0)
     }
+
+    /// The account as a friendly name: what stands for the user's name until MSNP10+
+    /// sends it (`USR OK` no longer carries it).
+    ///
+    /// ```
+    /// use msnp::codec::Passport;
+    /// let name = Passport::try_from("a%b@example.com").unwrap().to_name();
+    /// assert_eq!((name.as_str(), &*name.decode()), ("a%25b@example.com", "a%b@example.com"));
+    /// ```
+    pub fn to_name(&self) -> EncodedName<'static> {
+        EncodedName(Cow::Owned(
+            utf8_percent_encode(&self.0, NAME_ENCODE_SET).collect(),
+        ))
+    }
 }
 
 /// Bytes that a name must not carry raw: controls, space, `%` itself and every
@@ -324,5 +338,132 @@ impl<'a> TryFrom<&'a str> for GroupList<'a> {
     fn try_from(value: &'a str) -> Result<Self, TokenError> {
         GroupList::validate(value)?;
         Ok(GroupList(Cow::Borrowed(value)))
+    }
+}
+
+/// The length of a GUID's text: 32 hex digits and four dashes.
+const GUID_LEN: usize = 36;
+
+/// Whether `s` has a GUID's shape: `8-4-4-4-12` hex digits of either case.
+pub(crate) fn is_guid(s: &str) -> bool {
+    s.len() == GUID_LEN
+        && s.bytes().enumerate().all(|(at, b)| match at {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+token_type! {
+    /// A contact or group id of the MSNP10+ contact model: `8-4-4-4-12` hex digits with
+    /// dashes (`f86b80de-3b34-4bd7-b5d6-79c1b13a9e4a`), either case, kept as written
+    /// [YW msnp10; NINA Commands/LST]. MSNP8's groups are numbers ([`GroupId`]); MSNP10+
+    /// names groups and forward-list contacts by a `Guid`.
+    ///
+    /// Validated by shape, so a grammar can find the GUID among a line's words where
+    /// servers disagree on their order (Escargot's `REG`, reference §4.2).
+    ///
+    /// ```
+    /// use msnp::codec::Guid;
+    /// let a = Guid::try_from("F86B80DE-3B34-4BD7-B5D6-79C1B13A9E4A").unwrap();
+    /// assert!(a.same_id(&Guid::try_from("f86b80de-3b34-4bd7-b5d6-79c1b13a9e4a").unwrap()));
+    /// assert!(Guid::try_from("1").is_err());
+    /// ```
+    Guid
+}
+
+impl Guid<'_> {
+    fn validate(s: &str) -> Result<(), TokenError> {
+        check_token(s)?;
+        Self::validate_shape(s)
+    }
+
+    fn validate_shape(s: &str) -> Result<(), TokenError> {
+        if is_guid(s) {
+            return Ok(());
+        }
+        let at = s
+            .bytes()
+            .enumerate()
+            .find(|&(at, b)| match at {
+                8 | 13 | 18 | 23 => b != b'-',
+                _ => !b.is_ascii_hexdigit(),
+            })
+            .map_or(s.len().min(GUID_LEN), |(at, _)| at);
+        match s.as_bytes().get(at) {
+            Some(&byte) => Err(TokenError::Forbidden { byte, at }),
+            // Too short: the missing digit at the end is what is wrong.
+            None if s.len() < GUID_LEN => Err(TokenError::Truncated { at }),
+            None => Err(TokenError::TooLong {
+                len: s.len(),
+                max: GUID_LEN,
+            }),
+        }
+    }
+
+    /// Whether both name the same id (hex digits compared case-insensitively).
+    pub fn same_id(&self, other: &Guid<'_>) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+}
+
+/// The groups of an MSNP10+ `LST` line: group GUIDs separated by commas [NINA Commands/LST].
+///
+/// ```
+/// use msnp::codec::GuidList;
+/// let groups = GuidList::try_from("f86b80de-3b34-4bd7-b5d6-79c1b13a9e4a,00000000-0000-0000-0000-000000000001").unwrap();
+/// assert_eq!(groups.iter().count(), 2);
+/// assert!(GuidList::try_from("1,2").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct GuidList<'a>(Cow<'a, str>);
+
+impl<'a> GuidList<'a> {
+    fn validate(s: &str) -> Result<(), TokenError> {
+        if s.is_empty() {
+            return Err(TokenError::Empty);
+        }
+        let mut at = 0;
+        for id in s.split(',') {
+            if !is_guid(id) {
+                return Err(TokenError::Forbidden {
+                    byte: id.bytes().next().unwrap_or(b','),
+                    at,
+                });
+            }
+            at += id.len() + 1;
+        }
+        Ok(())
+    }
+
+    /// Builds the list from GUIDs; at least one is needed.
+    pub fn from_guids<'g>(
+        guids: impl IntoIterator<Item = &'g Guid<'g>>,
+    ) -> Result<GuidList<'static>, TokenError> {
+        let joined = guids.into_iter().map(Guid::as_str).collect::<Vec<_>>().join(",");
+        GuidList::validate(&joined)?;
+        Ok(GuidList(Cow::Owned(joined)))
+    }
+
+    /// The GUIDs in order.
+    pub fn iter(&self) -> impl Iterator<Item = Guid<'_>> + '_ {
+        self.0.split(',').map(|id| Guid(Cow::Borrowed(id)))
+    }
+
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Detaches the value from the buffer it was decoded from.
+    pub fn into_owned(self) -> GuidList<'static> {
+        GuidList(Cow::Owned(self.0.into_owned()))
+    }
+}
+
+impl<'a> TryFrom<&'a str> for GuidList<'a> {
+    type Error = TokenError;
+    fn try_from(value: &'a str) -> Result<Self, TokenError> {
+        GuidList::validate(value)?;
+        Ok(GuidList(Cow::Borrowed(value)))
     }
 }

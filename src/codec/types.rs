@@ -97,6 +97,9 @@ wire_enum! {
         Block = "BL",
         /// `RL`: reverse list, who has the user on their forward list (server-kept).
         Reverse = "RL",
+        /// `PL`: pending list, who added the user and awaits a decision (MSNP10+; the
+        /// grammars refuse it in earlier dialects) [YW msnp10].
+        Pending = "PL",
     }
 }
 
@@ -108,12 +111,13 @@ impl List {
             List::Allow => 2,
             List::Block => 4,
             List::Reverse => 8,
+            List::Pending => 16,
         })
     }
 }
 
 /// The lists a contact is on, as `LST` sends them: 1 = FL, 2 = AL, 4 = BL, 8 = RL
-/// ("FL+AL+RL = 11") [YW msnp8.md, lst.md].
+/// ("FL+AL+RL = 11") [YW msnp8.md, lst.md], 16 = PL (MSNP10+).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct ListMask(pub u8);
@@ -168,6 +172,9 @@ wire_enum! {
         NegativeOnly = "N",
         /// `A`: `ACK` or `NAK` in every case.
         Always = "A",
+        /// `D`: data (MSNC P2P), `ACK` or error 282 (MSNP9+; the grammars refuse it in
+        /// MSNP8) [YW msg.md].
+        Data = "D",
     }
 }
 
@@ -223,10 +230,50 @@ impl ClientCaps {
     pub const WINKS: u32 = 0x8000;
     /// MSNC1 (MSN 6.0) in the version bits.
     pub const MSNC1: u32 = 0x1000_0000;
+    /// The top nibble: the MSNC version (1 = 6.0, 2 = 6.1, 3 = 6.2, 4 = 7.0, 5 = 7.5)
+    /// [YW client_capabilities; PECAN `PN_CLIENT_VER_*`].
+    pub const MSNC_MASK: u32 = 0xF000_0000;
 
     /// Whether every bit of `flag` is set.
     pub const fn has(self, flag: u32) -> bool {
         self.0 & flag == flag
+    }
+
+    /// The raw bits, unknown ones included.
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// The set with the bits of `flag` set.
+    #[must_use]
+    pub const fn with(self, flag: u32) -> ClientCaps {
+        ClientCaps(self.0 | flag)
+    }
+
+    /// The set with the bits of `flag` cleared.
+    #[must_use]
+    pub const fn without(self, flag: u32) -> ClientCaps {
+        ClientCaps(self.0 & !flag)
+    }
+
+    /// The MSNC version in the top nibble: 0 for a 5.0-class client (MSNFTP only),
+    /// 1 for MSNC1 (6.0) … 5 for 7.5.
+    ///
+    /// ```
+    /// use msnp::codec::ClientCaps;
+    /// let caps = ClientCaps(0x5000_0020);
+    /// assert_eq!((caps.msnc(), caps.has(ClientCaps::MULTI_PACKET)), (5, true));
+    /// assert_eq!(caps.with_msnc(1), ClientCaps(0x1000_0020));
+    /// ```
+    pub const fn msnc(self) -> u8 {
+        (self.0 >> 28) as u8
+    }
+
+    /// The set with its MSNC version replaced by `version` (its low four bits); the
+    /// other bits are kept.
+    #[must_use]
+    pub const fn with_msnc(self, version: u8) -> ClientCaps {
+        ClientCaps((self.0 & !Self::MSNC_MASK) | (((version & 0xF) as u32) << 28))
     }
 }
 

@@ -17,8 +17,9 @@ macro_rules! verbs {
 }
 
 verbs!(
-    ACK, ADD, ADG, ANS, BLP, BPR, BYE, CAL, CHG, CHL, CVR, FLN, GTC, ILN, INF, IPG, IRO, JOI, LSG, LST, MSG,
-    NAK, NLN, NOT, OUT, PNG, PRP, QNG, QRY, REA, REG, REM, RMG, RNG, SYN, URL, USR, VER, XFR,
+    ACK, ADC, ADD, ADG, ANS, BLP, BPR, BYE, CAL, CHG, CHL, CVR, FLN, GCF, GTC, ILN, INF, IPG, IRO, JOI, LSG,
+    LST, MSG, NAK, NLN, NOT, OUT, PNG, PRP, QNG, QRY, REA, REG, REM, RMG, RNG, SBP, SBS, SYN, UBX, URL, USR,
+    UUX, VER, XFR,
 );
 
 #[cfg(test)]

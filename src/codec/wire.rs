@@ -2,7 +2,7 @@
 
 use std::io::Write as _;
 
-use super::token::{EncodedName, GroupList, Passport, Token, TokenList};
+use super::token::{EncodedName, GroupList, Guid, GuidList, Passport, Token, TokenList};
 use super::types::{
     AckMode, AddPrompt, ClientCaps, ErrorCode, GroupId, HostPort, List, ListMask, Privacy, Status, TrId,
 };
@@ -40,6 +40,8 @@ word_as_str!(
     EncodedName<'_>,
     TokenList<'_>,
     GroupList<'_>,
+    Guid<'_>,
+    GuidList<'_>,
     Status,
     List,
     AddPrompt,
@@ -81,6 +83,17 @@ impl<T: Word> Word for Option<T> {
 impl<T: Word> Word for Secret<T> {
     fn put(&self, out: &mut Vec<u8>) {
         self.expose().put(out);
+    }
+}
+
+/// A word written after a fixed prefix: the `N=`, `F=` and `C=` fields of MSNP10+.
+pub(crate) struct Prefixed<'w>(pub &'static str, pub &'w str);
+
+impl Word for Prefixed<'_> {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.push(b' ');
+        out.extend_from_slice(self.0.as_bytes());
+        out.extend_from_slice(self.1.as_bytes());
     }
 }
 

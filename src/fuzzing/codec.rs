@@ -2,10 +2,29 @@
 //! directions, and arbitrary value → bytes → value (feature `arbitrary`). Each body
 //! panics when a law of the codec breaks; no input from the peer may make the codec
 //! itself panic.
+//!
+//! The dialect comes from the input's first byte: a byte 8 to 12 names MSNP8 to MSNP12
+//! and is taken off; any other first byte (every corpus file from before dialects starts
+//! with a verb's letter) means MSNP8 and stays part of the input, so old files replay as
+//! they always did. `framer_chunks` reads it from bits of its control byte instead.
 
 use crate::codec::{
-    ClientCommand, DecodeError, Direction, Frame, Framer, Limits, ServerCommand, split_frame,
+    ClientCommand, DecodeError, Dialect, Direction, Frame, Framer, Limits, ServerCommand, split_frame_in,
 };
+
+/// The dialect the input names, and the rest of it (see the module documentation).
+pub fn dialect_prefix(data: &[u8]) -> (Dialect, &[u8]) {
+    match data.split_first() {
+        Some((&byte, rest)) if (8..=12).contains(&byte) => {
+            let dialect = Dialect::ALL
+                .into_iter()
+                .find(|d| d.number() == byte)
+                .unwrap_or(Dialect::Msnp8);
+            (dialect, rest)
+        }
+        _ => (Dialect::Msnp8, data),
+    }
+}
 
 /// Small limits, so that short fuzz inputs reach every framing error. `max_buffered` keeps
 /// the default relation (line, CRLF, payload): with less, how the bytes are chunked could
@@ -25,8 +44,13 @@ fn owned(frame: Frame<'_>) -> (Vec<u8>, Option<Vec<u8>>) {
 }
 
 /// Feeds `chunks` to a framer, draining after each push; checks the memory bound.
-fn framer_outcomes<'a>(direction: Direction, chunks: impl IntoIterator<Item = &'a [u8]>) -> Vec<Outcome> {
+fn framer_outcomes<'a>(
+    direction: Direction,
+    dialect: Dialect,
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+) -> Vec<Outcome> {
     let mut framer = Framer::new(direction, SMALL_LIMITS);
+    framer.set_dialect(dialect);
     let mut outcomes = Vec::new();
     for chunk in chunks {
         framer.push(chunk);
@@ -48,11 +72,12 @@ fn framer_outcomes<'a>(direction: Direction, chunks: impl IntoIterator<Item = &'
 }
 
 /// The same, with the one-shot [`split_frame`] over the whole input.
-fn split_outcomes(direction: Direction, mut input: &[u8]) -> Vec<Outcome> {
+fn split_outcomes(direction: Direction, dialect: Dialect, mut input: &[u8]) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     while !input.is_empty() {
-        match split_frame(input, direction, &SMALL_LIMITS) {
+        match split_frame_in(input, direction, dialect, &SMALL_LIMITS) {
             Ok((frame, used)) => {
+                assert_eq!(frame.dialect, dialect);
                 outcomes.push(Ok(owned(frame)));
                 input = input.get(used..).unwrap_or_default();
             }
@@ -87,8 +112,9 @@ fn random_chunks(input: &[u8], seed: u8) -> Vec<&[u8]> {
     chunks
 }
 
-/// Target `framer_chunks`: the first byte picks the direction and the chunking; the rest
-/// is the stream. Whole, chunked and byte-by-byte feeding, and [`split_frame`], must agree.
+/// Target `framer_chunks`: the first byte picks the direction (bit 0), the dialect (bits
+/// 1 to 3: 0 to 4 are MSNP8 to MSNP12, more is MSNP8) and the chunking; the rest is the
+/// stream. Whole, chunked and byte-by-byte feeding, and [`split_frame_in`], must agree.
 pub fn framer_chunks(data: &[u8]) {
     let Some((&control, input)) = data.split_first() else {
         return;
@@ -98,14 +124,26 @@ pub fn framer_chunks(data: &[u8]) {
     } else {
         Direction::ClientToServer
     };
-    let whole = framer_outcomes(direction, [input]);
-    assert_eq!(whole, split_outcomes(direction, input), "framer vs split_frame");
+    let dialect = Dialect::ALL
+        .get(usize::from((control >> 1) & 7))
+        .copied()
+        .unwrap_or(Dialect::Msnp8);
+    let whole = framer_outcomes(direction, dialect, [input]);
     assert_eq!(
         whole,
-        framer_outcomes(direction, random_chunks(input, control)),
+        split_outcomes(direction, dialect, input),
+        "framer vs split_frame"
+    );
+    assert_eq!(
+        whole,
+        framer_outcomes(direction, dialect, random_chunks(input, control)),
         "chunked"
     );
-    assert_eq!(whole, framer_outcomes(direction, input.chunks(1)), "byte by byte");
+    assert_eq!(
+        whole,
+        framer_outcomes(direction, dialect, input.chunks(1)),
+        "byte by byte"
+    );
 }
 
 /// The frame as this crate writes it: CRLF, and for a typed command single spaces
@@ -141,21 +179,22 @@ fn roomy(encoded: &[u8]) -> Limits {
 /// Generates `decode → encode → decode` checks for one direction.
 macro_rules! decode_roundtrip {
     ($name:ident, $command:ident, $direction:expr) => {
-        /// Decodes every frame of `data`; each must re-encode to its canonical bytes and
-        /// decode back to the same value.
+        /// Decodes every frame of `data` in the dialect its first byte names; each must
+        /// re-encode to its canonical bytes and decode back to the same value.
         pub fn $name(data: &[u8]) {
-            let mut rest = data;
+            let (dialect, mut rest) = dialect_prefix(data);
+            let limits = Limits::default();
             while !rest.is_empty() {
-                let used = match $command::decode(rest) {
+                let used = match $command::decode_in(rest, dialect, &limits) {
                     Ok((command, used)) => {
                         let frame = rest.get(..used).unwrap_or_default();
                         let (frame, _) =
-                            split_frame(frame, $direction, &Limits::default()).expect("decoded frame");
+                            split_frame_in(frame, $direction, dialect, &limits).expect("decoded frame");
                         let mut out = Vec::new();
                         command.encode(&mut out).expect("a decoded command encodes");
                         let typed = !matches!(command, $command::Other(_));
                         assert_eq!(out, canonical(frame, typed), "re-encoding of {command:?}");
-                        let again = $command::decode_with_limits(&out, &roomy(&out));
+                        let again = $command::decode_in(&out, dialect, &roomy(&out));
                         assert_eq!(again, Ok((command.clone(), out.len())));
                         assert_eq!(command.clone().into_owned(), command);
                         used
@@ -178,8 +217,10 @@ decode_roundtrip!(client_roundtrip, ClientCommand, Direction::ClientToServer);
 #[cfg(feature = "arbitrary")]
 macro_rules! value_roundtrip {
     ($name:ident, $command:ident) => {
-        /// Builds a command from `data`; if it encodes, it must decode back to itself,
-        /// and if it does not, nothing may have been written.
+        /// Builds a command from `data`; if it encodes, it must decode back to itself in
+        /// some dialect (the one whose shape it is), and in every dialect where its bytes
+        /// decode at all, to a value that writes the same bytes; if it does not encode,
+        /// nothing may have been written.
         pub fn $name(data: &[u8]) {
             let mut u = arbitrary::Unstructured::new(data);
             let Ok(command) = <$command<'_> as arbitrary::Arbitrary>::arbitrary(&mut u) else {
@@ -189,11 +230,24 @@ macro_rules! value_roundtrip {
             match command.encode(&mut out) {
                 Ok(()) => {
                     let encoded = out.get(6..).unwrap_or_default();
-                    let decoded = $command::decode_with_limits(encoded, &roomy(encoded));
-                    assert_eq!(
-                        decoded,
-                        Ok((command.clone(), encoded.len())),
-                        "bytes {encoded:?}"
+                    let mut homes = 0;
+                    for dialect in Dialect::ALL {
+                        let decoded = $command::decode_in(encoded, dialect, &roomy(encoded));
+                        if decoded == Ok((command.clone(), encoded.len())) {
+                            homes += 1;
+                        } else if let Ok((other, used)) = decoded {
+                            let mut again = Vec::new();
+                            other.encode(&mut again).expect("a decoded command encodes");
+                            assert_eq!(
+                                (again.as_slice(), used),
+                                (encoded, encoded.len()),
+                                "{dialect} reads {command:?} as {other:?}"
+                            );
+                        }
+                    }
+                    assert!(
+                        homes > 0,
+                        "no dialect reads back {command:?} from {encoded:?}"
                     );
                     let mut again = Vec::new();
                     command

@@ -165,11 +165,13 @@ impl NotificationClient {
                 ClientCommand::UsrTwnTicket { .. } | ClientCommand::UsrMd5Hash { .. },
             ) => {
                 self.state = SessionState::LoggedIn;
-                self.name = Some(name.clone().into_owned());
+                // MSNP10+ sends the name later (`PRP MFN`); the account stands in.
+                let name = name.map_or_else(|| account.to_name(), |name| name.into_owned());
+                self.name = Some(name.clone());
                 self.next_ping = self.deadline_after(self.config.keepalive_interval);
                 self.events.push_back(NsEvent::LoggedIn {
                     account: account.into_owned(),
-                    name: name.into_owned(),
+                    name,
                     verified: flags.is_some_and(|f| f.verified),
                     restricted: flags.and_then(|f| f.restricted).unwrap_or(false),
                     // `USR OK` only answers a login that began with an answered `VER`.

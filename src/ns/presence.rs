@@ -20,7 +20,12 @@ impl NotificationClient {
             return Err(NsError::Forbidden("FLN cannot be set; use HDN or logout"));
         }
         let caps = Some(self.config.caps);
-        self.request(|trid| ClientCommand::Chg { trid, status, caps })
+        self.request(|trid| ClientCommand::Chg {
+            trid,
+            status,
+            caps,
+            msn_object: None,
+        })
     }
 
     // ----- Input -----
@@ -48,6 +53,7 @@ impl NotificationClient {
                 account,
                 name,
                 caps,
+                ..
             } => self.presence(account, status, name, caps),
             Fln { account } => {
                 self.contacts.set_presence(&account, Status::Offline, None, None);

@@ -49,8 +49,8 @@ impl SwitchboardClient {
                 Phase::Authenticating { trid: usr } if usr == trid => {
                     self.phase = Phase::Joined;
                     self.events.push_back(SbEvent::Authenticated {
+                        name: name.map_or_else(|| account.to_name(), |name| name.into_owned()),
                         account: account.into_owned(),
-                        name: name.into_owned(),
                     });
                 }
                 _ => self.violation_unexpected("USR"),
@@ -102,7 +102,7 @@ impl SwitchboardClient {
                 }
                 None => self.pass_on(S::Cal { trid, session }),
             },
-            S::Joi { account, name } => {
+            S::Joi { account, name, .. } => {
                 if !self.is_joined() {
                     return self.violation_unexpected("JOI");
                 }

@@ -203,7 +203,7 @@ impl<V: TicketVerifier> Server<V> {
             &ServerCommand::UsrOk {
                 trid,
                 account: account.clone(),
-                name,
+                name: Some(name),
                 flags: Some(AccountFlags {
                     verified: true,
                     restricted: Some(false),

@@ -31,7 +31,9 @@ impl<V: TicketVerifier> Server<V> {
         use ClientCommand as C;
         match command {
             C::Syn { trid, version } => self.syn(conn, me, trid, version),
-            C::Chg { trid, status, caps } => self.chg(conn, now, &session, trid, status, caps),
+            C::Chg {
+                trid, status, caps, ..
+            } => self.chg(conn, now, &session, trid, status, caps),
             C::Add {
                 trid,
                 list,
@@ -402,7 +404,15 @@ impl<V: TicketVerifier> Server<V> {
             .filter(|c| c.lists().contains(List::Forward))
             .map(|c| key(c.account().as_str()))
             .collect();
-        self.send(conn, &ServerCommand::Chg { trid, status, caps });
+        self.send(
+            conn,
+            &ServerCommand::Chg {
+                trid,
+                status,
+                caps,
+                msn_object: None,
+            },
+        );
         if !session.challenged {
             for contact in contacts {
                 if self.sees(me, &contact)
@@ -607,12 +617,14 @@ impl<V: TicketVerifier> Server<V> {
                 account,
                 name,
                 caps,
+                msn_object: None,
             },
             None => ServerCommand::Nln {
                 status,
                 account,
                 name,
                 caps,
+                msn_object: None,
             },
         })
     }

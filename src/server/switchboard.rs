@@ -67,7 +67,7 @@ impl<V: TicketVerifier> Server<V> {
                             &ServerCommand::UsrOk {
                                 trid,
                                 account: handle,
-                                name,
+                                name: Some(name),
                                 flags: None,
                             },
                         );
@@ -108,6 +108,7 @@ impl<V: TicketVerifier> Server<V> {
                             total,
                             account: other.clone(),
                             name,
+                            caps: None,
                         },
                     );
                 }
@@ -115,6 +116,7 @@ impl<V: TicketVerifier> Server<V> {
                 let joi = ServerCommand::Joi {
                     name: self.name_of(handle.as_str()),
                     account: handle,
+                    caps: None,
                 };
                 for (other, _) in others {
                     self.send(other, &joi);
