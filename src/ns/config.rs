@@ -209,6 +209,15 @@ pub struct NsConfig {
     /// ([`Limit::ContactListBytes`](super::Limit::ContactListBytes)). Default 32 MiB:
     /// 65 536 contacts of 512 bytes each, while a typical one takes about 300.
     pub max_contact_list_bytes: usize,
+    /// The most bytes kept of what the contacts online show beyond their status: the
+    /// MSNObjects of `ILN`/`NLN` (MSNP9+) and the personal messages of `UBX` (MSNP11+),
+    /// counted by their wire size, each at most 4 KiB
+    /// ([`PersonalStatus::MAX_PAYLOAD_LEN`](crate::presence::PersonalStatus::MAX_PAYLOAD_LEN),
+    /// [`MsnObject::MAX_XML_LEN`](crate::presence::MsnObject::MAX_XML_LEN)). Past it the
+    /// session ends with [`CloseReason::LimitReached`](super::CloseReason::LimitReached)
+    /// ([`Limit::PresenceBytes`](super::Limit::PresenceBytes)). Default 16 MiB: a
+    /// thousand contacts online showing a picture and a message take about 1 MiB.
+    pub max_presence_bytes: usize,
     /// Largest number of groups accepted. Default 1 024 (servers allow 30).
     pub max_groups: u32,
     /// Untaken outgoing bytes above which commands are refused. Default 256 KiB.
@@ -235,6 +244,7 @@ impl Default for NsConfig {
             max_open_challenges: 4,
             max_contacts: 65_536,
             max_contact_list_bytes: 32 * 1024 * 1024,
+            max_presence_bytes: 16 * 1024 * 1024,
             max_groups: 1_024,
             max_transmit: 256 * 1024,
             limits: Limits::default(),

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::codec::{EncodeError, TokenError};
+use crate::codec::{Dialect, EncodeError, TokenError};
 
 /// Why a command was refused. The machine's state is unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -52,6 +52,17 @@ pub enum NsError {
         /// The verb.
         verb: String,
     },
+    /// The session's dialect has no command for this (personal messages before
+    /// MSNP11, say).
+    #[error("{feature} not supported by {dialect} (needs {since} or later)")]
+    NotInDialect {
+        /// What was asked, in words ("personal messages are").
+        feature: &'static str,
+        /// The first dialect that has it.
+        since: Dialect,
+        /// The session's dialect.
+        dialect: Dialect,
+    },
 }
 
 #[cfg(test)]
@@ -96,6 +107,14 @@ mod tests {
                 NsError::ManagedVerb { verb: "USR".into() },
                 "`USR` is managed by the machine or not valid on a notification server",
             ),
+            (
+                NsError::NotInDialect {
+                    feature: "personal messages are",
+                    since: Dialect::Msnp11,
+                    dialect: Dialect::Msnp8,
+                },
+                "personal messages are not supported by MSNP8 (needs MSNP11 or later)",
+            ),
         ];
         for (error, words) in all {
             match error {
@@ -106,7 +125,8 @@ mod tests {
                 | NsError::TooManyPending { .. }
                 | NsError::TransmitFull { .. }
                 | NsError::Encode(_)
-                | NsError::ManagedVerb { .. } => assert_eq!(error.to_string(), words),
+                | NsError::ManagedVerb { .. }
+                | NsError::NotInDialect { .. } => assert_eq!(error.to_string(), words),
             }
         }
     }

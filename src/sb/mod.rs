@@ -222,8 +222,10 @@ impl SwitchboardClient {
     }
 
     fn new(config: SbConfig, account: Passport<'static>, now: Instant) -> Self {
+        let mut framer = Framer::new(Direction::ServerToClient, config.limits);
+        framer.set_dialect(config.dialect);
         Self {
-            framer: Some(Framer::new(Direction::ServerToClient, config.limits)),
+            framer: Some(framer),
             config,
             account,
             phase: Phase::Closed,
@@ -376,6 +378,7 @@ impl SwitchboardClient {
     ) -> Result<Vec<TrId>, SbError> {
         self.touch(now);
         self.check_open()?;
+        self.check_ack_mode(ack)?;
         if text.is_empty() {
             return Err(SbError::EmptyText);
         }
@@ -401,10 +404,14 @@ impl SwitchboardClient {
     }
 
     /// Sends any MIME payload (an invitation, a custom content type…) as one `MSG`,
-    /// tracked like a text. It must fit in [`MAX_PAYLOAD_LEN`].
+    /// tracked like a text. It must fit in [`MAX_PAYLOAD_LEN`]. Mode [`AckMode::Data`]
+    /// (`D`, MSNP9+) carries P2P data and is acknowledged like `A`, or refused with
+    /// error 282 [YW msg.md]; an MSNP8 switchboard refuses it
+    /// ([`SbError::NotInDialect`]).
     pub fn send_message(&mut self, now: Instant, payload: &[u8], ack: AckMode) -> Result<TrId, SbError> {
         self.touch(now);
         self.check_open()?;
+        self.check_ack_mode(ack)?;
         if payload.len() > MAX_PAYLOAD_LEN {
             return Err(SbError::PayloadTooLarge {
                 len: payload.len(),
@@ -571,6 +578,20 @@ impl SwitchboardClient {
         } else {
             Ok(())
         }
+    }
+
+    /// Refuses mode `D` before MSNP9, whose switchboards do not know it [YW msg.md;
+    /// reference §9.1].
+    fn check_ack_mode(&self, ack: AckMode) -> Result<(), SbError> {
+        let dialect = self.config.dialect;
+        if ack == AckMode::Data && dialect < Dialect::Msnp9 {
+            return Err(SbError::NotInDialect {
+                feature: "acknowledgement mode D is",
+                since: Dialect::Msnp9,
+                dialect,
+            });
+        }
+        Ok(())
     }
 
     /// Refuses a call that would pass `max_pending` or `max_transmit`.
