@@ -16,6 +16,7 @@ pub mod msg;
 pub mod ns;
 mod output;
 pub mod passport;
+pub mod presence;
 pub mod sb;
 mod secret;
 #[cfg(feature = "server")]

@@ -53,3 +53,8 @@ fn client_value_roundtrip() {
         msnp::fuzzing::codec::client_value_roundtrip,
     );
 }
+
+#[test]
+fn presence_values() {
+    replay("presence_values", msnp::fuzzing::presence::presence_values);
+}

@@ -110,6 +110,8 @@ pub struct Client {
     /// Why the Client's own Passport login failed, to report it typed when the
     /// notification machine ends the session over it.
     passport_failure: Option<PassportFailure>,
+    /// The display picture's bytes, for the contacts who ask for it.
+    display_picture: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for Client {
@@ -164,6 +166,7 @@ impl Client {
             closed: false,
             closing: None,
             passport_failure: None,
+            display_picture: None,
             config,
         };
         let addr = client.config.server.clone();

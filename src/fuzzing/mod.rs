@@ -13,6 +13,7 @@ pub mod codec;
 pub mod msg;
 pub mod ns;
 pub mod passport;
+pub mod presence;
 pub mod sb;
 #[cfg(feature = "server")]
 pub mod server;

@@ -80,7 +80,7 @@ impl NotificationClient {
             return self.remove_contact_guid(list, account, group);
         }
         if list == List::Pending {
-            return Err(self.not_in_dialect("remove_contact"));
+            return Err(self.no_pending_list());
         }
         let account = account.clone().into_owned();
         self.request(|trid| ClientCommand::Rem {
@@ -470,10 +470,11 @@ impl NotificationClient {
         }
     }
 
-    /// The refusal of a call this session's dialect has no command for.
-    fn not_in_dialect(&self, call: &'static str) -> NsError {
+    /// The refusal of the pending list in a dialect before it (MSNP8, MSNP9).
+    fn no_pending_list(&self) -> NsError {
         NsError::NotInDialect {
-            call,
+            feature: "the pending list is",
+            since: crate::codec::Dialect::Msnp10,
             dialect: self.dialect.unwrap_or(crate::codec::Dialect::Msnp8),
         }
     }

@@ -211,6 +211,12 @@ pub struct NotificationClient {
     close_reason: Option<CloseReason>,
     /// Names the connection in frame logs (feature `tracing`).
     trace_label: Option<Cow<'static, str>>,
+    /// What the contacts online show beyond their status (MSNP9+).
+    presences: presence::Presences,
+    /// The user's display picture, sent with `CHG` (MSNP9+).
+    own_object: Option<crate::presence::MsnObject>,
+    /// The user's personal message, as last sent (MSNP11+).
+    own_personal: crate::presence::PersonalStatus,
 }
 
 impl fmt::Debug for NotificationClient {
@@ -264,6 +270,9 @@ impl NotificationClient {
             pong_deadline: None,
             close_reason: None,
             trace_label: None,
+            presences: presence::Presences::default(),
+            own_object: None,
+            own_personal: crate::presence::PersonalStatus::default(),
         }
     }
 
@@ -655,6 +664,7 @@ impl NotificationClient {
         self.awaiting_pong = false;
         self.pong_deadline = None;
         self.reset_input();
+        self.presences.clear();
         self.close_reason = Some(reason.clone());
         self.events.push_back(NsEvent::Closed { reason });
     }
@@ -797,11 +807,17 @@ impl NotificationClient {
             | RmgGuid { .. }
             | RegGuid { .. }
             | Sbp { .. }) => self.handle_guid_edit(command),
-            command @ (Chg { .. } | Iln { .. } | Nln { .. } | Fln { .. }) => self.handle_presence(command),
+            command @ (Chg { .. } | Iln { .. } | Nln { .. } | Fln { .. } | Ubx { .. } | Uux { .. }) => {
+                self.handle_presence(command)
+            }
             command @ (XfrSb { .. } | Rng { .. }) => self.handle_switchboard(command),
             command @ (Chl { .. } | Qry { .. } | Qng { .. }) => self.handle_keepalive(command),
             command @ (Msg { .. } | Not { .. } | Ipg { .. }) => self.handle_message(command),
             Out { reason } => self.server_out(reason),
+            OutReconnect { minutes } => self.close(CloseReason::ReconnectLater { minutes }),
+            // The subscription status after login carries nothing a client acts on [YW sbs].
+            Sbs { .. } => {}
+            Gcf { trid, file, payload } => self.config_file(trid, file, &payload),
             Url { trid, .. } if self.pending.contains_key(&trid) => {
                 let reply = command.into_owned();
                 self.take_pending(trid);

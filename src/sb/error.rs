@@ -1,6 +1,6 @@
 //! [`SbError`]: a call the switchboard machine refused, with no change of state.
 
-use crate::codec::EncodeError;
+use crate::codec::{Dialect, EncodeError};
 
 /// Why a [`SwitchboardClient`](super::SwitchboardClient) call was refused. Nothing was
 /// queued and the machine's state did not change.
@@ -57,4 +57,15 @@ pub enum SbError {
     /// The command cannot be written.
     #[error("cannot encode the command: {0}")]
     Encode(#[from] EncodeError),
+    /// The session's dialect has no such thing (acknowledgement mode `D` before
+    /// MSNP9, say).
+    #[error("{feature} not supported by {dialect} (needs {since} or later)")]
+    NotInDialect {
+        /// What was asked, in words ("acknowledgement mode D is").
+        feature: &'static str,
+        /// The first dialect that has it.
+        since: Dialect,
+        /// The session's dialect.
+        dialect: Dialect,
+    },
 }
