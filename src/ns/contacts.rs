@@ -593,25 +593,29 @@ impl ContactList {
     /// the index already gives another contact moves here: a server that names two
     /// contacts with one GUID leaves the list consistent, the last one winning.
     pub(crate) fn set_contact_guid(&mut self, account: &Passport<'_>, guid: Option<Guid<'static>>) {
-        let key = Key::of(account);
+        self.set_guid_at(Key::of(account), guid);
+    }
+
+    /// [`set_contact_guid`](Self::set_contact_guid) by key; moves the GUID in, so a
+    /// download's contact costs no copy of it.
+    fn set_guid_at(&mut self, key: Key, guid: Option<Guid<'static>>) {
         if !self.contacts.contains_key(&key) {
             return;
         }
-        if let Some(guid) = &guid
-            && let Some(other) = self.contact_guids.get(&GuidKey::of(guid)).copied()
+        let new_key = guid.as_ref().map(GuidKey::of);
+        if let Some(new_key) = new_key
+            && let Some(other) = self.contact_guids.get(&new_key).copied()
             && other != key
         {
             self.change_at(&other, |contact| contact.guid = None);
         }
         let mut old = None;
-        self.change_at(&key, |contact| {
-            old = std::mem::replace(&mut contact.guid, guid.clone())
-        });
+        self.change_at(&key, |contact| old = std::mem::replace(&mut contact.guid, guid));
         if let Some(old) = old {
             self.contact_guids.remove(&GuidKey::of(&old));
         }
-        if let Some(guid) = guid {
-            self.contact_guids.insert(GuidKey::of(&guid), key);
+        if let Some(new_key) = new_key {
+            self.contact_guids.insert(new_key, key);
         }
     }
 
@@ -656,11 +660,27 @@ impl ContactList {
             }
         }
         if guid.is_some() {
-            let account = self.contacts.get(&key).map(|c| c.account.clone());
-            if let Some(account) = account {
-                self.set_contact_guid(&account, guid);
-            }
+            self.set_guid_at(key, guid);
         }
+    }
+
+    /// [`insert_listed`](Self::insert_listed) from an MSNP10+ `LST`, whose groups are
+    /// GUIDs: each is looked up in the list's groups, and one the list does not have is
+    /// left out (the list names only groups it has). Up to four groups cost no
+    /// allocation.
+    pub(crate) fn insert_listed_by_guids<'g>(
+        &mut self,
+        account: Passport<'static>,
+        name: FriendlyName<'static>,
+        lists: ListMask,
+        groups: impl IntoIterator<Item = Guid<'g>>,
+        guid: Option<Guid<'static>>,
+    ) {
+        let ids: Groups = groups
+            .into_iter()
+            .filter_map(|group| self.group_guids.get(&GuidKey::of(&group)).copied())
+            .collect();
+        self.insert_listed(account, name, lists, ids.as_slice().iter().copied(), guid);
     }
 
     /// Inserts or renames group `id` (MSNP8 `LSG`, `ADG`, `REG`, or a saved list).

@@ -319,13 +319,6 @@ impl NotificationClient {
                 }
                 if let Some(d) = &mut self.download {
                     d.last = Some(Key::of(&account));
-                    // A group the download did not announce is not kept: the list names
-                    // only groups it has.
-                    let ids = groups
-                        .iter()
-                        .flat_map(|g| g.iter())
-                        .filter_map(|guid| d.list.group_by_guid(&guid))
-                        .collect::<Vec<_>>();
                     let Some(name) = name
                         .map(EncodedName::into_owned)
                         .or_else(|| stored_name_of(&account))
@@ -333,7 +326,9 @@ impl NotificationClient {
                         return self.violation("LST names a contact that cannot be stored", "LST");
                     };
                     let guid = contact.map(|c| c.into_owned());
-                    d.list.insert_listed(account.into_owned(), name, lists, ids, guid);
+                    let groups = groups.iter().flat_map(|g| g.iter());
+                    d.list
+                        .insert_listed_by_guids(account.into_owned(), name, lists, groups, guid);
                 }
                 self.after_contact();
             }
