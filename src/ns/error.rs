@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::codec::{Dialect, EncodeError, TokenError};
+use crate::codec::{Dialect, EncodeError, GroupId, TokenError};
 
 /// Why a command was refused. The machine's state is unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -52,14 +52,24 @@ pub enum NsError {
         /// The verb.
         verb: String,
     },
-    /// The session's dialect has no command for this (personal messages before
-    /// MSNP11, say).
-    #[error("{feature} not supported by {dialect} (needs {since} or later)")]
+    /// Under MSNP10+ a forward-list contact is named by its GUID, and the
+    /// [`ContactList`](super::ContactList) has none for this account (it is not on the
+    /// forward list).
+    #[error("the contact is not on the forward list, so it has no contact id")]
+    UnknownContact,
+    /// Under MSNP10+ a group is named by its GUID, and the
+    /// [`ContactList`](super::ContactList) has none for this group id.
+    #[error("group {group} is not in the contact list")]
+    UnknownGroup {
+        /// The group id asked for.
+        group: GroupId,
+    },
+    /// The session's dialect has no command for this call (the pending list under
+    /// MSNP8).
+    #[error("`{call}` is not possible in {dialect}")]
     NotInDialect {
-        /// What was asked, in words ("personal messages are").
-        feature: &'static str,
-        /// The first dialect that has it.
-        since: Dialect,
+        /// The refused call.
+        call: &'static str,
         /// The session's dialect.
         dialect: Dialect,
     },
@@ -108,12 +118,19 @@ mod tests {
                 "`USR` is managed by the machine or not valid on a notification server",
             ),
             (
+                NsError::UnknownContact,
+                "the contact is not on the forward list, so it has no contact id",
+            ),
+            (
+                NsError::UnknownGroup { group: GroupId(3) },
+                "group 3 is not in the contact list",
+            ),
+            (
                 NsError::NotInDialect {
-                    feature: "personal messages are",
-                    since: Dialect::Msnp11,
+                    call: "remove_contact",
                     dialect: Dialect::Msnp8,
                 },
-                "personal messages are not supported by MSNP8 (needs MSNP11 or later)",
+                "`remove_contact` is not possible in MSNP8",
             ),
         ];
         for (error, words) in all {
@@ -126,6 +143,8 @@ mod tests {
                 | NsError::TransmitFull { .. }
                 | NsError::Encode(_)
                 | NsError::ManagedVerb { .. }
+                | NsError::UnknownContact
+                | NsError::UnknownGroup { .. }
                 | NsError::NotInDialect { .. } => assert_eq!(error.to_string(), words),
             }
         }
