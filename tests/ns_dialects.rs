@@ -161,3 +161,76 @@ fn keepalive_bounds_out_of_order_or_endless_do_not_panic() {
     // Too long for the clock: no ping is armed.
     assert_eq!(interval_after(&mut ns, &mut now, "QNG 60\r\n"), None);
 }
+
+#[test]
+fn what_contacts_show_is_bounded_in_bytes() {
+    let now = Instant::now();
+    let mut config = NsConfig::default();
+    config.max_presence_bytes = 400;
+    let mut ns = signed_in(config, Dialect::Msnp11, now);
+    let psm = "<Data><PSM>a</PSM><CurrentMedia></CurrentMedia></Data>";
+    for n in 0..3 {
+        let (_, events) = feed(
+            &mut ns,
+            now,
+            &format!("UBX c{n}@example.com {}\r\n{psm}", psm.len()),
+        );
+        assert!(
+            matches!(events.as_slice(), [NsEvent::ContactPersonalStatus { .. }]),
+            "{n}: {events:?}"
+        );
+    }
+    // Each entry counts its payload (54 bytes) and 64 of bookkeeping: the fourth passes 400.
+    let (_, events) = feed(
+        &mut ns,
+        now,
+        &format!("UBX c3@example.com {}\r\n{psm}", psm.len()),
+    );
+    assert_eq!(
+        events,
+        [NsEvent::Closed {
+            reason: msnp::ns::CloseReason::LimitReached {
+                limit: msnp::ns::Limit::PresenceBytes,
+                max: 400,
+            }
+        }]
+    );
+}
+
+#[test]
+fn a_contact_going_offline_frees_what_they_showed() {
+    let now = Instant::now();
+    let mut config = NsConfig::default();
+    config.max_presence_bytes = 200;
+    let mut ns = signed_in(config, Dialect::Msnp12, now);
+    let psm = "<Data><PSM>a</PSM><CurrentMedia></CurrentMedia></Data>";
+    // Far more contacts than fit at once, one online at a time: never past the bound.
+    for n in 0..50 {
+        let account = format!("c{n}@example.com");
+        let (_, events) = feed(&mut ns, now, &format!("UBX {account} {}\r\n{psm}", psm.len()));
+        assert_eq!(events.len(), 1, "{events:?}");
+        let (_, events) = feed(&mut ns, now, &format!("FLN {account}\r\n"));
+        assert!(
+            matches!(events.as_slice(), [NsEvent::ContactOffline { .. }]),
+            "{events:?}"
+        );
+    }
+    assert_eq!(ns.state(), msnp::ns::SessionState::LoggedIn);
+}
+
+#[test]
+fn an_unchanged_object_or_message_is_not_reported_again() {
+    let now = Instant::now();
+    let mut ns = signed_in(NsConfig::default(), Dialect::Msnp11, now);
+    let psm = "<Data><PSM>same</PSM><CurrentMedia/></Data>";
+    let ubx = format!("UBX Bob@Example.com {}\r\n{psm}", psm.len());
+    assert_eq!(feed(&mut ns, now, &ubx).1.len(), 1);
+    // Servers may change the case of an account (reference §11.5): still the same contact.
+    let ubx = format!("UBX bob@example.com {}\r\n{psm}", psm.len());
+    assert_eq!(feed(&mut ns, now, &ubx).1, []);
+    let bob = Passport::try_from("BOB@example.com").unwrap();
+    assert_eq!(
+        ns.contact_personal_status(&bob).map(|s| s.message.as_str()),
+        Some("same")
+    );
+}

@@ -94,8 +94,7 @@ fn mode_d_is_refused_under_msnp8() {
     assert_eq!(
         sb.send_message(now, P2P, AckMode::Data),
         Err(SbError::NotInDialect {
-            feature: "acknowledgement mode D is",
-            since: Dialect::Msnp9,
+            call: "MSG with acknowledgement mode D",
             dialect: Dialect::Msnp8,
         })
     );
@@ -103,7 +102,7 @@ fn mode_d_is_refused_under_msnp8() {
         sb.send_text(now, "hi", None, AckMode::Data)
             .unwrap_err()
             .to_string(),
-        "acknowledgement mode D is not supported by MSNP8 (needs MSNP9 or later)"
+        "`MSG with acknowledgement mode D` is not possible in MSNP8"
     );
     assert_eq!(drain(&mut sb), (String::new(), vec![]));
 }

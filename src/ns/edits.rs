@@ -80,7 +80,7 @@ impl NotificationClient {
             return self.remove_contact_guid(list, account, group);
         }
         if list == List::Pending {
-            return Err(self.no_pending_list());
+            return Err(self.not_in_dialect("remove_contact"));
         }
         let account = account.clone().into_owned();
         self.request(|trid| ClientCommand::Rem {
@@ -470,11 +470,10 @@ impl NotificationClient {
         }
     }
 
-    /// The refusal of the pending list in a dialect before it (MSNP8, MSNP9).
-    fn no_pending_list(&self) -> NsError {
+    /// The refusal of a call this session's dialect has no command for.
+    fn not_in_dialect(&self, call: &'static str) -> NsError {
         NsError::NotInDialect {
-            feature: "the pending list is",
-            since: crate::codec::Dialect::Msnp10,
+            call,
             dialect: self.dialect.unwrap_or(crate::codec::Dialect::Msnp8),
         }
     }

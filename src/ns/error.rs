@@ -52,17 +52,6 @@ pub enum NsError {
         /// The verb.
         verb: String,
     },
-    /// The session's dialect has no command for this (personal messages before
-    /// MSNP11, say).
-    #[error("{feature} not supported by {dialect} (needs {since} or later)")]
-    NotInDialect {
-        /// What was asked, in words ("personal messages are").
-        feature: &'static str,
-        /// The first dialect that has it.
-        since: Dialect,
-        /// The session's dialect.
-        dialect: Dialect,
-    },
     /// Under MSNP10+ a forward-list contact is named by its GUID, and the
     /// [`ContactList`](super::ContactList) has none for this account (it is not on the
     /// forward list).
@@ -74,6 +63,15 @@ pub enum NsError {
     UnknownGroup {
         /// The group id asked for.
         group: GroupId,
+    },
+    /// The session's dialect has no command for this call (the pending list under
+    /// MSNP8).
+    #[error("`{call}` is not possible in {dialect}")]
+    NotInDialect {
+        /// The refused call.
+        call: &'static str,
+        /// The session's dialect.
+        dialect: Dialect,
     },
 }
 
@@ -120,20 +118,19 @@ mod tests {
                 "`USR` is managed by the machine or not valid on a notification server",
             ),
             (
-                NsError::NotInDialect {
-                    feature: "personal messages are",
-                    since: Dialect::Msnp11,
-                    dialect: Dialect::Msnp8,
-                },
-                "personal messages are not supported by MSNP8 (needs MSNP11 or later)",
-            ),
-            (
                 NsError::UnknownContact,
                 "the contact is not on the forward list, so it has no contact id",
             ),
             (
                 NsError::UnknownGroup { group: GroupId(3) },
                 "group 3 is not in the contact list",
+            ),
+            (
+                NsError::NotInDialect {
+                    call: "remove_contact",
+                    dialect: Dialect::Msnp8,
+                },
+                "`remove_contact` is not possible in MSNP8",
             ),
         ];
         for (error, words) in all {
@@ -146,9 +143,9 @@ mod tests {
                 | NsError::TransmitFull { .. }
                 | NsError::Encode(_)
                 | NsError::ManagedVerb { .. }
-                | NsError::NotInDialect { .. }
                 | NsError::UnknownContact
-                | NsError::UnknownGroup { .. } => assert_eq!(error.to_string(), words),
+                | NsError::UnknownGroup { .. }
+                | NsError::NotInDialect { .. } => assert_eq!(error.to_string(), words),
             }
         }
     }

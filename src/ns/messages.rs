@@ -41,8 +41,7 @@ impl NotificationClient {
         let dialect = self.dialect.unwrap_or(Dialect::Msnp8);
         if dialect < Dialect::Msnp11 {
             return Err(NsError::NotInDialect {
-                feature: "configuration files (GCF) are",
-                since: Dialect::Msnp11,
+                call: "request_config",
                 dialect,
             });
         }

@@ -807,14 +807,13 @@ impl NotificationClient {
             | RmgGuid { .. }
             | RegGuid { .. }
             | Sbp { .. }) => self.handle_guid_edit(command),
-            command @ (Chg { .. } | Iln { .. } | Nln { .. } | Fln { .. } | Ubx { .. } | Uux { .. }) => {
-                self.handle_presence(command)
-            }
+            command @ (Chg { .. } | Iln { .. } | Nln { .. } | Fln { .. }) => self.handle_presence(command),
             command @ (XfrSb { .. } | Rng { .. }) => self.handle_switchboard(command),
             command @ (Chl { .. } | Qry { .. } | Qng { .. }) => self.handle_keepalive(command),
             command @ (Msg { .. } | Not { .. } | Ipg { .. }) => self.handle_message(command),
             Out { reason } => self.server_out(reason),
             OutReconnect { minutes } => self.close(CloseReason::ReconnectLater { minutes }),
+            command @ (Ubx { .. } | Uux { .. }) => self.handle_presence(command),
             // The subscription status after login carries nothing a client acts on [YW sbs].
             Sbs { .. } => {}
             Gcf { trid, file, payload } => self.config_file(trid, file, &payload),

@@ -140,8 +140,7 @@ impl NotificationClient {
         }
         if let Some(dialect) = self.dialect.filter(|d| *d < Dialect::Msnp9) {
             return Err(NsError::NotInDialect {
-                feature: "display pictures (MSNObjects) are",
-                since: Dialect::Msnp9,
+                call: "set_msn_object",
                 dialect,
             });
         }
@@ -172,8 +171,7 @@ impl NotificationClient {
         let dialect = self.dialect.unwrap_or(Dialect::Msnp8);
         if dialect < Dialect::Msnp11 {
             return Err(NsError::NotInDialect {
-                feature: "personal messages are",
-                since: Dialect::Msnp11,
+                call: "set_personal_status",
                 dialect,
             });
         }

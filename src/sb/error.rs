@@ -58,13 +58,12 @@ pub enum SbError {
     #[error("cannot encode the command: {0}")]
     Encode(#[from] EncodeError),
     /// The session's dialect has no such thing (acknowledgement mode `D` before
-    /// MSNP9, say).
-    #[error("{feature} not supported by {dialect} (needs {since} or later)")]
+    /// MSNP9), as [`NsError::NotInDialect`](crate::ns::NsError::NotInDialect) says it
+    /// of the notification machine's calls.
+    #[error("`{call}` is not possible in {dialect}")]
     NotInDialect {
-        /// What was asked, in words ("acknowledgement mode D is").
-        feature: &'static str,
-        /// The first dialect that has it.
-        since: Dialect,
+        /// The refused call, with the argument that needs a later dialect.
+        call: &'static str,
         /// The session's dialect.
         dialect: Dialect,
     },

@@ -586,8 +586,7 @@ impl SwitchboardClient {
         let dialect = self.config.dialect;
         if ack == AckMode::Data && dialect < Dialect::Msnp9 {
             return Err(SbError::NotInDialect {
-                feature: "acknowledgement mode D is",
-                since: Dialect::Msnp9,
+                call: "MSG with acknowledgement mode D",
                 dialect,
             });
         }
