@@ -709,22 +709,26 @@ const HOSTILE: &[&str] = &[
     "REM 0 RL u{i}@x.com\r\n",
     "BPR u{i}@x.com PHH {n}\r\n",
     "BPR u{i}@x.com X{i} {n}\r\n",
-    "PRP MFN {n}\r\n",
-    "LSG {n} {g}\r\n",
-    "LST N=u{i}@x.com F={n} C={c} 11 1 {g}\r\n",
-    "LST N=u{i}@x.com F={n} C={c} 11 {g},{g}\r\n",
+    "NLN NLN u{i}@x.com {n} 1342177280 %3Cmsnobj%2F%3E\r\n",
+    "208 {i}\r\n",
+];
+
+/// Replies by TrID: one that answers nothing ends the session, so they come seldom.
+const REPLIES: &[&str] = &[
     "SYN {i} 2000-01-01T00:00:00.0-00:00 2000-01-01T00:00:00.0-00:00 5 2\r\n",
     "ADG {i} {n} {g} 0\r\n",
     "REG {i} 1 {n} {g} 0\r\n",
     "RMG {i} 1 {g}\r\n",
     "SBP {i} {c} MFN {n}\r\n",
-    "NLN NLN u{i}@x.com {n} 1342177280 %3Cmsnobj%2F%3E\r\n",
-    "208 {i}\r\n",
+    "ADC {i} FL N=u{i}@x.com F={n} C={c}\r\n",
 ];
 
 #[derive(Clone, Debug)]
 enum Hostile {
     Lines(usize, u8, u16),
+    Reply(usize, u16),
+    /// `sync_lists`, answered with a download of this many groups and contacts.
+    Download(u8, u8, u16),
     Garbage(Vec<u8>),
     Sync,
     Edit(u8, u16),
@@ -733,6 +737,8 @@ enum Hostile {
 fn hostile_op() -> impl Strategy<Value = Hostile> {
     prop_oneof![
         8 => (0..HOSTILE.len(), 1u8..30, any::<u16>()).prop_map(|(l, n, i)| Hostile::Lines(l, n, i)),
+        1 => (0..REPLIES.len(), any::<u16>()).prop_map(|(l, i)| Hostile::Reply(l, i % 16)),
+        2 => (0u8..12, 0u8..40, any::<u16>()).prop_map(|(g, c, i)| Hostile::Download(g, c, i)),
         1 => proptest::collection::vec(any::<u8>(), 0..64).prop_map(Hostile::Garbage),
         1 => Just(Hostile::Sync),
         2 => (any::<u8>(), any::<u16>()).prop_map(|(w, i)| Hostile::Edit(w, i)),
@@ -783,6 +789,35 @@ proptest! {
                             .replace("{n}", &long)
                             .replace("{g}", &group_guid(i % 11))
                             .replace("{c}", &contact_guid(i % 250));
+                    }
+                    ns.handle_input(now, input.as_bytes());
+                }
+                Hostile::Reply(line, i) => {
+                    let i = usize::from(i);
+                    let input = REPLIES[line]
+                        .replace("{i}", &i.to_string())
+                        .replace("{n}", &long)
+                        .replace("{g}", &group_guid(i % 11))
+                        .replace("{c}", &contact_guid(i % 250));
+                    ns.handle_input(now, input.as_bytes());
+                }
+                Hostile::Download(groups, contacts, seed) => {
+                    let Ok(trid) = ns.sync_lists(now) else { continue };
+                    drain(&mut ns);
+                    let stamp = "2000-01-01T00:00:00.0-00:00";
+                    let net = if dialect >= 12 { " 1" } else { "" };
+                    let mut input = format!("SYN {} {stamp} {stamp} {contacts} {groups}\r\nGTC A\r\nBLP AL\r\nPRP MFN {long}\r\n", trid.0);
+                    for k in 0..usize::from(groups) {
+                        input += &format!("LSG G{k}%20{long} {}\r\n", group_guid((usize::from(seed) + k) % 11));
+                    }
+                    for k in 0..usize::from(contacts) {
+                        let i = usize::from(seed) + k;
+                        input += &format!(
+                            "LST N=u{i}@x.com F={long} C={} 11{net} {},{}\r\nBPR PHH {long}\r\n",
+                            contact_guid(i % 250),
+                            group_guid(i % 11),
+                            group_guid((i + 1) % 11)
+                        );
                     }
                     ns.handle_input(now, input.as_bytes());
                 }
