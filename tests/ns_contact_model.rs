@@ -308,6 +308,13 @@ proptest! {
             }
             prop_assert_eq!(list.own_name().map(|n| n.as_str()), Some("Me"));
             prop_assert_eq!(ns.friendly_name().map(|n| n.as_str()), Some("Me"));
+            // Saved and read back, the MSNP10+ list is the same, GUIDs and all.
+            #[cfg(feature = "serde")]
+            {
+                let json = serde_json::to_string(list).unwrap();
+                let back: ContactList = serde_json::from_str(&json).unwrap();
+                prop_assert_eq!(&back, list);
+            }
         }
     }
 }
