@@ -112,6 +112,8 @@ pub struct Client {
     passport_failure: Option<PassportFailure>,
     /// The display picture's bytes, for the contacts who ask for it.
     display_picture: Option<Vec<u8>>,
+    /// The user's name as the caller last heard it (`LoggedIn`, `NameChanged`).
+    shown_name: Option<crate::codec::FriendlyName<'static>>,
 }
 
 impl fmt::Debug for Client {
@@ -167,6 +169,7 @@ impl Client {
             closing: None,
             passport_failure: None,
             display_picture: None,
+            shown_name: None,
             config,
         };
         let addr = client.config.server.clone();
@@ -692,6 +695,9 @@ impl Client {
     }
 
     fn emit(&mut self, event: ClientEvent) {
+        if let ClientEvent::LoggedIn { name, .. } | ClientEvent::NameChanged { name } = &event {
+            self.shown_name = Some(name.clone());
+        }
         self.outputs.push_back(ClientOutput::Event(event));
     }
 

@@ -47,6 +47,14 @@ impl Client {
                 from_cache,
                 ..
             } => {
+                // MSNP10+ servers name the user in the download (`PRP MFN`), not at login.
+                let name = self
+                    .ns
+                    .friendly_name()
+                    .filter(|name| self.shown_name.as_ref() != Some(*name));
+                if let Some(name) = name.cloned() {
+                    self.emit(ClientEvent::NameChanged { name });
+                }
                 self.emit(ClientEvent::ListSynced {
                     contacts,
                     groups,
