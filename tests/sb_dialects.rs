@@ -106,3 +106,30 @@ fn mode_d_is_refused_under_msnp8() {
     );
     assert_eq!(drain(&mut sb), (String::new(), vec![]));
 }
+
+#[test]
+fn msnp12_capabilities_are_kept_on_participants() {
+    let now = Instant::now();
+    let sb = with_bob(Dialect::Msnp12, now);
+    assert_eq!(
+        sb.participants()[0].caps,
+        Some(msnp::codec::ClientCaps(1_342_177_312))
+    );
+    let sb = with_bob(Dialect::Msnp11, now);
+    assert_eq!(sb.participants()[0].caps, None);
+
+    // Escargot's IRO for an MSNP12 answerer [reference §7 OBS].
+    let config = SbConfig {
+        dialect: Dialect::Msnp12,
+        ..SbConfig::default()
+    };
+    let session = Token::try_from("11752013").unwrap();
+    let mut sb = SwitchboardClient::answer(config, me(), session, cookie(), now);
+    drain(&mut sb);
+    sb.handle_input(now, b"IRO 1 1 1 bob@example.com Bob 1342177312\r\nANS 1 OK\r\n");
+    let (_, events) = drain(&mut sb);
+    assert_eq!(
+        format!("{events:?}"),
+        r#"[Roster { participants: [Participant { account: Passport("bob@example.com"), name: EncodedName("Bob"), caps: Some(ClientCaps(1342177312)) }] }]"#
+    );
+}

@@ -32,6 +32,11 @@
 //!
 //! - TrIDs count from 1 on every connection (the referral target too), as HYP's example
 //!   (transcript T1) does; the reference accepts both (§2).
+//! - The dialect the server's `VER` reply chose holds for the connection: every later
+//!   frame is cut and parsed in it, and the switchboards it hands out speak it too
+//!   ([`SbConfig::dialect`](crate::sb::SbConfig::dialect)) [ESC `_m_xfr`; MSNP9–12
+//!   reference §2.1]. What a dialect lacks is refused before anything is sent
+//!   ([`NsError::NotInDialect`]).
 //! - Lists are downloaded only when the caller asks ([`NotificationClient::sync_lists`]).
 //! - A request the server does not answer within [`NsConfig::command_timeout`] ends the
 //!   session ([`CloseReason::CommandTimedOut`]): an MSNP8 server answers every TrID on
@@ -56,7 +61,9 @@
 //!
 //! Whatever the server sends, what the machine keeps stays within [`NsConfig`]:
 //! pending requests (its own `QRY` answers included), contacts and the bytes they hold,
-//! groups, properties; the event queue holds one frame's events. Reaching a bound ends
+//! groups, properties, what the contacts online show beyond their status (MSNObjects,
+//! personal messages: [`NsConfig::max_presence_bytes`]); the event queue holds one
+//! frame's events. Reaching a bound ends
 //! the session with [`CloseReason::LimitReached`]. Each line costs O(log n): requests
 //! are found by TrID and expire by deadline in ordered maps, contacts by account.
 //!
@@ -234,6 +241,7 @@ impl fmt::Debug for NotificationClient {
             .field("queued_transmit", &self.transmit.len())
             .field("queued_events", &self.events.len())
             .field("close_reason", &self.close_reason)
+            .field("presences", &self.presences.len())
             .finish_non_exhaustive()
     }
 }

@@ -60,6 +60,10 @@ impl Presences {
         }
     }
 
+    pub(super) fn len(&self) -> usize {
+        self.by_account.len()
+    }
+
     pub(super) fn clear(&mut self) {
         self.by_account.clear();
         self.bytes = 0;
