@@ -5,6 +5,7 @@
 
 use std::time::Instant;
 
+use msnp::codec::Guid;
 use msnp::codec::{GroupId, ListMask, Passport, TrId};
 use msnp::ns::{ContactList, NotificationClient, NsConfig, NsEvent, Phone, SessionState};
 use msnp::{Output, Secret};
@@ -200,8 +201,8 @@ fn hostile_files_are_refused() {
             "contact 0: the name is invalid",
         ),
         (
-            contact(r#"{"account":"bob@example.com","name":"Bob","lists":16}"#),
-            "contact 0: list mask 16",
+            contact(r#"{"account":"bob@example.com","name":"Bob","lists":32}"#),
+            "contact 0: list mask 32",
         ),
         (
             contact(&format!(
@@ -238,6 +239,31 @@ fn hostile_files_are_refused() {
             "a field of the contact list appears twice",
         ),
         (r#"{"version":-1}"#.to_owned(), "invalid value"),
+        (
+            contact(r#"{"account":"bob@example.com","name":"Bob","lists":1,"guid":"1234"}"#),
+            "contact 0: the GUID is invalid",
+        ),
+        (
+            contact(&format!(
+                r#"{{"account":"bob@example.com","name":"Bob","lists":1,"guid":"{G1}"}},{{"account":"carol@example.com","name":"C","lists":1,"guid":"{}"}}"#,
+                G1.to_ascii_uppercase()
+            )),
+            "contact 1: the GUID is given twice",
+        ),
+        (
+            format!(
+                r#"{{"groups":[{{"id":0,"name":"A","guid":"{G1}"}},{{"id":1,"name":"B","guid":"{G1}"}}]}}"#
+            ),
+            "group 1: the GUID is given twice",
+        ),
+        (
+            r#"{"own_name":"Me Myself"}"#.to_owned(),
+            "the user's own settings: the own name is invalid",
+        ),
+        (
+            r#"{"stamps":{"list":"2000 01","settings":"x"}}"#.to_owned(),
+            "the user's own settings: the list timestamp is invalid",
+        ),
     ];
     for (json, expected) in cases {
         let error = serde_json::from_str::<ContactList>(&json)
@@ -303,4 +329,54 @@ fn counts_and_bytes_are_bounded_while_reading() {
             .to_string()
             .starts_with("more than 65536 contacts")
     );
+}
+
+const G1: &str = "f86b80de-3b34-4bd7-b5d6-79c1b13a9e4a";
+const G2: &str = "00000000-0000-0000-0000-000000000002";
+
+/// An MSNP10+ list: GUIDs for groups and forward-list contacts, the own name, the
+/// `SYN` timestamps, and a contact on the pending list.
+fn msnp10_json() -> String {
+    format!(
+        r#"{{"version":0,"add_prompt":"A","privacy":"AL","phones":{{}},"groups":[{{"id":0,"name":"Friends","guid":"{G1}"}},{{"id":1,"name":"Work","guid":"{G2}"}}],"contacts":[{{"account":"bob@example.com","name":"Bob","lists":11,"groups":[0,1],"phones":{{}},"guid":"ab690000-0000-4000-8000-000000000001"}},{{"account":"pat@example.com","name":"Pat","lists":16,"groups":[],"phones":{{}}}}],"own_name":"Me%20Myself","stamps":{{"list":"2000-01-01T00:00:00.0-00:00","settings":"2000-01-01T00:00:00.0-00:00"}}}}"#
+    )
+}
+
+#[test]
+fn an_msnp10_list_round_trips_with_its_guids() {
+    let json = msnp10_json();
+    let list: ContactList = serde_json::from_str(&json).unwrap();
+    assert_eq!(serde_json::to_string(&list).unwrap(), json);
+    assert_eq!(list.own_name().unwrap().decode(), "Me Myself");
+    let stamps = list.stamps().unwrap();
+    assert_eq!(stamps.list.as_str(), "2000-01-01T00:00:00.0-00:00");
+    let g2 = Guid::try_from(G2).unwrap();
+    assert_eq!(list.group_by_guid(&g2), Some(GroupId(1)));
+    assert_eq!(list.group_guid(GroupId(0)).unwrap().as_str(), G1);
+    let bob_guid = Guid::try_from("AB690000-0000-4000-8000-000000000001").unwrap();
+    let bob = list.contact_by_guid(&bob_guid).unwrap();
+    assert_eq!(bob.account().as_str(), "bob@example.com");
+    assert_eq!(bob.groups(), [GroupId(0), GroupId(1)]);
+    assert_eq!(
+        list.contact(&passport("pat@example.com")).unwrap().lists(),
+        ListMask(16)
+    );
+    // Read back, it weighs what the wire path would have counted.
+    let again: ContactList = serde_json::from_str(&serde_json::to_string(&list).unwrap()).unwrap();
+    assert_eq!(again.retained_bytes(), list.retained_bytes());
+    // Sequence formats carry the two MSNP10 fields at the end.
+    let seq = format!(
+        r#"[0,"A","AL",{{}},[{{"id":0,"name":"Friends","guid":"{G1}"}},{{"id":1,"name":"Work","guid":"{G2}"}}],[["bob@example.com","Bob",11,[0,1],{{}},"ab690000-0000-4000-8000-000000000001"],["pat@example.com","Pat",16,[],{{}}]],"Me%20Myself",{{"list":"2000-01-01T00:00:00.0-00:00","settings":"2000-01-01T00:00:00.0-00:00"}}]"#
+    );
+    assert_eq!(serde_json::from_str::<ContactList>(&seq).unwrap(), list);
+}
+
+#[test]
+fn an_msnp8_saved_list_has_no_msnp10_fields_and_still_reads() {
+    let list = downloaded(Instant::now());
+    let json = serde_json::to_string(&list).unwrap();
+    assert!(!json.contains("guid") && !json.contains("own_name") && !json.contains("stamps"));
+    let back: ContactList = serde_json::from_str(&json).unwrap();
+    assert_eq!((back.own_name(), back.stamps()), (None, None));
+    assert!(back.contacts().all(|c| c.guid().is_none()));
 }

@@ -91,6 +91,27 @@ const CANNED: &[&str] = &[
     "ZZZ {t} ?\r\n",
     "NLN\r\n",
     "MSG a b 99999999\r\n",
+    // MSNP10+: the server picks MSNP11, the GUID contact model and Escargot's shapes.
+    "VER {t} MSNP11\r\n",
+    "USR {t} OK a@b.c 1 0\r\n",
+    "SYN {t} 2000-01-01T00:00:00.0-00:00 2000-01-01T00:00:00.0-00:00 2 1\r\n",
+    "SYN {t} 2000-01-01T00:00:00.0-00:00 2000-01-01T00:00:00.0-00:00\r\n",
+    "GTC A\r\nBLP AL\r\nPRP MFN Me\r\nLSG G 6d4bd9c5-8e42-4c2b-a8c5-4b0d1f1a2b3c\r\n",
+    "LST N=c1@c.c F=C C=ab690000-1111-4222-8333-444455556666 11 6d4bd9c5-8e42-4c2b-a8c5-4b0d1f1a2b3c\r\n",
+    "LST N=c2@c.c F=P 16 1 \r\n",
+    "ADC {t} FL N=c3@c.c F=c3@c.c C=0000cccc-1111-4222-8333-444455556666\r\n",
+    "ADC {t} FL C=ab690000-1111-4222-8333-444455556666 6d4bd9c5-8e42-4c2b-a8c5-4b0d1f1a2b3c\r\n",
+    "ADC 0 RL N=d@d.c F=D\r\n",
+    "REM {t} FL ab690000-1111-4222-8333-444455556666\r\n",
+    "REM {t} BL c1@c.c\r\n",
+    "REM 0 RL d@d.c\r\n",
+    "ADG {t} G2 0aa0aa0a-0000-4000-8000-000000000001 0\r\n",
+    "REG {t} 1 H 0aa0aa0a-0000-4000-8000-000000000001 0\r\n",
+    "RMG {t} 1 0aa0aa0a-0000-4000-8000-000000000001\r\n",
+    "SBP {t} ab690000-1111-4222-8333-444455556666 MFN X\r\n",
+    "PRP {t} MFN Me\r\n",
+    "BPR c1@c.c PHH 1\r\n",
+    "208 {t}\r\n",
 ];
 
 /// Performs API call `which` with argument `arg`; errors are expected and ignored.
@@ -183,7 +204,12 @@ pub fn ns_session(data: &[u8]) {
     let start = Instant::now();
     let mut now = start;
     let account = Passport::try_from("a@b.c").expect("valid");
-    let mut ns = NotificationClient::new(NsConfig::default(), account, now);
+    // Every dialect offered: the server's `VER` line in the input picks the one spoken.
+    let config = NsConfig {
+        dialects: crate::codec::DialectSet::ALL,
+        ..NsConfig::default()
+    };
+    let mut ns = NotificationClient::new(config, account, now);
     let mut rest = data;
     while let Some((&op, tail)) = rest.split_first() {
         rest = tail;
@@ -243,6 +269,36 @@ pub fn ns_session(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An MSNP11 session through the body: login, a GUID download, edits by GUID.
+    #[test]
+    fn an_msnp11_session_runs() {
+        let line = |which: usize, trid: u8| vec![4, u8::try_from(which).unwrap_or(0), trid];
+        let start = CANNED
+            .iter()
+            .position(|l| l.starts_with("VER {t} MSNP11"))
+            .unwrap_or(0);
+        let data = [
+            encode::call(0, 0),
+            line(start, 1),
+            line(2, 2),
+            line(4, 3),
+            encode::call(1, 0),
+            line(start + 1, 4),
+            encode::call(4, 0),
+            line(start + 2, 5),
+            line(start + 4, 0),
+            line(start + 5, 0),
+            line(start + 6, 0),
+            encode::call(7, 0),
+            encode::call(8, 1),
+            encode::call(10, 0),
+            line(start + 10, 6),
+            line(start + 17, 7),
+        ]
+        .concat();
+        ns_session(&data);
+    }
 
     #[test]
     fn empty_and_short_inputs_do_nothing_harmful() {

@@ -8,6 +8,20 @@
 //! [`Phone`] properties, one value each. Every change costs O(log n) in the number of
 //! contacts: the map's key is a fixed-size lower-cased copy of the account, so neither
 //! an insertion nor a lookup allocates for it.
+//!
+//! # One model for every dialect
+//!
+//! MSNP8 names groups by number and contacts by account; MSNP10 and later name a
+//! forward-list contact by a contact GUID and a group by a group GUID (reference
+//! §4). The list keeps one shape for both, so a bot's code does not change with the
+//! dialect: contacts are keyed by account in every dialect (and carry their GUID when
+//! the server gave one), and groups are keyed by a [`GroupId`] in every dialect. Under
+//! MSNP8 that is the server's group number; under MSNP10+ it is a number the list
+//! gives the group when it first sees its GUID (kept across a new `SYN` for a GUID the
+//! list already knew), and the GUID is kept beside it. The edits look the GUIDs up
+//! here, so the caller names groups by [`GroupId`] and contacts by account
+//! whatever the dialect. Both GUID indexes are ordered maps with fixed-size keys:
+//! O(log n), no allocation per lookup.
 
 #[cfg(feature = "serde")]
 mod saved;
@@ -17,8 +31,8 @@ use std::fmt;
 
 use super::{NsConfig, Phone};
 use crate::codec::{
-    AddPrompt, ClientCaps, FriendlyName, GroupId, GroupName, List, ListMask, MAX_PASSPORT_LEN, Passport,
-    Privacy, Status,
+    AddPrompt, ClientCaps, FriendlyName, GroupId, GroupName, Guid, List, ListMask, MAX_PASSPORT_LEN,
+    Passport, Privacy, Status, Token,
 };
 
 /// The most groups one contact is kept in. MSNP8 servers allow 30 groups in all
@@ -179,6 +193,36 @@ impl fmt::Debug for Key {
     }
 }
 
+/// A GUID's index key: its 32 hex digits as 16 bytes, so GUIDs that differ only in
+/// case (servers compare them case-insensitively) are one key, and the key is fixed
+/// size.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub(crate) struct GuidKey([u8; 16]);
+
+impl GuidKey {
+    pub(crate) fn of(guid: &Guid<'_>) -> GuidKey {
+        let mut key = [0u8; 16];
+        let digits = guid.as_str().bytes().filter_map(|b| char::from(b).to_digit(16));
+        for (at, digit) in digits.take(32).enumerate() {
+            if let Some(slot) = key.get_mut(at / 2) {
+                // Each digit is below 16, so it fits a nibble.
+                let nibble = u8::try_from(digit).unwrap_or(0);
+                *slot |= if at % 2 == 0 { nibble << 4 } else { nibble };
+            }
+        }
+        GuidKey(key)
+    }
+}
+
+/// What one GUID index entry weighs in [`ContactList::retained_bytes`].
+const GUID_INDEX_ENTRY: usize = size_of::<GuidKey>() + size_of::<Key>();
+
+fn guid_weight(guid: Option<&Guid<'_>>) -> usize {
+    guid.map_or(0, |guid| {
+        size_of::<Guid<'static>>() + guid.as_str().len() + GUID_INDEX_ENTRY
+    })
+}
+
 /// One contact: an account on at least one list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Contact {
@@ -189,6 +233,7 @@ pub struct Contact {
     phones: Phones,
     status: Status,
     caps: Option<ClientCaps>,
+    guid: Option<Guid<'static>>,
 }
 
 impl Contact {
@@ -201,6 +246,7 @@ impl Contact {
             phones: Vec::new(),
             status: Status::Offline,
             caps: None,
+            guid: None,
         }
     }
 
@@ -209,19 +255,28 @@ impl Contact {
         &self.account
     }
 
-    /// The friendly name last seen (from `LST`, `ADD`, `REA`, `ILN` or `NLN`).
+    /// The friendly name last seen (from `LST`, `ADD`/`ADC`, `REA`/`SBP`, `ILN` or
+    /// `NLN`).
     pub fn name(&self) -> &FriendlyName<'static> {
         &self.name
     }
 
-    /// The lists the contact is on.
+    /// The lists the contact is on: FL 1, AL 2, BL 4, RL 8, and from MSNP10 PL 16
+    /// ([`List::Pending`]: added the user, awaiting the user's decision).
     pub fn lists(&self) -> ListMask {
         self.lists
     }
 
-    /// The groups the contact is in (forward list only).
+    /// The groups the contact is in (forward list only), by [`GroupId`] in every
+    /// dialect (see [`ContactList`] for MSNP10's GUIDs).
     pub fn groups(&self) -> &[GroupId] {
         self.groups.as_slice()
+    }
+
+    /// The contact GUID the server gave a forward-list contact (MSNP10+); `None` under
+    /// MSNP8 and for contacts on other lists only.
+    pub fn guid(&self) -> Option<&Guid<'static>> {
+        self.guid.as_ref()
     }
 
     /// The phone properties the contact published (`BPR`), in [`Phone`] order.
@@ -253,38 +308,82 @@ impl Contact {
             + self.name.as_str().len()
             + self.groups.heap_bytes()
             + phones_bytes(&self.phones)
+            + guid_weight(self.guid.as_ref())
+    }
+}
+
+/// Every list bit a contact can hold: FL, AL, BL, RL and PL.
+pub(crate) const ALL_LISTS: u8 = 0b1_1111;
+
+/// One group: its name, and its GUID under MSNP10+.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Group {
+    name: GroupName<'static>,
+    guid: Option<Guid<'static>>,
+}
+
+/// The two timestamps of an MSNP10+ `SYN` (list and settings), which a later `SYN`
+/// sends back so the server can skip the download when nothing changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncStamps {
+    /// The list's timestamp, as the server wrote it.
+    pub list: Token<'static>,
+    /// The settings' timestamp, as the server wrote it.
+    pub settings: Token<'static>,
+}
+
+impl SyncStamps {
+    fn weight(&self) -> usize {
+        self.list.as_str().len() + self.settings.as_str().len()
     }
 }
 
 /// The user's contact list: contacts, groups, privacy settings and the list version.
 ///
 /// The machine builds it from a `SYN` download and changes it only when the server
-/// confirms a change, so it always matches the version the server numbered. Keep it
-/// between sessions and hand it back with
+/// confirms a change, so it always matches what the server holds. Keep it between
+/// sessions and hand it back with
 /// [`NotificationClient::with_contact_list`](super::NotificationClient::with_contact_list)
-/// to skip the download when nothing changed.
+/// to skip the download when nothing changed (MSNP8 compares the list
+/// [`version`](Self::version), MSNP10+ the [`stamps`](Self::stamps)).
+///
+/// The same contacts give the same view in every dialect: accounts, names, lists,
+/// groups by [`GroupId`] with their names, phones. Only the ids differ: under MSNP10+,
+/// which names groups by GUID, the list gives each group an id of its own when it
+/// first sees its GUID (the same id again when a new `SYN` brings a GUID the list
+/// knew), and keeps the GUIDs beside the ids ([`Contact::guid`],
+/// [`group_guid`](Self::group_guid)), which the edits send. So a bot names contacts by
+/// account and groups by [`GroupId`] in every dialect.
 ///
 /// # Saving (feature `serde`)
 ///
 /// With the `serde` feature the list implements `Serialize` and `Deserialize`, so a bot
 /// can write it to a file at the end of a session and start the next from it. The form,
 /// shown as JSON: names keep their percent-encoded wire form, `lists` is the `LST`
-/// mask (1 = FL, 2 = AL, 4 = BL, 8 = RL), phones are keyed by their wire code, and
-/// presence is not saved (everyone is offline until the server says otherwise).
+/// mask (1 = FL, 2 = AL, 4 = BL, 8 = RL, 16 = PL), phones are keyed by their wire code,
+/// and presence is not saved (everyone is offline until the server says otherwise).
+/// The GUIDs, the own name and the timestamps of MSNP10+ are there when the server
+/// gave them; a file without them (saved under MSNP8, or by an older crate) reads.
 ///
 /// ```json
 /// { "version": 15, "add_prompt": "A", "privacy": "AL", "phones": { "PHH": "123%20(4567)" },
 ///   "groups": [ { "id": 0, "name": "Other%20Contacts" } ],
 ///   "contacts": [ { "account": "bob@example.com", "name": "Bob", "lists": 11,
-///                   "groups": [0], "phones": { "PHM": "555" } } ] }
+///                   "groups": [0], "phones": { "PHM": "555" } } ],
+///   "own_name": "Me",
+///   "stamps": { "list": "2000-01-01T00:00:00.0-00:00", "settings": "2000-01-01T00:00:00.0-00:00" } }
 /// ```
+///
+/// Under MSNP10+ a group reads `{ "id": 0, "name": "Friends", "guid": "…" }` and a
+/// forward-list contact carries `"guid": "…"`.
 ///
 /// A saved file is untrusted input as much as a server's `SYN` is, so reading one
 /// checks what the wire path checks, within the bounds of
 /// [`NsConfig::default`](super::NsConfig) (or another config's, with
 /// `ContactList::deserialize_within`): accounts are tokens of at most
 /// [`MAX_PASSPORT_LEN`](crate::codec::MAX_PASSPORT_LEN) bytes, unique
-/// case-insensitively; names and group names are tokens no longer than a line; the
+/// case-insensitively; GUIDs are GUIDs, unique case-insensitively; names and group
+/// names are tokens no longer than a line; the
 /// numbers of contacts and groups and the bytes held stay within `max_contacts`,
 /// `max_groups` and `max_contact_list_bytes`, counted while the sequences are read, so a
 /// hostile file costs at most one item past a bound; a contact is in at most
@@ -294,8 +393,16 @@ impl Contact {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ContactList {
     version: u32,
+    /// MSNP10+: the `SYN` timestamps.
+    stamps: Option<SyncStamps>,
+    /// MSNP10+: the user's own name, from `PRP MFN`.
+    own_name: Option<FriendlyName<'static>>,
     contacts: BTreeMap<Key, Contact>,
-    groups: BTreeMap<GroupId, GroupName<'static>>,
+    groups: BTreeMap<GroupId, Group>,
+    /// Contact GUID → account key, for every contact that has a GUID.
+    contact_guids: BTreeMap<GuidKey, Key>,
+    /// Group GUID → group id, for every group that has a GUID.
+    group_guids: BTreeMap<GuidKey, GroupId>,
     add_prompt: Option<AddPrompt>,
     privacy: Option<Privacy>,
     phones: Phones,
@@ -303,15 +410,34 @@ pub struct ContactList {
     bytes: usize,
 }
 
+/// Group ids the list gives MSNP10+ groups stay below this, so that counting up
+/// from the highest never overflows (an MSNP8 list may hold any `u32`).
+const LOCAL_GROUP_ID_CEILING: u32 = 1 << 31;
+
 impl ContactList {
     /// An empty list at version 0 (what `SYN T 0` asks for).
     pub fn new() -> Self {
         ContactList::default()
     }
 
-    /// The list version the server last confirmed.
+    /// The list version the server last confirmed (MSNP8, MSNP9). MSNP10+ numbers no
+    /// versions: it stays 0 there, and [`stamps`](Self::stamps) take its place.
     pub fn version(&self) -> u32 {
         self.version
+    }
+
+    /// The timestamps of the last MSNP10+ `SYN`; `None` under MSNP8 or before one.
+    pub fn stamps(&self) -> Option<&SyncStamps> {
+        self.stamps.as_ref()
+    }
+
+    /// The user's own friendly name as MSNP10+ keeps it in the list (`PRP MFN`, in
+    /// `SYN` or confirming [`set_friendly_name`](super::NotificationClient::set_friendly_name));
+    /// `None` under MSNP8, whose `USR OK` and `REA` carry it instead (see
+    /// [`NotificationClient::friendly_name`](super::NotificationClient::friendly_name),
+    /// which follows both).
+    pub fn own_name(&self) -> Option<&FriendlyName<'static>> {
+        self.own_name.as_ref()
     }
 
     /// How many contacts are on any list.
@@ -346,6 +472,12 @@ impl ContactList {
         self.contacts.get(&Key::of(account))
     }
 
+    /// A contact by its MSNP10+ contact GUID, compared case-insensitively.
+    pub fn contact_by_guid(&self, guid: &Guid<'_>) -> Option<&Contact> {
+        let key = self.contact_guids.get(&GuidKey::of(guid))?;
+        self.contacts.get(key)
+    }
+
     /// Every contact, ordered by lower-cased account.
     pub fn contacts(&self) -> impl Iterator<Item = &Contact> {
         self.contacts.values()
@@ -353,12 +485,23 @@ impl ContactList {
 
     /// Every group, by id.
     pub fn groups(&self) -> impl Iterator<Item = (GroupId, &GroupName<'static>)> {
-        self.groups.iter().map(|(id, name)| (*id, name))
+        self.groups.iter().map(|(id, group)| (*id, &group.name))
     }
 
     /// A group's name.
     pub fn group(&self, id: GroupId) -> Option<&GroupName<'static>> {
-        self.groups.get(&id)
+        self.groups.get(&id).map(|group| &group.name)
+    }
+
+    /// A group's MSNP10+ GUID; `None` under MSNP8.
+    pub fn group_guid(&self, id: GroupId) -> Option<&Guid<'static>> {
+        self.groups.get(&id).and_then(|group| group.guid.as_ref())
+    }
+
+    /// The id the list gives the group with this MSNP10+ GUID, compared
+    /// case-insensitively.
+    pub fn group_by_guid(&self, guid: &Guid<'_>) -> Option<GroupId> {
+        self.group_guids.get(&GuidKey::of(guid)).copied()
     }
 
     /// How many groups there are.
@@ -392,6 +535,19 @@ impl ContactList {
         self.version = version;
     }
 
+    pub(crate) fn set_stamps(&mut self, stamps: Option<SyncStamps>) {
+        let before = self.stamps.as_ref().map_or(0, SyncStamps::weight);
+        self.stamps = stamps;
+        let after = self.stamps.as_ref().map_or(0, SyncStamps::weight);
+        self.bytes = self.bytes.saturating_sub(before) + after;
+    }
+
+    pub(crate) fn set_own_name(&mut self, name: Option<&FriendlyName<'_>>) {
+        let before = self.own_name.as_ref().map_or(0, |n| n.as_str().len());
+        self.own_name = name.map(|name| name.clone().into_owned());
+        self.bytes = self.bytes.saturating_sub(before) + name.map_or(0, |n| n.as_str().len());
+    }
+
     pub(crate) fn set_add_prompt(&mut self, prompt: AddPrompt) {
         self.add_prompt = Some(prompt);
     }
@@ -411,8 +567,14 @@ impl ContactList {
         self.contacts.contains_key(&Key::of(account))
     }
 
+    /// The account of the contact with this GUID.
+    pub(crate) fn account_by_guid(&self, guid: &Guid<'_>) -> Option<&Passport<'static>> {
+        self.contact_by_guid(guid).map(Contact::account)
+    }
+
     /// Changes one contact in place, keeping [`retained_bytes`](Self::retained_bytes)
-    /// right; false when the account is on no list.
+    /// right; false when the account is on no list. The change must not touch the
+    /// contact's GUID (see [`set_contact_guid`](Self::set_contact_guid)).
     fn change(&mut self, account: &Passport<'_>, change: impl FnOnce(&mut Contact)) -> bool {
         self.change_at(&Key::of(account), change)
     }
@@ -425,6 +587,36 @@ impl ContactList {
         change(contact);
         self.bytes = self.bytes.saturating_sub(before) + contact.weight();
         true
+    }
+
+    /// Gives a contact its GUID (or takes it away), keeping the index in step. A GUID
+    /// the index already gives another contact moves here: a server that names two
+    /// contacts with one GUID leaves the list consistent, the last one winning.
+    pub(crate) fn set_contact_guid(&mut self, account: &Passport<'_>, guid: Option<Guid<'static>>) {
+        self.set_guid_at(Key::of(account), guid);
+    }
+
+    /// [`set_contact_guid`](Self::set_contact_guid) by key; moves the GUID in, so a
+    /// download's contact costs no copy of it.
+    fn set_guid_at(&mut self, key: Key, guid: Option<Guid<'static>>) {
+        if !self.contacts.contains_key(&key) {
+            return;
+        }
+        let new_key = guid.as_ref().map(GuidKey::of);
+        if let Some(new_key) = new_key
+            && let Some(other) = self.contact_guids.get(&new_key).copied()
+            && other != key
+        {
+            self.change_at(&other, |contact| contact.guid = None);
+        }
+        let mut old = None;
+        self.change_at(&key, |contact| old = std::mem::replace(&mut contact.guid, guid));
+        if let Some(old) = old {
+            self.contact_guids.remove(&GuidKey::of(&old));
+        }
+        if let Some(new_key) = new_key {
+            self.contact_guids.insert(new_key, key);
+        }
     }
 
     pub(crate) fn set_contact_phone(
@@ -454,28 +646,133 @@ impl ContactList {
         name: FriendlyName<'static>,
         lists: ListMask,
         groups: impl IntoIterator<Item = GroupId>,
+        guid: Option<Guid<'static>>,
     ) {
         let mut contact = Contact::new(account, name);
         contact.lists = lists;
         contact.groups = groups.into_iter().collect();
+        let key = Key::of(&contact.account);
         self.bytes += contact.weight();
-        if let Some(old) = self.contacts.insert(Key::of(&contact.account), contact) {
+        if let Some(old) = self.contacts.insert(key, contact) {
             self.bytes = self.bytes.saturating_sub(old.weight());
+            if let Some(old) = old.guid {
+                self.contact_guids.remove(&GuidKey::of(&old));
+            }
+        }
+        if guid.is_some() {
+            self.set_guid_at(key, guid);
         }
     }
 
+    /// [`insert_listed`](Self::insert_listed) from an MSNP10+ `LST`, whose groups are
+    /// GUIDs: each is looked up in the list's groups, and one the list does not have is
+    /// left out (the list names only groups it has). Up to four groups cost no
+    /// allocation.
+    pub(crate) fn insert_listed_by_guids<'g>(
+        &mut self,
+        account: Passport<'static>,
+        name: FriendlyName<'static>,
+        lists: ListMask,
+        groups: impl IntoIterator<Item = Guid<'g>>,
+        guid: Option<Guid<'static>>,
+    ) {
+        let ids: Groups = groups
+            .into_iter()
+            .filter_map(|group| self.group_guids.get(&GuidKey::of(&group)).copied())
+            .collect();
+        self.insert_listed(account, name, lists, ids.as_slice().iter().copied(), guid);
+    }
+
+    /// Inserts or renames group `id` (MSNP8 `LSG`, `ADG`, `REG`, or a saved list).
     pub(crate) fn insert_group(&mut self, id: GroupId, name: GroupName<'static>) {
-        self.bytes += group_weight(&name);
-        if let Some(old) = self.groups.insert(id, name) {
-            self.bytes = self.bytes.saturating_sub(group_weight(&old));
+        let guid = self.groups.get(&id).and_then(|group| group.guid.clone());
+        self.put_group(id, Group { name, guid });
+    }
+
+    fn put_group(&mut self, id: GroupId, group: Group) {
+        self.bytes += group_weight(&group.name) + guid_weight(group.guid.as_ref());
+        if let Some(guid) = &group.guid {
+            self.group_guids.insert(GuidKey::of(guid), id);
         }
+        if let Some(old) = self.groups.insert(id, group) {
+            self.bytes = self
+                .bytes
+                .saturating_sub(group_weight(&old.name) + guid_weight(old.guid.as_ref()));
+            let same = |new: &Group| new.guid.as_ref().map(GuidKey::of) == old.guid.as_ref().map(GuidKey::of);
+            if let Some(old_guid) = &old.guid
+                && !self.groups.get(&id).is_some_and(same)
+            {
+                self.group_guids.remove(&GuidKey::of(old_guid));
+            }
+        }
+    }
+
+    /// An MSNP10+ group by GUID (`LSG name GUID`, `ADG` or `REG` replies): renamed when
+    /// the list knows the GUID, else given a new id, which is returned. `reuse` offers
+    /// an id to take when free (the one an earlier list gave the same GUID), and ids
+    /// are otherwise counted up from above `floor` and every id in use. `None` when no
+    /// id is left below the ceiling (a list of 2³¹ groups: never within the bounds).
+    pub(crate) fn put_guid_group(
+        &mut self,
+        guid: Guid<'static>,
+        name: GroupName<'static>,
+        reuse: Option<GroupId>,
+        floor: u32,
+    ) -> Option<GroupId> {
+        if let Some(id) = self.group_by_guid(&guid) {
+            self.put_group(
+                id,
+                Group {
+                    name,
+                    guid: Some(guid),
+                },
+            );
+            return Some(id);
+        }
+        let id = match reuse.filter(|id| id.0 < LOCAL_GROUP_ID_CEILING && !self.groups.contains_key(id)) {
+            Some(id) => id,
+            None => {
+                let above = self
+                    .groups
+                    .keys()
+                    .next_back()
+                    .map_or(0, |id| id.0.saturating_add(1));
+                let next = above.max(floor.min(LOCAL_GROUP_ID_CEILING));
+                if next >= LOCAL_GROUP_ID_CEILING {
+                    return None;
+                }
+                GroupId(next)
+            }
+        };
+        self.put_group(
+            id,
+            Group {
+                name,
+                guid: Some(guid),
+            },
+        );
+        Some(id)
+    }
+
+    /// One above the highest group id in use, capped, for a new list to count from so
+    /// that new groups do not take the ids of groups this list knew.
+    pub(crate) fn group_id_floor(&self) -> u32 {
+        self.groups
+            .keys()
+            .next_back()
+            .map_or(0, |id| id.0.saturating_add(1).min(LOCAL_GROUP_ID_CEILING))
     }
 
     /// `RMG` confirmed. Visits every contact: it answers one of the caller's requests,
     /// which `NsConfig::max_pending` bounds, never a line the server sends unasked.
     pub(crate) fn remove_group(&mut self, id: GroupId) {
         if let Some(old) = self.groups.remove(&id) {
-            self.bytes = self.bytes.saturating_sub(group_weight(&old));
+            self.bytes = self
+                .bytes
+                .saturating_sub(group_weight(&old.name) + guid_weight(old.guid.as_ref()));
+            if let Some(guid) = &old.guid {
+                self.group_guids.remove(&GuidKey::of(guid));
+            }
         }
         let mut bytes = self.bytes;
         for contact in self.contacts.values_mut() {
@@ -488,9 +785,9 @@ impl ContactList {
         self.bytes = bytes;
     }
 
-    /// `ADD` confirmed: the contact is on `list` (and in `group`). False when the
-    /// contact is already in [`MAX_GROUPS_PER_CONTACT`] groups; the list is then
-    /// unchanged.
+    /// `ADD` (or MSNP10's `ADC`) confirmed: the contact is on `list` (and in `group`).
+    /// False when the contact is already in [`MAX_GROUPS_PER_CONTACT`] groups; the
+    /// list is then unchanged.
     pub(crate) fn add(
         &mut self,
         list: List,
@@ -503,6 +800,7 @@ impl ContactList {
                 account.clone().into_owned(),
                 name.clone().into_owned(),
                 ListMask::EMPTY,
+                None,
                 None,
             );
         }
@@ -527,9 +825,11 @@ impl ContactList {
     }
 
     /// `REM` confirmed: off `list`, or only out of `group`. A contact on no list is
-    /// forgotten.
+    /// forgotten; one off the forward list loses its groups and its GUID (MSNP10 gives
+    /// `C=` to forward-list contacts only).
     pub(crate) fn remove(&mut self, list: List, account: &Passport<'_>, group: Option<GroupId>) {
         let mut empty = false;
+        let mut off_forward = false;
         self.change(account, |contact| {
             match group {
                 Some(group) if list == List::Forward => contact.groups.remove(group),
@@ -537,6 +837,7 @@ impl ContactList {
                     contact.lists = contact.lists.without(list);
                     if list == List::Forward {
                         contact.groups = Groups::default();
+                        off_forward = true;
                     }
                 }
             }
@@ -544,12 +845,17 @@ impl ContactList {
         });
         if empty {
             self.forget(account);
+        } else if off_forward {
+            self.set_contact_guid(account, None);
         }
     }
 
     fn forget(&mut self, account: &Passport<'_>) {
         if let Some(old) = self.contacts.remove(&Key::of(account)) {
             self.bytes = self.bytes.saturating_sub(old.weight());
+            if let Some(guid) = &old.guid {
+                self.contact_guids.remove(&GuidKey::of(guid));
+            }
         }
     }
 
@@ -602,8 +908,14 @@ mod tests {
     /// The running byte count must equal a recount from scratch after any change.
     fn recount(list: &ContactList) -> usize {
         let contacts: usize = list.contacts.values().map(Contact::weight).sum();
-        let groups: usize = list.groups.values().map(group_weight).sum();
-        contacts + groups + phones_bytes(&list.phones)
+        let groups: usize = list
+            .groups
+            .values()
+            .map(|g| group_weight(&g.name) + guid_weight(g.guid.as_ref()))
+            .sum();
+        let stamps = list.stamps.as_ref().map_or(0, SyncStamps::weight);
+        let own = list.own_name.as_ref().map_or(0, |n| n.as_str().len());
+        contacts + groups + phones_bytes(&list.phones) + stamps + own
     }
 
     #[test]
@@ -643,7 +955,13 @@ mod tests {
         let mut list = ContactList::new();
         let bob = passport("bob@passport.com");
         list.insert_group(GroupId(1), name("Friends"));
-        list.insert_listed(bob.clone(), name("Bob"), ListMask(1), [GroupId(0), GroupId(1)]);
+        list.insert_listed(
+            bob.clone(),
+            name("Bob"),
+            ListMask(1),
+            [GroupId(0), GroupId(1)],
+            None,
+        );
         list.remove_group(GroupId(1));
         assert_eq!(list.contact(&bob).unwrap().groups(), [GroupId(0)]);
         assert_eq!(list.group_count(), 0);
@@ -664,7 +982,7 @@ mod tests {
         // A contact refused on its first ADD is not left behind on no list.
         let carol = passport("carol@passport.com");
         let many = (0..100).map(GroupId);
-        list.insert_listed(carol.clone(), name("C"), ListMask::EMPTY, many);
+        list.insert_listed(carol.clone(), name("C"), ListMask::EMPTY, many, None);
         assert_eq!(
             list.contact(&carol).unwrap().groups().len(),
             MAX_GROUPS_PER_CONTACT
@@ -692,5 +1010,104 @@ mod tests {
         list.set_own_phone(Phone::MobileAllowed, None);
         assert!(list.phones().is_empty());
         assert_eq!(list.retained_bytes(), recount(&list));
+    }
+
+    fn guid(s: &str) -> Guid<'static> {
+        Guid::try_from(s.to_string()).unwrap()
+    }
+
+    const G1: &str = "f86b80de-3b34-4bd7-b5d6-79c1b13a9e4a";
+    const G2: &str = "ab690000-0000-4000-8000-000000000002";
+
+    #[test]
+    fn guids_index_contacts_case_insensitively_and_leave_with_the_forward_list() {
+        let mut list = ContactList::new();
+        let bob = passport("bob@passport.com");
+        list.insert_listed(bob.clone(), name("Bob"), ListMask(11), None, Some(guid(G1)));
+        let upper = guid(&G1.to_ascii_uppercase());
+        assert_eq!(list.contact_by_guid(&upper).map(Contact::account), Some(&bob));
+        assert_eq!(list.retained_bytes(), recount(&list));
+        // The same GUID given to another contact moves there.
+        let carol = passport("carol@passport.com");
+        list.insert_listed(carol.clone(), name("C"), ListMask(1), None, Some(guid(G1)));
+        assert_eq!(list.contact(&bob).unwrap().guid(), None);
+        assert_eq!(list.account_by_guid(&upper), Some(&carol));
+        // Off the forward list: no GUID any more, the other lists stay.
+        list.set_contact_guid(&bob, Some(guid(G2)));
+        list.remove(List::Forward, &bob, None);
+        assert_eq!(list.contact(&bob).unwrap().lists(), ListMask(10));
+        assert_eq!(list.contact(&bob).unwrap().guid(), None);
+        assert!(list.contact_by_guid(&guid(G2)).is_none());
+        list.remove(List::Forward, &carol, None);
+        assert!(list.contact_by_guid(&upper).is_none());
+        assert_eq!(list.retained_bytes(), recount(&list));
+        assert!(list.contact_guids.is_empty());
+    }
+
+    #[test]
+    fn guid_groups_get_ids_of_their_own_and_keep_them() {
+        let mut list = ContactList::new();
+        let a = list.put_guid_group(guid(G1), name("Friends"), None, 0).unwrap();
+        let b = list.put_guid_group(guid(G2), name("Work"), None, 0).unwrap();
+        assert_eq!((a, b), (GroupId(0), GroupId(1)));
+        // The same GUID again renames the group it names.
+        let again = list.put_guid_group(guid(&G2.to_ascii_uppercase()), name("Office"), None, 0);
+        assert_eq!(again, Some(b));
+        assert_eq!(list.group(b).unwrap().as_str(), "Office");
+        assert_eq!(list.group_guid(a), Some(&guid(G1)));
+        assert_eq!(list.group_by_guid(&guid(G2)), Some(b));
+        assert_eq!(list.retained_bytes(), recount(&list));
+        // A new list reuses the old ids for the GUIDs it knew, new ones count from above.
+        let mut next = ContactList::new();
+        let floor = list.group_id_floor();
+        let g3 = guid("00000000-0000-0000-0000-000000000003");
+        let c = next.put_guid_group(g3, name("New"), None, floor).unwrap();
+        let b2 = next
+            .put_guid_group(guid(G2), name("Office"), list.group_by_guid(&guid(G2)), floor)
+            .unwrap();
+        assert_eq!((c, b2), (GroupId(2), b));
+        list.remove_group(a);
+        assert_eq!(list.group_by_guid(&guid(G1)), None);
+        assert_eq!(list.retained_bytes(), recount(&list));
+        // Renaming by id keeps the GUID.
+        list.insert_group(b, name("Desk"));
+        assert_eq!(list.group_by_guid(&guid(G2)), Some(b));
+        assert_eq!(list.retained_bytes(), recount(&list));
+    }
+
+    #[test]
+    fn local_group_ids_stop_below_the_ceiling() {
+        let mut list = ContactList::new();
+        list.insert_group(GroupId(u32::MAX), name("MSNP8%20max"));
+        assert_eq!(list.group_id_floor(), LOCAL_GROUP_ID_CEILING);
+        assert_eq!(list.put_guid_group(guid(G1), name("x"), None, 0), None);
+        let mut fresh = ContactList::new();
+        let reused = fresh.put_guid_group(guid(G1), name("x"), Some(GroupId(u32::MAX)), u32::MAX);
+        assert_eq!(reused, None);
+    }
+
+    #[test]
+    fn pending_list_is_a_list_bit_of_its_own() {
+        let mut list = ContactList::new();
+        let bob = passport("bob@passport.com");
+        list.add(List::Pending, &bob, &name("Bob"), None);
+        assert_eq!(list.contact(&bob).unwrap().lists(), ListMask(16));
+        list.remove(List::Pending, &bob, None);
+        assert!(list.is_empty());
+    }
+
+    #[test]
+    fn own_name_and_stamps_are_weighed() {
+        let mut list = ContactList::new();
+        list.set_own_name(Some(&name("Me")));
+        let stamp = Token::try_from("2000-01-01T00:00:00.0-00:00".to_string()).unwrap();
+        list.set_stamps(Some(SyncStamps {
+            list: stamp.clone(),
+            settings: stamp,
+        }));
+        assert_eq!(list.retained_bytes(), recount(&list));
+        list.set_own_name(None);
+        list.set_stamps(None);
+        assert_eq!(list.retained_bytes(), 0);
     }
 }

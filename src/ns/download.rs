@@ -1,11 +1,17 @@
 //! The list download (reference §6): `SYN` and the lines it announces, `GTC`, `BLP`,
 //! `PRP`, `LSG`, `LST` and `BPR` without TrID or version.
+//!
+//! MSNP10+ (msnp9-12 reference §4.1) asks with two timestamps instead of a version,
+//! names groups and contacts by GUID (`LSG name GUID`, `LST N= F= C= bits [net]
+//! [groups]`) and moves the own name into `PRP MFN`; the download fills the same
+//! [`ContactList`] and ends by the same rule (after the announced `LST` lines; with no
+//! contacts, after the `LSG` lines; with neither, after `BLP`).
 
 use std::time::Instant;
 
 use super::contacts::Key;
-use super::{ContactList, NotificationClient, NsError, NsEvent, Phone};
-use crate::codec::{ClientCommand, ServerCommand, TrId};
+use super::{ContactList, Limit, NotificationClient, NsError, NsEvent, Phone, SyncStamps};
+use crate::codec::{ClientCommand, Dialect, EncodedName, Passport, ServerCommand, SynCounts, Token, TrId};
 
 /// A `SYN` download in progress (reference §6).
 pub(super) struct Download {
@@ -20,6 +26,10 @@ pub(super) struct Download {
     last: Option<Key>,
     /// `BLP` seen (ends a download of no groups and no contacts).
     saw_privacy: bool,
+    /// MSNP10+: the stamps the list will keep, and the lowest id a group new to the
+    /// list may take, so ids of the groups the last list knew are not given away.
+    stamps: Option<SyncStamps>,
+    group_floor: u32,
 }
 
 impl Download {
@@ -43,21 +53,114 @@ impl NotificationClient {
     /// Asks for the lists (`SYN T version`), sending the version of the list given to
     /// [`with_contact_list`](Self::with_contact_list) (0 for none). Ends with
     /// [`NsEvent::ListSynced`].
+    ///
+    /// Under MSNP10+ it sends `SYN T list-stamp settings-stamp`: the list's
+    /// [`stamps`](ContactList::stamps), or `0 0` for a list without them (none, or one
+    /// kept from an MSNP8 session), which asks for the whole list.
     pub fn sync_lists(&mut self, now: Instant) -> Result<TrId, NsError> {
         self.touch(now);
         self.expect_logged_in("sync_lists")?;
-        let asked = self
-            .pending
-            .values()
-            .any(|p| matches!(p.request, ClientCommand::Syn { .. }));
+        let asked = self.pending.values().any(|p| {
+            matches!(
+                p.request,
+                ClientCommand::Syn { .. } | ClientCommand::SynStamps { .. }
+            )
+        });
         if self.download.is_some() || asked {
             return Err(NsError::WrongState {
                 call: "sync_lists",
                 state: "synchronizing",
             });
         }
+        if self.guid_dialect() {
+            let (list_stamp, settings_stamp) = match self.contacts.stamps() {
+                Some(stamps) => (stamps.list.clone(), stamps.settings.clone()),
+                // `0`, the timestamp of no list, asks for the whole list.
+                None => {
+                    let zero = Token::try_from("0").map_err(|source| NsError::InvalidArgument {
+                        what: "timestamp",
+                        source,
+                    })?;
+                    (zero.clone(), zero)
+                }
+            };
+            return self.request(|trid| ClientCommand::SynStamps {
+                trid,
+                list_stamp,
+                settings_stamp,
+            });
+        }
         let version = self.contacts.version();
         self.request(|trid| ClientCommand::Syn { trid, version })
+    }
+
+    /// Whether the session speaks the GUID contact model (MSNP10+).
+    pub(super) fn guid_dialect(&self) -> bool {
+        self.dialect.is_some_and(|d| d >= Dialect::Msnp10)
+    }
+
+    /// A download announced by `SYN`, within the configured bounds.
+    fn start_download(&mut self, trid: TrId, version: u32, counts: SynCounts, stamps: Option<SyncStamps>) {
+        if counts.contacts > self.config.max_contacts || counts.groups > self.config.max_groups {
+            return self.violation("SYN announces more than the configured limits", "SYN");
+        }
+        let mut list = ContactList::new();
+        list.set_version(version);
+        self.download = Some(Download {
+            trid,
+            version,
+            contacts: counts.contacts,
+            groups: counts.groups,
+            contacts_seen: 0,
+            groups_seen: 0,
+            list,
+            last: None,
+            saw_privacy: false,
+            stamps,
+            group_floor: self.contacts.group_id_floor(),
+        });
+    }
+
+    /// One more `LSG` of the download, if `SYN` announced it; false when closed.
+    fn count_group(&mut self, verb: &'static str) -> bool {
+        let limit = self.config.max_groups;
+        let Some(d) = &mut self.download else {
+            self.violation("LSG outside SYN", verb);
+            return false;
+        };
+        if d.groups_seen >= d.groups || d.groups_seen >= limit {
+            self.violation("more LSG lines than SYN announced", verb);
+            return false;
+        }
+        d.groups_seen += 1;
+        true
+    }
+
+    /// One more `LST` of the download, if `SYN` announced it; false when closed.
+    fn count_contact(&mut self) -> bool {
+        let Some(d) = &mut self.download else {
+            self.violation("LST outside SYN", "LST");
+            return false;
+        };
+        if d.contacts_seen >= d.contacts {
+            self.violation("more LST lines than SYN announced", "LST");
+            return false;
+        }
+        d.contacts_seen += 1;
+        true
+    }
+
+    /// After an `LST`: the group count must have been met, then the bounds.
+    fn after_contact(&mut self) {
+        if let Some(d) = &self.download
+            && d.contacts_seen == d.contacts
+            && d.groups_seen != d.groups
+        {
+            return self.violation("SYN announced more groups than were sent", "LST");
+        }
+        if self.lists_within_bounds() {
+            self.finish_download_if_complete();
+        }
     }
 
     /// `SYN` and the stamp-less lines of its download; `tail` is set for a `BPR`/`PRP`
@@ -83,27 +186,34 @@ impl NotificationClient {
                         })
                     }
                     None => self.violation("SYN without a list for another version", "SYN"),
-                    Some(counts)
-                        if counts.contacts > self.config.max_contacts
-                            || counts.groups > self.config.max_groups =>
-                    {
-                        self.violation("SYN announces more than the configured limits", "SYN")
+                    Some(counts) => self.start_download(trid, version, counts, None),
+                }
+            }
+            SynStamps {
+                trid,
+                list_stamp,
+                settings_stamp,
+                counts,
+            } => {
+                if !self.settle(trid, "SYN") {
+                    return;
+                }
+                let stamps = SyncStamps {
+                    list: list_stamp.into_owned(),
+                    settings: settings_stamp.into_owned(),
+                };
+                match counts {
+                    // The cache is current: the server sends no list [NINA MSNP11/Changes].
+                    None if self.contacts.stamps() == Some(&stamps) => {
+                        self.events.push_back(NsEvent::ListSynced {
+                            version: self.contacts.version(),
+                            contacts: self.contacts.len(),
+                            groups: self.contacts.group_count(),
+                            from_cache: true,
+                        })
                     }
-                    Some(counts) => {
-                        let mut list = ContactList::new();
-                        list.set_version(version);
-                        self.download = Some(Download {
-                            trid,
-                            version,
-                            contacts: counts.contacts,
-                            groups: counts.groups,
-                            contacts_seen: 0,
-                            groups_seen: 0,
-                            list,
-                            last: None,
-                            saw_privacy: false,
-                        });
-                    }
+                    None => self.violation("SYN without a list for other timestamps", "SYN"),
+                    Some(counts) => self.start_download(trid, 0, counts, Some(stamps)),
                 }
             }
             Gtc { stamp: None, prompt } => match &mut self.download {
@@ -130,6 +240,13 @@ impl NotificationClient {
                     }
                     self.own_name_property(&property, value.as_ref());
                 } else if let Some(tail) = tail {
+                    if property.as_str() == "MFN" {
+                        // MSNP10's own name after an empty list's `BLP` still belongs to
+                        // the download, which reports it in no event of its own.
+                        self.own_name_property(&property, value.as_ref());
+                        self.tail = Some(tail);
+                        return;
+                    }
                     let change = self.own_property(property, value);
                     let version = self.contacts.version();
                     self.events.push_back(NsEvent::ListChanged {
@@ -144,15 +261,30 @@ impl NotificationClient {
                 self.lists_within_bounds();
             }
             Lsg { group, name } => {
-                let limit = self.config.max_groups;
-                let Some(d) = &mut self.download else {
-                    return self.violation("LSG outside SYN", "LSG");
-                };
-                if d.groups_seen >= d.groups || d.groups_seen >= limit {
-                    return self.violation("more LSG lines than SYN announced", "LSG");
+                if !self.count_group("LSG") {
+                    return;
                 }
-                d.groups_seen += 1;
-                d.list.insert_group(group, name.into_owned());
+                if let Some(d) = &mut self.download {
+                    d.list.insert_group(group, name.into_owned());
+                }
+                if self.lists_within_bounds() {
+                    self.finish_download_if_complete();
+                }
+            }
+            LsgGuid { name, group } => {
+                if !self.count_group("LSG") {
+                    return;
+                }
+                let reuse = self.contacts.group_by_guid(&group);
+                let Some(d) = &mut self.download else { return };
+                let floor = d.group_floor;
+                if d.list
+                    .put_guid_group(group.into_owned(), name.into_owned(), reuse, floor)
+                    .is_none()
+                {
+                    let max = self.config.max_groups as usize;
+                    return self.limit_reached(Limit::Groups, max);
+                }
                 if self.lists_within_bounds() {
                     self.finish_download_if_complete();
                 }
@@ -163,23 +295,42 @@ impl NotificationClient {
                 lists,
                 groups,
             } => {
-                let Some(d) = &mut self.download else {
-                    return self.violation("LST outside SYN", "LST");
-                };
-                if d.contacts_seen >= d.contacts {
-                    return self.violation("more LST lines than SYN announced", "LST");
+                if !self.count_contact() {
+                    return;
                 }
-                d.contacts_seen += 1;
-                d.last = Some(Key::of(&account));
-                let groups = groups.iter().flat_map(|g| g.iter());
-                d.list
-                    .insert_listed(account.into_owned(), name.into_owned(), lists, groups);
-                if d.contacts_seen == d.contacts && d.groups_seen != d.groups {
-                    return self.violation("SYN announced more groups than were sent", "LST");
+                if let Some(d) = &mut self.download {
+                    d.last = Some(Key::of(&account));
+                    let groups = groups.iter().flat_map(|g| g.iter());
+                    d.list
+                        .insert_listed(account.into_owned(), name.into_owned(), lists, groups, None);
                 }
-                if self.lists_within_bounds() {
-                    self.finish_download_if_complete();
+                self.after_contact();
+            }
+            LstGuid {
+                account,
+                name,
+                contact,
+                lists,
+                groups,
+                ..
+            } => {
+                if !self.count_contact() {
+                    return;
                 }
+                if let Some(d) = &mut self.download {
+                    d.last = Some(Key::of(&account));
+                    let Some(name) = name
+                        .map(EncodedName::into_owned)
+                        .or_else(|| stored_name_of(&account))
+                    else {
+                        return self.violation("LST names a contact that cannot be stored", "LST");
+                    };
+                    let guid = contact.map(|c| c.into_owned());
+                    let groups = groups.iter().flat_map(|g| g.iter());
+                    d.list
+                        .insert_listed_by_guids(account.into_owned(), name, lists, groups, guid);
+                }
+                self.after_contact();
             }
             Bpr {
                 stamp: None,
@@ -229,12 +380,16 @@ impl NotificationClient {
             version,
             mut list,
             last,
+            stamps,
             ..
         }) = self.download.take()
         else {
             return;
         };
         list.set_version(version);
+        if let Some(stamps) = stamps {
+            list.set_stamps(Some(stamps));
+        }
         self.contacts = list;
         self.tail = Some(SyncTail { trid, last });
         self.events.push_back(NsEvent::ListSynced {
@@ -244,4 +399,11 @@ impl NotificationClient {
             from_cache: false,
         });
     }
+}
+
+/// The name the official client stores for a contact without one: the account
+/// [YW add.md]; an `LST` without `F=` gets it. An account is a token, so it always is
+/// a name as well.
+pub(super) fn stored_name_of(account: &Passport<'_>) -> Option<EncodedName<'static>> {
+    EncodedName::try_from(account.as_str().to_owned()).ok()
 }

@@ -1,6 +1,11 @@
 //! List and privacy edits (reference §7): `ADD`, `REM`, `REA`, `ADG`, `RMG`, `REG`,
 //! `GTC`, `BLP`, `PRP`, and the server's own changes (`ADD 0 RL`, `REM 0 RL`, async
 //! `BPR`).
+//!
+//! The calls are the same in every dialect; under MSNP10+ they go out in the GUID
+//! model's verbs (`guid`).
+
+mod guid;
 
 use std::time::Instant;
 
@@ -14,7 +19,13 @@ impl NotificationClient {
     // ----- Mutators: lists -----
 
     /// Puts `account` on `list` (`ADD`), in `group` for the forward list. The reverse
-    /// list is the server's: asking to change it is refused.
+    /// and pending lists are the server's: asking to change them is refused.
+    ///
+    /// Under MSNP10+ it sends `ADC` (`ADC T FL N=account F=account`, or `ADC T FL
+    /// C=contact group` for a forward-list contact); a contact new to the forward list
+    /// joins `group` with a second request the machine sends once the server has
+    /// given the contact its GUID. A group the list has no GUID for is refused
+    /// ([`NsError::UnknownGroup`]).
     pub fn add_contact(
         &mut self,
         now: Instant,
@@ -25,6 +36,13 @@ impl NotificationClient {
         self.touch(now);
         self.expect_logged_in("add_contact")?;
         check_list(list, group)?;
+        if list == List::Pending {
+            // Escargot disconnects an `ADC` to the pending list [msnp9-12 reference §4.2].
+            return Err(NsError::Forbidden("the pending list is kept by the server"));
+        }
+        if self.guid_dialect() {
+            return self.add_contact_guid(list, account, group);
+        }
         // The official client stores the account as the name [YW add.md].
         let name = EncodedName::try_from(account.as_str())
             .map_err(|source| NsError::InvalidArgument {
@@ -43,6 +61,11 @@ impl NotificationClient {
     }
 
     /// Takes `account` off `list` (`REM`), or, with a group, only out of that group.
+    ///
+    /// Under MSNP10+ a forward-list contact is named by its GUID (`REM T FL contact
+    /// [group]`), the other lists by handle (`REM T AL account`); a contact the list has
+    /// no GUID for is refused ([`NsError::UnknownContact`]), so is the pending list
+    /// under MSNP8, which has none ([`NsError::NotInDialect`]).
     pub fn remove_contact(
         &mut self,
         now: Instant,
@@ -53,6 +76,12 @@ impl NotificationClient {
         self.touch(now);
         self.expect_logged_in("remove_contact")?;
         check_list(list, group)?;
+        if self.guid_dialect() {
+            return self.remove_contact_guid(list, account, group);
+        }
+        if list == List::Pending {
+            return Err(self.not_in_dialect("remove_contact"));
+        }
         let account = account.clone().into_owned();
         self.request(|trid| ClientCommand::Rem {
             trid,
@@ -66,6 +95,8 @@ impl NotificationClient {
     /// [`NsEvent::AddedBy`]) as the official client did: allows them (`ADD AL`,
     /// after `REM BL` if they were blocked) and adds them to the user's own contact
     /// list (`ADD FL`, in group 0, which always exists) [YW add.md; reference §6].
+    /// Under MSNP10+ the same steps go as `REM`/`ADC` by handle (in no group: MSNP10
+    /// has no group 0), and a contact on the pending list leaves it last (`REM PL`).
     ///
     /// Like [`block`](Self::block) and [`unblock`](Self::unblock), it sends only the
     /// steps the [`ContactList`](super::ContactList) does not show done already, in
@@ -75,7 +106,13 @@ impl NotificationClient {
     /// do not fit in [`NsConfig::max_pending`](super::NsConfig::max_pending).
     pub fn accept_contact(&mut self, now: Instant, who: &Passport<'_>) -> Result<Vec<TrId>, NsError> {
         use Move::*;
-        let steps = [Remove(List::Block), Add(List::Allow), Add(List::Forward)];
+        // Under MSNP10+ a contact awaiting the decision leaves the pending list last.
+        let steps = [
+            Remove(List::Block),
+            Add(List::Allow),
+            Add(List::Forward),
+            Remove(List::Pending),
+        ];
         self.move_contact(now, "accept_contact", who, &steps)
     }
 
@@ -95,6 +132,11 @@ impl NotificationClient {
     }
 
     /// Changes the name stored for a contact (`REA`).
+    ///
+    /// Under MSNP10+, which has no `REA`, a contact's stored name goes by `SBP T contact
+    /// MFN name` (a contact the list has no GUID for is refused:
+    /// [`NsError::UnknownContact`]) and the user's own by `PRP T MFN name`; the reply is
+    /// the same [`ListChange::Renamed`] as MSNP8's.
     pub fn rename_contact(
         &mut self,
         now: Instant,
@@ -104,36 +146,54 @@ impl NotificationClient {
         self.touch(now);
         self.expect_logged_in("rename_contact")?;
         let name = encode_name("name", name)?;
+        if self.guid_dialect() {
+            return self.rename_guid(account, name);
+        }
         let account = account.clone().into_owned();
         self.request(|trid| ClientCommand::Rea { trid, account, name })
     }
 
-    /// Changes the user's own friendly name (`REA` on the own account) [YW rea.md].
+    /// Changes the user's own friendly name (`REA` on the own account) [YW rea.md];
+    /// under MSNP10+ `PRP T MFN name`.
     pub fn set_friendly_name(&mut self, now: Instant, name: &str) -> Result<TrId, NsError> {
         let account = self.account.clone();
         self.rename_contact(now, &account, name)
     }
 
-    /// Creates a group (`ADG`).
+    /// Creates a group (`ADG`). Under MSNP10+ the reply brings the group's GUID, and the
+    /// list gives the group a [`GroupId`] of its own, which the event reports.
     pub fn add_group(&mut self, now: Instant, name: &str) -> Result<TrId, NsError> {
         self.touch(now);
         self.expect_logged_in("add_group")?;
         let name = encode_name("group name", name)?;
+        if self.guid_dialect() {
+            return self.request(|trid| ClientCommand::AdgName { trid, name });
+        }
         self.request(|trid| ClientCommand::Adg { trid, name })
     }
 
-    /// Deletes a group (`RMG`).
+    /// Deletes a group (`RMG`; under MSNP10+ by its GUID, refused with
+    /// [`NsError::UnknownGroup`] for a group the list has no GUID for).
     pub fn remove_group(&mut self, now: Instant, group: GroupId) -> Result<TrId, NsError> {
         self.touch(now);
         self.expect_logged_in("remove_group")?;
+        if self.guid_dialect() {
+            let group = self.group_guid_of(group)?;
+            return self.request(|trid| ClientCommand::RmgGuid { trid, group });
+        }
         self.request(|trid| ClientCommand::Rmg { trid, group })
     }
 
-    /// Renames a group (`REG`).
+    /// Renames a group (`REG`; under MSNP10+ by its GUID, as
+    /// [`remove_group`](Self::remove_group)).
     pub fn rename_group(&mut self, now: Instant, group: GroupId, name: &str) -> Result<TrId, NsError> {
         self.touch(now);
         self.expect_logged_in("rename_group")?;
         let name = encode_name("group name", name)?;
+        if self.guid_dialect() {
+            let group = self.group_guid_of(group)?;
+            return self.request(|trid| ClientCommand::RegGuid { trid, group, name });
+        }
         self.request(|trid| ClientCommand::Reg { trid, group, name })
     }
 
@@ -371,12 +431,17 @@ impl NotificationClient {
         }
     }
 
-    /// MSNP10 moved the user's friendly name into `PRP MFN` [msnp9-12 reference §4.1, §4.2].
+    /// MSNP10 moved the user's friendly name into `PRP MFN` [msnp9-12 reference §4.1, §4.2]:
+    /// kept in the list (the download's, during one) and as the session's name.
     pub(super) fn own_name_property(&mut self, property: &Token<'_>, value: Option<&EncodedName<'_>>) {
         if property.as_str() == "MFN"
             && let Some(name) = value
         {
             self.name = Some(name.clone().into_owned());
+            match &mut self.download {
+                Some(d) => d.list.set_own_name(Some(name)),
+                None => self.contacts.set_own_name(Some(name)),
+            }
         }
     }
 
@@ -402,6 +467,14 @@ impl NotificationClient {
                 property: property.into_owned(),
                 value,
             },
+        }
+    }
+
+    /// The refusal of a call this session's dialect has no command for.
+    fn not_in_dialect(&self, call: &'static str) -> NsError {
+        NsError::NotInDialect {
+            call,
+            dialect: self.dialect.unwrap_or(crate::codec::Dialect::Msnp8),
         }
     }
 
@@ -435,7 +508,18 @@ impl Move {
         trid: TrId,
         account: &Passport<'static>,
         name: &EncodedName<'static>,
+        guid_model: bool,
     ) -> ClientCommand<'static> {
+        if guid_model {
+            return match self {
+                Move::Add(list) => guid::adc_handle(trid, list, account),
+                Move::Remove(list) => ClientCommand::RemHandle {
+                    trid,
+                    list,
+                    account: account.clone(),
+                },
+            };
+        }
         let account = account.clone();
         match self {
             Move::Add(list) => ClientCommand::Add {
@@ -485,11 +569,13 @@ impl NotificationClient {
         // Encoded once aside first, so that a refusal leaves no step half sent; past
         // the checks, every step goes out (the room check is for the whole call).
         let mut scratch = Vec::new();
+        let guid_model = self.guid_dialect();
         for step in steps.clone() {
-            step.command(TrId(1), &account, &name).encode(&mut scratch)?;
+            step.command(TrId(1), &account, &name, guid_model)
+                .encode(&mut scratch)?;
         }
         Ok(steps
-            .map(|step| self.send_request(|trid| step.command(trid, &account, &name)))
+            .map(|step| self.send_request(|trid| step.command(trid, &account, &name, guid_model)))
             .collect())
     }
 }

@@ -9,6 +9,7 @@ use crate::codec::{
     HostPort, List, Passport, Privacy, RawCommand, ServerCommand, Status, Token, TrId,
 };
 use crate::msg::{EmailNotification, InitialEmailNotification, Profile};
+use crate::presence::{MsnObject, PersonalStatus};
 
 /// Something the notification server said or did, in the order it happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,7 +34,9 @@ pub enum NsEvent {
     LoggedIn {
         /// The account, as the server spells it.
         account: Passport<'static>,
-        /// The user's friendly name.
+        /// The user's friendly name. MSNP10+ servers send it later, in the list
+        /// download (`PRP MFN`); until then the account stands in, as it does for an
+        /// account that never set a name.
         name: FriendlyName<'static>,
         /// Whether the Passport's e-mail address is verified.
         verified: bool,
@@ -46,7 +49,8 @@ pub enum NsEvent {
     },
     /// A `SYN` finished: the [`ContactList`](super::ContactList) is current.
     ListSynced {
-        /// The list version.
+        /// The list version; 0 under MSNP10+, which numbers none (its timestamps are
+        /// the list's [`stamps`](super::ContactList::stamps)).
         version: u32,
         /// Contacts on any list.
         contacts: usize,
@@ -195,13 +199,51 @@ pub enum NsEvent {
         /// Why.
         reason: CloseReason,
     },
+    /// A contact online shows another display picture, or none (`ILN`/`NLN` with an
+    /// MSNObject, MSNP9+; `<msnobj/>`, a missing or an unreadable object is none).
+    /// Only changes are reported.
+    ContactMsnObject {
+        /// The contact.
+        account: Passport<'static>,
+        /// Their picture's MSNObject; `None` for none.
+        object: Option<MsnObject>,
+    },
+    /// A contact shows another personal message or current media (`UBX`, MSNP11+).
+    /// Only changes are reported.
+    ContactPersonalStatus {
+        /// The contact.
+        account: Passport<'static>,
+        /// Their personal message and media.
+        status: PersonalStatus,
+    },
+    /// The server stored the personal message sent with
+    /// [`set_personal_status`](super::NotificationClient::set_personal_status)
+    /// (`UUX T 0`).
+    PersonalStatusSet {
+        /// The request it answers.
+        trid: TrId,
+    },
+    /// A configuration file (`GCF`, MSNP11+), asked for with
+    /// [`request_config`](super::NotificationClient::request_config) or sent unasked
+    /// (TrID 0).
+    ConfigFile {
+        /// The request it answers, or 0.
+        trid: TrId,
+        /// The file's name (`Shields.xml`).
+        file: Token<'static>,
+        /// The file, as sent.
+        payload: Vec<u8>,
+    },
 }
 
-/// A change of the lists or settings confirmed by the server.
+/// A change of the lists or settings confirmed by the server. The same change gives
+/// the same value in every dialect: MSNP10+'s `ADC`, `SBP`, `PRP MFN` and GUID forms of
+/// `REM`/`ADG`/`RMG`/`REG` are reported as MSNP8's verbs are, groups by the
+/// [`GroupId`] the [`ContactList`](super::ContactList) gives them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ListChange {
-    /// `ADD`: on `list` (and in `group`).
+    /// `ADD` (MSNP10+: `ADC`): on `list` (and in `group`).
     Added {
         /// The list.
         list: List,
@@ -221,7 +263,8 @@ pub enum ListChange {
         /// Only out of this group.
         group: Option<GroupId>,
     },
-    /// `REA`: a contact's stored name, or the user's own friendly name.
+    /// `REA` (MSNP10+: `SBP … MFN` for a contact, `PRP MFN` for the user): a contact's
+    /// stored name, or the user's own friendly name.
     Renamed {
         /// Whose name.
         account: Passport<'static>,
@@ -269,8 +312,8 @@ pub enum ListChange {
         /// The percent-encoded value.
         value: Option<FriendlyName<'static>>,
     },
-    /// `PRP` of a property that is no [`Phone`] (MSNP10's `MFN`, or one this crate
-    /// does not know): reported, not kept.
+    /// `PRP` of a property that is no [`Phone`] nor the own name (one this crate does
+    /// not know): reported, not kept.
     OwnProperty {
         /// The property's code.
         property: Token<'static>,
@@ -355,6 +398,12 @@ pub enum CloseReason {
         /// The command's verb.
         verb: String,
     },
+    /// `OUT RCT <minutes>` (MSNP11+): the server closes the connection and asks to be
+    /// reconnected to after that many minutes [YW msnp11].
+    ReconnectLater {
+        /// How long to wait before signing in again.
+        minutes: u32,
+    },
 }
 
 /// A bound of [`NsConfig`](super::NsConfig) the server made the machine reach. Its
@@ -372,6 +421,8 @@ pub enum Limit {
     GroupsPerContact,
     /// [`NsConfig::max_groups`](super::NsConfig::max_groups), by a `REG` of a new group.
     Groups,
+    /// [`NsConfig::max_presence_bytes`](super::NsConfig::max_presence_bytes).
+    PresenceBytes,
 }
 
 impl fmt::Display for CloseReason {
@@ -419,6 +470,15 @@ impl fmt::Display for CloseReason {
             CloseReason::ProtocolViolation { reason, verb } => {
                 write!(f, "the server broke the protocol: {reason} ({verb})")
             }
+            CloseReason::ReconnectLater { minutes: 1 } => {
+                f.write_str("the server ended the session and asks to reconnect in 1 minute")
+            }
+            CloseReason::ReconnectLater { minutes } => {
+                write!(
+                    f,
+                    "the server ended the session and asks to reconnect in {minutes} minutes"
+                )
+            }
         }
     }
 }
@@ -438,6 +498,7 @@ impl fmt::Display for Limit {
             Limit::ContactListBytes => "too many bytes in the contact list",
             Limit::GroupsPerContact => "one contact in too many groups",
             Limit::Groups => "too many groups",
+            Limit::PresenceBytes => "too many bytes of personal messages and display pictures",
         })
     }
 }
@@ -521,6 +582,14 @@ mod tests {
                 },
                 "the server broke the protocol: LST outside SYN (LST)",
             ),
+            (
+                ReconnectLater { minutes: 5 },
+                "the server ended the session and asks to reconnect in 5 minutes",
+            ),
+            (
+                ReconnectLater { minutes: 1 },
+                "the server ended the session and asks to reconnect in 1 minute",
+            ),
         ];
         for (reason, _) in &all {
             match reason {
@@ -538,7 +607,8 @@ mod tests {
                 | CommandTimedOut { .. }
                 | Undecodable(_)
                 | LimitReached { .. }
-                | ProtocolViolation { .. } => {}
+                | ProtocolViolation { .. }
+                | ReconnectLater { .. } => {}
             }
         }
         all
@@ -562,6 +632,10 @@ mod tests {
             (Limit::ContactListBytes, "too many bytes in the contact list"),
             (Limit::GroupsPerContact, "one contact in too many groups"),
             (Limit::Groups, "too many groups"),
+            (
+                Limit::PresenceBytes,
+                "too many bytes of personal messages and display pictures",
+            ),
         ];
         for (limit, words) in all {
             match limit {
@@ -569,7 +643,8 @@ mod tests {
                 | Limit::Contacts
                 | Limit::ContactListBytes
                 | Limit::GroupsPerContact
-                | Limit::Groups => assert_eq!(limit.to_string(), words),
+                | Limit::Groups
+                | Limit::PresenceBytes => assert_eq!(limit.to_string(), words),
             }
         }
     }

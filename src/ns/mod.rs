@@ -32,6 +32,11 @@
 //!
 //! - TrIDs count from 1 on every connection (the referral target too), as HYP's example
 //!   (transcript T1) does; the reference accepts both (§2).
+//! - The dialect the server's `VER` reply chose holds for the connection: every later
+//!   frame is cut and parsed in it, and the switchboards it hands out speak it too
+//!   ([`SbConfig::dialect`](crate::sb::SbConfig::dialect)) [ESC `_m_xfr`; MSNP9–12
+//!   reference §2.1]. What a dialect lacks is refused before anything is sent
+//!   ([`NsError::NotInDialect`]).
 //! - Lists are downloaded only when the caller asks ([`NotificationClient::sync_lists`]).
 //! - A request the server does not answer within [`NsConfig::command_timeout`] ends the
 //!   session ([`CloseReason::CommandTimedOut`]): an MSNP8 server answers every TrID on
@@ -56,7 +61,9 @@
 //!
 //! Whatever the server sends, what the machine keeps stays within [`NsConfig`]:
 //! pending requests (its own `QRY` answers included), contacts and the bytes they hold,
-//! groups, properties; the event queue holds one frame's events. Reaching a bound ends
+//! groups, properties, what the contacts online show beyond their status (MSNObjects,
+//! personal messages: [`NsConfig::max_presence_bytes`]); the event queue holds one
+//! frame's events. Reaching a bound ends
 //! the session with [`CloseReason::LimitReached`]. Each line costs O(log n): requests
 //! are found by TrID and expire by deadline in ordered maps, contacts by account.
 //!
@@ -88,14 +95,14 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 pub use config::{ChallengeProduct, ClientIdentity, NsConfig};
-pub use contacts::{Contact, ContactList, MAX_GROUPS_PER_CONTACT};
+pub use contacts::{Contact, ContactList, MAX_GROUPS_PER_CONTACT, SyncStamps};
 pub use error::NsError;
 pub use event::{CloseReason, Limit, ListChange, NsEvent};
 pub use phone::Phone;
 
 use crate::codec::{
-    ClientCommand, DecodeError, Dialect, Direction, ErrorCode, Framer, FriendlyName, Passport, ServerCommand,
-    Status, TrId,
+    ClientCommand, DecodeError, Dialect, Direction, ErrorCode, Framer, FriendlyName, Guid, Passport,
+    ServerCommand, Status, TrId,
 };
 use crate::{Output, trace};
 use download::{Download, SyncTail};
@@ -196,6 +203,9 @@ pub struct NotificationClient {
     open_challenges: usize,
 
     contacts: ContactList,
+    /// MSNP10+: the group a contact new to the forward list joins once the `ADC` that
+    /// adds it (by TrID) is confirmed; at most one per pending request.
+    group_follow_ups: BTreeMap<TrId, Guid<'static>>,
     download: Option<Download>,
     tail: Option<SyncTail>,
     name: Option<FriendlyName<'static>>,
@@ -208,6 +218,12 @@ pub struct NotificationClient {
     close_reason: Option<CloseReason>,
     /// Names the connection in frame logs (feature `tracing`).
     trace_label: Option<Cow<'static, str>>,
+    /// What the contacts online show beyond their status (MSNP9+).
+    presences: presence::Presences,
+    /// The user's display picture, sent with `CHG` (MSNP9+).
+    own_object: Option<crate::presence::MsnObject>,
+    /// The user's personal message, as last sent (MSNP11+).
+    own_personal: crate::presence::PersonalStatus,
 }
 
 impl fmt::Debug for NotificationClient {
@@ -225,6 +241,7 @@ impl fmt::Debug for NotificationClient {
             .field("queued_transmit", &self.transmit.len())
             .field("queued_events", &self.events.len())
             .field("close_reason", &self.close_reason)
+            .field("presences", &self.presences.len())
             .finish_non_exhaustive()
     }
 }
@@ -251,6 +268,7 @@ impl NotificationClient {
             deadlines: BTreeSet::new(),
             open_challenges: 0,
             contacts: ContactList::new(),
+            group_follow_ups: BTreeMap::new(),
             download: None,
             tail: None,
             name: None,
@@ -260,6 +278,9 @@ impl NotificationClient {
             pong_deadline: None,
             close_reason: None,
             trace_label: None,
+            presences: presence::Presences::default(),
+            own_object: None,
+            own_personal: crate::presence::PersonalStatus::default(),
         }
     }
 
@@ -583,6 +604,7 @@ impl NotificationClient {
     }
 
     fn forget_pending(&mut self, trid: TrId, pending: &Pending) {
+        self.group_follow_ups.remove(&trid);
         if let Some(deadline) = pending.deadline {
             self.deadlines.remove(&(deadline, trid));
         }
@@ -593,6 +615,7 @@ impl NotificationClient {
 
     fn clear_pending(&mut self) {
         self.pending.clear();
+        self.group_follow_ups.clear();
         self.deadlines.clear();
         self.open_challenges = 0;
     }
@@ -649,6 +672,7 @@ impl NotificationClient {
         self.awaiting_pong = false;
         self.pong_deadline = None;
         self.reset_input();
+        self.presences.clear();
         self.close_reason = Some(reason.clone());
         self.events.push_back(NsEvent::Closed { reason });
     }
@@ -726,6 +750,10 @@ impl NotificationClient {
         }
         if self.reads_input() {
             self.framer = framer;
+            // `VER` may just have chosen the dialect the next frames are cut in.
+            if let Some(dialect) = self.dialect {
+                self.framer.set_dialect(dialect);
+            }
         }
         progressed
     }
@@ -757,8 +785,11 @@ impl NotificationClient {
         }
         match command {
             command @ (Syn { .. }
+            | SynStamps { .. }
             | Lsg { .. }
+            | LsgGuid { .. }
             | Lst { .. }
+            | LstGuid { .. }
             | Gtc { stamp: None, .. }
             | Blp { stamp: None, .. }
             | Prp { stamp: None, .. }
@@ -773,11 +804,27 @@ impl NotificationClient {
             | Blp { .. }
             | Prp { .. }
             | Bpr { .. }) => self.handle_edit(command),
+            command @ (GtcReply { .. }
+            | BlpReply { .. }
+            | PrpReply { .. }
+            | BprOf { .. }
+            | Adc { .. }
+            | RemGuid { .. }
+            | RemHandle { .. }
+            | AdgGuid { .. }
+            | RmgGuid { .. }
+            | RegGuid { .. }
+            | Sbp { .. }) => self.handle_guid_edit(command),
             command @ (Chg { .. } | Iln { .. } | Nln { .. } | Fln { .. }) => self.handle_presence(command),
             command @ (XfrSb { .. } | Rng { .. }) => self.handle_switchboard(command),
             command @ (Chl { .. } | Qry { .. } | Qng { .. }) => self.handle_keepalive(command),
             command @ (Msg { .. } | Not { .. } | Ipg { .. }) => self.handle_message(command),
             Out { reason } => self.server_out(reason),
+            OutReconnect { minutes } => self.close(CloseReason::ReconnectLater { minutes }),
+            command @ (Ubx { .. } | Uux { .. }) => self.handle_presence(command),
+            // The subscription status after login carries nothing a client acts on [YW sbs].
+            Sbs { .. } => {}
+            Gcf { trid, file, payload } => self.config_file(trid, file, &payload),
             Url { trid, .. } if self.pending.contains_key(&trid) => {
                 let reply = command.into_owned();
                 self.take_pending(trid);
@@ -801,6 +848,7 @@ impl NotificationClient {
         else {
             return self.events.push_back(NsEvent::ServerError { code, trid });
         };
+        let code = self.dialect_neutral_code(&request, code);
         self.events
             .push_back(NsEvent::CommandFailed { trid, request, code });
     }

@@ -12,14 +12,31 @@ use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::{Contact, ContactList, Groups, Key, MAX_GROUPS_PER_CONTACT, Phones, group_weight, set_phone};
-use crate::codec::{AddPrompt, EncodedName, GroupId, GroupName, ListMask, Passport, Privacy, TokenError};
+use super::{
+    ALL_LISTS, Contact, ContactList, Group, Groups, Guid, GuidKey, Key, MAX_GROUPS_PER_CONTACT, Phones,
+    SyncStamps, group_weight, guid_weight, set_phone,
+};
+use crate::codec::{AddPrompt, EncodedName, GroupId, ListMask, Passport, Privacy, Token, TokenError};
 use crate::ns::{NsConfig, Phone};
 
-const FIELDS: &[&str] = &["version", "add_prompt", "privacy", "phones", "groups", "contacts"];
+/// The fields in order; the last two (MSNP10+) are optional in every format, so a file
+/// written before them reads, sequence formats included.
+const FIELDS: &[&str] = &[
+    "version",
+    "add_prompt",
+    "privacy",
+    "phones",
+    "groups",
+    "contacts",
+    "own_name",
+    "stamps",
+];
 
-/// Every bit a list mask can hold: FL, AL, BL, RL.
-const ALL_LISTS: u8 = 0b1111;
+/// The groups read: by id, the GUID index, their weight.
+type ReadGroups = (BTreeMap<GroupId, Group>, BTreeMap<GuidKey, GroupId>, usize);
+
+/// The contacts read: by key, the GUID index, their weight.
+type ReadContacts = (BTreeMap<Key, Contact>, BTreeMap<GuidKey, Key>, usize);
 
 /// Why a saved list was refused; it reaches the caller as the format's own error.
 #[derive(Debug, Error)]
@@ -44,6 +61,8 @@ enum SavedError {
     TooManyGroupsForContact { item: Item },
     #[error("{item}: the account is listed twice")]
     DuplicateAccount { item: Item },
+    #[error("{item}: the GUID is given twice")]
+    DuplicateGuid { item: Item },
     #[error("more than {max} {what}")]
     TooMany { what: &'static str, max: usize },
     #[error("the list holds more than {max} bytes")]
@@ -104,6 +123,28 @@ impl Bounds {
         EncodedName::try_from(text).map_err(|source| SavedError::Invalid { item, what, source })
     }
 
+    fn guid(&self, item: Item, text: Option<String>) -> Result<Option<Guid<'static>>, SavedError> {
+        text.map(|text| {
+            Guid::try_from(text).map_err(|source| SavedError::Invalid {
+                item,
+                what: "the GUID",
+                source,
+            })
+        })
+        .transpose()
+    }
+
+    fn token(&self, item: Item, what: &'static str, text: String) -> Result<Token<'static>, SavedError> {
+        if text.len() > self.name_len {
+            return Err(SavedError::TooLong {
+                item,
+                what,
+                max: self.name_len,
+            });
+        }
+        Token::try_from(text).map_err(|source| SavedError::Invalid { item, what, source })
+    }
+
     fn phones(&self, item: Item, saved: SavedPhones<String>) -> Result<Phones, SavedError> {
         let mut phones = Phones::new();
         let SavedPhones {
@@ -135,6 +176,7 @@ impl Bounds {
 impl Serialize for ContactList {
     /// Writes the list as the module documentation shows; presence is left out.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let serializer_is_text = serializer.is_human_readable();
         let mut out = serializer.serialize_struct("ContactList", FIELDS.len())?;
         out.serialize_field("version", &self.version)?;
         out.serialize_field("add_prompt", &self.add_prompt.map(AddPrompt::as_str))?;
@@ -142,6 +184,24 @@ impl Serialize for ContactList {
         out.serialize_field("phones", &SavedPhones::of(&self.phones))?;
         out.serialize_field("groups", &GroupsOut(&self.groups))?;
         out.serialize_field("contacts", &ContactsOut(&self.contacts))?;
+        let own_name = self.own_name.as_ref().map(|n| n.as_str());
+        let stamps = self.stamps.as_ref().map(|stamps| SavedStamps {
+            list: stamps.list.as_str(),
+            settings: stamps.settings.as_str(),
+        });
+        // A text format leaves out what MSNP8 lists never have, so their files stay as
+        // they were; a binary one writes every field, as its reader counts them.
+        let text = serializer_is_text;
+        if own_name.is_some() || !text {
+            out.serialize_field("own_name", &own_name)?;
+        } else {
+            out.skip_field("own_name")?;
+        }
+        if stamps.is_some() || !text {
+            out.serialize_field("stamps", &stamps)?;
+        } else {
+            out.skip_field("stamps")?;
+        }
         out.end()
     }
 }
@@ -190,10 +250,19 @@ impl<'a> SavedPhones<&'a str> {
     }
 }
 
+/// The MSNP10+ `SYN` timestamps.
+#[derive(Serialize, Deserialize)]
+struct SavedStamps<S> {
+    list: S,
+    settings: S,
+}
+
 #[derive(Serialize, Deserialize)]
 struct SavedGroup<S> {
     id: u32,
     name: S,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    guid: Option<S>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -205,15 +274,18 @@ struct SavedContact<S, G> {
     groups: G,
     #[serde(default)]
     phones: SavedPhones<S>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    guid: Option<S>,
 }
 
-struct GroupsOut<'a>(&'a BTreeMap<GroupId, GroupName<'static>>);
+struct GroupsOut<'a>(&'a BTreeMap<GroupId, Group>);
 
 impl Serialize for GroupsOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|(id, name)| SavedGroup {
+        serializer.collect_seq(self.0.iter().map(|(id, group)| SavedGroup {
             id: id.0,
-            name: name.as_str(),
+            name: group.name.as_str(),
+            guid: group.guid.as_ref().map(Guid::as_str),
         }))
     }
 }
@@ -236,6 +308,7 @@ impl Serialize for ContactsOut<'_> {
             lists: contact.lists.0,
             groups: GroupIdsOut(contact.groups.as_slice()),
             phones: SavedPhones::of(&contact.phones),
+            guid: contact.guid.as_ref().map(Guid::as_str),
         }))
     }
 }
@@ -283,6 +356,8 @@ enum Field {
     Phones,
     Groups,
     Contacts,
+    OwnName,
+    Stamps,
     #[serde(other)]
     Unknown,
 }
@@ -294,8 +369,10 @@ struct Parts {
     add_prompt: Option<Option<String>>,
     privacy: Option<Option<String>>,
     phones: Option<SavedPhones<String>>,
-    groups: Option<(BTreeMap<GroupId, GroupName<'static>>, usize)>,
-    contacts: Option<(BTreeMap<Key, Contact>, usize)>,
+    groups: Option<ReadGroups>,
+    contacts: Option<ReadContacts>,
+    own_name: Option<Option<String>>,
+    stamps: Option<Option<SavedStamps<String>>>,
 }
 
 impl Parts {
@@ -308,18 +385,36 @@ impl Parts {
         )?;
         let privacy = word("privacy", "AL, BL", self.privacy.flatten(), Privacy::from_wire)?;
         let phones = bounds.phones(Item::Own, self.phones.unwrap_or_default())?;
-        let (groups, group_bytes) = self.groups.unwrap_or_default();
-        let (contacts, contact_bytes) = self.contacts.unwrap_or_default();
+        let (groups, group_guids, group_bytes) = self.groups.unwrap_or_default();
+        let (contacts, contact_guids, contact_bytes) = self.contacts.unwrap_or_default();
+        let own_name = self
+            .own_name
+            .flatten()
+            .map(|name| bounds.name(Item::Own, "the own name", name))
+            .transpose()?;
+        let stamps = match self.stamps.flatten() {
+            None => None,
+            Some(SavedStamps { list, settings }) => Some(SyncStamps {
+                list: bounds.token(Item::Own, "the list timestamp", list)?,
+                settings: bounds.token(Item::Own, "the settings timestamp", settings)?,
+            }),
+        };
         let bytes = group_bytes
             .saturating_add(contact_bytes)
-            .saturating_add(super::phones_bytes(&phones));
+            .saturating_add(super::phones_bytes(&phones))
+            .saturating_add(own_name.as_ref().map_or(0, |n| n.as_str().len()))
+            .saturating_add(stamps.as_ref().map_or(0, SyncStamps::weight));
         if bytes > bounds.bytes {
             return Err(SavedError::TooLarge { max: bounds.bytes });
         }
         Ok(ContactList {
             version: self.version.unwrap_or(0),
+            stamps,
+            own_name,
             contacts,
             groups,
+            contact_guids,
+            group_guids,
             add_prompt,
             privacy,
             phones,
@@ -369,6 +464,8 @@ impl<'de> Visitor<'de> for ListVisitor {
                     .contacts
                     .replace(map.next_value_seed(ContactsSeed { bounds })?)
                     .is_some(),
+                Field::OwnName => parts.own_name.replace(map.next_value()?).is_some(),
+                Field::Stamps => parts.stamps.replace(map.next_value()?).is_some(),
                 Field::Unknown => {
                     map.next_value::<IgnoredAny>()?;
                     false
@@ -398,6 +495,9 @@ impl<'de> Visitor<'de> for ListVisitor {
                 seq.next_element_seed(ContactsSeed { bounds })?
                     .ok_or_else(|| missing(5))?,
             ),
+            // Written from MSNP10 on: a shorter sequence is a file from before.
+            own_name: seq.next_element()?,
+            stamps: seq.next_element()?,
         };
         parts.finish(&bounds).map_err(de::Error::custom)
     }
@@ -409,7 +509,7 @@ struct GroupsSeed {
 }
 
 impl<'de> DeserializeSeed<'de> for GroupsSeed {
-    type Value = (BTreeMap<GroupId, GroupName<'static>>, usize);
+    type Value = ReadGroups;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_seq(self)
@@ -417,7 +517,7 @@ impl<'de> DeserializeSeed<'de> for GroupsSeed {
 }
 
 impl<'de> Visitor<'de> for GroupsSeed {
-    type Value = (BTreeMap<GroupId, GroupName<'static>>, usize);
+    type Value = ReadGroups;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a sequence of groups")
@@ -425,8 +525,8 @@ impl<'de> Visitor<'de> for GroupsSeed {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let bounds = self.bounds;
-        let (mut groups, mut bytes) = (BTreeMap::new(), 0usize);
-        while let Some(SavedGroup { id, name }) = seq.next_element::<SavedGroup<String>>()? {
+        let (mut groups, mut guids, mut bytes) = (BTreeMap::new(), BTreeMap::new(), 0usize);
+        while let Some(SavedGroup { id, name, guid }) = seq.next_element::<SavedGroup<String>>()? {
             let item = Item::Group(groups.len());
             if groups.len() >= bounds.groups {
                 return Err(de::Error::custom(SavedError::TooMany {
@@ -437,15 +537,21 @@ impl<'de> Visitor<'de> for GroupsSeed {
             let name = bounds
                 .name(item, "the group name", name)
                 .map_err(de::Error::custom)?;
-            bytes = bytes.saturating_add(group_weight(&name));
+            let guid = bounds.guid(item, guid).map_err(de::Error::custom)?;
+            bytes = bytes.saturating_add(group_weight(&name) + guid_weight(guid.as_ref()));
             if bytes > bounds.bytes {
                 return Err(de::Error::custom(SavedError::TooLarge { max: bounds.bytes }));
             }
-            if groups.insert(GroupId(id), name).is_some() {
+            if let Some(guid) = &guid
+                && guids.insert(GuidKey::of(guid), GroupId(id)).is_some()
+            {
+                return Err(de::Error::custom(SavedError::DuplicateGuid { item }));
+            }
+            if groups.insert(GroupId(id), Group { name, guid }).is_some() {
                 return Err(de::Error::custom(SavedError::DuplicateGroupId { item, id }));
             }
         }
-        Ok((groups, bytes))
+        Ok((groups, guids, bytes))
     }
 }
 
@@ -455,7 +561,7 @@ struct ContactsSeed {
 }
 
 impl<'de> DeserializeSeed<'de> for ContactsSeed {
-    type Value = (BTreeMap<Key, Contact>, usize);
+    type Value = ReadContacts;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_seq(self)
@@ -463,7 +569,7 @@ impl<'de> DeserializeSeed<'de> for ContactsSeed {
 }
 
 impl<'de> Visitor<'de> for ContactsSeed {
-    type Value = (BTreeMap<Key, Contact>, usize);
+    type Value = ReadContacts;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a sequence of contacts")
@@ -471,7 +577,7 @@ impl<'de> Visitor<'de> for ContactsSeed {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let bounds = self.bounds;
-        let (mut contacts, mut bytes) = (BTreeMap::new(), 0usize);
+        let (mut contacts, mut guids, mut bytes) = (BTreeMap::new(), BTreeMap::new(), 0usize);
         while let Some(saved) = seq.next_element::<SavedContact<String, GroupIds>>()? {
             let item = Item::Contact(contacts.len());
             if contacts.len() >= bounds.contacts {
@@ -485,11 +591,17 @@ impl<'de> Visitor<'de> for ContactsSeed {
             if bytes > bounds.bytes {
                 return Err(de::Error::custom(SavedError::TooLarge { max: bounds.bytes }));
             }
-            if contacts.insert(Key::of(&contact.account), contact).is_some() {
+            let key = Key::of(&contact.account);
+            if let Some(guid) = &contact.guid
+                && guids.insert(GuidKey::of(guid), key).is_some()
+            {
+                return Err(de::Error::custom(SavedError::DuplicateGuid { item }));
+            }
+            if contacts.insert(key, contact).is_some() {
                 return Err(de::Error::custom(SavedError::DuplicateAccount { item }));
             }
         }
-        Ok((contacts, bytes))
+        Ok((contacts, guids, bytes))
     }
 }
 
@@ -504,6 +616,7 @@ fn contact(
         lists,
         groups,
         phones,
+        guid,
     } = saved;
     let account = Passport::try_from(account).map_err(|source| SavedError::Invalid {
         item,
@@ -528,6 +641,7 @@ fn contact(
     contact.lists = ListMask(lists);
     contact.groups = kept;
     contact.phones = bounds.phones(item, phones)?;
+    contact.guid = bounds.guid(item, guid)?;
     Ok(contact)
 }
 
