@@ -301,6 +301,8 @@ fn a_whole_session_over_loopback_tcp() {
 
     let mut config = ClientConfig::default();
     config.server = msnp::codec::HostPort::new("127.0.0.1", ds_port).unwrap();
+    // The scripted servers speak the reference's MSNP8 bytes.
+    config.notification.dialects = msnp::codec::DialectSet::only(msnp::codec::Dialect::Msnp8);
     let now = Instant::now();
     let mut driver = Driver {
         client: Client::new(config, passport("alice@example.com"), password(), now),

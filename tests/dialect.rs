@@ -38,11 +38,11 @@ fn ver_line(dialects: DialectSet, md5: bool) -> String {
 }
 
 #[test]
-fn default_offer_is_msnp8_alone() {
-    assert_eq!(NsConfig::default().dialects, DialectSet::only(Dialect::Msnp8));
+fn default_offer_is_msnp12_down_to_msnp8() {
+    assert_eq!(NsConfig::default().dialects, DialectSet::ALL);
     assert_eq!(
         ver_line(NsConfig::default().dialects, false),
-        "VER 1 MSNP8 CVR0\r\n"
+        "VER 1 MSNP12 MSNP11 MSNP10 MSNP9 MSNP8 CVR0\r\n"
     );
 }
 

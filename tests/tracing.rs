@@ -8,7 +8,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use msnp::codec::{AckMode, ClientCommand, Passport, RawCommand, Token};
+use msnp::codec::{Dialect, DialectSet};
 use msnp::ns::{NotificationClient, NsConfig};
+
+/// The logged sessions replay the reference's MSNP8 transcripts.
+fn msnp8() -> NsConfig {
+    let mut config = NsConfig::default();
+    config.dialects = DialectSet::only(Dialect::Msnp8);
+    config
+}
 use msnp::sb::{SbConfig, SwitchboardClient};
 use msnp::{Output, Secret};
 use tracing::field::{Field, Visit};
@@ -154,7 +162,7 @@ const PROFILE: &[u8] = b"MSG Hotmail Hotmail 118\r\nMIME-Version: 1.0\r\nContent
 /// the cookie, CAL, a text each way, OUT) and answers the second (ANS with the cookie).
 fn whole_session() {
     let now = Instant::now();
-    let mut ns = NotificationClient::new(NsConfig::default(), account("example@passport.com"), now);
+    let mut ns = NotificationClient::new(msnp8(), account("example@passport.com"), now);
     ns.set_trace_label("ns#1");
     ns.handle_connected(now).unwrap();
     drain_ns(&mut ns);
@@ -292,7 +300,7 @@ fn nothing_is_logged_when_trace_is_off() {
 fn unlabelled_machines_log_their_role() {
     let now = Instant::now();
     let lines = captured(Level::TRACE, || {
-        let mut ns = NotificationClient::new(NsConfig::default(), account("example@passport.com"), now);
+        let mut ns = NotificationClient::new(msnp8(), account("example@passport.com"), now);
         ns.handle_connected(now).unwrap();
         drain_ns(&mut ns);
         let cookie = Secret::new(token(XFR_COOKIE));
@@ -346,7 +354,7 @@ fn raw_commands_are_logged_as_the_wire_decodes_them() {
 fn undecodable_frames_are_logged_by_length_and_error_only() {
     let now = Instant::now();
     let lines = captured(Level::TRACE, || {
-        let mut ns = NotificationClient::new(NsConfig::default(), account("example@passport.com"), now);
+        let mut ns = NotificationClient::new(msnp8(), account("example@passport.com"), now);
         ns.set_trace_label("ns#2");
         ns.handle_connected(now).unwrap();
         drain_ns(&mut ns);

@@ -19,7 +19,7 @@
 //! assert_eq!(addr.to_string(), "messenger.hotmail.com:1863");
 //! client.handle_connected(conn, now);
 //! let ClientOutput::Transmit { bytes, .. } = client.poll_output() else { panic!() };
-//! assert_eq!(bytes, b"VER 1 MSNP8 CVR0\r\n");
+//! assert_eq!(bytes, b"VER 1 MSNP12 MSNP11 MSNP10 MSNP9 MSNP8 CVR0\r\n");
 //! ```
 
 mod config;

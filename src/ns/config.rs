@@ -145,11 +145,9 @@ pub struct NsConfig {
     /// Sent in `CVR`.
     pub identity: ClientIdentity,
     /// The dialects offered in `VER`, newest first; the session speaks the newest one
-    /// the server's reply also names (reference §2.1). Default MSNP8 only: the machines
-    /// speak no MSNP9+ grammar yet, and a server picks the newest dialect it is offered,
-    /// so offering one the crate cannot speak would break the session. The default
-    /// grows as dialects land. An empty set (without
-    /// [`md5_password`](Self::md5_password)) makes
+    /// the server's reply also names (reference §2.1). Default MSNP12 down to MSNP8,
+    /// as MSN Messenger 7.5 offered; a server for MSNP8 only answers MSNP8. An empty
+    /// set (without [`md5_password`](Self::md5_password)) makes
     /// [`handle_connected`](super::NotificationClient::handle_connected) refuse.
     pub dialects: DialectSet,
     /// Capability bits sent with every `CHG` (reference §5). Default 0: the crate
@@ -230,7 +228,7 @@ impl Default for NsConfig {
     fn default() -> Self {
         NsConfig {
             identity: ClientIdentity::default(),
-            dialects: DialectSet::only(Dialect::Msnp8),
+            dialects: DialectSet::ALL,
             caps: ClientCaps(0),
             challenge: None,
             md5_password: None,

@@ -21,7 +21,7 @@
 //! let account = Passport::try_from("example@passport.com").unwrap();
 //! let mut ns = NotificationClient::new(NsConfig::default(), account, now);
 //! ns.handle_connected(now).unwrap();
-//! assert_eq!(ns.poll_output(), Output::Transmit(b"VER 1 MSNP8 CVR0\r\n"));
+//! assert_eq!(ns.poll_output(), Output::Transmit(b"VER 1 MSNP12 MSNP11 MSNP10 MSNP9 MSNP8 CVR0\r\n"));
 //! ns.handle_input(now, b"VER 1 MSNP8 CVR0\r\n");
 //! let Output::Transmit(cvr) = ns.poll_output() else { panic!() };
 //! assert!(cvr.starts_with(b"CVR 2 0x0409 win 4.10 i386 MSNMSGR 5.0.0544 MSMSGS "));

@@ -55,7 +55,10 @@ fn md5_login_when_the_server_only_speaks_msnp7() {
     };
     let mut ns = NotificationClient::new(config, account(), now);
     ns.handle_connected(now).unwrap();
-    assert_eq!(drain(&mut ns).0, b"VER 1 MSNP8 MSNP7 CVR0\r\n");
+    assert_eq!(
+        drain(&mut ns).0,
+        b"VER 1 MSNP12 MSNP11 MSNP10 MSNP9 MSNP8 MSNP7 CVR0\r\n"
+    );
     assert_eq!(feed(&mut ns, now, "VER 1 MSNP7 CVR0\r\n").0, "INF 2\r\n");
     assert_eq!(
         feed(&mut ns, now, "INF 2 MD5\r\n").0,
