@@ -119,7 +119,17 @@ impl<V: TicketVerifier> Server<V> {
             | C::Rmg { trid, .. }
             | C::Reg { trid, .. }
             | C::Url { trid, .. }
-            | C::XfrSb { trid } => self.send_error(conn, 302, Some(trid)),
+            | C::XfrSb { trid }
+            | C::SynStamps { trid, .. }
+            | C::Adc { trid, .. }
+            | C::RemGuid { trid, .. }
+            | C::RemHandle { trid, .. }
+            | C::AdgName { trid, .. }
+            | C::RmgGuid { trid, .. }
+            | C::RegGuid { trid, .. }
+            | C::Sbp { trid, .. }
+            | C::Uux { trid, .. }
+            | C::Gcf { trid, .. } => self.send_error(conn, 302, Some(trid)),
             // MD5 login and INF are gone in MSNP8: the server hangs up [HYP msnp8; YW msnp8.md].
             other => {
                 let verb = other.verb().to_owned();
