@@ -4,7 +4,10 @@
 //! e-mail `MSG`s, a `SYN` of 600 contacts in 12 groups (GTC, BLP, PRP, LSG, LST, BPR), the
 //! `ILN` burst after the first `CHG`, a presence storm of `NLN`/`FLN`, new-mail
 //! notifications and a challenge. The switchboard stream is a chat: `JOI`, typing
-//! notifications, text `MSG`s from 20 to 1600 bytes, `ACK`s, `BYE`.
+//! notifications, text `MSG`s from 20 to 1600 bytes, `ACK`s, `BYE`. The MSNP11 stream is
+//! the notification session of that dialect, decoded in it: `USR OK` without a name,
+//! `SBS`, a `SYN` with timestamps, `LSG`s and 600 `LST N= F= C=` with group GUIDs, `ILN`
+//! and `NLN` with MSNObjects, `UBX` personal messages and `ADC`/`REM` of the reverse list.
 //!
 //! Run: `cargo bench --bench codec -- --warm-up-time 1 --measurement-time 3`.
 //!
@@ -21,7 +24,7 @@ mod counting_alloc;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use msnp::codec::{ClientCommand, Direction, Framer, Limits, ServerCommand, split_frame};
+use msnp::codec::{ClientCommand, Dialect, Direction, Framer, Limits, ServerCommand, split_frame_in};
 
 const PROFILE: &str = "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile; charset=UTF-8\r\nLoginTime: 1062764231\r\nEmailEnabled: 1\r\nMemberIdHigh: 84736\r\nMemberIdLow: -1434161204\r\nlang_preference: 1033\r\npreferredEmail: example@passport.com\r\ncountry: US\r\nPostalCode: \r\nGender: \r\nKid: 0\r\nAge: \r\nBDayPre: \r\nBirthday: \r\nWallet: \r\nFlags: 1027\r\nsid: 507\r\nkv: 5\r\nMSPAuth: 5Y6dQqPCSd5Rz8GIfq3l7Y3iUtEoeOpNHk8zExZBOPfH2jaiL9TfwJE4Z5Zk8NsOPnfXLE\r\nClientIP: 203.0.113.7\r\nClientPort: 40450\r\n\r\n";
 
@@ -96,7 +99,145 @@ fn ns_stream() -> (Vec<u8>, usize) {
         msg(&mut out, "Hotmail", "Hotmail", &new_mail(i));
     }
     out.extend_from_slice(b"QNG\r\nOUT SSD\r\n");
-    let count = count_commands(&out);
+    let count = count_commands(&out, Dialect::Msnp8);
+    (out, count)
+}
+
+fn guid(kind: u32, i: usize) -> String {
+    format!(
+        "{:08x}-{kind:04x}-4bd7-b5d6-{:012x}",
+        i * 2_654_435_761 % 0xffff_ffff,
+        i
+    )
+}
+
+/// An MSNP11 notification-server session, server to client.
+fn msnp11_stream() -> (Vec<u8>, usize) {
+    let mut out = Vec::new();
+    let object = "%3Cmsnobj%20Creator%3D%22buddy1%40hotmail.com%22%20Size%3D%2224539%22%20Type%3D%223%22%20Location%3D%22TFR2C.tmp%22%20Friendly%3D%22AAA%3D%22%20SHA1D%3D%22trC8SlFx2sWQxZMIBAWSEnXc8oQ%3D%22%20SHA1C%3D%22U32o6bosZzluJq82eAtMpx5dIEI%3D%22%2F%3E";
+    let mut lines = |s: &str| out.extend_from_slice(s.as_bytes());
+    lines(
+        "VER 1 MSNP11
+CVR 2 7.0.0813 7.0.0813 7.0.0813 https://escargot.log1p.xyz https://escargot.log1p.xyz
+",
+    );
+    lines(
+        "USR 3 TWN S ct=1062764229,rver=5.5.4177.0,wp=FS_40SEC_0_COMPACT,lc=1033,id=507
+",
+    );
+    lines(
+        "USR 4 OK example@passport.com 1 0
+SBS 0 null
+",
+    );
+    msg(&mut out, "Hotmail", "Hotmail", PROFILE);
+    let mut lines = |s: String| out.extend_from_slice(s.as_bytes());
+    lines(
+        "SYN 5 2005-04-23T18:57:44.8130000-07:00 2005-04-23T18:57:54.2070000-07:00 600 12
+GTC A
+BLP AL
+PRP MFN example%20display%20name
+PRP PHH 123%20(4567)
+"
+        .into(),
+    );
+    for g in 0..12 {
+        lines(format!(
+            "LSG Group%20number%20{g} {}
+",
+            guid(1, g)
+        ));
+    }
+    for i in 0..600 {
+        let mask = [11, 13, 3, 10, 9][i % 5];
+        let (c, groups) = if mask & 1 == 1 {
+            (
+                format!(" C={}", guid(2, i)),
+                format!(" {},{}", guid(1, i % 12), guid(1, (i + 5) % 12)),
+            )
+        } else {
+            (String::new(), String::new())
+        };
+        lines(format!(
+            "LST N={} F=Contact%20%E2%98%85%20number%20{i}{c} {mask}{groups}
+",
+            contact(i)
+        ));
+        if i % 10 == 0 {
+            lines(format!(
+                "BPR PHH 1%20(222)%20333%20{i:04}
+"
+            ));
+        }
+    }
+    lines(format!(
+        "CHG 6 NLN 1073741824 {object}
+"
+    ));
+    let psm = |i: usize| {
+        format!(
+            "<Data><PSM>status message {i} &amp; more</PSM><CurrentMedia>\0Music\01\0{{0}} - {{1}}\0Title {i}\0Artist\0Album\0\0</CurrentMedia></Data>"
+        )
+    };
+    for i in (0..600).step_by(3) {
+        lines(format!(
+            "ILN 6 NLN {} Contact%20number%20{i} 1073741824 {object}
+",
+            contact(i)
+        ));
+        let data = psm(i);
+        lines(format!(
+            "UBX {} {}
+{data}",
+            contact(i),
+            data.len()
+        ));
+    }
+    for i in 0..3000 {
+        let who = contact(i * 7 % 600);
+        match i % 5 {
+            0 => lines(format!(
+                "FLN {who}
+"
+            )),
+            1 => lines(format!(
+                "NLN AWY {who} Away%20friend%20{i} 1073741824 {object}
+"
+            )),
+            2 => lines(format!(
+                "NLN BSY {who} Busy%20friend%20{i} 1342177280 %3Cmsnobj%2F%3E
+"
+            )),
+            3 => {
+                let data = psm(i);
+                lines(format!(
+                    "UBX {who} {}
+{data}",
+                    data.len()
+                ))
+            }
+            _ => lines(format!(
+                "NLN NLN {who} Back%20%28again%29%20{i} 1073741824 {object}
+"
+            )),
+        }
+    }
+    for i in 0..20 {
+        lines(format!(
+            "ADC 0 RL N=new.friend{i}@hotmail.com F=New%20friend%20{i}
+"
+        ));
+        lines(format!(
+            "REM 0 RL old.friend{i}@hotmail.com
+"
+        ));
+    }
+    out.extend_from_slice(
+        b"QNG 60
+OUT SSD
+",
+    );
+    let count = count_commands(&out, Dialect::Msnp11);
     (out, count)
 }
 
@@ -121,15 +262,16 @@ fn sb_stream() -> (Vec<u8>, usize) {
         out.extend_from_slice(format!("ACK {}\r\n", round + 3).as_bytes());
     }
     out.extend_from_slice(b"BYE bob@passport.com\r\n");
-    let count = count_commands(&out);
+    let count = count_commands(&out, Dialect::Msnp8);
     (out, count)
 }
 
 /// Decodes the whole stream through the borrowed path; returns the number of commands.
-fn decode_all(mut input: &[u8]) -> usize {
+fn decode_all(mut input: &[u8], dialect: Dialect) -> usize {
+    let limits = Limits::default();
     let mut count = 0;
     while !input.is_empty() {
-        let (command, used) = ServerCommand::decode(input).expect("valid stream");
+        let (command, used) = ServerCommand::decode_in(input, dialect, &limits).expect("valid stream");
         debug_assert!(!matches!(command, ServerCommand::Other(_)));
         black_box(&command);
         input = &input[used..];
@@ -138,8 +280,8 @@ fn decode_all(mut input: &[u8]) -> usize {
     count
 }
 
-fn count_commands(input: &[u8]) -> usize {
-    decode_all(input)
+fn count_commands(input: &[u8], dialect: Dialect) -> usize {
+    decode_all(input, dialect)
 }
 
 /// Streams through a [`Framer`] in 1460-byte segments (one TCP MSS), typing each frame.
@@ -166,7 +308,7 @@ fn memchr_walk(input: &[u8]) -> usize {
         let line = &input[at..at + lf];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let mut end = at + lf + 1;
-        if matches!(line.get(..4), Some(b"MSG " | b"NOT " | b"IPG ")) {
+        if matches!(line.get(..4), Some(b"MSG " | b"NOT " | b"IPG " | b"UBX ")) {
             let last = memchr::memrchr(b' ', line).map_or(line, |sp| &line[sp + 1..]);
             let len = last
                 .iter()
@@ -208,11 +350,12 @@ fn mib_per_s(bytes: usize, time: std::time::Duration) -> f64 {
 /// Best times of the memchr walk, typed decode and Framer + decode over one stream.
 type Times = [std::time::Duration; 3];
 
-fn allocations_per_command(name: &str, stream: &[u8], count: usize) -> Times {
+fn allocations_per_command(name: &str, dialect: Dialect, stream: &[u8], count: usize) -> Times {
     let before = counting_alloc::allocations();
-    let decoded = decode_all(stream);
+    let decoded = decode_all(stream, dialect);
     let borrowed = counting_alloc::allocations() - before;
     let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+    framer.set_dialect(dialect);
     frame_and_decode(stream, &mut framer); // warms the framer's buffer
     let before = counting_alloc::allocations();
     frame_and_decode(stream, &mut framer);
@@ -220,7 +363,7 @@ fn allocations_per_command(name: &str, stream: &[u8], count: usize) -> Times {
     let before = counting_alloc::allocations();
     let mut input = stream;
     while !input.is_empty() {
-        let (command, used) = ServerCommand::decode(input).unwrap();
+        let (command, used) = ServerCommand::decode_in(input, dialect, &Limits::default()).unwrap();
         black_box(command.into_owned());
         input = &input[used..];
     }
@@ -231,9 +374,10 @@ fn allocations_per_command(name: &str, stream: &[u8], count: usize) -> Times {
         black_box(memchr_walk(black_box(stream)));
     });
     let best = best_of(300, || {
-        black_box(decode_all(black_box(stream)));
+        black_box(decode_all(black_box(stream), dialect));
     });
     let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+    framer.set_dialect(dialect);
     let framed_best = best_of(300, || {
         black_box(frame_and_decode(black_box(stream), &mut framer));
     });
@@ -256,22 +400,29 @@ fn allocations_per_command(name: &str, stream: &[u8], count: usize) -> Times {
     [walk, best, framed_best]
 }
 
-/// The recorded streams; `CODEC_STREAM=ns` (or `sb`) keeps one, for an instruction count
-/// of each under callgrind.
-fn streams() -> Vec<(&'static str, (Vec<u8>, usize))> {
+/// A stream's name, its dialect, its bytes and its number of commands.
+type Stream = (&'static str, Dialect, (Vec<u8>, usize));
+
+/// The recorded streams; `CODEC_STREAM=ns` (or `sb`, `ns11`) keeps one, for an
+/// instruction count of each under callgrind.
+fn streams() -> Vec<Stream> {
     let only = std::env::var("CODEC_STREAM").ok();
-    [("ns", ns_stream as fn() -> (Vec<u8>, usize)), ("sb", sb_stream)]
-        .into_iter()
-        .filter(|(name, _)| only.as_deref().is_none_or(|only| only == *name))
-        .map(|(name, stream)| (name, stream()))
-        .collect()
+    [
+        ("ns", Dialect::Msnp8, ns_stream as fn() -> (Vec<u8>, usize)),
+        ("sb", Dialect::Msnp8, sb_stream),
+        ("ns11", Dialect::Msnp11, msnp11_stream),
+    ]
+    .into_iter()
+    .filter(|(name, ..)| only.as_deref().is_none_or(|only| only == *name))
+    .map(|(name, dialect, stream)| (name, dialect, stream()))
+    .collect()
 }
 
 /// One decode of the stream, a function of its own so that callgrind can count exactly it:
 /// `CODEC_ONCE=1 valgrind --tool=callgrind --toggle-collect=codec::decode_once …`.
 #[inline(never)]
-fn decode_once(stream: &[u8]) -> usize {
-    decode_all(black_box(stream))
+fn decode_once(stream: &[u8], dialect: Dialect) -> usize {
+    decode_all(black_box(stream), dialect)
 }
 
 /// One memchr walk of the stream, for `--toggle-collect=codec::walk_once`.
@@ -284,11 +435,11 @@ fn walk_once(stream: &[u8]) -> usize {
 /// (callgrind) sees only this work; with `CODEC_PARTS`, the best times of framing alone and
 /// of framing + UTF-8 validation too, the parts decoding cannot do without.
 fn decode_only(runs: usize) {
-    for (name, (stream, count)) in streams() {
+    for (name, dialect, (stream, count)) in streams() {
         let mut best = std::time::Duration::MAX;
         for _ in 0..runs {
             let start = std::time::Instant::now();
-            let decoded = decode_once(&stream);
+            let decoded = decode_once(&stream, dialect);
             best = best.min(start.elapsed());
             assert_eq!((walk_once(&stream), decoded), (count, count));
         }
@@ -298,7 +449,7 @@ fn decode_only(runs: usize) {
         }
         for utf8 in [false, true] {
             let best = best_of(runs, || {
-                black_box(frame_lines(black_box(&stream), utf8));
+                black_box(frame_lines(black_box(&stream), dialect, utf8));
             });
             let what = if utf8 {
                 "split_frame + from_utf8"
@@ -311,11 +462,11 @@ fn decode_only(runs: usize) {
 }
 
 /// Splits every frame off the stream, validating each line as UTF-8 when `utf8` is set.
-fn frame_lines(mut input: &[u8], utf8: bool) -> usize {
+fn frame_lines(mut input: &[u8], dialect: Dialect, utf8: bool) -> usize {
     let mut valid = 0;
     while !input.is_empty() {
-        let (frame, used) =
-            split_frame(input, Direction::ServerToClient, &Limits::default()).expect("valid stream");
+        let (frame, used) = split_frame_in(input, Direction::ServerToClient, dialect, &Limits::default())
+            .expect("valid stream");
         if utf8 {
             valid += std::str::from_utf8(frame.line).map_or(0, str::len);
         }
@@ -330,20 +481,24 @@ fn bench_decode(c: &mut Criterion) {
         return decode_only(runs);
     }
     let mut total = [std::time::Duration::ZERO; 3];
-    for (name, (stream, count)) in streams() {
-        let times = allocations_per_command(name, &stream, count);
-        for (sum, time) in total.iter_mut().zip(times) {
-            *sum += time;
+    for (name, dialect, (stream, count)) in streams() {
+        let times = allocations_per_command(name, dialect, &stream, count);
+        // Issue 11's figure stays the MSNP8 streams'; MSNP11's is printed on its own line.
+        if dialect == Dialect::Msnp8 {
+            for (sum, time) in total.iter_mut().zip(times) {
+                *sum += time;
+            }
         }
         let mut group = c.benchmark_group(format!("decode_{name}"));
         group.throughput(Throughput::Bytes(stream.len() as u64));
-        group.bench_function("bytes", |b| b.iter(|| decode_all(black_box(&stream))));
+        group.bench_function("bytes", |b| b.iter(|| decode_all(black_box(&stream), dialect)));
         let mut framer = Framer::new(Direction::ServerToClient, Limits::default());
+        framer.set_dialect(dialect);
         group.bench_function("framer_bytes", |b| {
             b.iter(|| frame_and_decode(black_box(&stream), &mut framer))
         });
         group.throughput(Throughput::Elements(count as u64));
-        group.bench_function("commands", |b| b.iter(|| decode_all(black_box(&stream))));
+        group.bench_function("commands", |b| b.iter(|| decode_all(black_box(&stream), dialect)));
         group.finish();
     }
     // The figure issue 11 tracks: both recorded streams, one after the other.
@@ -356,11 +511,11 @@ fn bench_decode(c: &mut Criterion) {
 }
 
 fn bench_encode(c: &mut Criterion) {
-    for (name, (stream, count)) in [("ns", ns_stream()), ("sb", sb_stream())] {
+    for (name, dialect, (stream, count)) in streams() {
         let mut commands = Vec::with_capacity(count);
         let mut input = &stream[..];
         while !input.is_empty() {
-            let (command, used) = ServerCommand::decode(input).unwrap();
+            let (command, used) = ServerCommand::decode_in(input, dialect, &Limits::default()).unwrap();
             commands.push(command);
             input = &input[used..];
         }

@@ -381,6 +381,12 @@ impl Guid<'_> {
         if is_guid(s) {
             return Ok(());
         }
+        if s.len() > GUID_LEN {
+            return Err(TokenError::TooLong {
+                len: s.len(),
+                max: GUID_LEN,
+            });
+        }
         let at = s
             .bytes()
             .enumerate()
@@ -392,11 +398,7 @@ impl Guid<'_> {
         match s.as_bytes().get(at) {
             Some(&byte) => Err(TokenError::Forbidden { byte, at }),
             // Too short: the missing digit at the end is what is wrong.
-            None if s.len() < GUID_LEN => Err(TokenError::Truncated { at }),
-            None => Err(TokenError::TooLong {
-                len: s.len(),
-                max: GUID_LEN,
-            }),
+            None => Err(TokenError::Truncated { at }),
         }
     }
 

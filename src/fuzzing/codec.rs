@@ -165,6 +165,13 @@ fn canonical(frame: Frame<'_>, typed: bool) -> Vec<u8> {
     out
 }
 
+/// Whether the frame may be one of Escargot's group replies (`ADG T name guid 0`,
+/// `REG T 1 name guid 0`, `RMG T 1 guid`, reference §4.2), which read as the official
+/// shapes and so re-encode as those: for them only the value must survive the trip.
+fn tolerated(frame: Frame<'_>, dialect: Dialect) -> bool {
+    dialect >= Dialect::Msnp10 && matches!(frame.line.get(..4), Some(b"ADG " | b"REG " | b"RMG "))
+}
+
 /// Limits that let any encoded command through, so the round trip tests the grammar
 /// and not the peer-protection limits.
 fn roomy(encoded: &[u8]) -> Limits {
@@ -193,7 +200,9 @@ macro_rules! decode_roundtrip {
                         let mut out = Vec::new();
                         command.encode(&mut out).expect("a decoded command encodes");
                         let typed = !matches!(command, $command::Other(_));
-                        assert_eq!(out, canonical(frame, typed), "re-encoding of {command:?}");
+                        if !tolerated(frame, dialect) {
+                            assert_eq!(out, canonical(frame, typed), "re-encoding of {command:?}");
+                        }
                         let again = $command::decode_in(&out, dialect, &roomy(&out));
                         assert_eq!(again, Ok((command.clone(), out.len())));
                         assert_eq!(command.clone().into_owned(), command);
