@@ -212,7 +212,8 @@ fn an_msnp8_client_and_an_msnp12_client_see_each_other_each_in_its_own_form() {
     );
 
     // Alice comes online: she sees Bob in MSNP8's form, and Bob sees her in MSNP12's,
-    // with the empty object Escargot shows for a contact without a picture.
+    // with the empty object and the empty personal message Escargot shows for a
+    // contact who set neither.
     w.events.clear();
     let now = w.now;
     let chg = w.ns().set_status(now, Status::Online).unwrap();
@@ -231,7 +232,10 @@ fn an_msnp8_client_and_an_msnp12_client_see_each_other_each_in_its_own_form() {
     )));
     w.expect(
         bob,
-        &format!("NLN NLN {ALICE} Alice {CAPS_60} %3Cmsnobj%2F%3E\r\n"),
+        &format!(
+            "NLN NLN {ALICE} Alice {CAPS_60} %3Cmsnobj%2F%3E\r\n\
+             UBX {ALICE} 53\r\n<Data><PSM></PSM><CurrentMedia></CurrentMedia></Data>"
+        ),
     );
 
     // Bob's changes reach Alice as MSNP8 NLN: no object, and no UBX for his new

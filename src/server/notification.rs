@@ -790,13 +790,16 @@ impl<V: TicketVerifier> Server<V> {
         }
     }
 
-    /// `UBX account len` + the personal message `subject` last sent, if any. Sent as
-    /// received: the server does not read the XML (Escargot re-escapes it, reference §5.2).
+    /// `UBX account len` + the personal message `subject` last sent, or an empty one:
+    /// Escargot sends one after every ILN/NLN to MSNP11+ [ESC `_send_presence_notif`].
+    /// Sent as received: the server does not read the XML (Escargot re-escapes it,
+    /// reference §5.2).
     fn ubx(&self, subject: &str) -> Option<ServerCommand<'static>> {
+        const EMPTY: &[u8] = b"<Data><PSM></PSM><CurrentMedia></CurrentMedia></Data>";
         let s = self.directory.account(subject)?;
         Some(ServerCommand::Ubx {
             account: s.account().clone(),
-            payload: s.personal_message()?.to_vec().into(),
+            payload: s.personal_message().unwrap_or(EMPTY).to_vec().into(),
         })
     }
 
