@@ -29,7 +29,28 @@ fn events(net: &mut Network, peer: usize) -> Vec<String> {
 
 /// The five events of a login that syncs `contacts` contacts at `version` and goes
 /// online. An account that never had a list (version 0) has no group either.
-fn login(account: &str, name: &str, version: u32, contacts: usize, from_cache: bool) -> Vec<String> {
+/// The events of a sign-in under MSNP12, which client and server both default to: the
+/// name arrives with the list (`PRP MFN`), after `USR OK` has named only the account,
+/// and there is no default group nor a list version, so no list comes from a cache.
+/// After an empty list the name follows its end (`BLP` ends it, reference §4.1).
+fn login(account: &str, name: &str, contacts: usize) -> Vec<String> {
+    let logged_in = format!(
+        r#"LoggedIn {{ account: Passport("{account}"), name: EncodedName("{account}"), dialect: Msnp12 }}"#
+    );
+    let profile =
+        r#"Other { conversation: None, description: "the server sent the account's profile" }"#.to_owned();
+    let named = format!(r#"NameChanged {{ name: EncodedName("{name}") }}"#);
+    let synced = format!("ListSynced {{ contacts: {contacts}, groups: 0, from_cache: false }}");
+    let online = "StatusChanged { status: Online }".to_owned();
+    match contacts {
+        0 => vec![logged_in, profile, synced, named, online],
+        _ => vec![logged_in, profile, named, synced, online],
+    }
+}
+
+/// The events of a sign-in under MSNP8 (a client that offers only it): the name comes
+/// with `USR OK`, the list has a version and group 0.
+fn login_msnp8(account: &str, name: &str, version: u32, contacts: usize, from_cache: bool) -> Vec<String> {
     let groups = usize::from(version > 0);
     vec![
         format!(
@@ -39,6 +60,13 @@ fn login(account: &str, name: &str, version: u32, contacts: usize, from_cache: b
         format!("ListSynced {{ contacts: {contacts}, groups: {groups}, from_cache: {from_cache} }}"),
         "StatusChanged { status: Online }".to_owned(),
     ]
+}
+
+/// A client that offers MSNP8 alone, for what only MSNP8 has (list versions, the cache).
+fn msnp8() -> ClientConfig {
+    let mut config = ClientConfig::default();
+    config.notification.dialects = msnp::codec::DialectSet::only(msnp::codec::Dialect::Msnp8);
+    config
 }
 
 fn concat(parts: &[&[String]]) -> Vec<String> {
@@ -71,11 +99,8 @@ fn alice_and_bob(bob_config: ClientConfig) -> (Network, usize, usize) {
     let bob = net.add_client(BOB, "b-secret", "Bob", bob_config);
     befriend(&mut net, ALICE, BOB);
     net.run();
-    assert_eq!(
-        events(&mut net, alice)[..4],
-        login(ALICE, "Alice", 3, 1, false)[..]
-    );
-    assert_eq!(events(&mut net, bob)[..4], login(BOB, "Bob", 3, 1, false)[..]);
+    assert_eq!(events(&mut net, alice)[..5], login(ALICE, "Alice", 1)[..]);
+    assert_eq!(events(&mut net, bob)[..5], login(BOB, "Bob", 1)[..]);
     (net, alice, bob)
 }
 
@@ -84,7 +109,7 @@ fn login_follows_the_dispatch_referral_and_passport() {
     let mut net = Network::new();
     let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
     net.run();
-    assert_eq!(events(&mut net, alice), login(ALICE, "Alice", 0, 0, true));
+    assert_eq!(events(&mut net, alice), login(ALICE, "Alice", 0));
     let connects: Vec<String> = net.connects(alice).iter().map(|a| a.to_string()).collect();
     assert_eq!(connects, ["127.0.0.1:1863", "127.0.0.1:1864"]);
     assert_eq!(net.client(alice).notification().status(), Some(Status::Online));
@@ -109,11 +134,11 @@ fn a_wrong_password_ends_the_session_with_passports_reason() {
 #[test]
 fn a_second_session_reuses_the_kept_contact_list() {
     let mut net = Network::new();
-    let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
+    let alice = net.add_client(ALICE, "a-secret", "Alice", msnp8());
     net.server().add_account(BOB, "b-secret", "Bob").unwrap();
     befriend(&mut net, ALICE, BOB);
     net.run();
-    assert_eq!(events(&mut net, alice), login(ALICE, "Alice", 3, 1, false));
+    assert_eq!(events(&mut net, alice), login_msnp8(ALICE, "Alice", 3, 1, false));
     let kept = net.client(alice).contact_list().clone();
     assert_eq!(kept.version(), 3);
     let lists = kept.contact(&passport(BOB)).unwrap().lists();
@@ -127,11 +152,11 @@ fn a_second_session_reuses_the_kept_contact_list() {
         ["SessionEnded { reason: Notification(LoggedOut) }"]
     );
 
-    let mut config = ClientConfig::default();
+    let mut config = msnp8();
     config.contact_list = Some(kept.clone());
     let again = net.add_session(ALICE, "a-secret", config);
     net.run();
-    assert_eq!(events(&mut net, again), login(ALICE, "Alice", 3, 1, true));
+    assert_eq!(events(&mut net, again), login_msnp8(ALICE, "Alice", 3, 1, true));
     assert_eq!(net.client(again).contact_list(), &kept);
 }
 
@@ -149,10 +174,7 @@ fn presence_of_a_contact_coming_changing_and_going() {
     // Bob sees Alice at once (ILN after his CHG); Alice sees him come (NLN).
     assert_eq!(
         events(&mut net, bob),
-        concat(&[
-            &login(BOB, "Bob", 3, 1, false),
-            &[presence(ALICE, "Alice", "Online")]
-        ])
+        concat(&[&login(BOB, "Bob", 1), &[presence(ALICE, "Alice", "Online")]])
     );
     assert_eq!(events(&mut net, alice), [presence(BOB, "Bob", "Online")]);
 
@@ -221,8 +243,10 @@ fn a_contact_is_accepted_blocked_and_unblocked_without_naming_lists() {
     assert_eq!(
         events(&mut net, alice),
         [
-            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Allow, group: None }"#.to_owned(),
-            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Forward, group: Some(GroupId(0)) }"#.to_owned(),
+            // MSNP12's ADC AL echoes the name Carol's RL notice gave (reference §4.2).
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("Carol"), list: Allow, group: None }"#.to_owned(),
+            // No default group under MSNP10+: a new contact is groupless.
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Forward, group: None }"#.to_owned(),
             presence(CAROL, "Carol", "Online"),
         ]
     );
@@ -242,7 +266,8 @@ fn a_contact_is_accepted_blocked_and_unblocked_without_naming_lists() {
         events(&mut net, alice),
         [
             r#"ContactRemoved { account: Passport("carol@example.com"), list: Allow, group: None }"#,
-            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Block, group: None }"#,
+            // MSNP12 replies name no one (`ADC t BL N=…`): the list's name for Carol stands.
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("Carol"), list: Block, group: None }"#,
         ]
     );
     assert_eq!(
@@ -256,7 +281,7 @@ fn a_contact_is_accepted_blocked_and_unblocked_without_naming_lists() {
         events(&mut net, alice),
         [
             r#"ContactRemoved { account: Passport("carol@example.com"), list: Block, group: None }"#,
-            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Allow, group: None }"#,
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("Carol"), list: Allow, group: None }"#,
         ]
     );
     assert_eq!(events(&mut net, carol), [presence(ALICE, "Alice", "Online")]);
@@ -279,7 +304,7 @@ fn list_edits_are_confirmed_and_kept() {
     assert_eq!(
         events(&mut net, alice),
         [
-            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Forward, group: Some(GroupId(0)) }"#.to_owned(),
+            r#"ContactAdded { account: Passport("carol@example.com"), name: EncodedName("carol@example.com"), list: Forward, group: None }"#.to_owned(),
             presence(CAROL, "Carol", "Online"),
         ]
     );
@@ -307,7 +332,8 @@ fn list_edits_are_confirmed_and_kept() {
         events(&mut net, carol),
         [r#"RemovedBy { account: Passport("alice@example.com") }"#]
     );
-    assert_eq!(net.client(alice).contact_list().version(), 2);
+    // MSNP10+ lists carry no version.
+    assert_eq!(net.client(alice).contact_list().version(), 0);
     assert!(
         net.client(alice)
             .contact_list()
@@ -607,7 +633,7 @@ fn without_a_visible_status_the_server_opens_no_switchboard() {
     config.initial_status = None;
     let carol = net.add_client(CAROL, "c-secret", "Carol", config);
     net.run();
-    assert_eq!(events(&mut net, carol), login(CAROL, "Carol", 0, 0, true)[..3]);
+    assert_eq!(events(&mut net, carol), login(CAROL, "Carol", 0)[..4]);
     let handle = net.client(carol).send_message(now, &passport(BOB), "hi").unwrap();
     net.run();
     assert_eq!(
@@ -700,10 +726,7 @@ fn signing_in_elsewhere_ends_the_first_session_last_and_every_message_with_it() 
     assert_eq!(net.client(alice).conversations().count(), 0);
     assert_eq!(
         events(&mut net, elsewhere),
-        concat(&[
-            &login(ALICE, "Alice", 3, 1, false),
-            &[presence(BOB, "Bob", "Online")]
-        ])
+        concat(&[&login(ALICE, "Alice", 1), &[presence(BOB, "Bob", "Online")]])
     );
     assert_eq!(
         net.client(alice).send_message(now, &passport(BOB), "late"),

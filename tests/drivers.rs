@@ -360,7 +360,7 @@ mod on_tokio {
         user.add_contact(List::Forward, &passport(ECHO)).await.unwrap();
         assert_eq!(
             until(&mut events, is_list_edit).await,
-            added(ECHO, ECHO, List::Forward, Some(0))
+            added(ECHO, ECHO, List::Forward, None)
         );
         assert_eq!(
             until(&mut events, |e| matches!(e, ClientEvent::ContactPresence { .. })).await,
@@ -450,11 +450,11 @@ mod on_tokio {
         user.accept_contact(&passport(ECHO)).await.unwrap();
         assert_eq!(
             until(&mut events, is_list_edit).await,
-            added(ECHO, ECHO, List::Allow, None)
+            added(ECHO, "Echo", List::Allow, None)
         );
         assert_eq!(
             until(&mut events, is_list_edit).await,
-            added(ECHO, ECHO, List::Forward, Some(0))
+            added(ECHO, ECHO, List::Forward, None)
         );
         user.remove_contact(List::Forward, &passport(ECHO)).await.unwrap();
         assert_eq!(
@@ -760,7 +760,7 @@ mod on_threads {
         user.add_contact(List::Forward, &passport(ECHO)).unwrap();
         assert_eq!(
             until(&events, is_list_edit),
-            added(ECHO, ECHO, List::Forward, Some(0))
+            added(ECHO, ECHO, List::Forward, None)
         );
         assert_eq!(
             until(&events, |e| matches!(e, ClientEvent::ContactPresence { .. })),
@@ -837,10 +837,13 @@ mod on_threads {
             }
         );
         user.accept_contact(&passport(ECHO)).unwrap();
-        assert_eq!(until(&events, is_list_edit), added(ECHO, ECHO, List::Allow, None));
         assert_eq!(
             until(&events, is_list_edit),
-            added(ECHO, ECHO, List::Forward, Some(0))
+            added(ECHO, "Echo", List::Allow, None)
+        );
+        assert_eq!(
+            until(&events, is_list_edit),
+            added(ECHO, ECHO, List::Forward, None)
         );
         user.remove_contact(List::Forward, &passport(ECHO)).unwrap();
         assert_eq!(until(&events, is_list_edit), removed(ECHO, List::Forward));

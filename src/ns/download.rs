@@ -240,13 +240,8 @@ impl NotificationClient {
                     }
                     self.own_name_property(&property, value.as_ref());
                 } else if let Some(tail) = tail {
-                    if property.as_str() == "MFN" {
-                        // MSNP10's own name after an empty list's `BLP` still belongs to
-                        // the download, which reports it in no event of its own.
-                        self.own_name_property(&property, value.as_ref());
-                        self.tail = Some(tail);
-                        return;
-                    }
+                    // MSNP10+'s own name after an empty list's `BLP` belongs to the
+                    // download, which has already been reported: it comes as a change.
                     let change = self.own_property(property, value);
                     let version = self.contacts.version();
                     self.events.push_back(NsEvent::ListChanged {

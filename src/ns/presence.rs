@@ -308,8 +308,13 @@ impl NotificationClient {
         let unchanged = match (&change, self.presences.by_account.get(&key(&account))) {
             (Change::Object(object, _), Some(shown)) => shown.object == *object,
             (Change::Object(object, _), None) => object.is_none(),
-            (Change::Personal(personal, _), Some(shown)) => shown.personal.as_ref() == Some(personal),
-            (Change::Personal(..), None) => false,
+            // Servers send an empty `UBX` after every `ILN`/`NLN` (Escargot does): no
+            // message is what a contact showed before, not a change.
+            (Change::Personal(personal, _), Some(shown)) => match &shown.personal {
+                Some(before) => before == personal,
+                None => personal.is_empty(),
+            },
+            (Change::Personal(personal, _), None) => personal.is_empty(),
         };
         if unchanged {
             return;

@@ -141,6 +141,17 @@ impl PersonalStatus {
     /// message to 129 characters; the bound leaves room for escaping and media.
     pub const MAX_PAYLOAD_LEN: usize = 4096;
 
+    /// No message and no media: what a contact shows who has set neither.
+    ///
+    /// ```
+    /// use msnp::presence::PersonalStatus;
+    /// assert!(PersonalStatus::parse(b"<Data><PSM></PSM><CurrentMedia></CurrentMedia></Data>")?.is_empty());
+    /// # Ok::<(), msnp::presence::PersonalStatusError>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.message.is_empty() && self.media.is_none()
+    }
+
     /// Reads a `UBX` or `UUX` payload.
     ///
     /// An empty payload is the default value (no message, no media). Elements other than
