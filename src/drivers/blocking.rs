@@ -42,6 +42,7 @@ use crate::client::{ClientEvent, ConnId, ConversationId, HttpId, MessageHandle};
 use crate::codec::{HostPort, List, Passport, Status};
 use crate::ns::{ContactList, Phone};
 use crate::passport::{HttpRequest, HttpResponse};
+use crate::presence::CurrentMedia;
 
 /// Bytes asked of the socket per read.
 const READ_BUFFER: usize = 16 * 1024;
@@ -381,6 +382,27 @@ impl Bot {
     pub fn set_name(&self, name: impl Into<String>) -> Result<(), DriverError> {
         let name = name.into();
         self.ask(|reply| Command::SetName { name, reply })
+    }
+
+    /// Sets the bot's personal message (`UUX`, MSNP11+), shown beside its name and
+    /// kept with its current media; see
+    /// [`Client::set_personal_message`](crate::client::Client::set_personal_message).
+    pub fn set_personal_message(&self, message: impl Into<String>) -> Result<(), DriverError> {
+        let message = message.into();
+        self.ask(|reply| Command::SetPersonalMessage { message, reply })
+    }
+
+    /// Sets, or with `None` clears, what the bot is playing (MSNP11+); see
+    /// [`Client::set_current_media`](crate::client::Client::set_current_media).
+    pub fn set_current_media(&self, media: Option<CurrentMedia>) -> Result<(), DriverError> {
+        self.ask(|reply| Command::SetCurrentMedia { media, reply })
+    }
+
+    /// Sets, or with `None` clears, the bot's display picture (the image file's bytes;
+    /// MSNP9+): its MSNObject is announced with the status; see
+    /// [`Client::set_display_picture`](crate::client::Client::set_display_picture).
+    pub fn set_display_picture(&self, picture: Option<Vec<u8>>) -> Result<(), DriverError> {
+        self.ask(|reply| Command::SetDisplayPicture { picture, reply })
     }
 
     /// Sets, or with `None` clears, one of the bot's phone numbers;

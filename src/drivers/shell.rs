@@ -15,6 +15,7 @@ use crate::client::{
 use crate::codec::{HostPort, List, Passport, Status};
 use crate::ns::{ContactList, Phone};
 use crate::passport::{HttpRequest, HttpResponse};
+use crate::presence::CurrentMedia;
 
 /// How a command's result goes back to the handle that sent it.
 pub(crate) type Reply<T> = Box<dyn FnOnce(Result<T, DriverError>) + Send>;
@@ -72,6 +73,19 @@ pub(crate) enum Command {
     },
     SetName {
         name: String,
+        reply: Reply<()>,
+    },
+    SetPersonalMessage {
+        message: String,
+        reply: Reply<()>,
+    },
+    SetCurrentMedia {
+        media: Option<CurrentMedia>,
+        reply: Reply<()>,
+    },
+    /// `None` clears it.
+    SetDisplayPicture {
+        picture: Option<Vec<u8>>,
         reply: Reply<()>,
     },
     SetPhone {
@@ -321,6 +335,20 @@ impl Shell {
                 reply(answer(ended, client.unblock(now, &account).map(drop)))
             }
             Command::SetName { name, reply } => reply(answer(ended, client.set_name(now, &name).map(drop))),
+            Command::SetPersonalMessage { message, reply } => reply(answer(
+                ended,
+                client.set_personal_message(now, &message).map(drop),
+            )),
+            Command::SetCurrentMedia { media, reply } => {
+                reply(answer(ended, client.set_current_media(now, media).map(drop)))
+            }
+            Command::SetDisplayPicture { picture, reply } => reply(answer(
+                ended,
+                match picture {
+                    Some(picture) => client.set_display_picture(now, picture).map(drop),
+                    None => client.clear_display_picture(now).map(drop),
+                },
+            )),
             Command::SetPhone { phone, value, reply } => reply(answer(
                 ended,
                 client.set_phone(now, phone, value.as_deref()).map(drop),

@@ -44,6 +44,7 @@ use crate::client::{ClientEvent, ConnId, ConversationId, HttpId, MessageHandle};
 use crate::codec::{HostPort, List, Passport, Status};
 use crate::ns::{ContactList, Phone};
 use crate::passport::{HttpRequest, HttpResponse};
+use crate::presence::CurrentMedia;
 
 /// Bytes asked of the socket per read.
 const READ_BUFFER: usize = 16 * 1024;
@@ -236,6 +237,29 @@ impl Bot {
     pub async fn set_name(&self, name: impl Into<String>) -> Result<(), DriverError> {
         let name = name.into();
         self.ask(|reply| Command::SetName { name, reply }).await
+    }
+
+    /// Sets the bot's personal message (`UUX`, MSNP11+), shown beside its name and
+    /// kept with its current media; see
+    /// [`Client::set_personal_message`](crate::client::Client::set_personal_message).
+    pub async fn set_personal_message(&self, message: impl Into<String>) -> Result<(), DriverError> {
+        let message = message.into();
+        self.ask(|reply| Command::SetPersonalMessage { message, reply })
+            .await
+    }
+
+    /// Sets, or with `None` clears, what the bot is playing (MSNP11+); see
+    /// [`Client::set_current_media`](crate::client::Client::set_current_media).
+    pub async fn set_current_media(&self, media: Option<CurrentMedia>) -> Result<(), DriverError> {
+        self.ask(|reply| Command::SetCurrentMedia { media, reply }).await
+    }
+
+    /// Sets, or with `None` clears, the bot's display picture (the image file's bytes;
+    /// MSNP9+): its MSNObject is announced with the status; see
+    /// [`Client::set_display_picture`](crate::client::Client::set_display_picture).
+    pub async fn set_display_picture(&self, picture: Option<Vec<u8>>) -> Result<(), DriverError> {
+        self.ask(|reply| Command::SetDisplayPicture { picture, reply })
+            .await
     }
 
     /// Sets, or with `None` clears, one of the bot's phone numbers;
