@@ -35,7 +35,7 @@
 //! [`connect_with`] takes any other, such as the in-memory server of
 //! `msnp::testing::memory` (features `testing` and `server`), so that a bot runs
 //! unchanged against a server without ports. The session's clock is tokio's
-//! ([`tokio::time::Instant`](::tokio::time::Instant)): under a paused test runtime
+//! ([`tokio::time::Instant`]): under a paused test runtime
 //! (`#[tokio::test(start_paused = true)]`) keep-alives and deadlines follow the test's
 //! time, and minutes of a session pass in milliseconds.
 

@@ -5,7 +5,7 @@
 //! A bot written against [`msnp::tokio`](crate::tokio) runs unchanged: give
 //! [`crate::tokio::connect_with`] the server's [`MemoryServer::connector`] and
 //! [`MemoryServer::driver_config`]. Each connection is an in-memory
-//! [`tokio::io::duplex`](::tokio::io::duplex) pipe whose other end the server's task
+//! [`tokio::io::duplex`] pipe whose other end the server's task
 //! serves; Passport requests are encoded to HTTP bytes and answered by the server's own
 //! [`PassportAuthority`](crate::server::PassportAuthority), as over plain HTTP.
 //!
