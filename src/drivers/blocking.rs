@@ -617,9 +617,13 @@ impl<C: Connector> Io for ThreadIo<C> {
         let (timeout, write_queue, write_timeout) =
             (self.connect_timeout, self.write_queue, self.write_timeout);
         let spawned = thread::Builder::new().name("msnp-connect".into()).spawn(move || {
-            let started = connector
-                .connect(&addr, timeout, write_timeout)
-                .and_then(|stream| start(conn, stream, &inputs, gate, write_queue));
+            // A connector is the bot author's code: one that panics fails the
+            // connection instead of leaving the session waiting for it forever.
+            let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                connector.connect(&addr, timeout, write_timeout)
+            }))
+            .unwrap_or_else(|_| Err(io::Error::other("the connector panicked")));
+            let started = opened.and_then(|stream| start(conn, stream, &inputs, gate, write_queue));
             let input = match started {
                 Ok(writer) => Input::Connected { conn, writer },
                 Err(error) => Input::ConnectFailed {
@@ -669,7 +673,9 @@ impl<C: Connector> Io for ThreadIo<C> {
         let spawned = thread::Builder::new()
             .name("msnp-passport".into())
             .spawn(move || {
-                let result = connector.http(&request);
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| connector.http(&request)))
+                        .unwrap_or_else(|_| Err("the connector panicked".to_owned()));
                 let _ = inputs.send(Input::Http { id, result });
             });
         if let Err(error) = spawned {
