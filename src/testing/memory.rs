@@ -34,7 +34,7 @@ use std::collections::HashMap;
 use std::io;
 use std::time::Instant;
 
-use ::tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
+use ::tokio::io::{AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
 use ::tokio::sync::{mpsc, oneshot};
 use ::tokio::task::AbortHandle;
 
@@ -57,8 +57,6 @@ const INPUT_QUEUE: usize = 256;
 /// Transmits waiting for one connection's writer; a client that leaves this many
 /// unread is disconnected, as the loopback TCP server drops one that stops reading.
 const WRITE_QUEUE: usize = 1024;
-/// Bytes asked of a pipe per read.
-const READ_BUFFER: usize = 16 * 1024;
 
 fn addr((host, port): (&str, u16)) -> HostPort<'static> {
     HostPort::new(host.to_owned(), port).unwrap_or_else(|_| unreachable!("constant address"))
@@ -367,14 +365,12 @@ impl Task {
 }
 
 async fn read_loop(conn: ConnId, mut read: ReadHalf<DuplexStream>, inputs: mpsc::Sender<ToServer>) {
-    let mut buffer = vec![0; READ_BUFFER];
     loop {
-        let input = match read.read(&mut buffer).await {
-            Ok(0) | Err(_) => ToServer::Closed { conn },
-            Ok(n) => ToServer::Bytes {
-                conn,
-                bytes: buffer[..n].to_vec(),
-            },
+        // No buffer held while the client is silent, as in the driver.
+        let input = match crate::drivers::tokio::read_some(&mut read).await {
+            Ok(bytes) if bytes.is_empty() => ToServer::Closed { conn },
+            Err(_) => ToServer::Closed { conn },
+            Ok(bytes) => ToServer::Bytes { conn, bytes },
         };
         let last = matches!(input, ToServer::Closed { .. });
         if inputs.send(input).await.is_err() || last {
@@ -396,4 +392,263 @@ async fn write_loop(
     // The server forgot the connection (or the client left): the client reads the end.
     let _ = write.shutdown().await;
     reader.abort();
+}
+
+/// The in-memory server for the blocking driver (feature `blocking` as well): a
+/// [`MemoryServer`] on a tokio runtime of its own, on a thread of its own, whose
+/// connections the blocking driver reads and writes as [`MemoryStream`]s. Time is the
+/// real one, as the blocking driver's.
+///
+/// ```
+/// use msnp::Secret;
+/// use msnp::testing::memory::BlockingMemoryServer;
+///
+/// let server = BlockingMemoryServer::start(|s| s.add_account("bot@example.com", "pw", "Bot")).unwrap();
+/// let password = Secret::new("pw".to_owned());
+/// let (bot, _events) =
+///     msnp::blocking::connect_with(server.driver_config(), server.connector(), "bot@example.com", password)
+///         .unwrap();
+/// bot.sign_out().unwrap();
+/// ```
+#[cfg(feature = "blocking")]
+#[derive(Debug)]
+pub struct BlockingMemoryServer {
+    server: Option<MemoryServer>,
+    handle: ::tokio::runtime::Handle,
+    /// Dropped to end the runtime's thread.
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[cfg(feature = "blocking")]
+impl BlockingMemoryServer {
+    /// A server with the default settings whose accounts `setup` adds.
+    pub fn start(setup: impl FnOnce(&mut Server) -> Result<(), ServerError>) -> Result<Self, ServerError> {
+        Self::start_with(ServerConfig::default(), setup)
+    }
+
+    /// [`BlockingMemoryServer::start`] with settings, as [`MemoryServer::start_with`].
+    ///
+    /// # Panics
+    ///
+    /// When the runtime or its thread cannot be started: this is a test helper.
+    pub fn start_with(
+        config: ServerConfig,
+        setup: impl FnOnce(&mut Server) -> Result<(), ServerError>,
+    ) -> Result<Self, ServerError> {
+        let runtime = ::tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("a tokio runtime for the in-memory server");
+        let handle = runtime.handle().clone();
+        let server = {
+            let _entered = runtime.enter();
+            MemoryServer::start_with(config, setup)?
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        // A current-thread runtime runs its tasks and timers only inside `block_on`.
+        let thread = std::thread::Builder::new()
+            .name("msnp-memory-server".into())
+            .spawn(move || {
+                let _ = runtime.block_on(stopped);
+            })
+            .expect("a thread for the in-memory server");
+        Ok(BlockingMemoryServer {
+            server: Some(server),
+            handle,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    fn server(&self) -> &MemoryServer {
+        self.server
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
+    }
+
+    /// Opens connections to this server and performs its Passport requests.
+    pub fn connector(&self) -> BlockingMemoryConnector {
+        BlockingMemoryConnector {
+            connector: self.server().connector(),
+            handle: self.handle.clone(),
+        }
+    }
+
+    /// Default driver settings pointed at this server, as [`MemoryServer::driver_config`].
+    pub fn driver_config(&self) -> DriverConfig {
+        self.server().driver_config()
+    }
+
+    /// [`MemoryServer::drop_switchboards`], waiting for it.
+    pub fn drop_switchboards(&self) -> usize {
+        self.handle.block_on(self.server().drop_switchboards())
+    }
+
+    /// [`MemoryServer::with_server`], waiting for it.
+    pub fn with_server<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Server) -> T + Send + 'static,
+    ) -> Option<T> {
+        self.handle.block_on(self.server().with_server(job))
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl Drop for BlockingMemoryServer {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
+        // The server's last words (OUT SSD) go out before the runtime stops.
+        self.handle
+            .block_on(async { ::tokio::time::sleep(std::time::Duration::from_millis(20)).await });
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A blocking [`Connector`](crate::blocking::Connector) to a [`BlockingMemoryServer`].
+#[cfg(feature = "blocking")]
+#[derive(Clone, Debug)]
+pub struct BlockingMemoryConnector {
+    connector: MemoryConnector,
+    handle: ::tokio::runtime::Handle,
+}
+
+#[cfg(feature = "blocking")]
+impl crate::blocking::Connector for BlockingMemoryConnector {
+    type Stream = MemoryStream;
+
+    fn connect(
+        &self,
+        addr: &HostPort<'static>,
+        timeout: std::time::Duration,
+        write_timeout: std::time::Duration,
+    ) -> io::Result<MemoryStream> {
+        use crate::tokio::Connector as _;
+        // The timer is made inside the runtime's context.
+        let opening = async { ::tokio::time::timeout(timeout, self.connector.connect(addr)).await };
+        let stream = self
+            .handle
+            .block_on(opening)
+            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+        let (read, write) = ::tokio::io::split(stream);
+        let (shut, _) = ::tokio::sync::watch::channel(false);
+        Ok(MemoryStream {
+            read: std::sync::Arc::new(std::sync::Mutex::new(read)),
+            write: std::sync::Arc::new(std::sync::Mutex::new(write)),
+            shut: std::sync::Arc::new(shut),
+            handle: self.handle.clone(),
+            write_timeout,
+        })
+    }
+
+    fn http(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
+        use crate::tokio::Connector as _;
+        self.handle.block_on(self.connector.http(request))
+    }
+}
+
+/// One end of an in-memory connection, read and written with blocking calls (a
+/// [`Stream`](crate::blocking::Stream) of the blocking driver).
+#[cfg(feature = "blocking")]
+pub struct MemoryStream {
+    read: std::sync::Arc<std::sync::Mutex<ReadHalf<DuplexStream>>>,
+    write: std::sync::Arc<std::sync::Mutex<WriteHalf<DuplexStream>>>,
+    /// Set once either handle shut the stream: waiting reads and writes give up.
+    shut: std::sync::Arc<::tokio::sync::watch::Sender<bool>>,
+    handle: ::tokio::runtime::Handle,
+    write_timeout: std::time::Duration,
+}
+
+#[cfg(feature = "blocking")]
+impl std::fmt::Debug for MemoryStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStream").finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl MemoryStream {
+    fn is_shut(&self) -> bool {
+        *self.shut.borrow()
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl io::Read for MemoryStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use ::tokio::io::AsyncReadExt as _;
+        let mut shut = self.shut.subscribe();
+        let mut read = self
+            .read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.handle.block_on(async {
+            ::tokio::select! {
+                read = read.read(buf) => read,
+                _ = shut.wait_for(|shut| *shut) => Ok(0),
+            }
+        })
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl io::Write for MemoryStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.is_shut() {
+            return Err(io::ErrorKind::BrokenPipe.into());
+        }
+        let mut shut = self.shut.subscribe();
+        let mut write = self
+            .write
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let limit = self.write_timeout;
+        self.handle.block_on(async {
+            let writing = async {
+                if limit.is_zero() {
+                    write.write(buf).await
+                } else {
+                    ::tokio::time::timeout(limit, write.write(buf))
+                        .await
+                        .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
+                }
+            };
+            ::tokio::select! {
+                written = writing => written,
+                _ = shut.wait_for(|shut| *shut) => Err(io::ErrorKind::BrokenPipe.into()),
+            }
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(feature = "blocking")]
+impl crate::blocking::Stream for MemoryStream {
+    fn try_clone(&self) -> io::Result<Self> {
+        Ok(MemoryStream {
+            read: std::sync::Arc::clone(&self.read),
+            write: std::sync::Arc::clone(&self.write),
+            shut: std::sync::Arc::clone(&self.shut),
+            handle: self.handle.clone(),
+            write_timeout: self.write_timeout,
+        })
+    }
+
+    fn shutdown(&self) -> io::Result<()> {
+        self.shut.send_replace(true);
+        // A writer blocked on a full pipe holds the half; it gives up on `shut`, and the
+        // peer reads the end once both halves are dropped.
+        if let Ok(mut write) = self.write.try_lock() {
+            let _ = self.handle.block_on(write.shutdown());
+        }
+        Ok(())
+    }
 }
