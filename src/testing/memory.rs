@@ -273,7 +273,18 @@ impl Task {
             ::tokio::select! {
                 biased;
                 _ = &mut stop => break,
-                Some(input) = inputs.recv() => self.input(input),
+                Some(input) = inputs.recv() => {
+                    self.input(input);
+                    // What else is waiting goes in before the next drain: the server's
+                    // idle answer looks at every connection for its next timeout, so
+                    // one drain per input would make thousands of sessions quadratic.
+                    for _ in 1..INPUT_QUEUE {
+                        match inputs.try_recv() {
+                            Ok(input) => self.input(input),
+                            Err(_) => break,
+                        }
+                    }
+                }
                 () = timer => self.server.handle_timeout(now()),
             }
         }
