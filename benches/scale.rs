@@ -12,8 +12,8 @@
 //!   open-file limit (two descriptors per session).
 //!
 //! Each scenario runs in a child process of its own, so one's freed memory does not
-//! hide the next one's growth. `cargo bench --bench scale` runs them all (about a
-//! minute); `cargo bench --bench scale -- memory 1000` runs one.
+//! hide the next one's growth. `cargo bench --bench scale` runs them all (two to
+//! three minutes on two cores); `cargo bench --bench scale -- memory 1000` runs one.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
