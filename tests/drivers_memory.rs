@@ -1,6 +1,7 @@
 //! The blocking driver against the crate's server in memory
 //! (`testing::memory::BlockingMemoryServer`): no port is bound, yet two bots sign in
-//! through Passport, talk through a switchboard, see it crash, and talk again.
+//! through Passport, talk through a switchboard, see it crash, and talk again; and a
+//! connector that panics fails the sign-in instead of hanging it.
 
 use std::time::Duration;
 
@@ -57,4 +58,33 @@ fn two_bots_talk_through_the_in_memory_server() {
     alice.send_message(&bob, "still there?").unwrap();
     assert_eq!(next_text(&bob_events), (1, "still there?".to_owned()));
     alice.sign_out().unwrap();
+}
+
+/// A connector is the bot author's code; one that panics fails the sign-in with a
+/// reason instead of leaving it waiting forever.
+struct Panicking;
+
+impl msnp::tokio::Connector for Panicking {
+    type Stream = tokio::io::DuplexStream;
+
+    async fn connect(&self, _: &msnp::codec::HostPort<'static>) -> std::io::Result<Self::Stream> {
+        panic!("a bug in the connector")
+    }
+
+    async fn http(&self, _: &msnp::passport::HttpRequest) -> Result<msnp::passport::HttpResponse, String> {
+        panic!("a bug in the connector")
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_connector_fails_the_sign_in() {
+    let config = msnp::drivers::DriverConfig::default();
+    let password = Secret::new("pw".to_owned());
+    let error = msnp::tokio::connect_with(config, Panicking, ALICE, password)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot connect to messenger.hotmail.com:1863: the connector panicked"
+    );
 }

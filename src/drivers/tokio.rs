@@ -469,7 +469,21 @@ impl<C: Connector> Io for TokioIo<C> {
         let (timeout, write_queue, write_timeout) =
             (self.connect_timeout, self.write_queue, self.write_timeout);
         ::tokio::spawn(async move {
-            let opened = ::tokio::time::timeout(timeout, connector.connect(&addr)).await;
+            // A task of its own: a connector is the bot author's code, and one that
+            // panics fails the connection instead of leaving the session waiting.
+            let opening = ::tokio::spawn({
+                let addr = addr.clone();
+                async move { connector.connect(&addr).await }
+            });
+            let abort = opening.abort_handle();
+            let opened = match ::tokio::time::timeout(timeout, opening).await {
+                Ok(Ok(result)) => Ok(result),
+                Ok(Err(_)) => Ok(Err(std::io::Error::other("the connector panicked"))),
+                Err(elapsed) => {
+                    abort.abort();
+                    Err(elapsed)
+                }
+            };
             let input = match opened {
                 Ok(Ok(stream)) => {
                     let (read, write) = ::tokio::io::split(stream);
@@ -529,7 +543,10 @@ impl<C: Connector> Io for TokioIo<C> {
     fn http(&mut self, id: HttpId, request: HttpRequest) {
         let (connector, inputs) = (Arc::clone(&self.connector), self.inputs.clone());
         ::tokio::spawn(async move {
-            let result = connector.http(&request).await;
+            let asking = ::tokio::spawn(async move { connector.http(&request).await });
+            let result = asking
+                .await
+                .unwrap_or_else(|_| Err("the connector panicked".to_owned()));
             let _ = inputs.send(Input::Http { id, result }).await;
         });
     }
