@@ -25,6 +25,16 @@
 //! [`DriverConfig::ca_file`]; each request runs on a thread of its own.
 //!
 //! The session runs until it ends or every [`Bot`] is dropped, which signs out.
+//!
+//! # Connectors
+//!
+//! How a connection is opened and a Passport request made is the [`Connector`]'s
+//! business: [`connect`] uses [`TcpConnector`] (TCP and ureq), and [`connect_with`]
+//! takes any other, such as the in-memory server of `msnp::testing::memory` (features
+//! `testing` and `server`). A connection is a [`Stream`]: the driver reads it on one
+//! thread and writes it on another, so it must give a second handle on itself
+//! ([`Stream::try_clone`]) and a way to end both directions from either
+//! ([`Stream::shutdown`]), which wakes the reader.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{self, ErrorKind, Read, Write};
@@ -60,13 +70,32 @@ pub fn connect(
     account: &str,
     password: Secret<String>,
 ) -> Result<(Bot, Events), DriverError> {
+    let connector = TcpConnector::new(&config)?;
+    connect_with(config, connector, account, password)
+}
+
+/// [`connect`] through `connector`: its streams carry the connections, its
+/// [`Connector::http`] the Passport requests. [`DriverConfig::ca_file`] and the HTTP
+/// settings are [`TcpConnector`]'s, so another connector ignores them; the rest of the
+/// config applies as to [`connect`].
+pub fn connect_with<C: Connector>(
+    config: DriverConfig,
+    connector: C,
+    account: &str,
+    password: Secret<String>,
+) -> Result<(Bot, Events), DriverError> {
     let account = super::account(account)?;
-    let agent = http_agent(&config)?;
     let (ready_tx, ready_rx) = mpsc::sync_channel(1);
     let ready: Reply<()> = Box::new(move |result| {
         let _ = ready_tx.send(result);
     });
-    let shell = Shell::new(super::client_config(&config), account, password, ready);
+    let shell = Shell::new(
+        super::client_config(&config),
+        account,
+        password,
+        ready,
+        Instant::now,
+    );
     let (inputs_tx, inputs) = mpsc::sync_channel(INPUT_QUEUE + config.command_queue);
     let (events_tx, events) = mpsc::channel();
     let gate = Arc::new(Gate::new(config.event_queue.max(1), inputs_tx.clone()));
@@ -75,7 +104,7 @@ pub fn connect(
         inputs: inputs_tx.clone(),
         writers: HashMap::new(),
         connecting: HashSet::new(),
-        agent,
+        connector: Arc::new(connector),
         connect_timeout: config.connect_timeout,
         write_queue: config.write_queue.max(1),
         write_timeout: config.write_timeout,
@@ -99,6 +128,92 @@ pub fn connect(
         )),
         Ok(Err(error)) => Err(error),
         Err(_) => Err(DriverError::Closed),
+    }
+}
+
+/// One connection as the driver uses it: read on one thread, written on another.
+pub trait Stream: Read + Write + Send + Sized + 'static {
+    /// A second handle on the same connection, for the reader thread.
+    fn try_clone(&self) -> io::Result<Self>;
+    /// Ends both directions, from either handle: a read waiting on the other returns
+    /// (end of stream or an error), and later writes fail.
+    fn shutdown(&self) -> io::Result<()>;
+}
+
+impl Stream for TcpStream {
+    fn try_clone(&self) -> io::Result<Self> {
+        TcpStream::try_clone(self)
+    }
+
+    fn shutdown(&self) -> io::Result<()> {
+        TcpStream::shutdown(self, Shutdown::Both)
+    }
+}
+
+/// How the driver opens connections and performs Passport requests: TCP and HTTPS
+/// with [`TcpConnector`], anything else for tests (see the [module docs](self#connectors)).
+///
+/// Each call runs on a thread of its own, so a slow connect or request delays nothing
+/// else.
+pub trait Connector: Send + Sync + 'static {
+    /// A connection.
+    type Stream: Stream;
+
+    /// Opens a connection to `addr` (a dispatch, notification or switchboard server)
+    /// within `timeout` ([`DriverConfig::connect_timeout`]), whose writes each give up
+    /// when the peer takes no byte for `write_timeout`
+    /// ([`DriverConfig::write_timeout`]; zero means never).
+    fn connect(
+        &self,
+        addr: &HostPort<'static>,
+        timeout: Duration,
+        write_timeout: Duration,
+    ) -> io::Result<Self::Stream>;
+
+    /// Performs a Passport `GET` exactly as given (its URL and every header; no
+    /// redirect followed), within
+    /// [`ClientConfig::passport_timeout`](crate::client::ClientConfig::passport_timeout).
+    /// Any status is an answer; only no answer at all is an error, worded for
+    /// [`CloseReason`](crate::client::CloseReason)'s sentence.
+    fn http(&self, request: &HttpRequest) -> Result<HttpResponse, String>;
+}
+
+/// The default [`Connector`]: TCP (no Nagle delay: commands are small and answered
+/// one by one), and Passport over HTTPS with ureq on rustls, trusting Mozilla's roots
+/// and [`DriverConfig::ca_file`], plain HTTP only where
+/// [`DriverConfig::allow_http_passport`] allows it.
+#[derive(Clone, Debug)]
+pub struct TcpConnector {
+    agent: ureq::Agent,
+}
+
+impl TcpConnector {
+    /// The connector [`connect`] uses, set up from `config`: fails when the CA file
+    /// cannot be read.
+    pub fn new(config: &DriverConfig) -> Result<Self, DriverError> {
+        Ok(TcpConnector {
+            agent: http_agent(config)?,
+        })
+    }
+}
+
+impl Connector for TcpConnector {
+    type Stream = TcpStream;
+
+    fn connect(
+        &self,
+        addr: &HostPort<'static>,
+        timeout: Duration,
+        write_timeout: Duration,
+    ) -> io::Result<TcpStream> {
+        let stream = open(addr, timeout)?;
+        // `set_write_timeout` refuses zero, which here means no limit.
+        stream.set_write_timeout(Some(write_timeout).filter(|t| !t.is_zero()))?;
+        Ok(stream)
+    }
+
+    fn http(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
+        get(&self.agent, request)
     }
 }
 
@@ -449,9 +564,9 @@ impl Bot {
 }
 
 /// The session's thread: waits for an input until the timer is due, and drains.
-fn run(
+fn run<C: Connector>(
     mut shell: Shell,
-    mut io: ThreadIo,
+    mut io: ThreadIo<C>,
     inputs: Receiver<Input<Writer>>,
     events: &Sender<ClientEvent>,
     gate: &Gate,
@@ -503,32 +618,34 @@ struct Writer {
     pool: BufferPool,
 }
 
-struct ThreadIo {
+struct ThreadIo<C> {
     gate: Arc<Gate>,
     inputs: SyncSender<Input<Writer>>,
     writers: HashMap<ConnId, Writer>,
     connecting: HashSet<ConnId>,
-    agent: ureq::Agent,
+    connector: Arc<C>,
     connect_timeout: Duration,
     write_queue: usize,
     write_timeout: Duration,
 }
 
-impl Io for ThreadIo {
+impl<C: Connector> Io for ThreadIo<C> {
     type Writer = Writer;
 
     fn connect(&mut self, conn: ConnId, addr: HostPort<'static>) {
         self.connecting.insert(conn);
         let (inputs, gate) = (self.inputs.clone(), Arc::clone(&self.gate));
+        let connector = Arc::clone(&self.connector);
         let (timeout, write_queue, write_timeout) =
             (self.connect_timeout, self.write_queue, self.write_timeout);
         let spawned = thread::Builder::new().name("msnp-connect".into()).spawn(move || {
-            let started = open(&addr, timeout).and_then(|stream| {
-                // A peer that takes no bytes for this long is gone; zero means no limit
-                // (`set_write_timeout` refuses zero).
-                stream.set_write_timeout(Some(write_timeout).filter(|t| !t.is_zero()))?;
-                start(conn, stream, &inputs, gate, write_queue)
-            });
+            // A connector is the bot author's code: one that panics fails the
+            // connection instead of leaving the session waiting for it forever.
+            let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                connector.connect(&addr, timeout, write_timeout)
+            }))
+            .unwrap_or_else(|_| Err(io::Error::other("the connector panicked")));
+            let started = opened.and_then(|stream| start(conn, stream, &inputs, gate, write_queue));
             let input = match started {
                 Ok(writer) => Input::Connected { conn, writer },
                 Err(error) => Input::ConnectFailed {
@@ -574,11 +691,13 @@ impl Io for ThreadIo {
     }
 
     fn http(&mut self, id: HttpId, request: HttpRequest) {
-        let (agent, inputs) = (self.agent.clone(), self.inputs.clone());
+        let (connector, inputs) = (Arc::clone(&self.connector), self.inputs.clone());
         let spawned = thread::Builder::new()
             .name("msnp-passport".into())
             .spawn(move || {
-                let result = get(&agent, &request);
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| connector.http(&request)))
+                        .unwrap_or_else(|_| Err("the connector panicked".to_owned()));
                 let _ = inputs.send(Input::Http { id, result });
             });
         if let Err(error) = spawned {
@@ -605,9 +724,9 @@ fn open(addr: &HostPort<'static>, timeout: Duration) -> io::Result<TcpStream> {
 }
 
 /// Starts `stream`'s reader and writer threads.
-fn start(
+fn start<S: Stream>(
     conn: ConnId,
-    stream: TcpStream,
+    stream: S,
     inputs: &SyncSender<Input<Writer>>,
     gate: Arc<Gate>,
     write_queue: usize,
@@ -626,7 +745,7 @@ fn start(
     Ok(Writer { queue, pool })
 }
 
-fn read_loop(conn: ConnId, mut stream: TcpStream, inputs: &SyncSender<Input<Writer>>, gate: &Gate) {
+fn read_loop<S: Stream>(conn: ConnId, mut stream: S, inputs: &SyncSender<Input<Writer>>, gate: &Gate) {
     let mut buffer = vec![0; READ_BUFFER];
     loop {
         let input = match stream.read(&mut buffer) {
@@ -645,7 +764,7 @@ fn read_loop(conn: ConnId, mut stream: TcpStream, inputs: &SyncSender<Input<Writ
     }
 }
 
-fn write_loop(mut stream: TcpStream, queue: &Receiver<Vec<u8>>, pool: &BufferPool) {
+fn write_loop<S: Stream>(mut stream: S, queue: &Receiver<Vec<u8>>, pool: &BufferPool) {
     while let Ok(bytes) = queue.recv() {
         if stream.write_all(&bytes).is_err() {
             break;
@@ -654,7 +773,7 @@ fn write_loop(mut stream: TcpStream, queue: &Receiver<Vec<u8>>, pool: &BufferPoo
     }
     // The session forgot this connection, or it broke: either way the reader stops
     // here, and reports the end if the session still knows it.
-    let _ = stream.shutdown(Shutdown::Both);
+    let _ = Stream::shutdown(&stream);
 }
 
 /// ureq on rustls: Mozilla's roots plus the CA file's, no redirects followed (the flow

@@ -5,7 +5,10 @@
 //! timers and HTTP client.
 //!
 //! Every protocol decision stays in the `Client`; a driver only moves bytes, reads the
-//! clock and performs the Passport requests the `Client` asks for.
+//! clock and performs the Passport requests the `Client` asks for. How it opens a
+//! connection and makes an HTTP request is its connector's business
+//! (`msnp::tokio::Connector`, `msnp::blocking::Connector`): TCP and HTTPS by default,
+//! the crate's server in memory for tests (`msnp::testing::memory`).
 //!
 //! # Backpressure
 //!

@@ -173,6 +173,9 @@ pub(crate) struct Shell {
     failure: Option<DriverError>,
     events: VecDeque<ClientEvent>,
     ended: Option<CloseReason>,
+    /// The driver's clock: tokio's, so that a paused test runtime moves the `Client`'s
+    /// time with its own, or std's.
+    clock: fn() -> Instant,
 }
 
 impl Shell {
@@ -182,6 +185,7 @@ impl Shell {
         account: Passport<'static>,
         password: Secret<String>,
         ready: Reply<()>,
+        clock: fn() -> Instant,
     ) -> Shell {
         let ready_on = match (config.initial_status, config.sync_lists) {
             (Some(_), _) => ReadyOn::Status,
@@ -189,12 +193,13 @@ impl Shell {
             (None, false) => ReadyOn::Login,
         };
         Shell {
-            client: Client::new(config, account, password, Instant::now()),
+            client: Client::new(config, account, password, clock()),
             ready: Some(ready),
             ready_on,
             failure: None,
             events: VecDeque::new(),
             ended: None,
+            clock,
         }
     }
 
@@ -216,7 +221,7 @@ impl Shell {
 
     /// Hands `input` to the `Client`.
     pub(crate) fn input<I: Io>(&mut self, io: &mut I, input: Input<I::Writer>) {
-        let now = Instant::now();
+        let now = (self.clock)();
         match input {
             Input::Connected { conn, writer } => {
                 if io.attach(conn, writer) {
@@ -244,7 +249,7 @@ impl Shell {
     /// paused for a slow bot: input that arrived and waits unread could be the very
     /// answer the timer is about to miss, so no deadline can be judged then.
     pub(crate) fn timeout(&mut self) {
-        self.client.handle_timeout(Instant::now());
+        self.client.handle_timeout((self.clock)());
     }
 
     /// Performs every output until the `Client` is idle; returns when to call
@@ -256,7 +261,7 @@ impl Shell {
                 ClientOutput::Transmit { conn, bytes } => {
                     if !io.transmit(conn, bytes) {
                         io.close(conn);
-                        self.client.handle_closed(conn, Instant::now());
+                        self.client.handle_closed(conn, (self.clock)());
                     }
                 }
                 ClientOutput::Close { conn } => io.close(conn),

@@ -27,13 +27,25 @@
 //! The driver spawns its tasks with `tokio::spawn`: call it within a runtime (either
 //! flavour). The session runs until it ends or every [`Bot`] is dropped, which signs
 //! out.
+//!
+//! # Connectors
+//!
+//! How a connection is opened and a Passport request made is the [`Connector`]'s
+//! business: [`connect`] uses [`TcpConnector`] (TCP and reqwest), and
+//! [`connect_with`] takes any other, such as the in-memory server of
+//! `msnp::testing::memory` (features `testing` and `server`), so that a bot runs
+//! unchanged against a server without ports. The session's clock is tokio's
+//! ([`tokio::time::Instant`]): under a paused test runtime
+//! (`#[tokio::test(start_paused = true)]`) keep-alives and deadlines follow the test's
+//! time, and minutes of a session pass in milliseconds.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
+use ::tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use ::tokio::net::TcpStream;
-use ::tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use ::tokio::sync::{mpsc, oneshot};
 use ::tokio::task::AbortHandle;
 
@@ -63,13 +75,26 @@ pub async fn connect(
     account: &str,
     password: Secret<String>,
 ) -> Result<(Bot, Events), DriverError> {
+    let connector = TcpConnector::new(&config)?;
+    connect_with(config, connector, account, password).await
+}
+
+/// [`connect`] through `connector`: its streams carry the connections, its
+/// [`Connector::http`] the Passport requests. [`DriverConfig::ca_file`] and the HTTP
+/// settings are [`TcpConnector`]'s, so another connector ignores them; the rest of the
+/// config applies as to [`connect`].
+pub async fn connect_with<C: Connector>(
+    config: DriverConfig,
+    connector: C,
+    account: &str,
+    password: Secret<String>,
+) -> Result<(Bot, Events), DriverError> {
     let account = super::account(account)?;
-    let http = http_client(&config)?;
     let (ready_tx, ready_rx) = oneshot::channel();
     let ready: Reply<()> = Box::new(move |result| {
         let _ = ready_tx.send(result);
     });
-    let shell = Shell::new(super::client_config(&config), account, password, ready);
+    let shell = Shell::new(super::client_config(&config), account, password, ready, now);
     let (inputs_tx, inputs) = mpsc::channel(INPUT_QUEUE);
     let (sockets_tx, sockets) = mpsc::channel(INPUT_QUEUE);
     let (commands_tx, commands) = mpsc::channel(config.command_queue.max(1));
@@ -79,7 +104,7 @@ pub async fn connect(
         sockets: sockets_tx,
         writers: HashMap::new(),
         connecting: HashSet::new(),
-        http,
+        connector: Arc::new(connector),
         connect_timeout: config.connect_timeout,
         write_queue: config.write_queue.max(1),
         write_timeout: config.write_timeout,
@@ -99,6 +124,66 @@ pub async fn connect(
         )),
         Ok(Err(error)) => Err(error),
         Err(_) => Err(DriverError::Closed),
+    }
+}
+
+/// The session's clock, tokio's, as the `Client` takes it.
+fn now() -> std::time::Instant {
+    ::tokio::time::Instant::now().into_std()
+}
+
+/// How the driver opens connections and performs Passport requests: TCP and HTTPS
+/// with [`TcpConnector`], anything else for tests (see the [module docs](self#connectors)).
+///
+/// Each call runs in a task of its own, so a slow connect or request delays nothing
+/// else; the driver bounds a connect by [`DriverConfig::connect_timeout`] (on tokio's
+/// clock), a Passport request by
+/// [`ClientConfig::passport_timeout`](crate::client::ClientConfig::passport_timeout).
+pub trait Connector: Send + Sync + 'static {
+    /// A connection's byte stream; the driver splits it into a reader and a writer
+    /// task, and shuts it down when the session forgets the connection.
+    type Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static;
+
+    /// Opens a connection to `addr` (a dispatch, notification or switchboard server).
+    fn connect(&self, addr: &HostPort<'static>)
+    -> impl Future<Output = std::io::Result<Self::Stream>> + Send;
+
+    /// Performs a Passport `GET` exactly as given (its URL and every header; no
+    /// redirect followed). Any status is an answer; only no answer at all is an
+    /// error, worded for [`CloseReason`](crate::client::CloseReason)'s sentence.
+    fn http(&self, request: &HttpRequest) -> impl Future<Output = Result<HttpResponse, String>> + Send;
+}
+
+/// The default [`Connector`]: TCP (no Nagle delay: commands are small and answered
+/// one by one), and Passport over HTTPS with reqwest on rustls, trusting Mozilla's
+/// roots and [`DriverConfig::ca_file`], plain HTTP only where
+/// [`DriverConfig::allow_http_passport`] allows it.
+#[derive(Clone, Debug)]
+pub struct TcpConnector {
+    http: reqwest::Client,
+}
+
+impl TcpConnector {
+    /// The connector [`connect`] uses, set up from `config`: fails when the CA file
+    /// cannot be read or the HTTP client built.
+    pub fn new(config: &DriverConfig) -> Result<Self, DriverError> {
+        Ok(TcpConnector {
+            http: http_client(config)?,
+        })
+    }
+}
+
+impl Connector for TcpConnector {
+    type Stream = TcpStream;
+
+    async fn connect(&self, addr: &HostPort<'static>) -> std::io::Result<TcpStream> {
+        let stream = TcpStream::connect((addr.host(), addr.port())).await?;
+        let _ = stream.set_nodelay(true);
+        Ok(stream)
+    }
+
+    async fn http(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
+        get(&self.http, request).await
     }
 }
 
@@ -319,7 +404,12 @@ struct Inputs {
 }
 
 /// The session's task: waits for an input, a command or the timer, and drains.
-async fn run(mut shell: Shell, mut io: TokioIo, mut inputs: Inputs, events: mpsc::Sender<ClientEvent>) {
+async fn run<C: Connector>(
+    mut shell: Shell,
+    mut io: TokioIo<C>,
+    mut inputs: Inputs,
+    events: mpsc::Sender<ClientEvent>,
+) {
     let mut handles = true;
     // Events the full queue could not take: at most those of one input, since reading
     // stops while any wait here.
@@ -382,33 +472,45 @@ struct Writer {
     pool: BufferPool,
 }
 
-struct TokioIo {
+struct TokioIo<C> {
     inputs: mpsc::Sender<Input<Writer>>,
     sockets: mpsc::Sender<Input<Writer>>,
     writers: HashMap<ConnId, Writer>,
     connecting: HashSet<ConnId>,
-    http: reqwest::Client,
+    connector: Arc<C>,
     connect_timeout: Duration,
     write_queue: usize,
     write_timeout: Duration,
 }
 
-impl Io for TokioIo {
+impl<C: Connector> Io for TokioIo<C> {
     type Writer = Writer;
 
     fn connect(&mut self, conn: ConnId, addr: HostPort<'static>) {
         self.connecting.insert(conn);
         let (inputs, sockets) = (self.inputs.clone(), self.sockets.clone());
+        let connector = Arc::clone(&self.connector);
         let (timeout, write_queue, write_timeout) =
             (self.connect_timeout, self.write_queue, self.write_timeout);
         ::tokio::spawn(async move {
-            let opened =
-                ::tokio::time::timeout(timeout, TcpStream::connect((addr.host(), addr.port()))).await;
+            // A task of its own: a connector is the bot author's code, and one that
+            // panics fails the connection instead of leaving the session waiting.
+            let opening = ::tokio::spawn({
+                let addr = addr.clone();
+                async move { connector.connect(&addr).await }
+            });
+            let abort = opening.abort_handle();
+            let opened = match ::tokio::time::timeout(timeout, opening).await {
+                Ok(Ok(result)) => Ok(result),
+                Ok(Err(_)) => Ok(Err(std::io::Error::other("the connector panicked"))),
+                Err(elapsed) => {
+                    abort.abort();
+                    Err(elapsed)
+                }
+            };
             let input = match opened {
                 Ok(Ok(stream)) => {
-                    // Commands are small and answered one by one: do not wait to batch them.
-                    let _ = stream.set_nodelay(true);
-                    let (read, write) = stream.into_split();
+                    let (read, write) = ::tokio::io::split(stream);
                     let reader = ::tokio::spawn(read_loop(conn, read, sockets.clone()));
                     let (queue, rx) = mpsc::channel(write_queue);
                     let pool = BufferPool::default();
@@ -463,23 +565,23 @@ impl Io for TokioIo {
     }
 
     fn http(&mut self, id: HttpId, request: HttpRequest) {
-        let (http, inputs) = (self.http.clone(), self.inputs.clone());
+        let (connector, inputs) = (Arc::clone(&self.connector), self.inputs.clone());
         ::tokio::spawn(async move {
-            let result = get(&http, &request).await;
+            let asking = ::tokio::spawn(async move { connector.http(&request).await });
+            let result = asking
+                .await
+                .unwrap_or_else(|_| Err("the connector panicked".to_owned()));
             let _ = inputs.send(Input::Http { id, result }).await;
         });
     }
 }
 
-async fn read_loop(conn: ConnId, mut read: OwnedReadHalf, sockets: mpsc::Sender<Input<Writer>>) {
-    let mut buffer = vec![0; READ_BUFFER];
+async fn read_loop<S: AsyncRead>(conn: ConnId, mut read: ReadHalf<S>, sockets: mpsc::Sender<Input<Writer>>) {
     loop {
-        let input = match read.read(&mut buffer).await {
-            Ok(0) | Err(_) => Input::Closed { conn },
-            Ok(n) => Input::Bytes {
-                conn,
-                bytes: buffer[..n].to_vec(),
-            },
+        let input = match read_some(&mut read).await {
+            Ok(bytes) if bytes.is_empty() => Input::Closed { conn },
+            Err(_) => Input::Closed { conn },
+            Ok(bytes) => Input::Bytes { conn, bytes },
         };
         let last = matches!(input, Input::Closed { .. });
         if sockets.send(input).await.is_err() || last {
@@ -488,9 +590,25 @@ async fn read_loop(conn: ConnId, mut read: OwnedReadHalf, sockets: mpsc::Sender<
     }
 }
 
-async fn write_loop(
+/// Reads what has arrived (empty at the end of the stream) into a `Vec` of its size.
+/// The read buffer lives on the stack only while a read is tried, so a connection that
+/// waits for data holds none: with thousands of idle sessions, 16 KiB each adds up.
+pub(crate) async fn read_some<R: AsyncRead + Unpin>(read: &mut R) -> std::io::Result<Vec<u8>> {
+    std::future::poll_fn(|cx| {
+        let mut buffer = [const { std::mem::MaybeUninit::<u8>::uninit() }; READ_BUFFER];
+        let mut filled = ::tokio::io::ReadBuf::uninit(&mut buffer);
+        match std::pin::Pin::new(&mut *read).poll_read(cx, &mut filled) {
+            std::task::Poll::Ready(Ok(())) => std::task::Poll::Ready(Ok(filled.filled().to_vec())),
+            std::task::Poll::Ready(Err(error)) => std::task::Poll::Ready(Err(error)),
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    })
+    .await
+}
+
+async fn write_loop<S: AsyncWrite>(
     conn: ConnId,
-    mut write: OwnedWriteHalf,
+    mut write: WriteHalf<S>,
     mut queue: mpsc::Receiver<Vec<u8>>,
     pool: BufferPool,
     timeout: Duration,

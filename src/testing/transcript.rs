@@ -22,6 +22,12 @@
 //! [`run`] replays a transcript as written and then again with every `S:` split into
 //! random pieces, which must not change the outcome.
 //!
+//! A whole [`Client`] has many connections, so its transcripts ([`run_client`]) name
+//! the connection of every byte line instead of `C:`/`S:`/`X:`: `ns> bytes` (sent on the
+//! connection named `ns`), `ns< bytes` (its server sends), `ns+ host:port` (the client
+//! opens it), `ns-` (the client closes it), `ns!` (the transport closed), and `http>`,
+//! `http<`, `http!` for the Passport requests, their answers and failures.
+//!
 //! ```
 //! use std::time::Instant;
 //! use msnp::Output;
@@ -59,11 +65,13 @@
 //! assert!(run(|_| Echo::default(), "S: PNG\\r\\n\nC: QNG 50\\r\\n\n").is_err());
 //! ```
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::{self, Debug, Write as _};
 use std::time::{Duration, Instant};
 
 use crate::Output;
+use crate::client::{Client, ClientOutput, ConnId, HttpId};
+use crate::passport::HttpResponse;
 
 /// A session machine that transcripts can drive.
 pub trait Scripted {
@@ -97,10 +105,34 @@ enum Step {
     Client(Vec<u8>),
     Server(Vec<u8>),
     Event(String),
-    Call { call: String, must_fail: bool },
+    Call {
+        call: String,
+        must_fail: bool,
+    },
     Advance(Duration),
     NextTimeout(Option<Duration>),
     Closed,
+    /// A line of a whole-`Client` transcript, addressed to one connection.
+    On {
+        conn: String,
+        step: ConnStep,
+    },
+}
+
+/// What a whole-`Client` transcript line does on its connection (see [`run_client`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ConnStep {
+    /// `name> bytes`: the client must send these bytes next on it.
+    Sent(Vec<u8>),
+    /// `name< bytes`: its server sends these bytes.
+    Received(Vec<u8>),
+    /// `name+ addr` (`name+! addr`): the client's next connection output must open
+    /// `addr`, which is then named `name` and reported opened (or failed).
+    Opened { addr: String, fails: bool },
+    /// `name-`: the client's next connection output must close it.
+    ClientClosed,
+    /// `name! [reason]`: the transport closed (for `http`, the request failed).
+    PeerClosed(String),
 }
 
 /// Writes bytes with CR, LF, tab, backslash and non-printable bytes escaped, the way
@@ -182,6 +214,8 @@ fn parse(script: &str) -> Result<Vec<(usize, Step)>, TranscriptError> {
                 call: call.trim().to_owned(),
                 must_fail: false,
             }
+        } else if let Some((conn, step)) = connection_line(text).map_err(error)? {
+            Step::On { conn, step }
         } else {
             let (tag, body) = text.split_once(':').ok_or_else(|| error("no step tag".into()))?;
             let body = body.strip_prefix(' ').unwrap_or(body);
@@ -200,6 +234,45 @@ fn parse(script: &str) -> Result<Vec<(usize, Step)>, TranscriptError> {
     }
     Ok(steps)
 }
+
+/// Reads a whole-`Client` transcript's connection line (`ns> …`, `sb1+ host:port`),
+/// if `text` is one: a lowercase name, then one of `>`, `<`, `+`, `-`, `!`.
+fn connection_line(text: &str) -> Result<Option<(String, ConnStep)>, String> {
+    let name_len = text
+        .bytes()
+        .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        .count();
+    let (name, rest) = text.split_at(name_len);
+    let Some(mark) = rest.chars().next().filter(|_| !name.is_empty()) else {
+        return Ok(None);
+    };
+    let body = &rest[1..];
+    let body = body.strip_prefix(' ').unwrap_or(body);
+    let step = match mark {
+        '>' => ConnStep::Sent(unescape(body)?),
+        '<' => ConnStep::Received(unescape(body)?),
+        '+' => match body.strip_prefix('!') {
+            Some(addr) => ConnStep::Opened {
+                addr: addr.trim().to_owned(),
+                fails: true,
+            },
+            None => ConnStep::Opened {
+                addr: body.trim().to_owned(),
+                fails: false,
+            },
+        },
+        '-' if body.trim().is_empty() => ConnStep::ClientClosed,
+        '!' => ConnStep::PeerClosed(body.trim().to_owned()),
+        _ => return Ok(None),
+    };
+    if name == HTTP && matches!(step, ConnStep::Opened { .. } | ConnStep::ClientClosed) {
+        return Err("`http` is Passport's: it is neither opened nor closed".into());
+    }
+    Ok(Some((name.to_owned(), step)))
+}
+
+/// The name of a whole-`Client` transcript's Passport exchanges.
+const HTTP: &str = "http";
 
 /// SplitMix64: a small, seeded generator so random splits are reproducible.
 struct Splits(u64);
@@ -317,6 +390,11 @@ impl<M: Scripted> Replay<M> {
                 self.machine.handle_closed(self.now);
                 self.drain()?;
             }
+            Step::On { conn, .. } => {
+                return Err(format!(
+                    "`{conn}` lines belong in whole-Client transcripts (run_client); this one scripts one connection"
+                ));
+            }
         }
         Ok(())
     }
@@ -385,7 +463,24 @@ pub fn run<M: Scripted>(make: impl Fn(Instant) -> M, script: &str) -> Result<(),
 /// When the directory cannot be read, holds no transcript, or any transcript fails:
 /// this is meant to be called from a `#[test]`.
 pub fn run_dir<M: Scripted>(dir: impl AsRef<std::path::Path>, make: impl Fn(Instant) -> M) {
-    let dir = dir.as_ref();
+    run_each(dir.as_ref(), |script| run(&make, script));
+}
+
+/// Runs every `*.txt` whole-[`Client`] transcript in `dir` with [`run_client`],
+/// reporting all failures together.
+///
+/// # Panics
+///
+/// As [`run_dir`]: meant to be called from a `#[test]`.
+pub fn run_client_dir(
+    dir: impl AsRef<std::path::Path>,
+    make: impl Fn(Instant) -> Client,
+    call: impl Fn(&mut Client, Instant, &str) -> Result<(), String>,
+) {
+    run_each(dir.as_ref(), |script| run_client(&make, &call, script));
+}
+
+fn run_each(dir: &std::path::Path, run: impl Fn(&str) -> Result<(), TranscriptError>) {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -397,9 +492,7 @@ pub fn run_dir<M: Scripted>(dir: impl AsRef<std::path::Path>, make: impl Fn(Inst
         .iter()
         .filter_map(|path| {
             let script = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            run(&make, &script)
-                .err()
-                .map(|e| format!("{}:{}", path.display(), e))
+            run(&script).err().map(|e| format!("{}:{}", path.display(), e))
         })
         .collect();
     assert!(
@@ -408,6 +501,319 @@ pub fn run_dir<M: Scripted>(dir: impl AsRef<std::path::Path>, make: impl Fn(Inst
         failures.len(),
         failures.join("\n\n")
     );
+}
+
+/// What a [`Client`] asked that concerns connections, in the order it asked: each
+/// `+` and `-` line takes the next.
+#[derive(Debug)]
+enum Action {
+    Connect { conn: ConnId, addr: String },
+    Close { conn: ConnId },
+}
+
+/// A whole-`Client` replay: bytes sent per connection name, connection actions,
+/// Passport requests awaiting their answer, and events.
+struct ClientReplay<'c> {
+    client: Client,
+    call: &'c dyn Fn(&mut Client, Instant, &str) -> Result<(), String>,
+    now: Instant,
+    /// Each name's current connection.
+    names: HashMap<String, ConnId>,
+    /// Every connection's name, kept after it closes or the name moves on (a
+    /// referral's new `ns`): the old one's close still reads `ns-`.
+    named: HashMap<ConnId, String>,
+    sent: BTreeMap<String, VecDeque<u8>>,
+    actions: VecDeque<Action>,
+    http: VecDeque<HttpId>,
+    events: VecDeque<String>,
+    next_timeout: Option<Instant>,
+}
+
+impl ClientReplay<'_> {
+    /// Drains the client; a client that never goes idle is a failure, not a hang.
+    fn drain(&mut self) -> Result<(), String> {
+        for _ in 0..100_000 {
+            match self.client.poll_output() {
+                ClientOutput::Connect { conn, addr } => self.actions.push_back(Action::Connect {
+                    conn,
+                    addr: addr.to_string(),
+                }),
+                ClientOutput::Transmit { conn, bytes } => {
+                    let name = self.named.get(&conn).ok_or_else(|| {
+                        format!("bytes sent on {conn:?}, which no line opened: {}", escape(bytes))
+                    })?;
+                    self.sent
+                        .entry(name.clone())
+                        .or_default()
+                        .extend(bytes.iter().copied());
+                }
+                ClientOutput::Close { conn } => self.actions.push_back(Action::Close { conn }),
+                ClientOutput::HttpRequest { id, request } => {
+                    let mut bytes = Vec::new();
+                    request.encode(&mut bytes);
+                    self.sent.entry(HTTP.to_owned()).or_default().extend(bytes);
+                    self.http.push_back(id);
+                }
+                ClientOutput::Event(event) => self.events.push_back(format!("{event:?}")),
+                ClientOutput::Idle { next_timeout } => {
+                    self.next_timeout = next_timeout;
+                    return Ok(());
+                }
+            }
+        }
+        Err("poll_output never returned Idle".into())
+    }
+
+    fn conn(&self, name: &str) -> Result<ConnId, String> {
+        self.names
+            .get(name)
+            .copied()
+            .ok_or_else(|| format!("no line opened `{name}`"))
+    }
+
+    fn step(&mut self, step: &Step, splits: Option<&mut Splits>) -> Result<(), String> {
+        let Step::On { conn: name, step } = step else {
+            return self.shared_step(step);
+        };
+        match step {
+            ConnStep::Sent(expected) => {
+                let queue = self.sent.entry(name.clone()).or_default();
+                let take = expected.len().min(queue.len());
+                let got: Vec<u8> = queue.drain(..take).collect();
+                if &got != expected {
+                    // Enough to write the next line from: a Passport request is long.
+                    let more: Vec<u8> = queue.iter().copied().take(2000).collect();
+                    return Err(format!(
+                        "expected the client to send on `{name}`\n  {}\nbut it sent\n  {}{}",
+                        escape(expected),
+                        escape(&got),
+                        if more.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  (then {})", escape(&more))
+                        }
+                    ));
+                }
+            }
+            ConnStep::Received(bytes) if name == HTTP => {
+                let id = self
+                    .http
+                    .pop_front()
+                    .ok_or("no Passport request awaits an answer")?;
+                let response = HttpResponse::parse_head(bytes).map_err(|e| e.to_string())?;
+                self.client.handle_http_response(self.now, id, response);
+                self.drain()?;
+            }
+            ConnStep::Received(bytes) => {
+                let conn = self.conn(name)?;
+                match splits {
+                    None => {
+                        self.client.handle_input(conn, self.now, bytes);
+                        self.drain()?;
+                    }
+                    Some(splits) => {
+                        let mut rest = &bytes[..];
+                        for piece in splits.pieces(bytes.len()) {
+                            let (chunk, tail) = rest.split_at(piece);
+                            self.client.handle_input(conn, self.now, chunk);
+                            self.drain()?;
+                            rest = tail;
+                        }
+                    }
+                }
+            }
+            ConnStep::Opened { addr, fails } => match self.actions.pop_front() {
+                Some(Action::Connect { conn, addr: asked }) if &asked == addr => {
+                    self.names.insert(name.clone(), conn);
+                    self.named.insert(conn, name.clone());
+                    if *fails {
+                        self.client.handle_connect_failed(conn, self.now);
+                    } else {
+                        self.client.handle_connected(conn, self.now);
+                    }
+                    self.drain()?;
+                }
+                other => {
+                    return Err(format!(
+                        "expected the client to open {addr}, but it asked {other:?}"
+                    ));
+                }
+            },
+            ConnStep::ClientClosed => match self.actions.pop_front() {
+                Some(Action::Close { conn }) if self.named.get(&conn) == Some(name) => {}
+                other => {
+                    return Err(format!(
+                        "expected the client to close `{name}`, but it asked {other:?}"
+                    ));
+                }
+            },
+            ConnStep::PeerClosed(reason) if name == HTTP => {
+                let id = self
+                    .http
+                    .pop_front()
+                    .ok_or("no Passport request awaits an answer")?;
+                self.client.handle_http_failed(self.now, id, reason.clone());
+                self.drain()?;
+            }
+            ConnStep::PeerClosed(_) => {
+                let conn = self.conn(name)?;
+                self.client.handle_closed(conn, self.now);
+                self.drain()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The steps whole-`Client` transcripts share with the others.
+    fn shared_step(&mut self, step: &Step) -> Result<(), String> {
+        match step {
+            Step::Event(expected) => match self.events.pop_front() {
+                Some(event) if &event == expected => {}
+                Some(event) => return Err(format!("expected event\n  {expected}\nbut got\n  {event}")),
+                None => return Err(format!("expected event\n  {expected}\nbut there was none")),
+            },
+            Step::Call { call, must_fail } => {
+                let result = (self.call)(&mut self.client, self.now, call);
+                match (result, must_fail) {
+                    (Ok(()), false) | (Err(_), true) => {}
+                    (Ok(()), true) => return Err(format!("call `{call}` succeeded but should fail")),
+                    (Err(why), false) => return Err(format!("call `{call}` failed: {why}")),
+                }
+                self.drain()?;
+            }
+            Step::Advance(by) => {
+                self.now += *by;
+                self.client.handle_timeout(self.now);
+                self.drain()?;
+            }
+            Step::NextTimeout(expected) => {
+                let got = self.next_timeout.map(|t| t.saturating_duration_since(self.now));
+                let in_past = self.next_timeout.is_some_and(|t| t < self.now);
+                if got != *expected || in_past {
+                    return Err(format!(
+                        "expected next timeout {expected:?} from now, the client has {got:?}"
+                    ));
+                }
+            }
+            Step::Client(_) | Step::Server(_) | Step::Closed => {
+                return Err(format!(
+                    "`{step}` names no connection: a whole-Client transcript writes `ns>`, `sb1<`, `ns!`…"
+                ));
+            }
+            Step::On { .. } => {}
+        }
+        Ok(())
+    }
+
+    fn leftovers(&self) -> String {
+        let mut leftovers = String::new();
+        for (name, queue) in &self.sent {
+            if !queue.is_empty() {
+                let sent: Vec<u8> = queue.iter().copied().collect();
+                let _ = write!(
+                    leftovers,
+                    "\nunexpected bytes sent on `{name}`: {}",
+                    escape(&sent)
+                );
+            }
+        }
+        for action in &self.actions {
+            let _ = write!(leftovers, "\nunexpected connection output: {action:?}");
+        }
+        for event in &self.events {
+            let _ = write!(leftovers, "\nunexpected event: {event}");
+        }
+        leftovers
+    }
+}
+
+fn replay_client(
+    make: &impl Fn(Instant) -> Client,
+    call: &dyn Fn(&mut Client, Instant, &str) -> Result<(), String>,
+    steps: &[(usize, Step)],
+    mut splits: Option<Splits>,
+) -> Result<(), TranscriptError> {
+    let now = Instant::now();
+    let mut replay = ClientReplay {
+        client: make(now),
+        call,
+        now,
+        names: HashMap::new(),
+        named: HashMap::new(),
+        sent: BTreeMap::new(),
+        actions: VecDeque::new(),
+        http: VecDeque::new(),
+        events: VecDeque::new(),
+        next_timeout: None,
+    };
+    replay
+        .drain()
+        .map_err(|message| TranscriptError { line: 0, message })?;
+    for (line, step) in steps {
+        replay
+            .step(step, splits.as_mut())
+            .map_err(|message| TranscriptError { line: *line, message })?;
+    }
+    let leftovers = replay.leftovers();
+    if leftovers.is_empty() {
+        Ok(())
+    } else {
+        Err(TranscriptError {
+            line: 0,
+            message: format!("at the end of the transcript:{leftovers}"),
+        })
+    }
+}
+
+/// Replays a whole-[`Client`] transcript against a client made by `make`, as written
+/// and then [`SPLIT_RUNS`] times with every connection's server bytes split at random
+/// points; `> call` lines are performed by `call` (for the crate's own mini-language,
+/// [`client::call`](super::client::call)).
+///
+/// A whole-`Client` transcript names the connection of each byte: `ns> bytes` is what
+/// the client must send on the connection named `ns`, `ns< bytes` what its server
+/// sends; `ns+ host:port` expects the client to open a connection there (naming it
+/// `ns`, and reporting it opened; `ns+! host:port` reports it failed), `ns-` expects the
+/// client to close it, `ns!` closes it from the server's side. `http> bytes` is the
+/// next Passport request as HTTP bytes, `http< head` its answer (an HTTP response
+/// head) and `http! reason` its failure. `E:`, `T:`, `N:` and `> call` lines read as in
+/// the other transcripts. Names are the author's: `ns` for the notification role
+/// (the dispatch and the server it refers to), `sb1`, `sb2`… by order of opening.
+pub fn run_client(
+    make: impl Fn(Instant) -> Client,
+    call: impl Fn(&mut Client, Instant, &str) -> Result<(), String>,
+    script: &str,
+) -> Result<(), TranscriptError> {
+    let steps = parse(script)?;
+    replay_client(&make, &call, &steps, None)?;
+    for seed in 0..SPLIT_RUNS {
+        run_client_split(&make, &call, &steps, seed)?;
+    }
+    Ok(())
+}
+
+/// [`run_client`]'s replay with server bytes split by the generator seeded with
+/// `seed` only, for property tests that pick the seeds.
+pub fn run_client_with_splits(
+    make: impl Fn(Instant) -> Client,
+    call: impl Fn(&mut Client, Instant, &str) -> Result<(), String>,
+    script: &str,
+    seed: u64,
+) -> Result<(), TranscriptError> {
+    let steps = parse(script)?;
+    run_client_split(&make, &call, &steps, seed)
+}
+
+fn run_client_split(
+    make: &impl Fn(Instant) -> Client,
+    call: &dyn Fn(&mut Client, Instant, &str) -> Result<(), String>,
+    steps: &[(usize, Step)],
+    seed: u64,
+) -> Result<(), TranscriptError> {
+    replay_client(make, call, steps, Some(Splits(seed))).map_err(|e| TranscriptError {
+        line: e.line,
+        message: format!("with input split by seed {seed}: {}", e.message),
+    })
 }
 
 impl fmt::Display for Step {
@@ -421,6 +827,16 @@ impl fmt::Display for Step {
             Step::NextTimeout(None) => f.write_str("N: none"),
             Step::NextTimeout(Some(by)) => write!(f, "N: +{}ms", by.as_millis()),
             Step::Closed => f.write_str("X:"),
+            Step::On { conn, step } => match step {
+                ConnStep::Sent(bytes) => write!(f, "{conn}> {}", escape(bytes)),
+                ConnStep::Received(bytes) => write!(f, "{conn}< {}", escape(bytes)),
+                ConnStep::Opened { addr, fails } => {
+                    write!(f, "{conn}+{} {addr}", if *fails { "!" } else { "" })
+                }
+                ConnStep::ClientClosed => write!(f, "{conn}-"),
+                ConnStep::PeerClosed(reason) if reason.is_empty() => write!(f, "{conn}!"),
+                ConnStep::PeerClosed(reason) => write!(f, "{conn}! {reason}"),
+            },
         }
     }
 }
@@ -460,6 +876,57 @@ mod tests {
         assert_eq!(steps[0].0, 3);
         assert!(parse("Q: x").is_err());
         assert!(parse("T: 30s").is_err());
+    }
+
+    #[test]
+    fn connection_lines_parse_and_print_back() {
+        let script = "ns+ messenger.hotmail.com:1863\nsb2+! 10.0.0.1:1863\nns> VER 1\\r\\n\nsb1< ACK 2\\r\\n\nsb1-\nsb1!\nhttp! no route\nhttp< HTTP/1.1 200 OK\\r\\n\\r\\n\n";
+        let printed: Vec<String> = parse(script)
+            .unwrap()
+            .iter()
+            .map(|(_, s)| s.to_string())
+            .collect();
+        assert_eq!(
+            printed,
+            [
+                "ns+ messenger.hotmail.com:1863",
+                "sb2+! 10.0.0.1:1863",
+                "ns> VER 1\\r\\n",
+                "sb1< ACK 2\\r\\n",
+                "sb1-",
+                "sb1!",
+                "http! no route",
+                "http< HTTP/1.1 200 OK\\r\\n\\r\\n",
+            ]
+        );
+        assert!(parse("http+ x:1").is_err());
+        assert!(parse("http-").is_err());
+    }
+
+    /// The client's first output, scripted right and wrong.
+    #[test]
+    fn a_client_transcript_checks_each_connection() {
+        let call = super::super::client::call;
+        let good = "ns+ messenger.hotmail.com:1863\nns> VER 1 MSNP8 CVR0\\r\\n\n";
+        run_client(super::super::client::machine, call, good).unwrap();
+        let wrong_bytes = "ns+ messenger.hotmail.com:1863\nns> VER 1 MSNP9 CVR0\\r\\n\n";
+        let error = run_client(super::super::client::machine, call, wrong_bytes).unwrap_err();
+        assert_eq!(error.line, 2);
+        let wrong_addr = "ns+ example.com:1863\n";
+        assert_eq!(
+            run_client(super::super::client::machine, call, wrong_addr)
+                .unwrap_err()
+                .line,
+            1
+        );
+        let unread = "ns+ messenger.hotmail.com:1863\n";
+        let error = run_client(super::super::client::machine, call, unread).unwrap_err();
+        assert!(
+            error.message.contains("unexpected bytes sent on `ns`: VER 1"),
+            "{error}"
+        );
+        let one_connection = "C: VER 1 MSNP8 CVR0\\r\\n\n";
+        assert!(run_client(super::super::client::machine, call, one_connection).is_err());
     }
 
     #[test]

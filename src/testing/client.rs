@@ -1,0 +1,96 @@
+//! The whole [`Client`]'s transcript mini-language, for
+//! [`transcript::run_client`](super::transcript::run_client) (documented in
+//! `tests/transcripts/README.md`).
+//!
+//! | call | does |
+//! |---|---|
+//! | `send <account> <text…>` | `send_message` |
+//! | `send_to <conversation> <text…>` | `send_to_conversation` (conversations count from 0) |
+//! | `typing <conversation>` | `send_typing` |
+//! | `invite <conversation> <account>` | `invite` |
+//! | `leave <conversation>` | `leave` |
+//! | `status <NLN\|BSY\|…>` | `set_status` |
+//! | `add <FL\|AL\|BL\|RL> <account>` | `add_contact` |
+//! | `block <account>` / `unblock <account>` | `block` / `unblock` |
+//! | `logout` | `logout` |
+//! | `check conversations <n>` | asserts how many conversations are open |
+
+use std::time::Instant;
+
+use crate::Secret;
+use crate::client::{Client, ClientConfig, ConversationId};
+use crate::codec::{List, Passport, Status};
+
+/// The account every whole-client transcript signs in: HYP's `example@passport.com`.
+pub const ACCOUNT: &str = "example@passport.com";
+/// Its password, which the Passport request lines carry percent-encoded.
+pub const PASSWORD: &str = "password";
+
+/// A client with the default configuration for [`ACCOUNT`], as transcripts start: it
+/// asks to connect to `messenger.hotmail.com:1863`, signs in through the Passport
+/// nexus, downloads the lists and goes online.
+pub fn machine(now: Instant) -> Client {
+    machine_with(ClientConfig::default(), now)
+}
+
+/// [`machine`] with other settings.
+pub fn machine_with(config: ClientConfig, now: Instant) -> Client {
+    let account = Passport::try_from(ACCOUNT).expect("valid account");
+    Client::new(config, account, Secret::new(PASSWORD.to_owned()), now)
+}
+
+/// Performs one call of the mini-language on `client`.
+pub fn call(client: &mut Client, now: Instant, call: &str) -> Result<(), String> {
+    let (verb, rest) = call.split_once(' ').unwrap_or((call, ""));
+    let (first, after) = rest.split_once(' ').unwrap_or((rest, ""));
+    let e = |e: crate::client::ClientError| e.to_string();
+    match verb {
+        "send" => client
+            .send_message(now, &passport(first)?, after)
+            .map(drop)
+            .map_err(e),
+        "send_to" => client
+            .send_to_conversation(now, conversation(first)?, after)
+            .map(drop)
+            .map_err(e),
+        "typing" => client.send_typing(now, conversation(first)?).map_err(e),
+        "invite" => client
+            .invite(now, conversation(first)?, &passport(after)?)
+            .map_err(e),
+        "leave" => client.leave(now, conversation(first)?).map_err(e),
+        "status" => {
+            let status = Status::from_wire(rest).ok_or("unknown status")?;
+            client.set_status(now, status).map(drop).map_err(e)
+        }
+        "add" => {
+            let list = List::from_wire(first).ok_or("list is FL, AL, BL or RL")?;
+            client
+                .add_contact(now, list, &passport(after)?)
+                .map(drop)
+                .map_err(e)
+        }
+        "block" => client.block(now, &passport(rest)?).map(drop).map_err(e),
+        "unblock" => client.unblock(now, &passport(rest)?).map(drop).map_err(e),
+        "logout" => client.logout(now).map_err(e),
+        "check" => match (first, after) {
+            ("conversations", n) => {
+                let got = client.conversations().count();
+                (n.parse() == Ok(got))
+                    .then_some(())
+                    .ok_or(format!("{got} conversations are open, not {n}"))
+            }
+            _ => Err(format!("unknown check `{rest}`")),
+        },
+        _ => Err(format!("unknown call `{verb}`")),
+    }
+}
+
+fn passport(word: &str) -> Result<Passport<'static>, String> {
+    Passport::try_from(word.to_owned()).map_err(|e| e.to_string())
+}
+
+fn conversation(word: &str) -> Result<ConversationId, String> {
+    word.parse()
+        .map(ConversationId)
+        .map_err(|_| format!("`{word}` is not a conversation number"))
+}
