@@ -1,5 +1,7 @@
 //! `cargo run --example demo`: two bots sign in to the crate's own MSN server on
-//! loopback ports, add each other, chat, and sign out. No account and no network needed.
+//! loopback ports, negotiating MSNP12 (MSN Messenger 7.5), add each other, show a
+//! personal message and a display picture, chat, and sign out. No account and no
+//! network needed.
 //!
 //! Everything is real except the Internet: TCP sockets on 127.0.0.1, the dispatch
 //! server's referral, Passport 1.4 over plain HTTP, a switchboard per conversation, each
@@ -23,6 +25,16 @@ use msnp::server::std_driver::LoopbackServer;
 const ACCOUNTS: [(&str, &str, &str); 2] = [
     ("alice@example.com", "alice's password", "Alice"),
     ("bob@example.com", "bob's password", "Bob"),
+];
+
+/// Alice's display picture: any image file's bytes (a 1×1 PNG here). The crate hashes
+/// them into the MSNObject that her presence announces.
+const ALICE_PICTURE: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00,
+    0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00,
+    0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05,
+    0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42,
+    0x60, 0x82,
 ];
 
 /// How long any one step may take before the demo gives up.
@@ -128,6 +140,7 @@ pub fn run(say: &mut dyn FnMut(String)) -> Result<(), String> {
     };
     add_contact(alice, bob, say)?;
     add_contact(bob, alice, say)?;
+    show_herself(alice, bob, say)?;
 
     // The first message opens a switchboard: XFR SB, connect, USR, CAL, RNG, ANS, JOI.
     let sent = alice
@@ -176,14 +189,20 @@ pub fn run(say: &mut dyn FnMut(String)) -> Result<(), String> {
     Ok(())
 }
 
-/// Tells what the bot saw while signing in: its name, contact list and first status.
+/// Tells what the bot saw while signing in: the dialect, its name, contact list and
+/// first status.
 fn signed_in(peer: &Peer, say: &mut dyn FnMut(String)) -> Result<(), String> {
-    let name = peer.expect("the sign-in", |e| match e {
-        ClientEvent::LoggedIn { name, .. } => Some(name.decode().into_owned()),
+    let dialect = peer.expect("the sign-in", |e| match e {
+        ClientEvent::LoggedIn { dialect, .. } => Some(*dialect),
+        _ => None,
+    })?;
+    // From MSNP10 the name comes with the contact list (`PRP MFN`), not at login.
+    let name = peer.expect("the name", |e| match e {
+        ClientEvent::NameChanged { name } => Some(name.decode().into_owned()),
         _ => None,
     })?;
     say(format!(
-        "[{}] signed in as {name}: referred by the dispatch server, Passport 1.4 ticket over HTTP",
+        "[{}] signed in over {dialect} as {name}: referred by the dispatch server, Passport 1.4 ticket over HTTP",
         peer.name
     ));
     let contacts = peer.expect("the contact list", |e| match e {
@@ -235,6 +254,50 @@ fn add_contact(who: &Peer, other: &Peer, say: &mut dyn FnMut(String)) -> Result<
         format!("{status:?}")
     };
     say(format!("[{}] {account} ({name}) is {status}", who.name));
+    Ok(())
+}
+
+/// `who` sets a personal message and a display picture; `other`, who watches, sees both:
+/// the message (`UUX` → `UBX`) and the picture's MSNObject on `who`'s presence (`CHG` →
+/// `NLN`), which names its size and SHA-1.
+fn show_herself(who: &Peer, other: &Peer, say: &mut dyn FnMut(String)) -> Result<(), String> {
+    let message = "on loopback, all day";
+    who.bot.set_personal_message(message).map_err(|e| e.to_string())?;
+    who.bot
+        .set_display_picture(Some(ALICE_PICTURE.to_vec()))
+        .map_err(|e| e.to_string())?;
+    say(format!(
+        "[{}] shows the personal message \"{message}\" and a {}-byte display picture",
+        who.name,
+        ALICE_PICTURE.len()
+    ));
+    let seen = other.expect("the personal message", |e| match e {
+        ClientEvent::ContactPersonalMessage { account, message, .. }
+            if account.same_account(&who.account) =>
+        {
+            Some(message.clone())
+        }
+        _ => None,
+    })?;
+    say(format!(
+        "[{}] sees {}'s personal message: \"{seen}\"",
+        other.name, who.account
+    ));
+    let object = other.expect("the display picture", |e| match e {
+        ClientEvent::ContactDisplayPicture {
+            account,
+            object: Some(object),
+        } if account.same_account(&who.account) => Some(object.clone()),
+        _ => None,
+    })?;
+    let sha1: String = object.sha1d().iter().map(|b| format!("{b:02x}")).collect();
+    say(format!(
+        "[{}] sees {}'s display picture: {} bytes, SHA-1 {sha1}, matches: {}",
+        other.name,
+        who.account,
+        object.size(),
+        object.matches_data(ALICE_PICTURE)
+    ));
     Ok(())
 }
 

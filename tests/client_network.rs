@@ -32,7 +32,6 @@ fn events(net: &mut Network, peer: usize) -> Vec<String> {
 /// The events of a sign-in under MSNP12, which client and server both default to: the
 /// name arrives with the list (`PRP MFN`), after `USR OK` has named only the account,
 /// and there is no default group nor a list version, so no list comes from a cache.
-/// After an empty list the name follows its end (`BLP` ends it, reference §4.1).
 fn login(account: &str, name: &str, contacts: usize) -> Vec<String> {
     let logged_in = format!(
         r#"LoggedIn {{ account: Passport("{account}"), name: EncodedName("{account}"), dialect: Msnp12 }}"#
@@ -42,10 +41,7 @@ fn login(account: &str, name: &str, contacts: usize) -> Vec<String> {
     let named = format!(r#"NameChanged {{ name: EncodedName("{name}") }}"#);
     let synced = format!("ListSynced {{ contacts: {contacts}, groups: 0, from_cache: false }}");
     let online = "StatusChanged { status: Online }".to_owned();
-    match contacts {
-        0 => vec![logged_in, profile, synced, named, online],
-        _ => vec![logged_in, profile, named, synced, online],
-    }
+    vec![logged_in, profile, named, synced, online]
 }
 
 /// The events of a sign-in under MSNP8 (a client that offers only it): the name comes

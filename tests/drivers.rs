@@ -368,7 +368,11 @@ mod on_tokio {
         );
         echo_bot.set_name("Echo the Second").await.unwrap();
         assert_eq!(
-            until(&mut echo_events, |e| matches!(e, ClientEvent::NameChanged { .. })).await,
+            until(
+                &mut echo_events,
+                |e| matches!(e, ClientEvent::NameChanged { name } if name.decode() == "Echo the Second")
+            )
+            .await,
             ClientEvent::NameChanged {
                 name: name("Echo the Second")
             }
@@ -768,7 +772,10 @@ mod on_threads {
         );
         echo_bot.set_name("Echo the Second").unwrap();
         assert_eq!(
-            until(&echo_events, |e| matches!(e, ClientEvent::NameChanged { .. })),
+            until(
+                &echo_events,
+                |e| matches!(e, ClientEvent::NameChanged { name } if name.decode() == "Echo the Second")
+            ),
             ClientEvent::NameChanged {
                 name: name("Echo the Second")
             }

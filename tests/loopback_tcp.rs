@@ -50,6 +50,13 @@ fn config(server: &LoopbackServer) -> DriverConfig {
     config
 }
 
+/// [`config`] for a client that offers MSNP8 alone: list versions and the cache are MSNP8's.
+fn msnp8(server: &LoopbackServer) -> DriverConfig {
+    let mut config = config(server);
+    config.client.notification.dialects = msnp::codec::DialectSet::only(msnp::codec::Dialect::Msnp8);
+    config
+}
+
 /// A signed-in bot, its events, and those a wait passed over, for the next waits.
 struct Peer {
     bot: Bot,
@@ -199,7 +206,16 @@ fn sign_in_follows_the_referral_and_gets_a_passport_ticket_over_http() {
         }
         _ => None,
     });
-    assert_eq!((account.as_str(), name.as_str()), ("alice@example.com", "Alice"));
+    // MSNP12 names only the account at login; the name comes with the list.
+    assert_eq!(
+        (account.as_str(), name.as_str()),
+        ("alice@example.com", "alice@example.com")
+    );
+    let name = alice.expect("the name", |e| match e {
+        ClientEvent::NameChanged { name } => Some(name.decode().into_owned()),
+        _ => None,
+    });
+    assert_eq!(name, "Alice");
     let synced = alice.expect("the lists", |e| match e {
         ClientEvent::ListSynced {
             contacts,
@@ -208,9 +224,8 @@ fn sign_in_follows_the_referral_and_gets_a_passport_ticket_over_http() {
         } => Some((*contacts, *groups, *from_cache)),
         _ => None,
     });
-    // A new account's list is at version 0, which is what a client without a kept
-    // list asks for: nothing to download.
-    assert_eq!(synced, (0, 0, true));
+    // A new account's list is empty; MSNP12 sends it whole (no versions, no cache).
+    assert_eq!(synced, (0, 0, false));
     let status = alice.expect("the first status", |e| match e {
         ClientEvent::StatusChanged { status } => Some(*status),
         _ => None,
@@ -224,7 +239,8 @@ fn sign_in_follows_the_referral_and_gets_a_passport_ticket_over_http() {
 #[test]
 fn a_kept_contact_list_is_synced_from_the_cache_until_it_changes() {
     let server = start(&[ALICE, BOB, CAROL]);
-    let first = sign_in(&server, ALICE);
+    let first = peer(ALICE, msnp8(&server));
+    online(&first);
     first.bot.add_contact(List::Forward, &passport(BOB.0)).unwrap();
     assert!(list_change(&first, List::Forward, BOB.0));
     let kept: ContactList = first.bot.contact_list().unwrap();
@@ -240,7 +256,7 @@ fn a_kept_contact_list_is_synced_from_the_cache_until_it_changes() {
             _ => None,
         })
     };
-    let mut cached = config(&server);
+    let mut cached = msnp8(&server);
     cached.client.contact_list = Some(kept.clone());
     let second = peer(ALICE, cached);
     assert_eq!(synced(&second), (true, 1));
@@ -259,7 +275,7 @@ fn a_kept_contact_list_is_synced_from_the_cache_until_it_changes() {
     closed(&second);
 
     // The old copy is one version behind: the whole list comes again.
-    let mut stale = config(&server);
+    let mut stale = msnp8(&server);
     stale.client.contact_list = Some(kept);
     let third = peer(ALICE, stale);
     assert_eq!(synced(&third), (false, 2));

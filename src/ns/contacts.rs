@@ -313,6 +313,7 @@ impl Contact {
 }
 
 /// Every list bit a contact can hold: FL, AL, BL, RL and PL.
+#[cfg(feature = "serde")]
 pub(crate) const ALL_LISTS: u8 = 0b1_1111;
 
 /// One group: its name, and its GUID under MSNP10+.

@@ -26,6 +26,8 @@ pub(super) struct Download {
     last: Option<Key>,
     /// `BLP` seen (ends a download of no groups and no contacts).
     saw_privacy: bool,
+    /// MSNP10+ names the user after `BLP` (`PRP MFN`): an empty list ends there.
+    awaits_own_name: bool,
     /// MSNP10+: the stamps the list will keep, and the lowest id a group new to the
     /// list may take, so ids of the groups the last list knew are not given away.
     stamps: Option<SyncStamps>,
@@ -34,11 +36,16 @@ pub(super) struct Download {
 
 impl Download {
     /// End of `SYN` is implicit: after the last `LST`; with no contacts, after the last
-    /// `LSG`; with neither, after `BLP` [TW handle_LST; PURPLE sync.c].
+    /// `LSG`; with neither, after `BLP` [TW handle_LST; PURPLE sync.c], and from MSNP10
+    /// after the `PRP MFN` that follows it (reference §4.1).
     fn complete(&self) -> bool {
-        self.contacts_seen == self.contacts
-            && self.groups_seen == self.groups
-            && (self.contacts > 0 || self.groups > 0 || self.saw_privacy)
+        self.counted()
+            && (self.contacts > 0 || self.groups > 0 || (self.saw_privacy && !self.awaits_own_name))
+    }
+
+    /// Every announced line has come.
+    fn counted(&self) -> bool {
+        self.contacts_seen == self.contacts && self.groups_seen == self.groups
     }
 }
 
@@ -116,6 +123,7 @@ impl NotificationClient {
             list,
             last: None,
             saw_privacy: false,
+            awaits_own_name: stamps.is_some(),
             stamps,
             group_floor: self.contacts.group_id_floor(),
         });
@@ -238,7 +246,11 @@ impl NotificationClient {
                     if let Some(phone) = phone {
                         d.list.set_own_phone(phone, value.as_ref());
                     }
+                    if property.as_str() == "MFN" {
+                        d.awaits_own_name = false;
+                    }
                     self.own_name_property(&property, value.as_ref());
+                    self.finish_download_if_complete();
                 } else if let Some(tail) = tail {
                     // MSNP10+'s own name after an empty list's `BLP` belongs to the
                     // download, which has already been reported: it comes as a change.
@@ -363,6 +375,18 @@ impl NotificationClient {
                 self.lists_within_bounds();
             }
             other => self.misplaced(&other),
+        }
+    }
+
+    /// A line that is no part of a download has come: a download that only waited for
+    /// the own name (a server that sends none) is over.
+    pub(super) fn end_download_before_other_lines(&mut self) {
+        if let Some(d) = &mut self.download
+            && d.counted()
+            && d.saw_privacy
+        {
+            d.awaits_own_name = false;
+            self.finish_download_if_complete();
         }
     }
 

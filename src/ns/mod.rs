@@ -788,17 +788,24 @@ impl NotificationClient {
         if !in_tail {
             self.tail = None;
         }
+        let download_line = matches!(
+            command,
+            Syn { .. }
+                | SynStamps { .. }
+                | Lsg { .. }
+                | LsgGuid { .. }
+                | Lst { .. }
+                | LstGuid { .. }
+                | Gtc { stamp: None, .. }
+                | Blp { stamp: None, .. }
+                | Prp { stamp: None, .. }
+                | Bpr { stamp: None, .. }
+        );
+        if download_line {
+            return self.handle_download(command, tail);
+        }
+        self.end_download_before_other_lines();
         match command {
-            command @ (Syn { .. }
-            | SynStamps { .. }
-            | Lsg { .. }
-            | LsgGuid { .. }
-            | Lst { .. }
-            | LstGuid { .. }
-            | Gtc { stamp: None, .. }
-            | Blp { stamp: None, .. }
-            | Prp { stamp: None, .. }
-            | Bpr { stamp: None, .. }) => self.handle_download(command, tail),
             command @ (Add { .. }
             | Rem { .. }
             | Rea { .. }

@@ -19,18 +19,22 @@ use std::time::Instant;
 
 use crate::Secret;
 use crate::client::{Client, ClientConfig, ConversationId};
-use crate::codec::{List, Passport, Status};
+use crate::codec::{Dialect, DialectSet, List, Passport, Status};
 
 /// The account every whole-client transcript signs in: HYP's `example@passport.com`.
 pub const ACCOUNT: &str = "example@passport.com";
 /// Its password, which the Passport request lines carry percent-encoded.
 pub const PASSWORD: &str = "password";
 
-/// A client with the default configuration for [`ACCOUNT`], as transcripts start: it
-/// asks to connect to `messenger.hotmail.com:1863`, signs in through the Passport
-/// nexus, downloads the lists and goes online.
+/// A client with the default configuration for [`ACCOUNT`], except that it offers
+/// MSNP8 alone as MSN Messenger 5 did, whose sessions the reference's transcripts
+/// record: it asks to connect to `messenger.hotmail.com:1863`, signs in through the
+/// Passport nexus, downloads the lists and goes online. [`machine_with`] takes any
+/// other settings (the default offers MSNP12 down to MSNP8).
 pub fn machine(now: Instant) -> Client {
-    machine_with(ClientConfig::default(), now)
+    let mut config = ClientConfig::default();
+    config.notification.dialects = DialectSet::only(Dialect::Msnp8);
+    machine_with(config, now)
 }
 
 /// [`machine`] with other settings.
