@@ -27,14 +27,19 @@ const ACCOUNTS: [(&str, &str, &str); 2] = [
     ("bob@example.com", "bob's password", "Bob"),
 ];
 
-/// Alice's display picture: any image file's bytes (a 1×1 PNG here). The crate hashes
-/// them into the MSNObject that her presence announces.
+/// The bots' display pictures: any image file's bytes (a 1×1 PNG and a 1×1 GIF here).
+/// The crate hashes them into the MSNObject that each one's presence announces.
 const ALICE_PICTURE: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00,
     0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00,
     0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05,
     0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42,
     0x60, 0x82,
+];
+const BOB_PICTURE: &[u8] = &[
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF,
+    0xFF, 0xFF, 0x21, 0xF9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2C, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
+    0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B,
 ];
 
 /// How long any one step may take before the demo gives up.
@@ -140,7 +145,8 @@ pub fn run(say: &mut dyn FnMut(String)) -> Result<(), String> {
     };
     add_contact(alice, bob, say)?;
     add_contact(bob, alice, say)?;
-    show_herself(alice, bob, say)?;
+    show_off(alice, bob, "on loopback, all day", ALICE_PICTURE, say)?;
+    show_off(bob, alice, "testing bots", BOB_PICTURE, say)?;
 
     // The first message opens a switchboard: XFR SB, connect, USR, CAL, RNG, ANS, JOI.
     let sent = alice
@@ -260,16 +266,21 @@ fn add_contact(who: &Peer, other: &Peer, say: &mut dyn FnMut(String)) -> Result<
 /// `who` sets a personal message and a display picture; `other`, who watches, sees both:
 /// the message (`UUX` → `UBX`) and the picture's MSNObject on `who`'s presence (`CHG` →
 /// `NLN`), which names its size and SHA-1.
-fn show_herself(who: &Peer, other: &Peer, say: &mut dyn FnMut(String)) -> Result<(), String> {
-    let message = "on loopback, all day";
+fn show_off(
+    who: &Peer,
+    other: &Peer,
+    message: &str,
+    picture: &[u8],
+    say: &mut dyn FnMut(String),
+) -> Result<(), String> {
     who.bot.set_personal_message(message).map_err(|e| e.to_string())?;
     who.bot
-        .set_display_picture(Some(ALICE_PICTURE.to_vec()))
+        .set_display_picture(Some(picture.to_vec()))
         .map_err(|e| e.to_string())?;
     say(format!(
         "[{}] shows the personal message \"{message}\" and a {}-byte display picture",
         who.name,
-        ALICE_PICTURE.len()
+        picture.len()
     ));
     let seen = other.expect("the personal message", |e| match e {
         ClientEvent::ContactPersonalMessage { account, message, .. }
@@ -296,7 +307,7 @@ fn show_herself(who: &Peer, other: &Peer, say: &mut dyn FnMut(String)) -> Result
         other.name,
         who.account,
         object.size(),
-        object.matches_data(ALICE_PICTURE)
+        object.matches_data(picture)
     ));
     Ok(())
 }
