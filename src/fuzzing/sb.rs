@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::codec::{AckMode, Passport, Token, TrId};
+use crate::codec::{AckMode, Dialect, Passport, Token, TrId};
 use crate::{Output, Secret};
 
 use crate::sb::{SbConfig, SbEvent, SwitchboardClient};
@@ -19,6 +19,10 @@ const LINES: &[&str] = &[
     "ANS 1 OK\r\n",
     "JOI bob@passport.com Bob\r\n",
     "JOI carol@passport.com Carol\r\n",
+    // MSNP12's capabilities on the roster lines: malformed (skipped) in older dialects.
+    "IRO 1 1 2 bob@passport.com Bob 1342177312\r\n",
+    "JOI carol@passport.com Carol 1342177312\r\n",
+    "282 #\r\n",
     "BYE bob@passport.com\r\n",
     "BYE carol@passport.com 1\r\n",
     "CAL # RINGING 11752013\r\n",
@@ -32,7 +36,8 @@ const LINES: &[&str] = &[
     "XYZ 3 whatever\r\n",
 ];
 
-/// Runs one session from `data`. Panics only if the machine breaks its contract: an
+/// Runs one session from `data`: its first byte picks the role (bit 0) and the dialect
+/// (the rest, modulo the five). Panics only if the machine breaks its contract: an
 /// event for a message twice, a message that never ends, counts that do not add up,
 /// output after the end.
 pub fn sb_session(data: &[u8]) {
@@ -42,11 +47,16 @@ pub fn sb_session(data: &[u8]) {
     let mut now = start;
     let me = Passport::try_from("alice@passport.com").unwrap_or_else(|_| unreachable!());
     let cookie = Secret::new(Token::try_from("17262740.1050826919.32308").unwrap_or_else(|_| unreachable!()));
+    let first = next();
+    let dialect = first.map_or(Dialect::Msnp8, |b| {
+        Dialect::ALL[usize::from(b >> 1) % Dialect::ALL.len()]
+    });
     let config = SbConfig {
         max_pending: 32,
+        dialect,
         ..SbConfig::default()
     };
-    let mut sb = match next() {
+    let mut sb = match first {
         Some(b) if b % 2 == 1 => {
             let session = Token::try_from("11752013").unwrap_or_else(|_| unreachable!());
             SwitchboardClient::answer(config, me, session, cookie, now)
@@ -105,10 +115,12 @@ pub fn sb_session(data: &[u8]) {
     check.finish(&sb);
 }
 
+/// Every ack mode, MSNP9's `D` included (refused under MSNP8).
 fn mode(arg: u8) -> AckMode {
-    match arg % 3 {
+    match arg % 4 {
         0 => AckMode::Unacknowledged,
         1 => AckMode::NegativeOnly,
+        2 => AckMode::Data,
         _ => AckMode::Always,
     }
 }
