@@ -91,6 +91,8 @@ pub(crate) struct Connection {
     /// The dialect replies are shaped in: chosen by `VER` on a notification
     /// connection, carried by the cookie to a switchboard; MSNP8 until then.
     pub(crate) dialect: Dialect,
+    /// The deadline this connection holds in the server's ordered index, if any.
+    pub(crate) scheduled: Option<Instant>,
 }
 
 impl Connection {
@@ -107,6 +109,7 @@ impl Connection {
             closing: None,
             state,
             last_activity: now,
+            scheduled: None,
             dialect: Dialect::Msnp8,
         }
     }
@@ -115,6 +118,22 @@ impl Connection {
     pub(crate) fn set_dialect(&mut self, dialect: Dialect) {
         self.dialect = dialect;
         self.framer.set_dialect(dialect);
+    }
+
+    /// When the connection expires if nothing happens: an unanswered challenge, or a
+    /// switchboard connection idle for `idle`. None once closing.
+    pub(crate) fn deadline(&self, idle: Option<std::time::Duration>) -> Option<Instant> {
+        if self.closing.is_some() {
+            return None;
+        }
+        let sb = (self.listener == Listener::Switchboard)
+            .then_some(idle)
+            .flatten()
+            .and_then(|idle| self.last_activity.checked_add(idle));
+        match (self.challenge_deadline(), sb) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     pub(crate) fn challenge_deadline(&self) -> Option<Instant> {

@@ -65,7 +65,7 @@ mod passport;
 pub mod std_driver;
 mod switchboard;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::time::Instant;
 
@@ -94,6 +94,9 @@ pub struct Server<V: TicketVerifier = PassportAuthority> {
     directory: Directory,
     verifier: V,
     conns: BTreeMap<ConnId, Connection>,
+    /// Every live connection's deadline, ordered: the next timeout and the expired
+    /// connections are found without visiting the others.
+    deadlines: BTreeSet<(Instant, ConnId)>,
     next_conn: u64,
     /// Connections with output or a close to hand out, in the order they got it.
     dirty: VecDeque<ConnId>,
@@ -145,6 +148,7 @@ impl<V: TicketVerifier> Server<V> {
             directory,
             verifier,
             conns: BTreeMap::new(),
+            deadlines: BTreeSet::new(),
             next_conn: 1,
             dirty: VecDeque::new(),
             events: VecDeque::new(),
@@ -194,6 +198,7 @@ impl<V: TicketVerifier> Server<V> {
         self.next_conn += 1;
         self.conns
             .insert(conn, Connection::new(listener, self.config.limits, now));
+        self.reschedule(conn);
         conn
     }
 
@@ -210,6 +215,9 @@ impl<V: TicketVerifier> Server<V> {
         c.last_activity = now;
         c.framer.push(bytes);
         self.process_frames(conn, now);
+        // Only this connection's own input moves its deadline (activity, a challenge
+        // sent or answered); closing others takes theirs out as it happens.
+        self.reschedule(conn);
         self.flush_leaving();
         Ok(())
     }
@@ -229,19 +237,19 @@ impl<V: TicketVerifier> Server<V> {
     /// Time passed: unanswered challenges and idle switchboard connections expire.
     /// Early calls do nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let idle = self.config.switchboard_idle_timeout;
         let mut expired = Vec::new();
-        for (&id, c) in &self.conns {
-            if c.closing.is_some() {
+        for &(at, id) in &self.deadlines {
+            if at > now {
+                break;
+            }
+            let Some(c) = self.conns.get(&id) else {
                 continue;
-            }
-            if c.challenge_deadline().is_some_and(|d| d <= now) {
-                expired.push((id, CloseReason::ChallengeTimeout));
-            } else if c.listener == Listener::Switchboard
-                && idle.is_some_and(|idle| c.last_activity.checked_add(idle).is_some_and(|at| at <= now))
-            {
-                expired.push((id, CloseReason::Idle));
-            }
+            };
+            let reason = match c.challenge_deadline() {
+                Some(d) if d <= now => CloseReason::ChallengeTimeout,
+                _ => CloseReason::Idle,
+            };
+            expired.push((id, reason));
         }
         for (id, reason) in expired {
             if reason == CloseReason::ChallengeTimeout {
@@ -320,21 +328,27 @@ impl<V: TicketVerifier> Server<V> {
     }
 
     fn next_timeout(&self) -> Option<Instant> {
+        self.deadlines.first().map(|&(at, _)| at)
+    }
+
+    /// Puts `conn`'s deadline, as it is now, in the ordered index (none once it closes
+    /// or is gone).
+    fn reschedule(&mut self, conn: ConnId) {
         let idle = self.config.switchboard_idle_timeout;
-        self.conns
-            .values()
-            .filter(|c| c.closing.is_none())
-            .filter_map(|c| {
-                let sb = (c.listener == Listener::Switchboard)
-                    .then_some(idle)
-                    .flatten()
-                    .and_then(|idle| c.last_activity.checked_add(idle));
-                match (c.challenge_deadline(), sb) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                }
-            })
-            .min()
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let deadline = c.deadline(idle);
+        if c.scheduled == deadline {
+            return;
+        }
+        if let Some(old) = c.scheduled.take() {
+            self.deadlines.remove(&(old, conn));
+        }
+        if let Some(at) = deadline {
+            self.deadlines.insert((at, conn));
+        }
+        c.scheduled = deadline;
     }
 
     // ---- plumbing shared by the machines ----
@@ -457,6 +471,7 @@ impl<V: TicketVerifier> Server<V> {
             c.dirty = true;
             self.dirty.push_back(conn);
         }
+        self.reschedule(conn);
         self.events.push_back(ServerEvent::Closed { conn, reason });
         self.leaving.push_back(conn);
     }
