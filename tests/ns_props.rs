@@ -197,3 +197,125 @@ proptest! {
         fuzz::ns_session(&data);
     }
 }
+
+/// Lines of the MSNP9–12 notification grammar (reference §2–§7), beside MSNP8's, for
+/// sessions under a random dialect: a line of another dialect must be skipped or end
+/// the session, never confuse it.
+const DIALECT_LINES: &[&str] = &[
+    "USR {t} OK example@passport.com 1 0\r\n",
+    "SBS 0 null\r\n",
+    "CHG {t} NLN 1342177280 %3Cmsnobj%2F%3E\r\n",
+    "ILN {t} NLN b@b.c B 1342177280 %3Cmsnobj%20Creator%3D%22b%40b.c%22%20Size%3D%221%22%20Type%3D%223%22%20Location%3D%220%22%20Friendly%3D%22AAA%3D%22%20SHA1D%3D%22x%22%2F%3E\r\n",
+    "NLN BSY b@b.c B 268435456 %3Cmsnobj%2F%3E\r\n",
+    "UBX b@b.c 51\r\n<Data><PSM>hi &amp; bye</PSM><CurrentMedia/></Data>",
+    "UUX {t} 0\r\n",
+    "GCF {t} Shields.xml 8\r\n<x/>\n\n\n\n",
+    "QNG 50\r\n",
+    "QNG 0\r\n",
+    "OUT RCT 5\r\n",
+    "SYN {t} 2000-01-01T00:00:00.0-00:00 2000-01-01T00:00:00.0-00:00 1 1\r\n",
+    "PRP MFN Me\r\n",
+    "LSG G 8f3c4b2a-0000-4000-8000-000000000001\r\n",
+    "LST N=b@b.c F=B C=8f3c4b2a-0000-4000-8000-000000000002 11 1 \r\n",
+    "CHL 0 22210219642164014968\r\n",
+    "MSG Hotmail Hotmail 88\r\nMIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinitialmdatanotification\r\n\r\nMail-Data: x\r\n",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn sessions_follow_the_model_in_every_dialect(
+        dialect in 0..msnp::codec::Dialect::ALL.len(),
+        ops in proptest::collection::vec(
+            prop_oneof![
+                3 => (0..DIALECT_LINES.len(), 0u8..12).prop_map(|(l, t)| (Some(l), Op::Line(l, t))),
+                4 => op().prop_map(|op| (None, op)),
+            ],
+            0..60,
+        ),
+    ) {
+        let dialect = msnp::codec::Dialect::ALL[dialect];
+        let mut now = Instant::now();
+        let account = Passport::try_from("example@passport.com").unwrap();
+        let mut config = NsConfig::default();
+        config.dialects = msnp::codec::DialectSet::ALL;
+        let max_pending = config.max_pending + config.max_open_challenges;
+        let mut ns = NotificationClient::new(config, account, now);
+        ns.handle_connected(now).unwrap();
+        let ok = if dialect >= msnp::codec::Dialect::Msnp10 {
+            "USR 4 OK example@passport.com 1 0\r\n"
+        } else {
+            "USR 4 OK example@passport.com Me 1 0\r\n"
+        };
+        let ver = format!("VER 1 {dialect}\r\n");
+        for line in [ver.as_str(), "CVR 2 1 1 1 x y\r\n", "USR 3 TWN S a=b\r\n"] {
+            ns.handle_input(now, line.as_bytes());
+            fuzz::drain(&mut ns, 100);
+        }
+        ns.submit_ticket(now, Secret::new("t=1&p=2".into())).unwrap();
+        ns.handle_input(now, ok.as_bytes());
+        fuzz::drain(&mut ns, 100);
+        prop_assert_eq!(ns.state(), SessionState::LoggedIn);
+        prop_assert_eq!(ns.dialect(), Some(dialect));
+        let mut model = Model { logged_in: true, last_trid: 4, ..Model::default() };
+        for (dialect_line, op) in ops {
+            match (dialect_line, op) {
+                (Some(l), Op::Line(_, t)) => {
+                    ns.handle_input(now, DIALECT_LINES[l].replace("{t}", &t.to_string()).as_bytes());
+                }
+                (_, Op::Line(l, t)) => ns.handle_input(now, LINES[l].replace("{t}", &t.to_string()).as_bytes()),
+                (_, Op::Garbage(bytes)) => ns.handle_input(now, &bytes),
+                (_, Op::Time(s)) => {
+                    now += Duration::from_secs(u64::from(s));
+                    ns.handle_timeout(now);
+                }
+                (_, Op::Call(w, a)) => {
+                    let before = ns.state();
+                    match call(&mut ns, now, w, a) {
+                        Ok(Some(trid)) => {
+                            prop_assert!(!model.closed, "a closed machine accepted a command");
+                            prop_assert!(trid.0 > model.last_trid || trid.0 == 1, "{trid:?} after {}", model.last_trid);
+                            model.last_trid = trid.0;
+                        }
+                        Ok(None) => {
+                            if w % 13 == 0 { model.last_trid = 1; }
+                        }
+                        Err(()) => prop_assert_eq!(ns.state(), before, "a refused call changed the state"),
+                    }
+                }
+                (_, Op::Closed) => ns.handle_closed(now),
+            }
+            let events = fuzz::drain(&mut ns, 10_000);
+            for event in &events {
+                match event {
+                    NsEvent::LoggedIn { dialect: got, .. } => {
+                        prop_assert!(!model.logged_in, "logged in twice");
+                        prop_assert_eq!(*got, dialect);
+                        model.logged_in = true;
+                    }
+                    NsEvent::Closed { .. } => {
+                        prop_assert!(!model.closed, "closed twice");
+                        model.closed = true;
+                    }
+                    _ => {}
+                }
+            }
+            prop_assert!(events.len() <= 64, "{} events in one step", events.len());
+            prop_assert_eq!(model.closed, ns.state() == SessionState::Closed);
+            if !model.closed && ns.state() == SessionState::LoggedIn {
+                // A session keeps the dialect its VER chose.
+                prop_assert_eq!(ns.dialect(), Some(dialect));
+            }
+            prop_assert!(ns.pending_requests() <= max_pending);
+            if model.closed {
+                prop_assert_eq!(ns.pending_requests(), 0);
+                let idle = matches!(ns.poll_output(), Output::Idle { next_timeout: None });
+                prop_assert!(idle, "a closed machine still has work");
+            }
+        }
+    }
+}

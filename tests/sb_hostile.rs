@@ -210,6 +210,7 @@ fn an_oversized_payload_is_skipped_and_the_stream_stays_in_sync() {
                     participant: msnp::sb::Participant {
                         account: Passport::try_from("carol@passport.com").unwrap(),
                         name: msnp::codec::FriendlyName::from_text("Carol").unwrap(),
+                        caps: None,
                     }
                 },
             ],

@@ -102,6 +102,9 @@ pub struct ClientConfig {
     /// behind a window of 256 in flight, a burst of thousands of texts goes out whole and
     /// in order. The texts are the caller's, not the peer's, so the bound is a count.
     pub max_queued_messages: usize,
+    /// The largest display picture [`Client::set_display_picture`](super::Client::set_display_picture)
+    /// keeps, in bytes. Default 256 KiB: Messenger's 96×96 pictures take a few tens.
+    pub max_display_picture_len: usize,
 }
 
 impl Default for ClientConfig {
@@ -121,6 +124,7 @@ impl Default for ClientConfig {
             join_timeout: Duration::from_secs(60),
             max_switchboards: 32,
             max_queued_messages: 4096,
+            max_display_picture_len: 256 * 1024,
         }
     }
 }

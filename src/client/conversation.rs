@@ -10,7 +10,7 @@ use super::{
 };
 use crate::Secret;
 use crate::codec::{AckMode, HostPort, Passport, TrId};
-use crate::sb::{NotDelivered, SbError, SbEvent, SwitchboardClient};
+use crate::sb::{NotDelivered, SbConfig, SbError, SbEvent, SwitchboardClient};
 
 /// A switchboard connection and what the client tracks about it.
 #[derive(Debug)]
@@ -226,6 +226,16 @@ impl Client {
         }
     }
 
+    /// The settings of a new switchboard: the configured ones, in the dialect the
+    /// notification session speaks, which every switchboard it hands out speaks too.
+    pub(super) fn switchboard_config(&self) -> SbConfig {
+        let mut config = self.config.switchboard.clone();
+        if let Some(dialect) = self.ns.dialect() {
+            config.dialect = dialect;
+        }
+        config
+    }
+
     /// Opens the switchboard `XFR SB` gave for `pending`, queueing its texts there.
     pub(super) fn open_switchboard(
         &mut self,
@@ -233,12 +243,8 @@ impl Client {
         cookie: Secret<crate::codec::Token<'static>>,
         pending: PendingSwitchboard,
     ) {
-        let machine = SwitchboardClient::call(
-            self.config.switchboard.clone(),
-            self.account.clone(),
-            cookie,
-            self.now,
-        );
+        let machine =
+            SwitchboardClient::call(self.switchboard_config(), self.account.clone(), cookie, self.now);
         let (id, conversation) = self.add_switchboard(machine, addr, Some(pending.to));
         self.emit(ClientEvent::ConversationStarted {
             conversation,

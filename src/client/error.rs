@@ -2,6 +2,7 @@
 
 use crate::msg::MsgError;
 use crate::ns::NsError;
+use crate::presence::MsnObjectError;
 use crate::sb::SbError;
 
 /// A call the client refused; nothing changed.
@@ -42,4 +43,16 @@ pub enum ClientError {
     /// A switchboard machine refused the call.
     #[error(transparent)]
     Switchboard(#[from] SbError),
+    /// The display picture is larger than
+    /// [`ClientConfig::max_display_picture_len`](super::ClientConfig::max_display_picture_len).
+    #[error("a display picture of {len} bytes is larger than the {max} allowed")]
+    PictureTooLarge {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// No MSNObject can describe the display picture.
+    #[error("cannot describe the display picture: {0}")]
+    Picture(#[from] MsnObjectError),
 }

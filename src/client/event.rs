@@ -10,6 +10,7 @@ use crate::codec::{
 };
 use crate::msg::{Invitation, TextFormat};
 use crate::ns::{self, Phone};
+use crate::presence::{CurrentMedia, MsnObject};
 use crate::sb::{self, InviteFailure};
 
 /// The next thing the [`Client`](super::Client) wants done. Drain
@@ -250,7 +251,9 @@ pub enum ClientEvent {
     LoggedIn {
         /// The account, as the server spells it.
         account: Passport<'static>,
-        /// The user's friendly name.
+        /// The user's friendly name. MSNP10+ servers send it with the list download
+        /// ([`ClientEvent::NameChanged`] then brings it); until then the account
+        /// stands in.
         name: FriendlyName<'static>,
         /// The protocol dialect the server chose
         /// ([`NsConfig::dialects`](crate::ns::NsConfig::dialects) lists those offered).
@@ -549,5 +552,33 @@ pub enum ClientEvent {
         conversation: Option<ConversationId>,
         /// What happened.
         description: String,
+    },
+
+    // --- personal messages and display pictures (MSNP9+) ---
+    /// The server stored the user's own personal message and media
+    /// ([`Client::set_personal_message`](super::Client::set_personal_message),
+    /// [`Client::set_current_media`](super::Client::set_current_media); MSNP11+).
+    PersonalMessageChanged {
+        /// The personal message; empty for none.
+        message: String,
+        /// What the user is playing, shown beside it.
+        media: Option<CurrentMedia>,
+    },
+    /// A contact shows another personal message or current media (MSNP11+).
+    ContactPersonalMessage {
+        /// The contact.
+        account: Passport<'static>,
+        /// Their personal message; empty for none.
+        message: String,
+        /// What they are playing.
+        media: Option<CurrentMedia>,
+    },
+    /// A contact online shows another display picture, or none (MSNP9+). The object
+    /// names the picture (its size and SHA-1); fetching it is a P2P transfer.
+    ContactDisplayPicture {
+        /// The contact.
+        account: Passport<'static>,
+        /// The picture's MSNObject; `None` for none.
+        object: Option<MsnObject>,
     },
 }

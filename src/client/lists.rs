@@ -7,12 +7,89 @@ use std::time::Instant;
 use super::{Client, ClientError};
 use crate::codec::{AddPrompt, GroupId, List, Passport, Privacy, Status, TrId};
 use crate::ns::Phone;
+use crate::presence::{CurrentMedia, MsnObject, MsnObjectKind, PersonalStatus};
 
 impl Client {
     /// Sets the user's status (`CHG`).
     pub fn set_status(&mut self, now: Instant, status: Status) -> Result<TrId, ClientError> {
         self.touch(now);
         Ok(self.ns.set_status(now, status)?)
+    }
+
+    /// Sets the personal message contacts see beside the name (`UUX`, MSNP11+), keeping
+    /// the current media; [`ClientEvent::PersonalMessageChanged`](super::ClientEvent::PersonalMessageChanged)
+    /// follows once the server stored it. Earlier dialects have none:
+    /// [`NsError::NotInDialect`](crate::ns::NsError::NotInDialect).
+    pub fn set_personal_message(&mut self, now: Instant, message: &str) -> Result<TrId, ClientError> {
+        self.touch(now);
+        let status = PersonalStatus {
+            message: message.to_owned(),
+            media: self.ns.personal_status().media.clone(),
+        };
+        Ok(self.ns.set_personal_status(now, &status)?)
+    }
+
+    /// Sets (or, with `None`, clears) what the user is playing, shown beside the name
+    /// (`UUX`, MSNP11+), keeping the personal message; as
+    /// [`set_personal_message`](Self::set_personal_message).
+    pub fn set_current_media(
+        &mut self,
+        now: Instant,
+        media: Option<CurrentMedia>,
+    ) -> Result<TrId, ClientError> {
+        self.touch(now);
+        let status = PersonalStatus {
+            message: self.ns.personal_status().message.clone(),
+            media,
+        };
+        Ok(self.ns.set_personal_status(now, &status)?)
+    }
+
+    /// Sets the display picture (MSNP9+): the picture's bytes (PNG, GIF or JPEG, at
+    /// most [`ClientConfig::max_display_picture_len`](super::ClientConfig::max_display_picture_len))
+    /// are described by an MSNObject that goes out with the status (`CHG`), and kept
+    /// to be served to the contacts who ask for it. Returns the TrID of the `CHG` that
+    /// announces it when a status is already set. An MSNP8 session has no display
+    /// pictures: [`NsError::NotInDialect`](crate::ns::NsError::NotInDialect).
+    pub fn set_display_picture(
+        &mut self,
+        now: Instant,
+        picture: Vec<u8>,
+    ) -> Result<Option<TrId>, ClientError> {
+        self.touch(now);
+        let max = self.config.max_display_picture_len;
+        if picture.len() > max {
+            return Err(ClientError::PictureTooLarge {
+                len: picture.len(),
+                max,
+            });
+        }
+        let object = MsnObject::for_data(
+            self.account.borrow(),
+            MsnObjectKind::DisplayPicture,
+            // What Messenger 7 writes; 6.x wrote a temporary file's name [reference §8].
+            "0",
+            "",
+            &picture,
+        )?;
+        let trid = self.ns.set_msn_object(now, Some(object))?;
+        self.display_picture = Some(picture);
+        Ok(trid)
+    }
+
+    /// Removes the display picture; returns the TrID of the `CHG` that announces it
+    /// when a status is set.
+    pub fn clear_display_picture(&mut self, now: Instant) -> Result<Option<TrId>, ClientError> {
+        self.touch(now);
+        let trid = self.ns.set_msn_object(now, None)?;
+        self.display_picture = None;
+        Ok(trid)
+    }
+
+    /// The display picture set with [`set_display_picture`](Self::set_display_picture):
+    /// its MSNObject and bytes.
+    pub fn display_picture(&self) -> Option<(&MsnObject, &[u8])> {
+        Some((self.ns.msn_object()?, self.display_picture.as_deref()?))
     }
 
     /// Adds `account` to `list` (`ADD`); the change shows in

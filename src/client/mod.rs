@@ -110,6 +110,10 @@ pub struct Client {
     /// Why the Client's own Passport login failed, to report it typed when the
     /// notification machine ends the session over it.
     passport_failure: Option<PassportFailure>,
+    /// The display picture's bytes, for the contacts who ask for it.
+    display_picture: Option<Vec<u8>>,
+    /// The user's name as the caller last heard it (`LoggedIn`, `NameChanged`).
+    shown_name: Option<crate::codec::FriendlyName<'static>>,
 }
 
 impl fmt::Debug for Client {
@@ -164,6 +168,8 @@ impl Client {
             closed: false,
             closing: None,
             passport_failure: None,
+            display_picture: None,
+            shown_name: None,
             config,
         };
         let addr = client.config.server.clone();
@@ -689,6 +695,9 @@ impl Client {
     }
 
     fn emit(&mut self, event: ClientEvent) {
+        if let ClientEvent::LoggedIn { name, .. } | ClientEvent::NameChanged { name } = &event {
+            self.shown_name = Some(name.clone());
+        }
         self.outputs.push_back(ClientOutput::Event(event));
     }
 

@@ -47,6 +47,14 @@ impl Client {
                 from_cache,
                 ..
             } => {
+                // MSNP10+ servers name the user in the download (`PRP MFN`), not at login.
+                let name = self
+                    .ns
+                    .friendly_name()
+                    .filter(|name| self.shown_name.as_ref() != Some(*name));
+                if let Some(name) = name.cloned() {
+                    self.emit(ClientEvent::NameChanged { name });
+                }
                 self.emit(ClientEvent::ListSynced {
                     contacts,
                     groups,
@@ -73,7 +81,7 @@ impl Client {
                     && self.switchboard_count() < self.config.max_switchboards
                 {
                     let machine = SwitchboardClient::answer(
-                        self.config.switchboard.clone(),
+                        self.switchboard_config(),
                         self.account.clone(),
                         session,
                         cookie,
@@ -154,6 +162,25 @@ impl Client {
             NsEvent::Reply { trid, reply } => {
                 other(&format!("a `{}` reply to request {}", reply.verb(), trid.0))
             }
+            NsEvent::ContactMsnObject { account, object } => {
+                ClientEvent::ContactDisplayPicture { account, object }
+            }
+            NsEvent::ContactPersonalStatus { account, status } => ClientEvent::ContactPersonalMessage {
+                account,
+                message: status.message,
+                media: status.media,
+            },
+            NsEvent::PersonalStatusSet { .. } => {
+                let status = self.ns.personal_status();
+                ClientEvent::PersonalMessageChanged {
+                    message: status.message.clone(),
+                    media: status.media.clone(),
+                }
+            }
+            NsEvent::ConfigFile { file, payload, .. } => other(&format!(
+                "the configuration file `{file}` of {} bytes",
+                payload.len()
+            )),
             NsEvent::Unknown(raw) => other(&format!(
                 "a command of unknown verb `{}`",
                 String::from_utf8_lossy(raw.verb())
@@ -198,6 +225,11 @@ impl Client {
                 phone,
                 value,
             },
+            // MSNP10+: the user's own name, in the list download or after a change.
+            ListChange::OwnProperty {
+                property,
+                value: Some(name),
+            } if property.as_str() == "MFN" => ClientEvent::NameChanged { name },
             // Not kept by the machine either: reported for completeness, by code only.
             ListChange::OwnProperty { property, .. } => other(&format!("the user's property `{property}`")),
             ListChange::ContactProperty {

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::Secret;
+use crate::challenge::{Algorithm, Product};
 use crate::codec::{ClientCaps, Dialect, DialectSet, Limits, Token};
 
 /// The client identity sent in `CVR` (reference §2, [PIKI Command:CVR]).
@@ -41,7 +42,20 @@ impl Default for ClientIdentity {
     }
 }
 
-/// The product id and key that answer `CHL` challenges (reference §4).
+/// The product id and key that answer `CHL` challenges, and the algorithm the
+/// servers of that product's era check the answer with (reference §4, §6).
+///
+/// Build one from a published pair ([`challenge::Product`](crate::challenge::Product))
+/// or with [`ChallengeProduct::new`] for a private one:
+///
+/// ```
+/// use msnp::challenge::{Algorithm, Product};
+/// use msnp::codec::Dialect;
+/// use msnp::ns::ChallengeProduct;
+/// assert_eq!(ChallengeProduct::for_dialect(Dialect::Msnp11), ChallengeProduct::from(Product::PROD0090));
+/// let own = ChallengeProduct::new("PROD0101{0RM?UBW", "CFHUR$52U_{VIX5T".to_owned(), Algorithm::Msnp11).unwrap();
+/// assert_eq!(own, Product::PROD0101.into());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ChallengeProduct {
@@ -49,16 +63,61 @@ pub struct ChallengeProduct {
     pub id: Token<'static>,
     /// Appended to the challenge before hashing; never sent.
     pub key: Secret<String>,
+    /// How the key and challenge make the answer.
+    pub algorithm: Algorithm,
+}
+
+impl ChallengeProduct {
+    /// A product of the caller's: `id` must be a token (no space, CR, LF or NUL).
+    pub fn new(
+        id: impl Into<String>,
+        key: String,
+        algorithm: Algorithm,
+    ) -> Result<ChallengeProduct, crate::codec::TokenError> {
+        Ok(ChallengeProduct {
+            id: Token::try_from(id.into())?,
+            key: Secret::new(key),
+            algorithm,
+        })
+    }
+
+    /// The pair a session of `dialect` answers with when none is configured:
+    /// `msmsgs@msnmsgr.com` (MD5) up to MSNP10, `PROD0090` (the MSNP11 algorithm) from
+    /// MSNP11, whose servers refuse the MD5 answer [YW qry.md; NINA MSNP11/Challenges;
+    /// ESC `_QRY_ID_CODES` maps MSNP11–12 to PROD0090; reference §6].
+    pub fn for_dialect(dialect: Dialect) -> ChallengeProduct {
+        if dialect >= Dialect::Msnp11 {
+            Product::PROD0090.into()
+        } else {
+            Product::MSMSGS.into()
+        }
+    }
+
+    /// The 32-character answer to `CHL 0 <challenge>`.
+    pub(crate) fn answer(&self, challenge: &str) -> String {
+        let key = self.key.expose();
+        match self.algorithm {
+            Algorithm::Msnp11 => crate::challenge::msnp11_digest(challenge, self.id.as_str(), key),
+            Algorithm::Md5 => crate::challenge::digest(challenge, key),
+        }
+    }
+}
+
+impl From<Product> for ChallengeProduct {
+    fn from(product: Product) -> Self {
+        ChallengeProduct {
+            id: Token::try_from(product.id).expect("published product ids are tokens"),
+            key: Secret::new(product.key.to_owned()),
+            algorithm: product.algorithm,
+        }
+    }
 }
 
 impl Default for ChallengeProduct {
     /// `msmsgs@msnmsgr.com` / `Q1P7W2E4J9R8U3S5`, accepted by MSNP6–10 servers
     /// [ESC `_QRY_ID_CODES`; TW].
     fn default() -> Self {
-        ChallengeProduct {
-            id: Token::try_from("msmsgs@msnmsgr.com").expect("static token"),
-            key: Secret::new("Q1P7W2E4J9R8U3S5".into()),
-        }
+        Product::MSMSGS.into()
     }
 }
 
@@ -96,15 +155,28 @@ pub struct NsConfig {
     /// Capability bits sent with every `CHG` (reference §5). Default 0: the crate
     /// speaks none of the MSNC extensions.
     pub caps: ClientCaps,
-    /// Answers `CHL`.
-    pub challenge: ChallengeProduct,
+    /// Answers `CHL`. Default `None`: the pair of the session's dialect
+    /// ([`ChallengeProduct::for_dialect`]), since MSNP11+ servers check another
+    /// algorithm than MSNP8–10 servers; set it to answer with one product whatever the
+    /// dialect.
+    pub challenge: Option<ChallengeProduct>,
     /// When set, `VER` also offers `MSNP7` and, if the server picks it, the login uses
     /// `USR MD5` with this password instead of Passport (reference §2.1).
     pub md5_password: Option<Secret<String>>,
     /// Idle time after which a `PNG` is sent. Default 60 s: no MSNP8 source states an
     /// interval; MSNP9 servers ask for one every 50 s (`QNG 50`), and a minute keeps
-    /// NAT mappings alive without chatter (reference §10).
+    /// NAT mappings alive without chatter (reference §10). From MSNP9 on, each `QNG
+    /// <seconds>` sets the interval until the next `PNG` instead, within
+    /// [`min_keepalive_interval`](Self::min_keepalive_interval) and
+    /// [`max_keepalive_interval`](Self::max_keepalive_interval); this interval is the
+    /// first one.
     pub keepalive_interval: Duration,
+    /// The shortest interval a server's `QNG <seconds>` (MSNP9+) may set for the next
+    /// `PNG`; a smaller value (`QNG 0`) is raised to it. Default 5 s.
+    pub min_keepalive_interval: Duration,
+    /// The longest interval a server's `QNG <seconds>` may set; a larger value is
+    /// lowered to it. Default 300 s (servers ask for 50 or 60 s [reference §3]).
+    pub max_keepalive_interval: Duration,
     /// How long to wait for `QNG` before the session is declared dead. Default 30 s.
     pub keepalive_timeout: Duration,
     /// How long the server may take to answer any command with a TrID. Default 60 s.
@@ -137,6 +209,15 @@ pub struct NsConfig {
     /// ([`Limit::ContactListBytes`](super::Limit::ContactListBytes)). Default 32 MiB:
     /// 65 536 contacts of 512 bytes each, while a typical one takes about 300.
     pub max_contact_list_bytes: usize,
+    /// The most bytes kept of what the contacts online show beyond their status: the
+    /// MSNObjects of `ILN`/`NLN` (MSNP9+) and the personal messages of `UBX` (MSNP11+),
+    /// counted by their wire size, each at most 4 KiB
+    /// ([`PersonalStatus::MAX_PAYLOAD_LEN`](crate::presence::PersonalStatus::MAX_PAYLOAD_LEN),
+    /// [`MsnObject::MAX_XML_LEN`](crate::presence::MsnObject::MAX_XML_LEN)). Past it the
+    /// session ends with [`CloseReason::LimitReached`](super::CloseReason::LimitReached)
+    /// ([`Limit::PresenceBytes`](super::Limit::PresenceBytes)). Default 16 MiB: a
+    /// thousand contacts online showing a picture and a message take about 1 MiB.
+    pub max_presence_bytes: usize,
     /// Largest number of groups accepted. Default 1 024 (servers allow 30).
     pub max_groups: u32,
     /// Untaken outgoing bytes above which commands are refused. Default 256 KiB.
@@ -151,9 +232,11 @@ impl Default for NsConfig {
             identity: ClientIdentity::default(),
             dialects: DialectSet::only(Dialect::Msnp8),
             caps: ClientCaps(0),
-            challenge: ChallengeProduct::default(),
+            challenge: None,
             md5_password: None,
             keepalive_interval: Duration::from_secs(60),
+            min_keepalive_interval: Duration::from_secs(5),
+            max_keepalive_interval: Duration::from_secs(300),
             keepalive_timeout: Duration::from_secs(30),
             command_timeout: Duration::from_secs(60),
             max_redirects: 4,
@@ -161,6 +244,7 @@ impl Default for NsConfig {
             max_open_challenges: 4,
             max_contacts: 65_536,
             max_contact_list_bytes: 32 * 1024 * 1024,
+            max_presence_bytes: 16 * 1024 * 1024,
             max_groups: 1_024,
             max_transmit: 256 * 1024,
             limits: Limits::default(),

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::codec::{EncodeError, TokenError};
+use crate::codec::{Dialect, EncodeError, GroupId, TokenError};
 
 /// Why a command was refused. The machine's state is unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -52,6 +52,27 @@ pub enum NsError {
         /// The verb.
         verb: String,
     },
+    /// Under MSNP10+ a forward-list contact is named by its GUID, and the
+    /// [`ContactList`](super::ContactList) has none for this account (it is not on the
+    /// forward list).
+    #[error("the contact is not on the forward list, so it has no contact id")]
+    UnknownContact,
+    /// Under MSNP10+ a group is named by its GUID, and the
+    /// [`ContactList`](super::ContactList) has none for this group id.
+    #[error("group {group} is not in the contact list")]
+    UnknownGroup {
+        /// The group id asked for.
+        group: GroupId,
+    },
+    /// The session's dialect has no command for this call (the pending list under
+    /// MSNP8).
+    #[error("`{call}` is not possible in {dialect}")]
+    NotInDialect {
+        /// The refused call.
+        call: &'static str,
+        /// The session's dialect.
+        dialect: Dialect,
+    },
 }
 
 #[cfg(test)]
@@ -96,6 +117,21 @@ mod tests {
                 NsError::ManagedVerb { verb: "USR".into() },
                 "`USR` is managed by the machine or not valid on a notification server",
             ),
+            (
+                NsError::UnknownContact,
+                "the contact is not on the forward list, so it has no contact id",
+            ),
+            (
+                NsError::UnknownGroup { group: GroupId(3) },
+                "group 3 is not in the contact list",
+            ),
+            (
+                NsError::NotInDialect {
+                    call: "remove_contact",
+                    dialect: Dialect::Msnp8,
+                },
+                "`remove_contact` is not possible in MSNP8",
+            ),
         ];
         for (error, words) in all {
             match error {
@@ -106,7 +142,10 @@ mod tests {
                 | NsError::TooManyPending { .. }
                 | NsError::TransmitFull { .. }
                 | NsError::Encode(_)
-                | NsError::ManagedVerb { .. } => assert_eq!(error.to_string(), words),
+                | NsError::ManagedVerb { .. }
+                | NsError::UnknownContact
+                | NsError::UnknownGroup { .. }
+                | NsError::NotInDialect { .. } => assert_eq!(error.to_string(), words),
             }
         }
     }

@@ -9,6 +9,7 @@ use crate::codec::{
     HostPort, List, Passport, Privacy, RawCommand, ServerCommand, Status, Token, TrId,
 };
 use crate::msg::{EmailNotification, InitialEmailNotification, Profile};
+use crate::presence::{MsnObject, PersonalStatus};
 
 /// Something the notification server said or did, in the order it happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,7 +34,9 @@ pub enum NsEvent {
     LoggedIn {
         /// The account, as the server spells it.
         account: Passport<'static>,
-        /// The user's friendly name.
+        /// The user's friendly name. MSNP10+ servers send it later, in the list
+        /// download (`PRP MFN`); until then the account stands in, as it does for an
+        /// account that never set a name.
         name: FriendlyName<'static>,
         /// Whether the Passport's e-mail address is verified.
         verified: bool,
@@ -195,6 +198,41 @@ pub enum NsEvent {
         /// Why.
         reason: CloseReason,
     },
+    /// A contact online shows another display picture, or none (`ILN`/`NLN` with an
+    /// MSNObject, MSNP9+; `<msnobj/>`, a missing or an unreadable object is none).
+    /// Only changes are reported.
+    ContactMsnObject {
+        /// The contact.
+        account: Passport<'static>,
+        /// Their picture's MSNObject; `None` for none.
+        object: Option<MsnObject>,
+    },
+    /// A contact shows another personal message or current media (`UBX`, MSNP11+).
+    /// Only changes are reported.
+    ContactPersonalStatus {
+        /// The contact.
+        account: Passport<'static>,
+        /// Their personal message and media.
+        status: PersonalStatus,
+    },
+    /// The server stored the personal message sent with
+    /// [`set_personal_status`](super::NotificationClient::set_personal_status)
+    /// (`UUX T 0`).
+    PersonalStatusSet {
+        /// The request it answers.
+        trid: TrId,
+    },
+    /// A configuration file (`GCF`, MSNP11+), asked for with
+    /// [`request_config`](super::NotificationClient::request_config) or sent unasked
+    /// (TrID 0).
+    ConfigFile {
+        /// The request it answers, or 0.
+        trid: TrId,
+        /// The file's name (`Shields.xml`).
+        file: Token<'static>,
+        /// The file, as sent.
+        payload: Vec<u8>,
+    },
 }
 
 /// A change of the lists or settings confirmed by the server.
@@ -355,6 +393,12 @@ pub enum CloseReason {
         /// The command's verb.
         verb: String,
     },
+    /// `OUT RCT <minutes>` (MSNP11+): the server closes the connection and asks to be
+    /// reconnected to after that many minutes [YW msnp11].
+    ReconnectLater {
+        /// How long to wait before signing in again.
+        minutes: u32,
+    },
 }
 
 /// A bound of [`NsConfig`](super::NsConfig) the server made the machine reach. Its
@@ -372,6 +416,8 @@ pub enum Limit {
     GroupsPerContact,
     /// [`NsConfig::max_groups`](super::NsConfig::max_groups), by a `REG` of a new group.
     Groups,
+    /// [`NsConfig::max_presence_bytes`](super::NsConfig::max_presence_bytes).
+    PresenceBytes,
 }
 
 impl fmt::Display for CloseReason {
@@ -419,6 +465,15 @@ impl fmt::Display for CloseReason {
             CloseReason::ProtocolViolation { reason, verb } => {
                 write!(f, "the server broke the protocol: {reason} ({verb})")
             }
+            CloseReason::ReconnectLater { minutes: 1 } => {
+                f.write_str("the server ended the session and asks to reconnect in 1 minute")
+            }
+            CloseReason::ReconnectLater { minutes } => {
+                write!(
+                    f,
+                    "the server ended the session and asks to reconnect in {minutes} minutes"
+                )
+            }
         }
     }
 }
@@ -438,6 +493,7 @@ impl fmt::Display for Limit {
             Limit::ContactListBytes => "too many bytes in the contact list",
             Limit::GroupsPerContact => "one contact in too many groups",
             Limit::Groups => "too many groups",
+            Limit::PresenceBytes => "too many bytes of personal messages and display pictures",
         })
     }
 }
@@ -521,6 +577,14 @@ mod tests {
                 },
                 "the server broke the protocol: LST outside SYN (LST)",
             ),
+            (
+                ReconnectLater { minutes: 5 },
+                "the server ended the session and asks to reconnect in 5 minutes",
+            ),
+            (
+                ReconnectLater { minutes: 1 },
+                "the server ended the session and asks to reconnect in 1 minute",
+            ),
         ];
         for (reason, _) in &all {
             match reason {
@@ -538,7 +602,8 @@ mod tests {
                 | CommandTimedOut { .. }
                 | Undecodable(_)
                 | LimitReached { .. }
-                | ProtocolViolation { .. } => {}
+                | ProtocolViolation { .. }
+                | ReconnectLater { .. } => {}
             }
         }
         all
@@ -562,6 +627,10 @@ mod tests {
             (Limit::ContactListBytes, "too many bytes in the contact list"),
             (Limit::GroupsPerContact, "one contact in too many groups"),
             (Limit::Groups, "too many groups"),
+            (
+                Limit::PresenceBytes,
+                "too many bytes of personal messages and display pictures",
+            ),
         ];
         for (limit, words) in all {
             match limit {
@@ -569,7 +638,8 @@ mod tests {
                 | Limit::Contacts
                 | Limit::ContactListBytes
                 | Limit::GroupsPerContact
-                | Limit::Groups => assert_eq!(limit.to_string(), words),
+                | Limit::Groups
+                | Limit::PresenceBytes => assert_eq!(limit.to_string(), words),
             }
         }
     }

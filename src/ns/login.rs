@@ -82,6 +82,7 @@ impl NotificationClient {
         let Some(trid) = command.trid() else {
             return match command {
                 Out { reason } => self.server_out(reason),
+                OutReconnect { minutes } => self.close(CloseReason::ReconnectLater { minutes }),
                 Other(raw) => self.events.push_back(NsEvent::Unknown(raw.into_owned())),
                 Error { code, .. } => self.close(CloseReason::LoginRejected { code }),
                 other => self.violation("command before login completed", other.verb()),
@@ -165,7 +166,8 @@ impl NotificationClient {
                 ClientCommand::UsrTwnTicket { .. } | ClientCommand::UsrMd5Hash { .. },
             ) => {
                 self.state = SessionState::LoggedIn;
-                // MSNP10+ sends the name later (`PRP MFN`); the account stands in.
+                // MSNP10+ sends the name later (`PRP MFN` in the list download); until then the
+                // account stands in, as it does for an account that never set a name.
                 let name = name.map_or_else(|| account.to_name(), |name| name.into_owned());
                 self.name = Some(name.clone());
                 self.next_ping = self.deadline_after(self.config.keepalive_interval);

@@ -32,6 +32,11 @@
 //!
 //! - TrIDs count from 1 on every connection (the referral target too), as HYP's example
 //!   (transcript T1) does; the reference accepts both (§2).
+//! - The dialect the server's `VER` reply chose holds for the connection: every later
+//!   frame is cut and parsed in it, and the switchboards it hands out speak it too
+//!   ([`SbConfig::dialect`](crate::sb::SbConfig::dialect)) [ESC `_m_xfr`; MSNP9–12
+//!   reference §2.1]. What a dialect lacks is refused before anything is sent
+//!   ([`NsError::NotInDialect`]).
 //! - Lists are downloaded only when the caller asks ([`NotificationClient::sync_lists`]).
 //! - A request the server does not answer within [`NsConfig::command_timeout`] ends the
 //!   session ([`CloseReason::CommandTimedOut`]): an MSNP8 server answers every TrID on
@@ -56,7 +61,9 @@
 //!
 //! Whatever the server sends, what the machine keeps stays within [`NsConfig`]:
 //! pending requests (its own `QRY` answers included), contacts and the bytes they hold,
-//! groups, properties; the event queue holds one frame's events. Reaching a bound ends
+//! groups, properties, what the contacts online show beyond their status (MSNObjects,
+//! personal messages: [`NsConfig::max_presence_bytes`]); the event queue holds one
+//! frame's events. Reaching a bound ends
 //! the session with [`CloseReason::LimitReached`]. Each line costs O(log n): requests
 //! are found by TrID and expire by deadline in ordered maps, contacts by account.
 //!
@@ -208,6 +215,12 @@ pub struct NotificationClient {
     close_reason: Option<CloseReason>,
     /// Names the connection in frame logs (feature `tracing`).
     trace_label: Option<Cow<'static, str>>,
+    /// What the contacts online show beyond their status (MSNP9+).
+    presences: presence::Presences,
+    /// The user's display picture, sent with `CHG` (MSNP9+).
+    own_object: Option<crate::presence::MsnObject>,
+    /// The user's personal message, as last sent (MSNP11+).
+    own_personal: crate::presence::PersonalStatus,
 }
 
 impl fmt::Debug for NotificationClient {
@@ -225,6 +238,7 @@ impl fmt::Debug for NotificationClient {
             .field("queued_transmit", &self.transmit.len())
             .field("queued_events", &self.events.len())
             .field("close_reason", &self.close_reason)
+            .field("presences", &self.presences.len())
             .finish_non_exhaustive()
     }
 }
@@ -260,6 +274,9 @@ impl NotificationClient {
             pong_deadline: None,
             close_reason: None,
             trace_label: None,
+            presences: presence::Presences::default(),
+            own_object: None,
+            own_personal: crate::presence::PersonalStatus::default(),
         }
     }
 
@@ -649,6 +666,7 @@ impl NotificationClient {
         self.awaiting_pong = false;
         self.pong_deadline = None;
         self.reset_input();
+        self.presences.clear();
         self.close_reason = Some(reason.clone());
         self.events.push_back(NsEvent::Closed { reason });
     }
@@ -726,6 +744,10 @@ impl NotificationClient {
         }
         if self.reads_input() {
             self.framer = framer;
+            // `VER` may just have chosen the dialect the next frames are cut in.
+            if let Some(dialect) = self.dialect {
+                self.framer.set_dialect(dialect);
+            }
         }
         progressed
     }
@@ -778,6 +800,11 @@ impl NotificationClient {
             command @ (Chl { .. } | Qry { .. } | Qng { .. }) => self.handle_keepalive(command),
             command @ (Msg { .. } | Not { .. } | Ipg { .. }) => self.handle_message(command),
             Out { reason } => self.server_out(reason),
+            OutReconnect { minutes } => self.close(CloseReason::ReconnectLater { minutes }),
+            command @ (Ubx { .. } | Uux { .. }) => self.handle_presence(command),
+            // The subscription status after login carries nothing a client acts on [YW sbs].
+            Sbs { .. } => {}
+            Gcf { trid, file, payload } => self.config_file(trid, file, &payload),
             Url { trid, .. } if self.pending.contains_key(&trid) => {
                 let reply = command.into_owned();
                 self.take_pending(trid);

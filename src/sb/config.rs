@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::codec::Limits;
+use crate::codec::{Dialect, Limits};
 
 /// The switchboard machine's settings.
 ///
@@ -18,6 +18,12 @@ use crate::codec::Limits;
 /// (`Duration::MAX`) means "never": no timer is armed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SbConfig {
+    /// The dialect of the notification session that handed out the switchboard: a
+    /// switchboard speaks the dialect its notification server negotiated (Escargot
+    /// keeps it in the cookie [ESC `_m_xfr`; reference §2.1]). Set it to
+    /// [`NotificationClient::dialect`](crate::ns::NotificationClient::dialect); the
+    /// `Client` does. Default MSNP8.
+    pub dialect: Dialect,
     /// Bounds on what the server can make the machine buffer.
     pub limits: Limits,
     /// Mode `A`: how long to wait for `ACK` or `NAK` before ending a message as
@@ -43,6 +49,7 @@ pub struct SbConfig {
 impl Default for SbConfig {
     fn default() -> Self {
         Self {
+            dialect: Dialect::Msnp8,
             limits: Limits::default(),
             ack_timeout: Duration::from_secs(60),
             nak_grace: Duration::from_secs(15),

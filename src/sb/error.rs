@@ -1,6 +1,6 @@
 //! [`SbError`]: a call the switchboard machine refused, with no change of state.
 
-use crate::codec::EncodeError;
+use crate::codec::{Dialect, EncodeError};
 
 /// Why a [`SwitchboardClient`](super::SwitchboardClient) call was refused. Nothing was
 /// queued and the machine's state did not change.
@@ -57,4 +57,14 @@ pub enum SbError {
     /// The command cannot be written.
     #[error("cannot encode the command: {0}")]
     Encode(#[from] EncodeError),
+    /// The session's dialect has no such thing (acknowledgement mode `D` before
+    /// MSNP9), as [`NsError::NotInDialect`](crate::ns::NsError::NotInDialect) says it
+    /// of the notification machine's calls.
+    #[error("`{call}` is not possible in {dialect}")]
+    NotInDialect {
+        /// The refused call, with the argument that needs a later dialect.
+        call: &'static str,
+        /// The session's dialect.
+        dialect: Dialect,
+    },
 }

@@ -56,7 +56,11 @@ impl SwitchboardClient {
                 _ => self.violation_unexpected("USR"),
             },
             S::Iro {
-                trid, account, name, ..
+                trid,
+                account,
+                name,
+                caps,
+                ..
             } => {
                 let max = self.config.max_participants;
                 match &mut self.phase {
@@ -64,6 +68,7 @@ impl SwitchboardClient {
                         let participant = Participant {
                             account: account.into_owned(),
                             name: name.into_owned(),
+                            caps,
                         };
                         if !roster.contains(&participant.account) && roster.len() >= max {
                             self.violation(ProtocolViolation::TooManyParticipants { max });
@@ -102,13 +107,14 @@ impl SwitchboardClient {
                 }
                 None => self.pass_on(S::Cal { trid, session }),
             },
-            S::Joi { account, name, .. } => {
+            S::Joi { account, name, caps } => {
                 if !self.is_joined() {
                     return self.violation_unexpected("JOI");
                 }
                 let participant = Participant {
                     account: account.into_owned(),
                     name: name.into_owned(),
+                    caps,
                 };
                 let max = self.config.max_participants;
                 if !self.roster.contains(&participant.account) && self.roster.len() >= max {

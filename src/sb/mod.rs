@@ -64,7 +64,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::time::Instant;
 
-use crate::codec::{AckMode, ClientCommand, Direction, Framer, Passport, ServerCommand, Token, TrId};
+use crate::codec::{
+    AckMode, ClientCommand, Dialect, Direction, Framer, Passport, ServerCommand, Token, TrId,
+};
 use crate::msg::{Text, TextFormat, Typing};
 use crate::{Output, Secret, trace};
 
@@ -104,7 +106,7 @@ enum Phase {
 /// [`handle_timeout`](Self::handle_timeout) when `next_timeout` passes.
 ///
 /// Methods come in four groups, as in quinn-proto's `Connection`:
-/// - getters: [`account`](Self::account), [`participants`](Self::participants),
+/// - getters: [`account`](Self::account), [`dialect`](Self::dialect), [`participants`](Self::participants),
 ///   [`is_joined`](Self::is_joined), [`is_alone`](Self::is_alone),
 ///   [`is_closed`](Self::is_closed), [`close_reason`](Self::close_reason),
 ///   [`session`](Self::session), [`stats`](Self::stats), [`trace_label`](Self::trace_label);
@@ -220,8 +222,10 @@ impl SwitchboardClient {
     }
 
     fn new(config: SbConfig, account: Passport<'static>, now: Instant) -> Self {
+        let mut framer = Framer::new(Direction::ServerToClient, config.limits);
+        framer.set_dialect(config.dialect);
         Self {
-            framer: Some(Framer::new(Direction::ServerToClient, config.limits)),
+            framer: Some(framer),
             config,
             account,
             phase: Phase::Closed,
@@ -251,6 +255,12 @@ impl SwitchboardClient {
     /// The other participants, in the order they joined.
     pub fn participants(&self) -> &[Participant] {
         self.roster.members()
+    }
+
+    /// The dialect the session speaks: [`SbConfig::dialect`], its notification
+    /// session's.
+    pub fn dialect(&self) -> Dialect {
+        self.config.dialect
     }
 
     /// Whether the user is in the session (`USR … OK` or `ANS … OK` came, not closed).
@@ -368,6 +378,7 @@ impl SwitchboardClient {
     ) -> Result<Vec<TrId>, SbError> {
         self.touch(now);
         self.check_open()?;
+        self.check_ack_mode(ack)?;
         if text.is_empty() {
             return Err(SbError::EmptyText);
         }
@@ -393,10 +404,14 @@ impl SwitchboardClient {
     }
 
     /// Sends any MIME payload (an invitation, a custom content type…) as one `MSG`,
-    /// tracked like a text. It must fit in [`MAX_PAYLOAD_LEN`].
+    /// tracked like a text. It must fit in [`MAX_PAYLOAD_LEN`]. Mode [`AckMode::Data`]
+    /// (`D`, MSNP9+) carries P2P data and is acknowledged like `A`, or refused with
+    /// error 282 [YW msg.md]; an MSNP8 switchboard refuses it
+    /// ([`SbError::NotInDialect`]).
     pub fn send_message(&mut self, now: Instant, payload: &[u8], ack: AckMode) -> Result<TrId, SbError> {
         self.touch(now);
         self.check_open()?;
+        self.check_ack_mode(ack)?;
         if payload.len() > MAX_PAYLOAD_LEN {
             return Err(SbError::PayloadTooLarge {
                 len: payload.len(),
@@ -563,6 +578,19 @@ impl SwitchboardClient {
         } else {
             Ok(())
         }
+    }
+
+    /// Refuses mode `D` before MSNP9, whose switchboards do not know it [YW msg.md;
+    /// reference §9.1].
+    fn check_ack_mode(&self, ack: AckMode) -> Result<(), SbError> {
+        let dialect = self.config.dialect;
+        if ack == AckMode::Data && dialect < Dialect::Msnp9 {
+            return Err(SbError::NotInDialect {
+                call: "MSG with acknowledgement mode D",
+                dialect,
+            });
+        }
+        Ok(())
     }
 
     /// Refuses a call that would pass `max_pending` or `max_transmit`.

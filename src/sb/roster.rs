@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::codec::{FriendlyName, Passport};
+use crate::codec::{ClientCaps, FriendlyName, Passport};
 
 /// Someone in the session with the user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -11,6 +11,9 @@ pub struct Participant {
     pub account: Passport<'static>,
     /// Their friendly name when they joined.
     pub name: FriendlyName<'static>,
+    /// Their client's capabilities, which MSNP12 switchboards add to `JOI` and `IRO`
+    /// [YW msnp12; reference §7]; `None` before MSNP12.
+    pub caps: Option<ClientCaps>,
 }
 
 /// The other participants, in the order they joined. Accounts compare
@@ -90,6 +93,7 @@ mod tests {
         Participant {
             account: Passport::try_from(account.to_owned()).unwrap(),
             name: FriendlyName::from_text(name).unwrap(),
+            caps: None,
         }
     }
 

@@ -25,6 +25,10 @@
 //! | `check contact <account> lists <mask> status <ST>` | asserts one contact |
 //! | `check absent <account>` | asserts the account is on no list |
 //! | `check state <LoggedIn\|Closed\|…>` | asserts the session state |
+//! | `psm <text…>` | `set_personal_status` with this message and no media |
+//! | `picture <bytes…>` | `set_msn_object` with the MSNObject of these bytes as a display picture |
+//! | `no_picture` | `set_msn_object(None)` |
+//! | `config <file>` | `request_config` |
 //! | `offer <MSNP12…MSNP8>…` | sets [`NsConfig::dialects`] before `connect` |
 //! | `check dialect <MSNP8\|…\|none>` | asserts [`NotificationClient::dialect`] |
 
@@ -133,6 +137,26 @@ impl Scripted for NotificationClient {
                 self.set_status(now, status).map(drop).map_err(e)
             }
             "switchboard" => self.request_switchboard(now).map(drop).map_err(e),
+            "psm" => {
+                let status = crate::presence::PersonalStatus {
+                    message: rest.to_owned(),
+                    media: None,
+                };
+                self.set_personal_status(now, &status).map(drop).map_err(e)
+            }
+            "picture" => {
+                let object = crate::presence::MsnObject::for_data(
+                    passport(Some(ACCOUNT))?,
+                    crate::presence::MsnObjectKind::DisplayPicture,
+                    "0",
+                    "",
+                    rest.as_bytes(),
+                )
+                .map_err(|err| err.to_string())?;
+                self.set_msn_object(now, Some(object)).map(drop).map_err(e)
+            }
+            "no_picture" => self.set_msn_object(now, None).map(drop).map_err(e),
+            "config" => self.request_config(now, rest).map(drop).map_err(e),
             "raw" => {
                 let line = format!("{rest}\r\n");
                 let (command, _) = ClientCommand::decode(line.as_bytes()).map_err(|err| err.to_string())?;

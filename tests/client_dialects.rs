@@ -1,0 +1,278 @@
+//! The `Client` under MSNP9–12: the same bot calls work on every dialect, the ones a
+//! dialect lacks are refused with a typed error, and what contacts show beyond their
+//! status (personal message, current media, display picture) arrives as flat events.
+
+use std::time::Instant;
+
+use msnp::Secret;
+use msnp::client::{Client, ClientConfig, ClientError, ClientEvent, ClientOutput, ConnId};
+use msnp::codec::{Dialect, DialectSet, Passport, Status};
+use msnp::ns::NsError;
+use msnp::presence::CurrentMedia;
+use msnp::testing::loopback::passport_answer;
+
+const ME: &str = "bot@example.com";
+const BOB: &str = "bob@example.com";
+const COOKIE: &str = "17262740.1050826919.32308";
+
+/// The client in memory against scripted server bytes.
+struct Harness {
+    client: Client,
+    now: Instant,
+    ns: ConnId,
+    connects: Vec<ConnId>,
+    sent: Vec<(ConnId, Vec<u8>)>,
+    events: Vec<ClientEvent>,
+}
+
+impl Harness {
+    /// Signed in under `dialect`, without lists or status, every output drained.
+    fn signed_in(dialect: Dialect) -> Self {
+        let mut config = ClientConfig::default();
+        config.sync_lists = false;
+        config.initial_status = None;
+        config.notification.dialects = DialectSet::ALL;
+        config.max_display_picture_len = 64;
+        let now = Instant::now();
+        let mut client = Client::new(
+            config,
+            Passport::try_from(ME).unwrap(),
+            Secret::new("pw".into()),
+            now,
+        );
+        let ClientOutput::Connect { conn: ns, .. } = client.poll_output() else {
+            panic!("the first output connects to the dispatch server")
+        };
+        let mut h = Harness {
+            client,
+            now,
+            ns,
+            connects: vec![ns],
+            sent: Vec::new(),
+            events: Vec::new(),
+        };
+        h.client.handle_connected(ns, now);
+        h.drain();
+        assert_eq!(h.sent_on(ns), "VER 1 MSNP12 MSNP11 MSNP10 MSNP9 MSNP8 CVR0\r\n");
+        h.ns_input(format!("VER 1 {dialect}\r\n").as_bytes());
+        h.ns_input(b"CVR 2 1.0.0000 1.0.0000 1.0.0000 http://x http://y\r\n");
+        h.ns_input(b"USR 3 TWN S lc=1033,id=507\r\n");
+        let ok = if dialect >= Dialect::Msnp10 {
+            format!("USR 4 OK {ME} 1 0\r\n")
+        } else {
+            format!("USR 4 OK {ME} Bot 1 0\r\n")
+        };
+        h.ns_input(ok.as_bytes());
+        let name = if dialect >= Dialect::Msnp10 {
+            "bot@example.com"
+        } else {
+            "Bot"
+        };
+        assert_eq!(
+            h.take().last().map(String::as_str),
+            Some(
+                format!(
+                    r#"LoggedIn {{ account: Passport("bot@example.com"), name: EncodedName("{name}"), dialect: {dialect:?} }}"#
+                )
+                .as_str()
+            )
+        );
+        h.sent.clear();
+        h
+    }
+
+    fn ns_input(&mut self, bytes: &[u8]) {
+        self.client.handle_input(self.ns, self.now, bytes);
+        self.drain();
+    }
+
+    fn input(&mut self, conn: ConnId, bytes: &[u8]) {
+        self.client.handle_input(conn, self.now, bytes);
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        loop {
+            match self.client.poll_output() {
+                ClientOutput::Connect { conn, .. } => self.connects.push(conn),
+                ClientOutput::Transmit { conn, bytes } => self.sent.push((conn, bytes.to_vec())),
+                ClientOutput::Close { .. } => {}
+                ClientOutput::HttpRequest { id, request } => {
+                    let answer = passport_answer(&request, "t=ticket&p=profile");
+                    self.client.handle_http_response(self.now, id, answer);
+                }
+                ClientOutput::Event(event) => self.events.push(event),
+                ClientOutput::Idle { .. } => return,
+            }
+        }
+    }
+
+    fn take(&mut self) -> Vec<String> {
+        self.events.drain(..).map(|e| format!("{e:?}")).collect()
+    }
+
+    fn sent_on(&mut self, conn: ConnId) -> String {
+        let mut out = Vec::new();
+        self.sent.retain(|(c, bytes)| {
+            if *c == conn {
+                out.extend_from_slice(bytes);
+            }
+            *c != conn
+        });
+        String::from_utf8(out).unwrap()
+    }
+}
+
+#[test]
+fn personal_message_and_media_are_set_together_from_msnp11() {
+    for dialect in [Dialect::Msnp11, Dialect::Msnp12] {
+        let mut h = Harness::signed_in(dialect);
+        let now = h.now;
+        h.client.set_personal_message(now, "lunch <1h>").unwrap();
+        h.drain();
+        let psm = "<Data><PSM>lunch &lt;1h&gt;</PSM><CurrentMedia></CurrentMedia></Data>";
+        assert_eq!(h.sent_on(h.ns), format!("UUX 5 {}\r\n{psm}", psm.len()));
+        h.ns_input(b"UUX 5 0\r\n");
+        assert_eq!(
+            h.take(),
+            [r#"PersonalMessageChanged { message: "lunch <1h>", media: None }"#]
+        );
+        // The media goes beside the message already set.
+        let media = CurrentMedia::music("Title", "Artist", "Album");
+        h.client.set_current_media(now, Some(media)).unwrap();
+        h.drain();
+        let sent = h.sent_on(h.ns);
+        assert!(sent.starts_with("UUX 6 "), "{sent}");
+        assert!(
+            sent.contains("<PSM>lunch &lt;1h&gt;</PSM><CurrentMedia>"),
+            "{sent}"
+        );
+        assert!(sent.contains("Title"), "{sent}");
+        h.ns_input(b"UUX 6 0\r\n");
+        let events = h.take();
+        assert!(
+            matches!(events.as_slice(), [e] if e.starts_with(r#"PersonalMessageChanged { message: "lunch <1h>", media: Some("#)),
+            "{events:?}"
+        );
+    }
+}
+
+#[test]
+fn personal_messages_are_refused_before_msnp11() {
+    for dialect in [Dialect::Msnp8, Dialect::Msnp9, Dialect::Msnp10] {
+        let mut h = Harness::signed_in(dialect);
+        let now = h.now;
+        assert_eq!(
+            h.client.set_personal_message(now, "hi"),
+            Err(ClientError::Notification(NsError::NotInDialect {
+                call: "set_personal_status",
+                dialect,
+            }))
+        );
+        h.drain();
+        assert_eq!(h.sent_on(h.ns), "");
+    }
+}
+
+#[test]
+fn the_display_picture_goes_out_with_the_status_and_is_kept() {
+    let mut h = Harness::signed_in(Dialect::Msnp11);
+    let now = h.now;
+    assert_eq!(
+        h.client.set_display_picture(now, vec![0; 65]),
+        Err(ClientError::PictureTooLarge { len: 65, max: 64 })
+    );
+    // No status yet: the picture waits for the first CHG.
+    assert_eq!(h.client.set_display_picture(now, b"PNG-bytes".to_vec()), Ok(None));
+    let (object, bytes) = h.client.display_picture().unwrap();
+    assert_eq!(bytes, b"PNG-bytes");
+    assert!(object.matches_data(b"PNG-bytes"));
+    let token = object.to_percent_encoded();
+    h.client.set_status(now, Status::Online).unwrap();
+    h.drain();
+    assert_eq!(h.sent_on(h.ns), format!("CHG 5 NLN 0 {token}\r\n"));
+    h.ns_input(format!("CHG 5 NLN 0 {token}\r\n").as_bytes());
+    assert_eq!(h.take(), ["StatusChanged { status: Online }"]);
+    // Cleared with a status set: announced at once.
+    let trid = h.client.clear_display_picture(now).unwrap();
+    assert_eq!(trid.map(|t| t.0), Some(6));
+    h.drain();
+    assert_eq!(h.sent_on(h.ns), "CHG 6 NLN 0\r\n");
+    assert!(h.client.display_picture().is_none());
+}
+
+#[test]
+fn msnp8_has_no_display_pictures() {
+    let mut h = Harness::signed_in(Dialect::Msnp8);
+    let now = h.now;
+    let refused = h.client.set_display_picture(now, b"PNG".to_vec()).unwrap_err();
+    assert_eq!(refused.to_string(), "`set_msn_object` is not possible in MSNP8");
+    assert!(h.client.display_picture().is_none());
+}
+
+#[test]
+fn what_contacts_show_arrives_as_flat_events() {
+    let mut h = Harness::signed_in(Dialect::Msnp12);
+    let object = "%3Cmsnobj%20Creator%3D%22bob%40example.com%22%20Size%3D%2224539%22%20Type%3D%223%22%20\
+Location%3D%220%22%20Friendly%3D%22AAA%3D%22%20SHA1D%3D%22trC8SlFx2sWQxZMIBAWSEnXc8oQ%3D%22%2F%3E";
+    h.ns_input(format!("NLN NLN {BOB} Bob 1342177280 {object}\r\n").as_bytes());
+    let psm = "<Data><PSM>probe &amp; test</PSM><CurrentMedia></CurrentMedia></Data>";
+    h.ns_input(format!("UBX {BOB} {}\r\n{psm}", psm.len()).as_bytes());
+    let events = h.take();
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(
+        events[0],
+        r#"ContactPresence { account: Passport("bob@example.com"), name: EncodedName("Bob"), status: Online }"#
+    );
+    assert!(
+        events[1].starts_with(r#"ContactDisplayPicture { account: Passport("bob@example.com"), object: Some(MsnObject { creator: Passport("bob@example.com"), size: 24539"#),
+        "{}",
+        events[1]
+    );
+    assert_eq!(
+        events[2],
+        r#"ContactPersonalMessage { account: Passport("bob@example.com"), message: "probe & test", media: None }"#
+    );
+    let bob = Passport::try_from(BOB).unwrap();
+    let ns = h.client.notification();
+    assert_eq!(ns.contact_msn_object(&bob).map(|o| o.size()), Some(24539));
+    assert_eq!(
+        ns.contact_personal_status(&bob).map(|s| s.message.as_str()),
+        Some("probe & test")
+    );
+    // Offline: both forgotten.
+    h.ns_input(format!("FLN {BOB}\r\n").as_bytes());
+    assert_eq!(
+        h.take(),
+        [r#"ContactOffline { account: Passport("bob@example.com") }"#]
+    );
+    assert!(h.client.notification().contact_msn_object(&bob).is_none());
+}
+
+#[test]
+fn switchboards_speak_the_dialect_of_the_session() {
+    // Under MSNP12 a JOI carries the joiner's capabilities; a switchboard cut in MSNP8
+    // would skip it as malformed, and the text would never go.
+    let mut h = Harness::signed_in(Dialect::Msnp12);
+    let now = h.now;
+    h.client
+        .send_message(now, &Passport::try_from(BOB).unwrap(), "hi")
+        .unwrap();
+    h.drain();
+    assert_eq!(h.sent_on(h.ns), "XFR 5 SB\r\n");
+    h.ns_input(format!("XFR 5 SB 10.0.0.1:1865 CKI {COOKIE}\r\n").as_bytes());
+    let sb = *h.connects.last().unwrap();
+    h.client.handle_connected(sb, now);
+    h.drain();
+    h.input(sb, format!("USR 1 OK {ME} Bot\r\n").as_bytes());
+    h.input(
+        sb,
+        format!("CAL 3 RINGING 11752013\r\nJOI {BOB} Bob 1342177312\r\nACK 2\r\n").as_bytes(),
+    );
+    let events = h.take();
+    assert!(events.iter().any(|e| e.starts_with("Joined {")), "{events:?}");
+    assert!(
+        events.iter().any(|e| e.starts_with("MessageDelivered {")),
+        "{events:?}"
+    );
+}
