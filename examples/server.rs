@@ -1,5 +1,7 @@
-//! The crate's own MSNP8 server (dispatch, notification, switchboard and a plain-HTTP
-//! Passport) on fixed loopback ports, for trying bots and clients by hand.
+//! The crate's own MSNP8–MSNP12 server (dispatch, notification, switchboard and a
+//! plain-HTTP Passport) on fixed loopback ports, for trying bots and clients by hand.
+//! It answers as Escargot, the revival network's server, does: the newest dialect the
+//! client offers, among `--dialects` (all five by default).
 //!
 //! ```sh
 //! cargo run --example server -- --account alice@example.com:secret:Alice --account bot@example.com:secret
@@ -12,6 +14,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use msnp::codec::{Dialect, DialectSet};
 use msnp::server::ServerConfig;
 use msnp::server::std_driver::{ListenAddrs, LoopbackServer};
 
@@ -22,7 +25,9 @@ usage: server [--account EMAIL:PASSWORD[:NAME]]... [--accounts FILE] [addresses]
   --dispatch ADDR                  dispatch server (default 127.0.0.1:1863)
   --notification ADDR              notification server (default 127.0.0.1:1864)
   --switchboard ADDR               switchboard (default 127.0.0.1:1865)
-  --http ADDR                      Passport nexus and login server (default 127.0.0.1:8080)";
+  --http ADDR                      Passport nexus and login server (default 127.0.0.1:8080)
+  --dialects LIST                  dialects spoken, comma-separated (default MSNP8,…,MSNP12)
+  --escargot-quirks                answer ADG/RMG/REG (MSNP10+) in Escargot's shapes";
 
 /// One account to create.
 #[derive(Debug, PartialEq, Eq)]
@@ -47,6 +52,7 @@ impl Account {
 struct Options {
     listen: ListenAddrs,
     accounts: Vec<Account>,
+    config: ServerConfig,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
@@ -59,6 +65,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, Stri
     listen.switchboard = addr("127.0.0.1:1865")?;
     listen.passport = addr("127.0.0.1:8080")?;
     let mut accounts = Vec::new();
+    let mut config = ServerConfig::default();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -89,6 +96,22 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, Stri
             "--notification" => listen.notification = addr(&value()?)?,
             "--switchboard" => listen.switchboard = addr(&value()?)?,
             "--http" => listen.passport = addr(&value()?)?,
+            "--dialects" => {
+                let text = value()?;
+                let set = text
+                    .split(',')
+                    .map(|name| {
+                        name.trim()
+                            .parse::<Dialect>()
+                            .map_err(|_| format!("{name:?} is not MSNP8 to MSNP12"))
+                    })
+                    .collect::<Result<DialectSet, String>>()?;
+                if set.is_empty() {
+                    return Err("--dialects names no dialect".to_owned());
+                }
+                config.dialects = set;
+            }
+            "--escargot-quirks" => config.escargot_quirks = true,
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown flag {other:?}")),
         }
@@ -96,7 +119,11 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, Stri
     if accounts.is_empty() {
         return Err("no accounts: give --account or --accounts".to_owned());
     }
-    Ok(Some(Options { listen, accounts }))
+    Ok(Some(Options {
+        listen,
+        accounts,
+        config,
+    }))
 }
 
 /// `EMAIL PASSWORD [NAME…]` per line; blank lines and `#` comments are skipped. The
@@ -139,7 +166,8 @@ fn main() -> ExitCode {
         }
     };
     let accounts = &options.accounts;
-    let server = LoopbackServer::start_on(options.listen, ServerConfig::default(), |server| {
+    let dialects: Vec<String> = options.config.dialects.iter().map(|d| d.to_string()).collect();
+    let server = LoopbackServer::start_on(options.listen, options.config, |server| {
         for account in accounts {
             server.add_account(&account.email, &account.password, &account.name)?;
         }
@@ -156,6 +184,7 @@ fn main() -> ExitCode {
     println!("notification  {}", server.notification_addr());
     println!("switchboard   {}", server.switchboard_addr());
     println!("Passport      {} (plain HTTP)", server.nexus_url());
+    println!("dialects      {}", dialects.join(" "));
     for account in accounts {
         println!("account       {} ({})", account.email, account.name);
     }
@@ -204,6 +233,21 @@ mod tests {
         assert_eq!(options.listen.dispatch.to_string(), "127.0.0.2:2000");
         assert_eq!(options.listen.notification.to_string(), "127.0.0.1:1864");
         assert_eq!(options.listen.passport.to_string(), "127.0.0.1:9000");
+        assert_eq!(options.config.dialects, DialectSet::ALL);
+        let options = parse(args(&[
+            "--account",
+            "a@example.com:pw",
+            "--dialects",
+            "MSNP8, MSNP11",
+            "--escargot-quirks",
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            options.config.dialects,
+            DialectSet::from_iter([Dialect::Msnp8, Dialect::Msnp11])
+        );
+        assert!(options.config.escargot_quirks);
     }
 
     #[test]
@@ -225,6 +269,10 @@ mod tests {
             "\"localhost:80\" is not IP:PORT"
         );
         assert_eq!(parse(args(&["--port"])).unwrap_err(), "unknown flag \"--port\"");
+        assert_eq!(
+            parse(args(&["--account", "a@b.c:p", "--dialects", "MSNP13"])).unwrap_err(),
+            "\"MSNP13\" is not MSNP8 to MSNP12"
+        );
         assert!(parse(args(&["--help"])).unwrap().is_none());
     }
 

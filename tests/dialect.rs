@@ -139,8 +139,9 @@ fn a_referral_negotiates_again() {
 }
 
 #[test]
-fn the_loopback_server_keeps_choosing_msnp8() {
-    // A client offering every dialect signs in to the crate's MSNP8 server as MSNP8.
+fn the_loopback_server_chooses_the_newest_shared_dialect() {
+    // A client offering every dialect signs in to the crate's server, which speaks
+    // MSNP8 to MSNP12, as MSNP12.
     let mut config = ClientConfig::default();
     config.notification.dialects = DialectSet::ALL;
     let mut net = Network::new();
@@ -154,5 +155,5 @@ fn the_loopback_server_keeps_choosing_msnp8() {
             _ => None,
         })
         .collect();
-    assert_eq!(dialects, [Dialect::Msnp8]);
+    assert_eq!(dialects, [Dialect::Msnp12]);
 }

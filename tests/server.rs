@@ -7,7 +7,7 @@ mod support {
 
 use std::time::Duration;
 
-use msnp::codec::{ClientCommand, EncodedName, GroupId, HostPort, List, Passport, Privacy, TrId};
+use msnp::codec::{ClientCommand, Dialect, EncodedName, GroupId, HostPort, List, Passport, Privacy, TrId};
 use msnp::server::{CloseReason, Listener, Server, ServerConfig, ServerEvent, ServerOutput};
 use support::net::{ALICE, BOB, CAROL, Net, qry, word_after};
 
@@ -29,7 +29,7 @@ fn dispatch_refers_to_the_notification_server_and_closes() {
     let mut net = Net::with_config(config);
     let ds = net.accept(Listener::Dispatch);
     net.send(ds, "VER 1 MSNP8 CVR0\r\n");
-    net.expect(ds, "VER 1 MSNP8 CVR0\r\n");
+    net.expect(ds, "VER 1 MSNP8\r\n");
     net.send(
         ds,
         "CVR 2 0x0409 win 4.10 i386 MSNMSGR 5.0.0544 MSMSGS example@passport.com\r\n",
@@ -57,7 +57,7 @@ fn notification_login_with_a_ticket_from_the_passport_http_helper() {
     net.send(ns, "USR 3 TWN I example@passport.com\r\n");
     let got = net.take(ns);
     let expected_start = format!(
-        "VER 1 MSNP8 CVR0\r\n{CVR_REPLY}USR 3 TWN S lc=1033,id=507,tw=40,fs=1,ru=http%3A%2F%2Fmessenger%2Emsn%2Ecom,ct=1062764229,kpp=1,kv=5,ver=2.1.0173.1,tpf="
+        "VER 1 MSNP8\r\n{CVR_REPLY}USR 3 TWN S lc=1033,id=507,tw=40,fs=1,ru=http%3A%2F%2Fmessenger%2Emsn%2Ecom,ct=1062764229,kpp=1,kv=5,ver=2.1.0173.1,tpf="
     );
     let tpf = got
         .strip_prefix(&expected_start)
@@ -137,13 +137,32 @@ fn bad_or_foreign_tickets_get_911_and_a_close() {
 fn handshake_errors() {
     let mut net = Net::new();
     let ns = net.accept(Listener::Notification);
-    net.send(ns, "VER 1 MSNP9 MSNP10\r\n");
+    net.send(ns, "VER 1 MSNP7 MSNP13 CVR0\r\n");
     net.expect(ns, "VER 1 0\r\n");
     assert_eq!(net.close_reason(ns), Some(&CloseReason::UnsupportedProtocol));
 
+    // A server configured for fewer dialects answers within them.
+    let mut config = ServerConfig::default();
+    config.dialects = [Dialect::Msnp8, Dialect::Msnp9].into_iter().collect();
+    let mut narrow = Net::with_config(config);
+    let ns = narrow.accept(Listener::Notification);
+    narrow.send(ns, "VER 1 MSNP12 MSNP11 MSNP10\r\n");
+    narrow.expect(ns, "VER 1 0\r\n");
+    let ns = narrow.accept(Listener::Notification);
+    narrow.send(ns, "VER 1 MSNP12 MSNP11 MSNP10 MSNP9 MSNP8 CVR0\r\n");
+    narrow.expect(ns, "VER 1 MSNP9\r\n");
+
+    // A second VER is out of order: 715 and a close, as Escargot does.
+    narrow.send(ns, "VER 2 MSNP9\r\n");
+    narrow.expect(ns, "715 2\r\n");
+    assert_eq!(
+        narrow.close_reason(ns),
+        Some(&CloseReason::UnexpectedCommand { verb: "VER".into() })
+    );
+
     let ns = net.accept(Listener::Notification);
     net.send(ns, "VER 1 MSNP8 CVR0\r\nSYN 2 0\r\nXFR 3 SB\r\n");
-    net.expect(ns, "VER 1 MSNP8 CVR0\r\n302 2\r\n302 3\r\n");
+    net.expect(ns, "VER 1 MSNP8\r\n302 2\r\n302 3\r\n");
     net.send(ns, "USR 4 TWN S t=x&p=y\r\n");
     net.expect(ns, "715 4\r\n");
     assert!(net.closed.contains(&ns));

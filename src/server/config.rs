@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::codec::{HostPort, Limits};
+use crate::codec::{DialectSet, HostPort, Limits};
 
 /// The largest `MSG` payload a switchboard relays; a longer one closes the sender's
 /// connection, as MSN's switchboards did [HYP sb/messages; TW `MSN_MAX_MESSAGE`].
@@ -39,6 +39,18 @@ pub struct ServerConfig {
     /// Unix time in seconds at the `now` given to [`Server::new`](super::Server::new), for `ct=` and
     /// `LoginTime` (the server never reads the clock).
     pub unix_time: u64,
+    /// The dialects the server speaks; `VER` answers the newest one the client also
+    /// offers, as Escargot does (reference §2.1). MSNP8 to MSNP12 by default.
+    pub dialects: DialectSet,
+    /// Answer `ADG`, `RMG` and `REG` (MSNP10+) in Escargot's shapes (`ADG T name guid 0`,
+    /// `RMG T 1 guid`, `REG T 1 name guid 0`, reference §4.2) instead of the official
+    /// ones, to test a client against what the revival network sends.
+    pub escargot_quirks: bool,
+    /// The largest `UUX` payload (personal message and current media, MSNP11+) the
+    /// server keeps; a larger one closes the connection
+    /// ([`CloseReason::PersonalMessageTooLarge`](super::CloseReason::PersonalMessageTooLarge)).
+    /// The official client's text fits in a few hundred bytes.
+    pub max_personal_message_len: usize,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +73,9 @@ impl Default for ServerConfig {
             switchboard_idle_timeout: Some(Duration::from_secs(300)),
             seed: 0x4d53_4e50_3820_2003,
             unix_time: 1_062_764_229,
+            dialects: DialectSet::ALL,
+            escargot_quirks: false,
+            max_personal_message_len: 1024,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Instant;
 
 use super::event::CloseReason;
-use crate::codec::{Direction, Framer, Limits, Passport, TrId};
+use crate::codec::{Dialect, Direction, Framer, Limits, Passport, TrId};
 
 /// Names one connection of a [`Server`](super::Server). Never reused by the same server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,8 +38,8 @@ pub enum Listener {
 /// Where a dispatch or notification connection is in the login handshake.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Handshake {
-    /// `VER` agreed on MSNP8.
-    pub(crate) version: bool,
+    /// The dialect `VER` agreed on.
+    pub(crate) dialect: Option<Dialect>,
     /// The account of `USR TWN I`, waiting for its ticket.
     pub(crate) account: Option<Passport<'static>>,
 }
@@ -88,6 +88,9 @@ pub(crate) struct Connection {
     pub(crate) closing: Option<CloseReason>,
     pub(crate) state: State,
     pub(crate) last_activity: Instant,
+    /// The dialect replies are shaped in: chosen by `VER` on a notification
+    /// connection, carried by the cookie to a switchboard; MSNP8 until then.
+    pub(crate) dialect: Dialect,
 }
 
 impl Connection {
@@ -104,7 +107,14 @@ impl Connection {
             closing: None,
             state,
             last_activity: now,
+            dialect: Dialect::Msnp8,
         }
+    }
+
+    /// Speaks `dialect` from now on, in its replies and in how its input is framed.
+    pub(crate) fn set_dialect(&mut self, dialect: Dialect) {
+        self.dialect = dialect;
+        self.framer.set_dialect(dialect);
     }
 
     pub(crate) fn challenge_deadline(&self) -> Option<Instant> {

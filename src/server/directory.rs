@@ -15,9 +15,10 @@ use std::time::Instant;
 use thiserror::Error;
 
 use super::connection::ConnId;
+use super::entropy::Entropy;
 use crate::codec::{
-    AddPrompt, ClientCaps, EncodedName, ErrorCode, FriendlyName, GroupId, GroupName, List, ListMask,
-    Passport, Privacy, Status,
+    AddPrompt, ClientCaps, Dialect, EncodedName, ErrorCode, FriendlyName, GroupId, GroupName, Guid, List,
+    ListMask, Passport, Privacy, Status,
 };
 
 /// The most groups an account may have, group 0 included [YW adg.md].
@@ -166,12 +167,20 @@ pub(crate) struct Presence {
     pub(crate) status: Option<Status>,
     /// The capability bits of the last `CHG`.
     pub(crate) caps: Option<ClientCaps>,
+    /// The MSNObject of the last `CHG` (MSNP9+), percent-encoded as Escargot
+    /// re-encodes it.
+    pub(crate) msn_object: Option<EncodedName<'static>>,
+    /// The last `UUX` payload (MSNP11+), kept as sent, bounded by
+    /// `ServerConfig::max_personal_message_len`.
+    pub(crate) personal: Option<Vec<u8>>,
 }
 
 /// An account: identity, the four lists, groups, settings and presence.
 #[derive(Debug, Clone)]
 pub struct Account {
     account: Passport<'static>,
+    guid: Guid<'static>,
+    group_guids: BTreeMap<u32, Guid<'static>>,
     name: FriendlyName<'static>,
     version: u32,
     prompt: AddPrompt,
@@ -186,6 +195,25 @@ impl Account {
     /// The account's handle.
     pub fn account(&self) -> &Passport<'static> {
         &self.account
+    }
+
+    /// The account's id in the MSNP10+ contact model: the `C=` other accounts see it
+    /// under, as Escargot names a contact by its user's id.
+    pub fn guid(&self) -> &Guid<'static> {
+        &self.guid
+    }
+
+    /// The MSNP10+ id of group `group`.
+    pub fn group_guid(&self, group: GroupId) -> Option<&Guid<'static>> {
+        self.group_guids.get(&group.0)
+    }
+
+    /// The group with MSNP10+ id `guid` (at most [`MAX_GROUPS`] to look through).
+    pub fn group_by_guid(&self, guid: &Guid<'_>) -> Option<GroupId> {
+        self.group_guids
+            .iter()
+            .find(|(_, g)| g.same_id(guid))
+            .map(|(&id, _)| GroupId(id))
     }
 
     /// The account's own friendly name.
@@ -236,6 +264,16 @@ impl Account {
     /// The capability bits of the last `CHG`.
     pub fn caps(&self) -> Option<ClientCaps> {
         self.presence.caps
+    }
+
+    /// The MSNObject of the last `CHG`, percent-encoded (MSNP9+).
+    pub fn msn_object(&self) -> Option<&EncodedName<'static>> {
+        self.presence.msn_object.as_ref()
+    }
+
+    /// The last `UUX` payload (personal message and current media, MSNP11+).
+    pub fn personal_message(&self) -> Option<&[u8]> {
+        self.presence.personal.as_deref()
     }
 
     /// Whether `other` is on this account's `list`.
@@ -295,6 +333,9 @@ pub(crate) struct CookieGrant {
     /// Lower-cased account it was issued to.
     pub(crate) account: String,
     pub(crate) purpose: CookiePurpose,
+    /// The dialect of the notification session it went to: the switchboard connection
+    /// that redeems it speaks the same, as Escargot's cookies carry it (reference §2.1).
+    pub(crate) dialect: Dialect,
     /// `None`: a lifetime too large to add to the issue time (`Duration::MAX`), never.
     pub(crate) expires: Option<Instant>,
 }
@@ -327,6 +368,9 @@ pub struct Directory {
     pub(crate) sessions: BTreeMap<u64, Session>,
     pub(crate) next_session: u64,
     max_list_len: Option<usize>,
+    /// Lower-cased account GUIDs → lower-cased accounts.
+    guids: HashMap<String, String>,
+    entropy: Entropy,
 }
 
 /// Cookies are credentials: only their number is shown.
@@ -368,6 +412,18 @@ impl Directory {
             .map(|s| s.participants.iter().map(|(_, a)| a).collect())
     }
 
+    /// The account whose MSNP10+ id is `guid`.
+    pub fn account_by_guid(&self, guid: &Guid<'_>) -> Option<&Account> {
+        self.guids
+            .get(&guid.as_str().to_ascii_lowercase())
+            .and_then(|k| self.accounts.get(k))
+    }
+
+    /// Ids drawn from `seed` from now on, so a server's ids follow its config's seed.
+    pub(crate) fn reseed(&mut self, seed: u64) {
+        self.entropy = Entropy(seed);
+    }
+
     pub(crate) fn account_mut(&mut self, account: &str) -> Option<&mut Account> {
         self.accounts.get_mut(&key(account))
     }
@@ -403,10 +459,22 @@ impl Directory {
             0,
             GroupName::try_from("Other%20Contacts").expect("constant token"),
         );
+        // 2^122 ids: a repeat is an accident worth a few retries, not a loop.
+        let mut guid = self.entropy.guid();
+        for _ in 0..8 {
+            if !self.guids.contains_key(guid.as_str()) {
+                break;
+            }
+            guid = self.entropy.guid();
+        }
+        self.guids.insert(guid.as_str().to_owned(), k.clone());
+        let group_guids = BTreeMap::from([(0, self.entropy.guid())]);
         self.accounts.insert(
             k,
             Account {
                 account: handle,
+                guid,
+                group_guids,
                 name,
                 version: 0,
                 prompt: AddPrompt::Ask,
@@ -597,12 +665,14 @@ impl Directory {
     /// `ADG`: creates a group with the lowest free id.
     pub fn add_group(&mut self, owner: &str, name: &GroupName<'_>) -> Result<(u32, GroupId), ListError> {
         check_group_name(name)?;
+        let guid = self.entropy.guid();
         let acc = self.account_mut(owner).ok_or(ListError::NoSuchAccount)?;
         if acc.groups.len() >= MAX_GROUPS {
             return Err(ListError::TooManyGroups);
         }
         let id = (0..).find(|id| !acc.groups.contains_key(id)).unwrap_or(0);
         acc.groups.insert(id, name.borrow().into_owned());
+        acc.group_guids.insert(id, guid);
         Ok((acc.bump(), GroupId(id)))
     }
 
@@ -613,6 +683,7 @@ impl Directory {
             return Err(ListError::CannotRemoveGroupZero);
         }
         acc.groups.remove(&group.0).ok_or(ListError::InvalidGroup)?;
+        acc.group_guids.remove(&group.0);
         for contact in acc.contacts.values_mut() {
             if contact.groups.remove(&group.0) && contact.groups.is_empty() {
                 contact.groups.insert(0);
@@ -704,9 +775,10 @@ impl Directory {
         now: Instant,
         cookie: &str,
         account: &str,
-    ) -> Option<CookiePurpose> {
+    ) -> Option<(CookiePurpose, Dialect)> {
         let grant = self.cookies.remove(cookie)?;
-        (grant.expires.is_none_or(|at| at > now) && grant.account == key(account)).then_some(grant.purpose)
+        (grant.expires.is_none_or(|at| at > now) && grant.account == key(account))
+            .then_some((grant.purpose, grant.dialect))
     }
 }
 

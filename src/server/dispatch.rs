@@ -8,7 +8,9 @@ use super::connection::{ConnId, Listener, NsSession, State};
 use super::directory::key;
 use super::event::{CloseReason, ServerEvent};
 use super::passport::TicketVerifier;
-use crate::codec::{AccountFlags, ClientCommand, Passport, ServerCommand, Token, TokenList, TrId};
+use crate::codec::{
+    AccountFlags, ClientCommand, Dialect, DialectSet, Passport, ServerCommand, Token, TokenList, TrId,
+};
 
 /// The client version advice of the reference's T1 transcript [HYP msnp8-example].
 const CVR_REPLY: [&str; 5] = [
@@ -35,10 +37,12 @@ impl<V: TicketVerifier> Server<V> {
         let State::Handshake(handshake) = &c.state else {
             return;
         };
-        let version = handshake.version;
+        let version = handshake.dialect.is_some();
         let pending = handshake.account.clone();
         use ClientCommand as C;
         match command {
+            // A second VER is out of order: Escargot answers 715 and hangs up [reference §2.1 OBS].
+            C::Ver { trid, .. } if version => self.second_ver(conn, trid),
             C::Ver { trid, protocols } => self.ver(conn, trid, &protocols),
             C::Cvr { trid, .. } if version => {
                 let [a, b, c, d, e] = CVR_REPLY.map(token);
@@ -97,9 +101,7 @@ impl<V: TicketVerifier> Server<V> {
                     }
                 }
             }
-            C::Png => {
-                self.send(conn, &ServerCommand::Qng { seconds: None });
-            }
+            C::Png => self.pong(conn),
             C::Out => self.close(conn, CloseReason::SignedOut),
             C::Cvr { trid, .. } | C::UsrTwnInitial { trid, .. } | C::UsrTwnTicket { trid, .. } => {
                 self.send_error(conn, 715, Some(trid));
@@ -117,7 +119,17 @@ impl<V: TicketVerifier> Server<V> {
             | C::Rmg { trid, .. }
             | C::Reg { trid, .. }
             | C::Url { trid, .. }
-            | C::XfrSb { trid } => self.send_error(conn, 302, Some(trid)),
+            | C::XfrSb { trid }
+            | C::SynStamps { trid, .. }
+            | C::Adc { trid, .. }
+            | C::RemGuid { trid, .. }
+            | C::RemHandle { trid, .. }
+            | C::AdgName { trid, .. }
+            | C::RmgGuid { trid, .. }
+            | C::RegGuid { trid, .. }
+            | C::Sbp { trid, .. }
+            | C::Uux { trid, .. }
+            | C::Gcf { trid, .. } => self.send_error(conn, 302, Some(trid)),
             // MD5 login and INF are gone in MSNP8: the server hangs up [HYP msnp8; YW msnp8.md].
             other => {
                 let verb = other.verb().to_owned();
@@ -126,27 +138,12 @@ impl<V: TicketVerifier> Server<V> {
         }
     }
 
-    /// `VER`: MSNP8 or nothing (`VER T 0`, then close) [NINA Authentication; YW ver.md].
+    /// `VER`: the newest dialect both sides speak, as one token and without echoing
+    /// `CVR0`, or `VER T 0` and a close when there is none: Escargot's answers
+    /// (reference §2.1 OBS). From here the connection is framed and answered in it.
     fn ver(&mut self, conn: ConnId, trid: TrId, protocols: &TokenList<'_>) {
-        if protocols.contains("MSNP8") {
-            let reply = if protocols.contains("CVR0") {
-                "MSNP8 CVR0"
-            } else {
-                "MSNP8"
-            };
-            if let Some(c) = self.conns.get_mut(&conn)
-                && let State::Handshake(h) = &mut c.state
-            {
-                h.version = true;
-            }
-            self.send(
-                conn,
-                &ServerCommand::Ver {
-                    trid,
-                    protocols: TokenList::try_from(reply).expect("constant tokens"),
-                },
-            );
-        } else {
+        let offered = DialectSet::from_tokens(protocols.iter());
+        let Some(dialect) = self.config.dialects.highest_common(offered) else {
             self.send(
                 conn,
                 &ServerCommand::Ver {
@@ -154,8 +151,27 @@ impl<V: TicketVerifier> Server<V> {
                     protocols: TokenList::try_from("0").expect("constant token"),
                 },
             );
-            self.close(conn, CloseReason::UnsupportedProtocol);
+            return self.close(conn, CloseReason::UnsupportedProtocol);
+        };
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.set_dialect(dialect);
+            if let State::Handshake(h) = &mut c.state {
+                h.dialect = Some(dialect);
+            }
         }
+        self.send(
+            conn,
+            &ServerCommand::Ver {
+                trid,
+                protocols: TokenList::try_from(dialect.as_str()).expect("dialect names are tokens"),
+            },
+        );
+    }
+
+    /// `715` and a close, for a `VER` after the dialect is chosen.
+    pub(super) fn second_ver(&mut self, conn: ConnId, trid: TrId) {
+        self.send_error(conn, 715, Some(trid));
+        self.close(conn, CloseReason::UnexpectedCommand { verb: "VER".into() });
     }
 
     /// The `USR … TWN S` arguments, shaped as in 2003 [HYP msnp8-example].
@@ -190,6 +206,8 @@ impl<V: TicketVerifier> Server<V> {
         acc.presence.ns = Some(conn);
         acc.presence.status = None;
         acc.presence.caps = None;
+        acc.presence.msn_object = None;
+        acc.presence.personal = None;
         let name = acc.name().clone();
         if let Some(c) = self.conns.get_mut(&conn) {
             c.state = State::SignedIn(NsSession {
@@ -198,19 +216,31 @@ impl<V: TicketVerifier> Server<V> {
                 challenged: false,
             });
         }
+        let dialect = self.dialect_of(conn);
         self.send(
             conn,
             &ServerCommand::UsrOk {
                 trid,
                 account: account.clone(),
-                name: Some(name),
+                // MSNP10 moved the own name into SYN's `PRP MFN` [YW msnp10; ESC OBS].
+                name: (dialect < Dialect::Msnp10).then_some(name),
                 flags: Some(AccountFlags {
                     verified: true,
                     restricted: Some(false),
                 }),
             },
         );
-        let profile = self.profile(now);
+        if dialect >= Dialect::Msnp11 {
+            // Subscription status, right after USR OK [YW sbs; ESC OBS].
+            self.send(
+                conn,
+                &ServerCommand::Sbs {
+                    trid: TrId::ASYNC,
+                    args: TokenList::try_from("null").expect("constant token"),
+                },
+            );
+        }
+        let profile = self.profile(now, dialect);
         self.send(
             conn,
             &ServerCommand::Msg {
@@ -226,16 +256,24 @@ impl<V: TicketVerifier> Server<V> {
     /// [YW msnp8.md; TW testProfile]. `ClientIP`/`ClientPort` are left out: a sans-IO
     /// server does not know the peer's address; `MSPAuth` is a fresh token rather than
     /// a piece of the ticket, so the ticket is never echoed.
-    fn profile(&mut self, now: Instant) -> String {
+    ///
+    /// MSNP10+ profiles say `ABCHMigrated: 1`: the account has the GUID contact model
+    /// [YW msnp10; ESC OBS].
+    fn profile(&mut self, now: Instant, dialect: Dialect) -> String {
         let auth = self.entropy.string(
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*",
             48,
         );
+        let migrated = if dialect >= Dialect::Msnp10 {
+            "ABCHMigrated: 1\r\n"
+        } else {
+            ""
+        };
         format!(
             "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile; charset=UTF-8\r\nLoginTime: {}\r\n\
              EmailEnabled: 0\r\nMemberIdHigh: 0\r\nMemberIdLow: 0\r\nlang_preference: 1033\r\n\
              PreferredEmail: \r\ncountry: \r\nPostalCode: \r\nGender: \r\nKid: 0\r\nAge: \r\n\
-             BDayPre: \r\nBirthday: \r\nWallet: \r\nFlags: 1027\r\nsid: 507\r\nkv: 5\r\nMSPAuth: {auth}\r\n\r\n",
+             BDayPre: \r\nBirthday: \r\nWallet: \r\nFlags: 1027\r\nsid: 507\r\nkv: 5\r\n{migrated}MSPAuth: {auth}\r\n\r\n",
             self.unix_now(now)
         )
     }

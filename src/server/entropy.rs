@@ -30,3 +30,27 @@ impl Entropy {
         first + &self.string(b"0123456789", len.saturating_sub(1))
     }
 }
+
+impl Entropy {
+    /// A fresh version-4-shaped GUID (`8-4-4-4-12` lower-case hex), for the MSNP10+
+    /// contact and group ids.
+    pub(crate) fn guid(&mut self) -> crate::codec::Guid<'static> {
+        let (a, b) = (self.next(), self.next());
+        let text = format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | ((b >> 48) & 0x3fff),
+            b & 0xffff_ffff_ffff
+        );
+        crate::codec::Guid::try_from(text).expect("formatted as a GUID")
+    }
+}
+
+/// The directory's own stream of ids, until the server reseeds it from its config.
+impl Default for Entropy {
+    fn default() -> Self {
+        Entropy(0x6775_6964_7365_6564)
+    }
+}

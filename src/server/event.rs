@@ -55,6 +55,19 @@ pub enum CloseReason {
         /// The announced payload length.
         len: usize,
     },
+    /// A `UUX` payload over [`ServerConfig::max_personal_message_len`](super::ServerConfig::max_personal_message_len).
+    #[error("personal message of {len} bytes is over the {max}-byte limit")]
+    PersonalMessageTooLarge {
+        /// The payload's length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A P2P message (`application/x-msnmsgrp2p`) sent with acknowledgement `U`, `N`
+    /// or `A` instead of `D`: Escargot closes the switchboard connection over it
+    /// (reference §9.1).
+    #[error("P2P message not sent in acknowledgement mode D")]
+    P2pWithoutDataAck,
     /// The byte stream could not be framed any more.
     #[error("unframeable input: {0}")]
     Decode(DecodeError),

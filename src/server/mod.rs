@@ -1,5 +1,6 @@
-//! Sans-IO MSNP8 servers (feature `server`): dispatch, notification and switchboard
-//! over an in-memory [`Directory`], for loopback tests, demos and test doubles.
+//! Sans-IO MSNP8–MSNP12 servers (feature `server`): dispatch, notification and
+//! switchboard over an in-memory [`Directory`], for loopback tests, demos and test
+//! doubles.
 //!
 //! One [`Server`] owns the directory and every connection machine, because one user's
 //! action produces output on *other* connections (`NLN` to watchers, `RNG` to an
@@ -22,17 +23,28 @@
 //! let now = Instant::now();
 //! let mut server = Server::new(ServerConfig::default(), now);
 //! let ds = server.accept(now, Listener::Dispatch);
-//! server.handle_input(ds, now, b"VER 1 MSNP8 CVR0\r\n").unwrap();
+//! server.handle_input(ds, now, b"VER 1 MSNP12 MSNP11 CVR0\r\n").unwrap();
 //! assert_eq!(
 //!     server.poll_output(),
-//!     ServerOutput::Transmit { conn: ds, bytes: b"VER 1 MSNP8 CVR0\r\n".to_vec() }
+//!     ServerOutput::Transmit { conn: ds, bytes: b"VER 1 MSNP12\r\n".to_vec() }
 //! );
 //! assert!(matches!(server.poll_output(), ServerOutput::Idle { .. }));
 //! ```
 //!
+//! # Dialects
+//! `VER` picks the newest dialect of [`ServerConfig::dialects`] the client offers, and
+//! the connection is framed and answered in it; a switchboard connection speaks the
+//! dialect of the notification session its cookie was issued to. The behaviour copied
+//! is Escargot's, the revival network's server (reference §13): MSNP10+'s GUID contact
+//! model over the same [`Directory`] (so an MSNP8 and an MSNP12 client share one
+//! network, each seeing the other in its own dialect's form), MSNObjects relayed
+//! re-encoded with an empty `<msnobj/>` for contacts without one, `UUX`/`UBX` relayed
+//! as opaque bytes, `QNG 60`, no challenge from MSNP9 on, `MSG … D` for P2P.
+//!
 //! # What it does not do
 //! No MD5 login (MSNP7 and below), no `NOT`/`IPG`, no `BPR` fan-out when a user
-//! changes a phone number, no `FND`. Friendly-name rate limits (800) and CAL flood
+//! changes a phone number, no `FND`; no pending list (PL), no initial mail-data
+//! message (MSNP11), no `OUT RCT`, and the `UUX` XML is not read or re-escaped. Friendly-name rate limits (800) and CAL flood
 //! limits (713) are not enforced.
 
 // Shared types live in their own modules (`config`, `connection`, `event`, `error`,
@@ -45,6 +57,7 @@ mod dispatch;
 mod entropy;
 mod error;
 mod event;
+mod guid_lists;
 mod notification;
 mod passport;
 pub mod std_driver;
@@ -54,7 +67,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::time::Instant;
 
-use crate::codec::{DecodeError, ErrorCode, ServerCommand, TrId};
+use crate::codec::{DecodeError, Dialect, ErrorCode, ServerCommand, TrId};
 use connection::{Connection, State, line_trid};
 use entropy::Entropy;
 
@@ -69,7 +82,7 @@ pub use directory::{
 };
 pub use passport::{MAX_HTTP_REQUEST_LEN, PassportAuthority, TicketVerifier};
 
-/// The MSNP8 server: see the module docs.
+/// The MSNP8–MSNP12 server: see the module docs.
 ///
 /// Methods come in four groups, as in quinn-proto's `Connection`: getters; `handle_*`
 /// inputs (bytes, transport close, time); mutators (accounts, shutdown); and
@@ -120,10 +133,14 @@ impl Server<PassportAuthority> {
 impl<V: TicketVerifier> Server<V> {
     /// A server checking tickets with `verifier`.
     pub fn with_verifier(config: ServerConfig, now: Instant, verifier: V) -> Self {
+        let mut directory = Directory::default();
+        // Its own stream: drawing ids from `entropy` would move every later ticket and
+        // challenge with the number of accounts and groups.
+        directory.reseed(config.seed ^ 0x6775_6964);
         Server {
             entropy: Entropy(config.seed),
             config,
-            directory: Directory::default(),
+            directory,
             verifier,
             conns: BTreeMap::new(),
             next_conn: 1,
@@ -340,12 +357,12 @@ impl<V: TicketVerifier> Server<V> {
                     if let Some(payload) = frame.payload {
                         bytes.extend_from_slice(payload);
                     }
-                    Ok(bytes)
+                    Ok((bytes, frame.dialect))
                 }
                 Some(Err(error)) => Err(error),
             };
             match frame {
-                Ok(bytes) => self.handle_frame(conn, now, &bytes),
+                Ok((bytes, dialect)) => self.handle_frame(conn, now, &bytes, dialect),
                 Err(DecodeError::PayloadTooLarge { len, .. }) => {
                     // Real switchboards close on an oversized MSG (reference §8).
                     self.close(conn, CloseReason::MessageTooLarge { len });
@@ -355,9 +372,9 @@ impl<V: TicketVerifier> Server<V> {
         }
     }
 
-    fn handle_frame(&mut self, conn: ConnId, now: Instant, bytes: &[u8]) {
+    fn handle_frame(&mut self, conn: ConnId, now: Instant, bytes: &[u8], dialect: Dialect) {
         let limits = self.config.limits;
-        let command = match crate::codec::ClientCommand::decode_with_limits(bytes, &limits) {
+        let command = match crate::codec::ClientCommand::decode_in(bytes, dialect, &limits) {
             Ok((command, _)) => command,
             Err(DecodeError::Malformed { .. }) => {
                 // A known verb with bad arguments: syntax error, the session goes on.
@@ -446,6 +463,11 @@ impl<V: TicketVerifier> Server<V> {
                 _ => {}
             }
         }
+    }
+
+    /// The dialect `conn` speaks (MSNP8 for a connection that is gone).
+    fn dialect_of(&self, conn: ConnId) -> Dialect {
+        self.conns.get(&conn).map_or(Dialect::Msnp8, |c| c.dialect)
     }
 
     fn unix_now(&self, now: Instant) -> u64 {

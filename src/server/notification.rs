@@ -12,11 +12,19 @@ use super::passport::TicketVerifier;
 use crate::Secret;
 use crate::challenge::Product;
 use crate::codec::{
-    ClientCommand, GroupList, List, ListStamp, Passport, ServerCommand, Status, SynCounts, Token, TrId,
+    ClientCaps, ClientCommand, Dialect, EncodedName, GroupList, List, ListStamp, Passport, ServerCommand,
+    Status, SynCounts, Token, TrId,
 };
 
 /// The products whose `QRY` answers are accepted for MSNP8 (reference §4).
 const PRODUCTS: &[Product] = &[Product::MSMSGS, Product::PROD0038];
+
+/// The `QNG` interval told to MSNP9+ clients: Escargot's [reference §3 OBS].
+const PING_INTERVAL_SECS: u32 = 60;
+
+/// What an MSNP9+ watcher is shown for a contact without a display picture: Escargot
+/// always sends an object, this empty one (reference §3 OBS).
+const NO_MSN_OBJECT: &str = "%3Cmsnobj%2F%3E";
 
 impl<V: TicketVerifier> Server<V> {
     /// A command on a dispatch or notification connection.
@@ -28,12 +36,65 @@ impl<V: TicketVerifier> Server<V> {
             _ => return,
         };
         let me = session.account.as_str();
+        let v10 = self.dialect_of(conn) >= Dialect::Msnp10;
         use ClientCommand as C;
         match command {
+            // MSNP10+: the GUID contact model (guid_lists.rs).
+            C::Syn { trid, .. } | C::SynStamps { trid, .. } if v10 => self.syn_guid(conn, me, trid),
+            C::Adc {
+                trid,
+                list,
+                account,
+                name,
+                contact,
+                group,
+            } => self.adc(conn, me, trid, list, account, name, contact, group),
+            C::RemGuid { trid, contact, group } => self.rem_guid(conn, me, trid, &contact, group),
+            C::RemHandle { trid, list, account } => {
+                let result = self.directory.remove_from_list(me, list, account.as_str(), None);
+                self.list_edit(conn, me, trid, list, &account, false, result, |_| {
+                    ServerCommand::RemHandle {
+                        trid,
+                        list,
+                        account: account.clone(),
+                    }
+                });
+            }
+            C::AdgName { trid, name } => self.adg_guid(conn, me, trid, name),
+            C::RmgGuid { trid, group } => self.rmg_guid(conn, me, trid, group),
+            C::RegGuid { trid, group, name } => self.reg_guid(conn, me, trid, group, name),
+            C::Sbp {
+                trid,
+                contact,
+                property,
+                value,
+            } => self.sbp(conn, me, trid, contact, property, value),
+            C::Prp {
+                trid,
+                property,
+                value: Some(name),
+            } if v10 && property.as_str() == "MFN" => self.prp_mfn(conn, me, trid, name),
+            C::Uux { trid, payload } => self.uux(conn, me, trid, &payload),
+            C::Gcf { trid, file } => self.gcf(conn, trid, file),
+            // MSNP8's list verbs in MSNP10+: Escargot hangs up on ADD and answers REA
+            // with 502 (reference §4.2); the numbered group verbs get 502 as well.
+            C::Add { .. } if v10 => self.close(conn, CloseReason::UnexpectedCommand { verb: "ADD".into() }),
+            C::Rea { trid, .. }
+            | C::Rem { trid, .. }
+            | C::Adg { trid, .. }
+            | C::Rmg { trid, .. }
+            | C::Reg { trid, .. }
+                if v10 =>
+            {
+                self.send_error(conn, 502, Some(trid));
+            }
             C::Syn { trid, version } => self.syn(conn, me, trid, version),
             C::Chg {
-                trid, status, caps, ..
-            } => self.chg(conn, now, &session, trid, status, caps),
+                trid,
+                status,
+                caps,
+                msn_object,
+            } => self.chg(conn, now, &session, trid, status, caps, msn_object),
             C::Add {
                 trid,
                 list,
@@ -130,13 +191,16 @@ impl<V: TicketVerifier> Server<V> {
             },
             C::Gtc { trid, prompt } => match self.directory.set_prompt(me, prompt) {
                 Ok(version) => {
-                    self.send(
-                        conn,
-                        &ServerCommand::Gtc {
+                    // MSNP10 dropped list versions from every reply [YW msnp10].
+                    let reply = if v10 {
+                        ServerCommand::GtcReply { trid, prompt }
+                    } else {
+                        ServerCommand::Gtc {
                             stamp: Some(ListStamp { trid, version }),
                             prompt,
-                        },
-                    );
+                        }
+                    };
+                    self.send(conn, &reply);
                 }
                 Err(error) => self.send_error(conn, error.code().0, Some(trid)),
             },
@@ -144,13 +208,15 @@ impl<V: TicketVerifier> Server<V> {
                 let before = self.watchers_seeing(me);
                 match self.directory.set_privacy(me, privacy) {
                     Ok(version) => {
-                        self.send(
-                            conn,
-                            &ServerCommand::Blp {
+                        let reply = if v10 {
+                            ServerCommand::BlpReply { trid, privacy }
+                        } else {
+                            ServerCommand::Blp {
                                 stamp: Some(ListStamp { trid, version }),
                                 privacy,
-                            },
-                        );
+                            }
+                        };
+                        self.send(conn, &reply);
                         self.announce(me, &before, false);
                     }
                     Err(error) => self.send_error(conn, error.code().0, Some(trid)),
@@ -162,14 +228,20 @@ impl<V: TicketVerifier> Server<V> {
                 value,
             } => match self.directory.set_phone(me, property.as_str(), value.as_ref()) {
                 Ok(version) => {
-                    self.send(
-                        conn,
-                        &ServerCommand::Prp {
+                    let reply = if v10 {
+                        ServerCommand::PrpReply {
+                            trid,
+                            property,
+                            value,
+                        }
+                    } else {
+                        ServerCommand::Prp {
                             stamp: Some(ListStamp { trid, version }),
                             property,
                             value,
-                        },
-                    );
+                        }
+                    };
+                    self.send(conn, &reply);
                 }
                 Err(error) => self.send_error(conn, error.code().0, Some(trid)),
             },
@@ -193,16 +265,15 @@ impl<V: TicketVerifier> Server<V> {
                     },
                 );
             }
-            C::Png => {
-                self.send(conn, &ServerCommand::Qng { seconds: None });
-            }
+            C::Png => self.pong(conn),
             C::Out => self.close(conn, CloseReason::SignedOut),
             C::UsrTwnInitial { trid, .. }
             | C::UsrTwnTicket { trid, .. }
             | C::UsrMd5Initial { trid, .. }
             | C::UsrMd5Hash { trid, .. }
             | C::UsrSwitchboard { trid, .. } => self.send_error(conn, 207, Some(trid)),
-            C::Ver { trid, .. } | C::Cvr { trid, .. } | C::Cal { trid, .. } | C::Ans { trid, .. } => {
+            C::Ver { trid, .. } => self.second_ver(conn, trid),
+            C::Cvr { trid, .. } | C::Cal { trid, .. } | C::Ans { trid, .. } => {
                 self.send_error(conn, 715, Some(trid));
             }
             // Messaging the notification server, or INF, ends the connection [YW msg.md, msnp8.md].
@@ -212,6 +283,10 @@ impl<V: TicketVerifier> Server<V> {
                     verb: command.verb().to_owned(),
                 },
             ),
+            // ADC before MSNP10 (where it stays untyped): Escargot hangs up (reference §4.2).
+            C::Other(raw) if raw.verb() == b"ADC" => {
+                self.close(conn, CloseReason::UnexpectedCommand { verb: "ADC".into() });
+            }
             other => {
                 let trid = other.trid().or_else(|| match &other {
                     C::Other(raw) => line_trid(raw.line()),
@@ -222,11 +297,18 @@ impl<V: TicketVerifier> Server<V> {
         }
     }
 
+    /// `PNG`: `QNG 60` from MSNP9, the seconds until the next ping is due, as Escargot
+    /// answers (reference §3); a bare `QNG` to MSNP8.
+    pub(super) fn pong(&mut self, conn: ConnId) {
+        let seconds = (self.dialect_of(conn) >= Dialect::Msnp9).then_some(PING_INTERVAL_SECS);
+        self.send(conn, &ServerCommand::Qng { seconds });
+    }
+
     /// Replies to an `ADD`/`REM`, then tells the contact about its reverse list and
     /// updates presence: `ILN` for a contact just put on FL, `NLN`/`FLN` for the
     /// contacts whose view of the user AL/BL changed.
     #[allow(clippy::too_many_arguments)]
-    fn list_edit<'a>(
+    pub(super) fn list_edit<'a>(
         &mut self,
         conn: ConnId,
         me: &str,
@@ -237,14 +319,22 @@ impl<V: TicketVerifier> Server<V> {
         result: Result<super::directory::ListChange, ListError>,
         reply: impl FnOnce(u32) -> ServerCommand<'a>,
     ) {
+        let v10 = self.dialect_of(conn) >= Dialect::Msnp10;
         let change = match result {
             Ok(change) => change,
             Err(ListError::ReverseList) => {
                 // Only the server edits RL: a client that tries is dropped [YW add.md].
-                let verb = if adding { "ADD" } else { "REM" };
+                let verb = match (adding, v10) {
+                    (true, true) => "ADC",
+                    (true, false) => "ADD",
+                    (false, _) => "REM",
+                };
                 self.close(conn, CloseReason::UnexpectedCommand { verb: verb.into() });
                 return;
             }
+            // MSNP10+ says 208 for an unknown account where MSNP8 said 205 [ESC
+            // `Err.GetCodeForException`].
+            Err(ListError::NoSuchAccount) if v10 => return self.send_error(conn, 208, Some(trid)),
             Err(error) => return self.send_error(conn, error.code().0, Some(trid)),
         };
         self.send(conn, &reply(change.version));
@@ -252,12 +342,8 @@ impl<V: TicketVerifier> Server<V> {
             self.notify_reverse_list(me, account.as_str(), version, adding);
         }
         match list {
-            List::Forward if adding => {
-                if self.sees(me, account.as_str())
-                    && let Some(line) = self.presence_line(account.as_str(), Some(trid))
-                {
-                    self.send(conn, &line);
-                }
+            List::Forward if adding && self.sees(me, account.as_str()) => {
+                self.send_presence(conn, account.as_str(), Some(trid));
             }
             List::Allow | List::Block => {
                 // `before` is rebuilt from the new state with the edit undone in logic:
@@ -269,7 +355,9 @@ impl<V: TicketVerifier> Server<V> {
         }
     }
 
-    /// `ADD 0 RL ver user name` / `REM 0 RL ver user` to the contact, if signed in.
+    /// `ADD 0 RL ver user name` / `REM 0 RL ver user` to the contact, if signed in; to
+    /// an MSNP10+ contact `ADC 0 RL N=user F=name` / `REM 0 RL user`, without versions
+    /// [SDK event_matcher; ESC]. Each side gets its own dialect's form.
     fn notify_reverse_list(&mut self, me: &str, contact: &str, version: u32, adding: bool) {
         let Some(me_acc) = self.directory.account(me) else {
             return;
@@ -278,23 +366,36 @@ impl<V: TicketVerifier> Server<V> {
         let Some(target) = self.directory.account(contact).and_then(|a| a.presence.ns) else {
             return;
         };
-        let line = if adding {
-            ServerCommand::Add {
+        let v10 = self.dialect_of(target) >= Dialect::Msnp10;
+        let line = match (adding, v10) {
+            (true, true) => ServerCommand::Adc {
+                trid: TrId::ASYNC,
+                list: List::Reverse,
+                account: Some(handle),
+                name: Some(name),
+                contact: None,
+                group: None,
+            },
+            (true, false) => ServerCommand::Add {
                 trid: TrId::ASYNC,
                 list: List::Reverse,
                 version,
                 account: handle,
                 name,
                 group: None,
-            }
-        } else {
-            ServerCommand::Rem {
+            },
+            (false, true) => ServerCommand::RemHandle {
+                trid: TrId::ASYNC,
+                list: List::Reverse,
+                account: handle,
+            },
+            (false, false) => ServerCommand::Rem {
                 trid: TrId::ASYNC,
                 list: List::Reverse,
                 version,
                 account: handle,
                 group: None,
-            }
+            },
         };
         self.send(target, &line);
     }
@@ -376,9 +477,12 @@ impl<V: TicketVerifier> Server<V> {
         }
     }
 
-    /// `CHG`: echo, then on the first one the `ILN` lines of online contacts and the
-    /// first `CHL`; watchers get `NLN` (or `FLN` when the user hides) [HYP presence;
-    /// NINA Challenges].
+    /// `CHG`: echo, then on the first one the `ILN` lines of online contacts and, on
+    /// MSNP8, the first `CHL`; watchers get `NLN` (or `FLN` when the user hides) [HYP
+    /// presence; NINA Challenges]. Escargot sends no challenge in any dialect
+    /// (reference §6), and neither does this server from MSNP9 on. The MSNObject
+    /// (MSNP9+) is kept re-encoded as Escargot does, so every watcher gets one form.
+    #[allow(clippy::too_many_arguments)]
     fn chg(
         &mut self,
         conn: ConnId,
@@ -386,7 +490,8 @@ impl<V: TicketVerifier> Server<V> {
         session: &NsSession,
         trid: TrId,
         status: Status,
-        caps: Option<crate::codec::ClientCaps>,
+        caps: Option<ClientCaps>,
+        msn_object: Option<EncodedName<'_>>,
     ) {
         if status == Status::Offline {
             // FLN is not a status a client can set [HYP error_list 201].
@@ -394,11 +499,13 @@ impl<V: TicketVerifier> Server<V> {
         }
         let me = session.account.as_str();
         let before = self.watchers_seeing(me);
+        let msn_object = msn_object.as_ref().map(reencode_msn_object);
         let Some(acc) = self.directory.account_mut(me) else {
             return;
         };
         acc.presence.status = Some(status);
         acc.presence.caps = caps;
+        acc.presence.msn_object = msn_object.clone();
         let contacts: Vec<String> = acc
             .contacts()
             .filter(|c| c.lists().contains(List::Forward))
@@ -410,35 +517,89 @@ impl<V: TicketVerifier> Server<V> {
                 trid,
                 status,
                 caps,
-                msn_object: None,
+                msn_object,
             },
         );
         if !session.challenged {
             for contact in contacts {
-                if self.sees(me, &contact)
-                    && let Some(line) = self.presence_line(&contact, Some(trid))
-                {
-                    self.send(conn, &line);
+                if self.sees(me, &contact) {
+                    self.send_presence(conn, &contact, Some(trid));
                 }
             }
-            let challenge = self.entropy.digits(20);
+            let challenge = (self.dialect_of(conn) == Dialect::Msnp8).then(|| self.entropy.digits(20));
             // A timeout too large to add (`Duration::MAX`) means the challenge never expires.
             let deadline = now.checked_add(self.config.challenge_timeout);
             if let Some(c) = self.conns.get_mut(&conn)
                 && let State::SignedIn(s) = &mut c.state
             {
                 s.challenged = true;
-                s.challenge = Some((challenge.clone(), deadline));
+                s.challenge = challenge.clone().map(|challenge| (challenge, deadline));
             }
-            self.send(
+            if let Some(challenge) = challenge {
+                self.send(
+                    conn,
+                    &ServerCommand::Chl {
+                        trid: TrId::ASYNC,
+                        challenge: Token::try_from(challenge).expect("digits are a token"),
+                    },
+                );
+            }
+        }
+        self.announce(me, &before, true);
+    }
+
+    /// `UUX` (MSNP11+): the personal message is kept as sent, answered `UUX T 0`, and
+    /// shown to MSNP11+ watchers as `UBX` [YW uux/ubx; ESC OBS]. Over
+    /// [`ServerConfig::max_personal_message_len`](super::ServerConfig::max_personal_message_len)
+    /// the connection closes: the server keeps no more than that per account.
+    fn uux(&mut self, conn: ConnId, me: &str, trid: TrId, payload: &[u8]) {
+        let max = self.config.max_personal_message_len;
+        if payload.len() > max {
+            return self.close(
                 conn,
-                &ServerCommand::Chl {
-                    trid: TrId::ASYNC,
-                    challenge: Token::try_from(challenge).expect("digits are a token"),
+                CloseReason::PersonalMessageTooLarge {
+                    len: payload.len(),
+                    max,
                 },
             );
         }
-        self.announce(me, &before, true);
+        let Some(acc) = self.directory.account_mut(me) else {
+            return;
+        };
+        acc.presence.personal = Some(payload.to_vec());
+        self.send(
+            conn,
+            &ServerCommand::Uux {
+                trid,
+                with_length: true,
+            },
+        );
+        let watchers = self.watchers_seeing(me);
+        for watcher in watchers {
+            let Some(target) = self.directory.account(&watcher).and_then(|a| a.presence.ns) else {
+                continue;
+            };
+            if self.dialect_of(target) >= Dialect::Msnp11
+                && let Some(ubx) = self.ubx(me)
+            {
+                self.send(target, &ubx);
+            }
+        }
+    }
+
+    /// `GCF` (MSNP11+): the feature "shields" file. Escargot sends one that denies
+    /// nothing (reference §5.4); this is a file to the same effect, in the crate's own
+    /// words, with Escargot's LF line ends.
+    fn gcf(&mut self, conn: ConnId, trid: TrId, file: Token<'_>) {
+        const SHIELDS: &[u8] = b"<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<config>\n<shield></shield>\n<block></block>\n</config>\n";
+        self.send(
+            conn,
+            &ServerCommand::Gcf {
+                trid,
+                file,
+                payload: SHIELDS.into(),
+            },
+        );
     }
 
     /// `QRY`: right → `QRY T`; wrong, unknown product or no open challenge → `540` and
@@ -468,7 +629,8 @@ impl<V: TicketVerifier> Server<V> {
         if !self.directory.account(me).is_some_and(|a| a.is_visible()) {
             return self.send_error(conn, 913, Some(trid));
         }
-        let cookie = self.issue_cookie(now, me, CookiePurpose::Create);
+        let dialect = self.dialect_of(conn);
+        let cookie = self.issue_cookie(now, me, CookiePurpose::Create, dialect);
         self.send(
             conn,
             &ServerCommand::XfrSb {
@@ -485,6 +647,7 @@ impl<V: TicketVerifier> Server<V> {
         now: Instant,
         account: &str,
         purpose: CookiePurpose,
+        dialect: Dialect,
     ) -> Token<'static> {
         let max = self.config.max_cookies_per_account.max(1);
         self.directory.prune_cookies(now, &key(account), max);
@@ -505,6 +668,7 @@ impl<V: TicketVerifier> Server<V> {
             CookieGrant {
                 account: key(account),
                 purpose,
+                dialect,
                 expires: now.checked_add(self.config.cookie_lifetime),
             },
         );
@@ -521,7 +685,7 @@ impl<V: TicketVerifier> Server<V> {
     }
 
     /// The watchers (accounts with `subject` on FL) that see it now.
-    fn watchers_seeing(&self, subject: &str) -> BTreeSet<String> {
+    pub(super) fn watchers_seeing(&self, subject: &str) -> BTreeSet<String> {
         let Some(s) = self.directory.account(subject) else {
             return BTreeSet::new();
         };
@@ -573,19 +737,19 @@ impl<V: TicketVerifier> Server<V> {
         now
     }
 
-    /// Tells watchers about a change of `subject`: `NLN` to those who see it now (all of
-    /// them when `changed`, else only the new ones), `FLN` to those who no longer do.
-    fn announce(&mut self, subject: &str, before: &BTreeSet<String>, changed: bool) {
+    /// Tells watchers about a change of `subject`: `NLN` (and `UBX`) to those who see it
+    /// now (all of them when `changed`, else only the new ones), `FLN` to those who no
+    /// longer do. Each watcher gets the form of its own dialect.
+    pub(super) fn announce(&mut self, subject: &str, before: &BTreeSet<String>, changed: bool) {
         let after = self.watchers_seeing(subject);
         let Some(s) = self.directory.account(subject) else {
             return;
         };
         let handle = s.account().clone();
-        let nln = self.presence_line(subject, None);
         let mut sends = Vec::new();
         for watcher in &after {
             if changed || !before.contains(watcher) {
-                sends.push((watcher.clone(), nln.clone()));
+                sends.push((watcher.clone(), None));
             }
         }
         for watcher in before.difference(&after) {
@@ -597,19 +761,70 @@ impl<V: TicketVerifier> Server<V> {
             ));
         }
         for (watcher, line) in sends {
-            if let (Some(target), Some(line)) =
-                (self.directory.account(&watcher).and_then(|a| a.presence.ns), line)
-            {
-                self.send(target, &line);
+            let Some(target) = self.directory.account(&watcher).and_then(|a| a.presence.ns) else {
+                continue;
+            };
+            match line {
+                Some(line) => {
+                    self.send(target, &line);
+                }
+                None => self.send_presence(target, subject, None),
             }
         }
     }
 
-    /// `ILN T …` (with a TrID) or `NLN …` for `subject`'s current presence.
-    fn presence_line(&self, subject: &str, trid: Option<TrId>) -> Option<ServerCommand<'static>> {
+    /// Sends `conn` the presence of `subject` in `conn`'s dialect: `ILN T …` (with a
+    /// TrID) or `NLN …`, then its `UBX` for MSNP11+.
+    fn send_presence(&mut self, conn: ConnId, subject: &str, trid: Option<TrId>) {
+        let dialect = self.dialect_of(conn);
+        let Some(line) = self.presence_line(subject, trid, dialect) else {
+            return;
+        };
+        if !self.send(conn, &line) {
+            return;
+        }
+        if dialect >= Dialect::Msnp11
+            && let Some(ubx) = self.ubx(subject)
+        {
+            self.send(conn, &ubx);
+        }
+    }
+
+    /// `UBX account len` + the personal message `subject` last sent, or an empty one:
+    /// Escargot sends one after every ILN/NLN to MSNP11+ [ESC `_send_presence_notif`].
+    /// Sent as received: the server does not read the XML (Escargot re-escapes it,
+    /// reference §5.2).
+    fn ubx(&self, subject: &str) -> Option<ServerCommand<'static>> {
+        const EMPTY: &[u8] = b"<Data><PSM></PSM><CurrentMedia></CurrentMedia></Data>";
+        let s = self.directory.account(subject)?;
+        Some(ServerCommand::Ubx {
+            account: s.account().clone(),
+            payload: s.personal_message().unwrap_or(EMPTY).to_vec().into(),
+        })
+    }
+
+    /// `ILN T …` (with a TrID) or `NLN …` for `subject`'s current presence, in
+    /// `dialect`: from MSNP9 the caps and an MSNObject are always there, an empty one
+    /// when the contact has no picture (Escargot's form, reference §3); MSNP8 has neither
+    /// object nor placeholder.
+    fn presence_line(
+        &self,
+        subject: &str,
+        trid: Option<TrId>,
+        dialect: Dialect,
+    ) -> Option<ServerCommand<'static>> {
         let s = self.directory.account(subject)?;
         let status = s.status()?;
-        let (account, name, caps) = (s.account().clone(), s.name().clone(), s.caps());
+        let (account, name) = (s.account().clone(), s.name().clone());
+        let (caps, msn_object) = if dialect >= Dialect::Msnp9 {
+            let object = s
+                .msn_object()
+                .cloned()
+                .unwrap_or_else(|| EncodedName::try_from(NO_MSN_OBJECT).expect("constant token"));
+            (Some(s.caps().unwrap_or(ClientCaps(0))), Some(object))
+        } else {
+            (s.caps(), None)
+        };
         Some(match trid {
             Some(trid) => ServerCommand::Iln {
                 trid,
@@ -617,14 +832,14 @@ impl<V: TicketVerifier> Server<V> {
                 account,
                 name,
                 caps,
-                msn_object: None,
+                msn_object,
             },
             None => ServerCommand::Nln {
                 status,
                 account,
                 name,
                 caps,
-                msn_object: None,
+                msn_object,
             },
         })
     }
@@ -640,4 +855,20 @@ impl<V: TicketVerifier> Server<V> {
         }
         self.announce(account, &before, false);
     }
+}
+
+/// The MSNObject as Escargot relays it: percent-decoded, then every byte but
+/// `A-Z a-z 0-9 _ . - ~` percent-encoded (Python's `quote(safe='')`, reference §3), so
+/// watchers get one spelling whatever the sender's.
+fn reencode_msn_object(object: &EncodedName<'_>) -> EncodedName<'static> {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_encode};
+    const QUOTE: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'-')
+        .remove(b'~');
+    let raw: Vec<u8> = percent_decode_str(object.as_str()).collect();
+    let encoded: String = percent_encode(&raw, QUOTE).collect();
+    // Only an empty object encodes to nothing, and a token cannot be empty.
+    EncodedName::try_from(encoded).unwrap_or_else(|_| object.borrow().into_owned())
 }

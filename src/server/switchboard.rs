@@ -10,7 +10,10 @@ use super::directory::{CookiePurpose, Session, is_handle, key};
 use super::event::CloseReason;
 use super::passport::TicketVerifier;
 use crate::Secret;
-use crate::codec::{AckMode, ClientCommand, FriendlyName, Passport, ServerCommand, Token, TrId};
+use crate::codec::{
+    AckMode, ClientCaps, ClientCommand, Dialect, FriendlyName, Passport, ServerCommand, Token, TrId,
+};
+use crate::msg::Message;
 
 impl<V: TicketVerifier> Server<V> {
     /// A command on a switchboard connection.
@@ -49,7 +52,8 @@ impl<V: TicketVerifier> Server<V> {
                     .directory
                     .redeem_cookie(now, cookie.expose().as_str(), account.as_str())
                 {
-                    Some(CookiePurpose::Create) => {
+                    Some((CookiePurpose::Create, dialect)) => {
+                        self.switchboard_dialect(conn, dialect);
                         self.directory.next_session += 1;
                         let session = self.directory.next_session;
                         let handle = self.canonical_handle(&account);
@@ -85,7 +89,12 @@ impl<V: TicketVerifier> Server<V> {
                     .directory
                     .redeem_cookie(now, cookie.expose().as_str(), account.as_str());
                 let id = match purpose {
-                    Some(CookiePurpose::Answer { session: id }) if id.to_string() == session.as_str() => id,
+                    Some((CookiePurpose::Answer { session: id }, dialect))
+                        if id.to_string() == session.as_str() =>
+                    {
+                        self.switchboard_dialect(conn, dialect);
+                        id
+                    }
                     _ => return self.refuse(conn, trid),
                 };
                 let handle = self.canonical_handle(&account);
@@ -98,6 +107,7 @@ impl<V: TicketVerifier> Server<V> {
                 existing.participants.push((conn, handle.clone()));
                 self.join_state(conn, id, handle.clone());
                 let total = u32::try_from(others.len()).unwrap_or(u32::MAX);
+                let mine = self.dialect_of(conn);
                 for (index, (_, other)) in (1u32..).zip(&others) {
                     let name = self.name_of(other.as_str());
                     self.send(
@@ -108,17 +118,18 @@ impl<V: TicketVerifier> Server<V> {
                             total,
                             account: other.clone(),
                             name,
-                            caps: None,
+                            caps: self.switchboard_caps(other.as_str(), mine),
                         },
                     );
                 }
                 self.send(conn, &ServerCommand::Ans { trid });
-                let joi = ServerCommand::Joi {
-                    name: self.name_of(handle.as_str()),
-                    account: handle,
-                    caps: None,
-                };
+                let name = self.name_of(handle.as_str());
                 for (other, _) in others {
+                    let joi = ServerCommand::Joi {
+                        name: name.clone(),
+                        account: handle.clone(),
+                        caps: self.switchboard_caps(handle.as_str(), self.dialect_of(other)),
+                    };
                     self.send(other, &joi);
                 }
             }
@@ -131,6 +142,25 @@ impl<V: TicketVerifier> Server<V> {
                 self.close(conn, CloseReason::UnexpectedCommand { verb });
             }
         }
+    }
+
+    /// The connection speaks the dialect of the notification session its cookie came from.
+    fn switchboard_dialect(&mut self, conn: ConnId, dialect: Dialect) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.set_dialect(dialect);
+        }
+    }
+
+    /// The caps `IRO`/`JOI` show of `account` to a participant speaking `dialect`: its
+    /// notification session's, from MSNP12 on, as Escargot adds them (reference §7);
+    /// none before.
+    fn switchboard_caps(&self, account: &str, dialect: Dialect) -> Option<ClientCaps> {
+        (dialect >= Dialect::Msnp12).then(|| {
+            self.directory
+                .account(account)
+                .and_then(|a| a.caps())
+                .unwrap_or(ClientCaps(0))
+        })
     }
 
     fn refuse(&mut self, conn: ConnId, trid: TrId) {
@@ -194,7 +224,8 @@ impl<V: TicketVerifier> Server<V> {
             return self.send_error(conn, 216, Some(trid));
         }
         let invitee_key = key(invitee.account().as_str());
-        let cookie = self.issue_cookie(now, &invitee_key, CookiePurpose::Answer { session });
+        let dialect = self.dialect_of(target);
+        let cookie = self.issue_cookie(now, &invitee_key, CookiePurpose::Answer { session }, dialect);
         if let Some(s) = self.directory.sessions.get_mut(&session) {
             s.invited.insert(invitee_key);
         }
@@ -233,6 +264,13 @@ impl<V: TicketVerifier> Server<V> {
         if payload.len() > MAX_MESSAGE_LEN {
             return self.close(conn, CloseReason::MessageTooLarge { len: payload.len() });
         }
+        // P2P data must ask for mode D; Escargot closes the connection otherwise
+        // (reference §9.1, `SpecialMessageNotSentWithDType`).
+        if ack != AckMode::Data
+            && Message::parse(payload).is_ok_and(|m| m.has_content_type("application/x-msnmsgrp2p"))
+        {
+            return self.close(conn, CloseReason::P2pWithoutDataAck);
+        }
         let others: Vec<ConnId> = self
             .directory
             .sessions
@@ -256,11 +294,12 @@ impl<V: TicketVerifier> Server<V> {
                 delivered += 1;
             }
         }
+        // Mode D (MSNP9+) is acknowledged like A: Escargot answers ACK [reference §9.1].
         match (ack, delivered) {
-            (AckMode::Always, 1..) => {
+            (AckMode::Always | AckMode::Data, 1..) => {
                 self.send(conn, &ServerCommand::Ack { trid });
             }
-            (AckMode::Always | AckMode::NegativeOnly, 0) => {
+            (AckMode::Always | AckMode::NegativeOnly | AckMode::Data, 0) => {
                 self.send(conn, &ServerCommand::Nak { trid });
             }
             _ => {}
