@@ -169,11 +169,15 @@ impl Client {
                 name,
                 invitation,
             }),
-            SbEvent::Message { from, payload, .. } => self.emit(ClientEvent::MessageReceived {
-                conversation,
-                from,
-                payload,
-            }),
+            SbEvent::Message { from, payload, .. } => {
+                if !self.route_p2p(id, &from, &payload) {
+                    self.emit(ClientEvent::MessageReceived {
+                        conversation,
+                        from,
+                        payload,
+                    });
+                }
+            }
             SbEvent::Delivered { trid } => {
                 if let Some(handle) = sb.parts.remove(&trid) {
                     self.end_part(handle, PartEnd::Delivered);
@@ -193,6 +197,7 @@ impl Client {
                 self.flush_backlog(id);
             }
             SbEvent::Closed { reason } => {
+                self.transfers_connection_closed(id);
                 if let Some(Connection::Switchboard(sb)) = self.conns.remove(id) {
                     // Texts that never got into the window never reached the server.
                     let failure = sb

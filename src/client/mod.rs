@@ -30,6 +30,7 @@ mod event;
 mod lists;
 mod notification;
 mod passport;
+mod transfer;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -42,6 +43,7 @@ pub use event::{
     ClientEvent, ClientOutput, CloseReason, ConversationId, MessageHandle, PassportFailure, Undelivered,
 };
 pub use passport::HttpId;
+pub use transfer::{TransferConfig, TransferError, TransferFailure, TransferId};
 
 use crate::Output;
 use crate::Secret;
@@ -114,6 +116,8 @@ pub struct Client {
     display_picture: Option<Vec<u8>>,
     /// The user's name as the caller last heard it (`LoggedIn`, `NameChanged`).
     shown_name: Option<crate::codec::FriendlyName<'static>>,
+    /// Display pictures and files over P2P, and their sessions.
+    transfers: transfer::Transfers,
 }
 
 impl fmt::Debug for Client {
@@ -170,6 +174,7 @@ impl Client {
             passport_failure: None,
             display_picture: None,
             shown_name: None,
+            transfers: transfer::Transfers::default(),
             config,
         };
         let addr = client.config.server.clone();
@@ -301,6 +306,7 @@ impl Client {
         let next = self.passport.handle_timeout(now);
         self.passport_next(next);
         self.ns.handle_timeout(now);
+        self.transfers_timeout(now);
         for id in self.conns.ids() {
             let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
                 continue;
@@ -535,6 +541,12 @@ impl Client {
             Step::Idle => {}
             step => return step,
         }
+        // Before the switchboards: each P2P message a switchboard hands over is read
+        // before the next, so the sessions' input queues stay short.
+        match self.step_transfers() {
+            Step::Idle => {}
+            step => return step,
+        }
         match self.step_switchboards() {
             Step::Idle => {}
             step => return step,
@@ -616,6 +628,7 @@ impl Client {
             .into_iter()
             .chain(self.passport.deadline())
             .chain(switchboards)
+            .chain(self.transfers_next_timeout())
             .min()
     }
 
