@@ -163,12 +163,16 @@ impl Client {
                 from,
                 name,
                 invitation,
-            } => self.emit(ClientEvent::InvitationReceived {
-                conversation,
-                from,
-                name,
-                invitation,
-            }),
+            } => {
+                if !self.route_invitation(id, &from, &invitation) {
+                    self.emit(ClientEvent::InvitationReceived {
+                        conversation,
+                        from,
+                        name,
+                        invitation,
+                    });
+                }
+            }
             SbEvent::Message { from, payload, .. } => {
                 if !self.route_p2p(id, &from, &payload) {
                     self.emit(ClientEvent::MessageReceived {

@@ -73,6 +73,8 @@ enum Connection {
     Notification,
     /// A switchboard's.
     Switchboard(Box<Switchboard>),
+    /// A direct connection carrying an MSNFTP transfer.
+    Direct(Box<transfer::Direct>),
 }
 
 /// A whole MSNP8 session: the notification connection and every switchboard.
@@ -232,6 +234,7 @@ impl Client {
                 let _ = self.ns.handle_connected(now);
             }
             Some(Connection::Switchboard(sb)) => sb.connected = true,
+            Some(Connection::Direct(direct)) => direct.handle_connected(),
             None => {}
         }
     }
@@ -247,6 +250,7 @@ impl Client {
         match self.conns.get_mut(conn) {
             Some(Connection::Notification) => self.ns.handle_input(now, bytes),
             Some(Connection::Switchboard(sb)) => sb.machine.handle_input(now, bytes),
+            Some(Connection::Direct(direct)) => direct.handle_input(now, bytes),
             None => {}
         }
     }
@@ -276,6 +280,7 @@ impl Client {
                     self.fail_parts(conn, Undelivered::ConnectionFailed);
                 }
             }
+            Some(Connection::Direct(direct)) => direct.handle_closed(now),
             None => {}
         }
     }
@@ -531,6 +536,7 @@ impl Client {
         }
         match self.conns.get(conn) {
             Some(Connection::Switchboard(sb)) => sb.machine.last_transmit(),
+            Some(Connection::Direct(direct)) => &direct.out,
             _ => &[],
         }
     }
@@ -622,6 +628,7 @@ impl Client {
         let switchboards = self.conns.iter().filter_map(|(_, conn)| match conn {
             Connection::Switchboard(sb) => [sb.next_timeout, sb.join_deadline].into_iter().flatten().min(),
             Connection::Notification => None,
+            Connection::Direct(direct) => direct.poll_timeout(),
         });
         self.ns
             .next_timeout()
@@ -730,7 +737,7 @@ impl Client {
             .iter()
             .map(|(_, conn)| match conn {
                 Connection::Switchboard(sb) => sb.backlog.len(),
-                Connection::Notification => 0,
+                Connection::Notification | Connection::Direct(_) => 0,
             })
             .sum();
         self.pending.values().map(|p| p.texts.len()).sum::<usize>() + backlogs

@@ -31,6 +31,10 @@ use crate::p2p::{
 use crate::presence::MsnObject;
 use crate::sb::SbError;
 
+mod msnftp;
+
+pub(super) use msnftp::Direct;
+
 /// One transfer of a [`Client`]: a file sent or offered, or a display picture fetched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TransferId(pub(crate) u64);
@@ -63,6 +67,12 @@ pub struct TransferConfig {
     /// give each process a random value. The default is fixed, so tests are
     /// reproducible; sessions still differ by their handles.
     pub seed: u64,
+    /// Whether the client hosts MSNFTP file invitations (`text/x-msmsgsinvite`, what
+    /// MSNP8-era peers send): offers come as [`ClientEvent::TransferOffered`] and are
+    /// received over a direct connection the client asks for. Off by default, so that
+    /// they keep coming as [`ClientEvent::InvitationReceived`] for callers who answer
+    /// them themselves.
+    pub msnftp: bool,
 }
 
 impl Default for TransferConfig {
@@ -73,6 +83,7 @@ impl Default for TransferConfig {
             max_peers: 16,
             buffer: 64 * 1024,
             seed: 0x6D73_6E70_7032_7030,
+            msnftp: false,
         }
     }
 }
@@ -105,14 +116,18 @@ pub enum TransferFailure {
     /// The data arrived damaged: out of order, with pieces dropped, or (a display
     /// picture) not matching its MSNObject's `SHA1D`.
     Corrupt,
-    /// A display picture larger than
-    /// [`ClientConfig::max_display_picture_len`](super::ClientConfig::max_display_picture_len).
+    /// Larger than the client accepts: a display picture past
+    /// [`ClientConfig::max_display_picture_len`](super::ClientConfig::max_display_picture_len),
+    /// a file past [`MsnftpConfig::max_file_size`](crate::msnftp::MsnftpConfig::max_file_size).
     TooLarge {
         /// Its size.
         size: u64,
         /// The limit.
-        max: usize,
+        max: u64,
     },
+    /// The MSNFTP connection ended otherwise (a wrong auth cookie, a broken protocol,
+    /// an error code of the peer's).
+    Direct(crate::msnftp::Failure),
 }
 
 impl fmt::Display for TransferFailure {
@@ -130,8 +145,9 @@ impl fmt::Display for TransferFailure {
             }
             Self::Corrupt => f.write_str("the transfer's data arrived damaged"),
             Self::TooLarge { size, max } => {
-                write!(f, "the picture is {size} bytes, more than the {max} accepted")
+                write!(f, "the data is {size} bytes, more than the {max} accepted")
             }
+            Self::Direct(failure) => write!(f, "the direct transfer failed: {failure}"),
         }
     }
 }
@@ -242,6 +258,8 @@ enum Kind {
         fed: u64,
     },
     ReceiveFile,
+    /// An MSNFTP file offer, received over a direct connection once accepted.
+    Msnftp(Box<msnftp::Invited>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,6 +273,8 @@ enum State {
         ready: bool,
         empty_sent: bool,
     },
+    /// An MSNFTP transfer: its state is in [`Kind::Msnftp`].
+    Direct,
 }
 
 /// Bytes handed to a P2P session at once: a few chunks, so that its buffer stays small.
@@ -358,6 +378,9 @@ impl Client {
     /// comes as [`ClientEvent::TransferData`].
     pub fn accept_transfer(&mut self, now: Instant, id: TransferId) -> Result<(), ClientError> {
         self.touch(now);
+        if self.is_msnftp(id) {
+            return Ok(self.accept_msnftp(id)?);
+        }
         let (session, p2p) = self.offered(id)?;
         let machine = self.session_mut(session)?;
         machine.accept(now, p2p, 0).map_err(TransferError::from)?;
@@ -368,6 +391,9 @@ impl Client {
     /// [`TransferFailure::DeclinedHere`].
     pub fn decline_transfer(&mut self, now: Instant, id: TransferId) -> Result<(), ClientError> {
         self.touch(now);
+        if self.is_msnftp(id) {
+            return Ok(self.decline_msnftp(id)?);
+        }
         let (session, p2p) = self.offered(id)?;
         let machine = self.session_mut(session)?;
         machine.decline(now, p2p).map_err(TransferError::from)?;
@@ -393,7 +419,18 @@ impl Client {
                 machine.cancel(now, p2p).map_err(TransferError::from)?;
                 Ok(())
             }
+            State::Direct => {
+                self.cancel_msnftp(id);
+                Ok(())
+            }
         }
+    }
+
+    fn is_msnftp(&self, id: TransferId) -> bool {
+        self.transfers
+            .entries
+            .get(&id)
+            .is_some_and(|e| matches!(e.kind, Kind::Msnftp(_)))
     }
 
     // ----- internals -----
@@ -559,6 +596,7 @@ impl Client {
 
     /// Switchboard `conn` ended: the transfers in it fail once their sessions say so.
     pub(super) fn transfers_connection_closed(&mut self, conn: ConnId) {
+        self.msnftp_switchboard_closed(conn);
         let now = self.now;
         for session in self.transfers.sessions.values_mut() {
             if session.conn == conn && !session.closed {
@@ -572,6 +610,7 @@ impl Client {
     }
 
     pub(super) fn transfers_timeout(&mut self, now: Instant) {
+        self.msnftp_timeout(now);
         for session in self.transfers.sessions.values_mut() {
             if session
                 .machine
@@ -589,12 +628,17 @@ impl Client {
             .sessions
             .values()
             .filter_map(|s| s.machine.poll_timeout())
+            .chain(self.msnftp_next_timeout())
             .min()
     }
 
     /// One step of the transfers: a waiting transfer started, data fed, a held payload
     /// sent, or one output of one session taken.
     pub(super) fn step_transfers(&mut self) -> Step {
+        match self.step_direct() {
+            Step::Idle => {}
+            step => return step,
+        }
         if self.transfers.entries.is_empty() && self.transfers.sessions.is_empty() {
             return Step::Idle;
         }
@@ -677,7 +721,7 @@ impl Client {
             Kind::SendFile { name, size, .. } => session
                 .machine
                 .send_file(now, FileContext::new(name.clone(), *size)),
-            Kind::ServePicture { .. } | Kind::ReceiveFile => return,
+            Kind::ServePicture { .. } | Kind::ReceiveFile | Kind::Msnftp(_) => return,
         };
         match started {
             Ok(p2p) => {
@@ -753,7 +797,7 @@ impl Client {
                     }
                     result
                 }
-                Kind::FetchPicture { .. } | Kind::ReceiveFile => continue,
+                Kind::FetchPicture { .. } | Kind::ReceiveFile | Kind::Msnftp(_) => continue,
             };
             session.idle = false;
             moved |= result.is_ok();
@@ -905,7 +949,13 @@ impl Client {
                             if let Ok(machine) = self.session_mut(key) {
                                 let _ = machine.cancel(now, transfer);
                             }
-                            self.end_transfer(id, Err(TransferFailure::TooLarge { size, max }));
+                            self.end_transfer(
+                                id,
+                                Err(TransferFailure::TooLarge {
+                                    size,
+                                    max: max as u64,
+                                }),
+                            );
                             return;
                         }
                         buffer.extend_from_slice(&data);
