@@ -596,7 +596,8 @@ pub enum ClientEvent {
         /// Its size in bytes.
         size: u64,
     },
-    /// The peer accepted a file the user offered: its data moves now.
+    /// The peer accepted a transfer the user started (a file offered, a picture asked
+    /// for): its data moves now.
     TransferAccepted {
         /// The transfer.
         id: TransferId,
