@@ -788,8 +788,10 @@ impl Client {
                         continue;
                     }
                     let take = staged.len().min(FEED);
-                    let piece: Vec<u8> = staged.iter().take(take).copied().collect();
-                    let result = session.machine.send_data(now, *p2p, &piece);
+                    // Contiguous once, then lent: no copy per piece.
+                    let result = session
+                        .machine
+                        .send_data(now, *p2p, &staged.make_contiguous()[..take]);
                     if result.is_ok() {
                         staged.drain(..take);
                         *fed += take as u64;

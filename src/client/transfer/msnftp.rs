@@ -16,14 +16,24 @@ use crate::codec::{AckMode, HostPort, Passport};
 use crate::msg::{CancelCode, Invitation};
 use crate::msnftp::{Failure, FileInvitation, InviteeUpdate, MsnftpConfig, Receiver, ReceiverEvent};
 
-/// A direct connection carrying one MSNFTP receiver.
-#[derive(Debug)]
+/// A direct connection carrying one MSNFTP receiver. `Debug` leaves out the last
+/// transmit, which holds the auth cookie (`USR handle cookie`).
 pub(in crate::client) struct Direct {
     id: TransferId,
     receiver: Receiver,
     connected: bool,
     /// The last transmit, copied out of the receiver (the buffer is reused).
     pub(in crate::client) out: Vec<u8>,
+}
+
+impl std::fmt::Debug for Direct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Direct")
+            .field("id", &self.id)
+            .field("receiver", &self.receiver)
+            .field("connected", &self.connected)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Direct {
