@@ -382,3 +382,112 @@ fn a_transfer_to_someone_offline_ends_without_a_conversation() {
     seen.take(&mut net, alice);
     assert_eq!(seen.ended, [(id, Err(TransferFailure::NoConversation))]);
 }
+
+#[test]
+fn an_unanswered_offer_times_out_on_both_sides() {
+    let (mut net, alice, bob) = alice_and_bob(P2P);
+    let now = net.now();
+    let id = net
+        .client(alice)
+        .send_file(now, &passport(BOB), "later.txt", 3)
+        .unwrap();
+    net.run();
+    let (mut tx, mut rx) = (Seen::default(), Seen::default());
+    tx.take(&mut net, alice);
+    rx.take(&mut net, bob);
+    let (offer, _, _) = rx.offered[0].clone();
+    // Nothing happens for the P2P timeout (120 s by default).
+    net.advance(std::time::Duration::from_secs(119));
+    tx.take(&mut net, alice);
+    rx.take(&mut net, bob);
+    assert!(tx.ended.is_empty() && rx.ended.is_empty());
+    net.advance(std::time::Duration::from_secs(2));
+    tx.take(&mut net, alice);
+    rx.take(&mut net, bob);
+    assert_eq!(tx.ended, [(id, Err(TransferFailure::TimedOut))]);
+    assert_eq!(rx.ended, [(offer, Err(TransferFailure::TimedOut))]);
+}
+
+#[test]
+fn the_receiver_cancelling_mid_transfer_ends_both_sides_once() {
+    let (mut net, alice, bob) = alice_and_bob(P2P);
+    let data = random_bytes(200_000, 11);
+    let now = net.now();
+    let id = net
+        .client(alice)
+        .send_file(now, &passport(BOB), "big.bin", data.len() as u64)
+        .unwrap();
+    let (mut tx, mut rx) = (Seen::default(), Seen::default());
+    let mut written = 0;
+    let mut offer = None;
+    while rx.data.len() < 10_000 {
+        written += net.client(alice).write_transfer(id, &data[written..]).unwrap();
+        net.run();
+        tx.take(&mut net, alice);
+        rx.take(&mut net, bob);
+        for (id, _, _) in std::mem::take(&mut rx.offered) {
+            net.client(bob).accept_transfer(now, id).unwrap();
+            offer = Some(id);
+        }
+    }
+    let offer = offer.unwrap();
+    net.client(bob).cancel_transfer(now, offer).unwrap();
+    net.run();
+    tx.take(&mut net, alice);
+    rx.take(&mut net, bob);
+    assert_eq!(rx.ended, [(offer, Err(TransferFailure::Cancelled))]);
+    assert_eq!(tx.ended, [(id, Err(TransferFailure::CancelledByPeer))]);
+    assert_eq!(
+        TransferFailure::CancelledByPeer.to_string(),
+        "the peer cancelled the transfer"
+    );
+}
+
+#[test]
+fn two_files_at_once_each_arrive_whole() {
+    let (mut net, alice, bob) = alice_and_bob(P2P);
+    let first = random_bytes(30_000, 21);
+    let second = random_bytes(45_000, 22);
+    let now = net.now();
+    let a = net
+        .client(alice)
+        .send_file(now, &passport(BOB), "one.bin", first.len() as u64)
+        .unwrap();
+    let b = net
+        .client(alice)
+        .send_file(now, &passport(BOB), "two.bin", second.len() as u64)
+        .unwrap();
+    let mut received: std::collections::BTreeMap<TransferId, Vec<u8>> = Default::default();
+    let mut names: std::collections::BTreeMap<TransferId, String> = Default::default();
+    let (mut wa, mut wb, mut ends) = (0, 0, Vec::new());
+    for _ in 0..10_000 {
+        wa += net.client(alice).write_transfer(a, &first[wa..]).unwrap_or(0);
+        wb += net.client(alice).write_transfer(b, &second[wb..]).unwrap_or(0);
+        net.run();
+        for event in net.take_events(alice) {
+            if let ClientEvent::TransferEnded { id, result } = event {
+                ends.push((id, result));
+            }
+        }
+        for event in net.take_events(bob) {
+            match event {
+                ClientEvent::TransferOffered { id, name, .. } => {
+                    names.insert(id, name);
+                    net.client(bob).accept_transfer(now, id).unwrap();
+                }
+                ClientEvent::TransferData { id, bytes } => received.entry(id).or_default().extend(bytes),
+                ClientEvent::TransferEnded { id, result } => ends.push((id, result)),
+                _ => {}
+            }
+        }
+        if ends.len() == 4 {
+            break;
+        }
+    }
+    assert_eq!(ends.len(), 4, "{ends:?}");
+    assert!(ends.iter().all(|(_, result)| result.is_ok()), "{ends:?}");
+    for (id, name) in names {
+        let expected = if name == "one.bin" { &first } else { &second };
+        assert!(received[&id] == *expected, "{name} differs");
+    }
+}
