@@ -321,3 +321,48 @@ fn same_size_other_bytes_fail_as_corrupt() {
         "the transfer's data arrived damaged"
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 48, ..Default::default() })]
+
+    /// Whatever a peer puts after a P2P MIME part addressed to the user (a binary
+    /// header of random fields, any data, any footer), the client neither panics nor
+    /// reports it as a message, and every transfer it opened still ends once.
+    #[test]
+    fn hostile_p2p_payloads_are_survived(
+        header in proptest::collection::vec(proptest::num::u8::ANY, 0..60),
+        data in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+        slp in proptest::bool::ANY,
+    ) {
+        let mut h = Harness::signed_in();
+        let (_conversation, sb) = h.conversation_with_bob();
+        let bob = Passport::try_from(BOB).unwrap();
+        let object = MsnObject::for_data(bob.clone(), MsnObjectKind::DisplayPicture, "0", "", b"pic").unwrap();
+        let id = h.client.request_display_picture(h.now, &bob, &object).unwrap();
+        h.drain();
+        let mut payload = format!(
+            "MIME-Version: 1.0\r\nContent-Type: application/x-msnmsgrp2p\r\nP2P-Dest: {ME}\r\n\r\n"
+        )
+        .into_bytes();
+        payload.extend_from_slice(&header);
+        if slp {
+            payload.extend_from_slice(b"INVITE MSNMSGR:bot@example.com MSNSLP/1.0\r\n\r\n");
+        }
+        payload.extend_from_slice(&data);
+        h.input(sb, &relayed(BOB, "Bob", &payload));
+        proptest::prop_assert!(
+            !h.events.iter().any(|e| matches!(e, ClientEvent::MessageReceived { .. })),
+            "{:?}",
+            h.events
+        );
+        h.events.clear();
+        h.client.handle_closed(sb, h.now);
+        h.drain();
+        let ended: Vec<_> = h
+            .events
+            .iter()
+            .filter(|e| matches!(e, ClientEvent::TransferEnded { id: ended, .. } if *ended == id))
+            .collect();
+        proptest::prop_assert_eq!(ended.len(), 1, "{:?}", h.events);
+    }
+}
