@@ -276,3 +276,20 @@ fn switchboards_speak_the_dialect_of_the_session() {
         "{events:?}"
     );
 }
+
+#[test]
+fn each_stored_personal_message_is_told_as_it_was_sent() {
+    let mut h = Harness::signed_in(Dialect::Msnp11);
+    let now = h.now;
+    h.client.set_personal_message(now, "first").unwrap();
+    h.client.set_personal_message(now, "second").unwrap();
+    h.drain();
+    h.ns_input(b"UUX 5 0\r\nUUX 6 0\r\n");
+    assert_eq!(
+        h.take(),
+        [
+            r#"PersonalMessageChanged { message: "first", media: None }"#,
+            r#"PersonalMessageChanged { message: "second", media: None }"#,
+        ]
+    );
+}

@@ -234,3 +234,50 @@ fn an_unchanged_object_or_message_is_not_reported_again() {
         Some("same")
     );
 }
+
+#[test]
+fn an_object_set_before_login_goes_out_only_where_the_dialect_has_one() {
+    let now = Instant::now();
+    let me = Passport::try_from("example@passport.com").unwrap();
+    let object = msnp::presence::MsnObject::for_data(
+        me,
+        msnp::presence::MsnObjectKind::DisplayPicture,
+        "0",
+        "",
+        b"PNG-bytes",
+    )
+    .unwrap();
+    for dialect in Dialect::ALL {
+        let mut config = NsConfig::default();
+        config.dialects = DialectSet::ALL;
+        let account = Passport::try_from("example@passport.com").unwrap();
+        let mut ns = NotificationClient::new(config, account, now);
+        assert_eq!(ns.set_msn_object(now, Some(object.clone())), Ok(None));
+        // Reuse the login of `signed_in` on this machine.
+        ns.handle_connected(now).unwrap();
+        drain(&mut ns);
+        feed(
+            &mut ns,
+            now,
+            &format!("VER 1 {dialect}\r\nCVR 2 1 1 1 x y\r\nUSR 3 TWN S a=b\r\n"),
+        );
+        ns.submit_ticket(now, msnp::Secret::new("t=1&p=2".into()))
+            .unwrap();
+        drain(&mut ns);
+        feed(&mut ns, now, "USR 4 OK example@passport.com Me 1 0\r\n");
+        ns.set_status(now, msnp::codec::Status::Online).unwrap();
+        let (sent, _) = drain(&mut ns);
+        if dialect >= Dialect::Msnp9 {
+            assert_eq!(sent, format!("CHG 5 NLN 0 {}\r\n", object.to_percent_encoded()));
+        } else {
+            assert_eq!(sent, "CHG 5 NLN 0\r\n");
+            assert_eq!(
+                ns.set_msn_object(now, None),
+                Err(msnp::ns::NsError::NotInDialect {
+                    call: "set_msn_object",
+                    dialect: Dialect::Msnp8,
+                })
+            );
+        }
+    }
+}

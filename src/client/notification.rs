@@ -170,13 +170,10 @@ impl Client {
                 message: status.message,
                 media: status.media,
             },
-            NsEvent::PersonalStatusSet { .. } => {
-                let status = self.ns.personal_status();
-                ClientEvent::PersonalMessageChanged {
-                    message: status.message.clone(),
-                    media: status.media.clone(),
-                }
-            }
+            NsEvent::PersonalStatusSet { status, .. } => ClientEvent::PersonalMessageChanged {
+                message: status.message,
+                media: status.media,
+            },
             NsEvent::ConfigFile { file, payload, .. } => other(&format!(
                 "the configuration file `{file}` of {} bytes",
                 payload.len()

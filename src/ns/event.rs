@@ -221,6 +221,8 @@ pub enum NsEvent {
     PersonalStatusSet {
         /// The request it answers.
         trid: TrId,
+        /// What that request set.
+        status: PersonalStatus,
     },
     /// A configuration file (`GCF`, MSNP11+), asked for with
     /// [`request_config`](super::NotificationClient::request_config) or sent unasked

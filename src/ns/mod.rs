@@ -160,7 +160,10 @@ struct Pending {
 ///   [`contact_list`](Self::contact_list), [`close_reason`](Self::close_reason),
 ///   [`pending_requests`](Self::pending_requests), [`buffered_input`](Self::buffered_input),
 ///   [`queued_events`](Self::queued_events), [`next_timeout`](Self::next_timeout),
-///   [`trace_label`](Self::trace_label).
+///   [`trace_label`](Self::trace_label); what contacts show beyond their status
+///   ([`contact_msn_object`](Self::contact_msn_object),
+///   [`contact_personal_status`](Self::contact_personal_status)) and the user's own
+///   ([`msn_object`](Self::msn_object), [`personal_status`](Self::personal_status)).
 /// - **Inputs** (`handle_*`): [`handle_connected`](Self::handle_connected),
 ///   [`handle_input`](Self::handle_input), [`handle_timeout`](Self::handle_timeout),
 ///   [`handle_closed`](Self::handle_closed). They never fail on peer data.
@@ -169,7 +172,9 @@ struct Pending {
 ///   lists ([`sync_lists`](Self::sync_lists), [`accept_contact`](Self::accept_contact),
 ///   [`block`](Self::block), [`unblock`](Self::unblock), [`add_contact`](Self::add_contact),
 ///   [`set_phone`](Self::set_phone), …),
-///   presence ([`set_status`](Self::set_status)), switchboards
+///   presence ([`set_status`](Self::set_status), [`set_msn_object`](Self::set_msn_object),
+///   [`set_personal_status`](Self::set_personal_status)),
+///   [`request_config`](Self::request_config), switchboards
 ///   ([`request_switchboard`](Self::request_switchboard)), [`logout`](Self::logout) and
 ///   [`send_command`](Self::send_command). Misuse returns [`NsError`] and changes nothing.
 ///   [`set_trace_label`](Self::set_trace_label) names the connection in frame logs.

@@ -251,9 +251,19 @@ impl NotificationClient {
                 }),
             },
             Uux { trid, .. } => {
-                if self.settle(trid, "UUX") {
-                    self.events.push_back(NsEvent::PersonalStatusSet { trid });
+                if self.pending_verb(trid) != Some("UUX") {
+                    return self.violation("reply answers no outstanding request", "UUX");
                 }
+                let Some(super::Pending {
+                    request: ClientCommand::Uux { payload, .. },
+                    ..
+                }) = self.take_pending(trid)
+                else {
+                    return;
+                };
+                // The machine wrote the payload, and what it writes reads back.
+                let status = PersonalStatus::parse(&payload).unwrap_or_default();
+                self.events.push_back(NsEvent::PersonalStatusSet { trid, status });
             }
             other => self.misplaced(&other),
         }
