@@ -255,6 +255,20 @@ fn an_msnp8_client_and_an_msnp12_client_see_each_other_each_in_its_own_form() {
             w.guid(ALICE)
         ),
     );
+
+    // Removals, each side told in its own form: Bob by MSNP10's REM 0 RL (no version),
+    // Alice by MSNP8's (with her list version).
+    let now = w.now;
+    w.ns()
+        .remove_contact(now, List::Forward, &Passport::try_from(BOB).unwrap(), None)
+        .unwrap();
+    w.pump();
+    w.expect(bob, &format!("REM 0 RL {ALICE}\r\n"));
+    w.machine_bytes.clear();
+    w.send(bob, format!("REM 11 FL {}\r\n", w.guid(ALICE)));
+    w.expect(bob, &format!("REM 11 FL {}\r\n", w.guid(ALICE)));
+    let version = w.server.directory().account(ALICE).unwrap().version();
+    w.expect_machine(&format!("REM 0 RL {version} {BOB}\r\n"));
 }
 
 #[test]

@@ -11,7 +11,10 @@
 //! - `peer <account> <MSNPn> [<status> <caps> [<msnobj>]]`: another connection signs
 //!   `<account>` in speaking that dialect (answering MSNP8's challenge), and with a
 //!   status sets its presence; its own output is not checked;
-//! - `as <account> <bytes>`: that peer sends these bytes (the transcript escapes apply);
+//! - `sb <name>`: another connection opens on the switchboard, a peer named `<name>`;
+//! - `as <peer> <bytes>`: that peer sends these bytes (the transcript escapes apply);
+//! - `expect <peer> <bytes>`: that peer received exactly these bytes since the last
+//!   `expect` (the call fails showing what it did receive);
 //! - `list <owner> FL|AL|BL <contact> [group]` and `group <owner> <name>`: edit the
 //!   directory directly, as a scenario's setup (nobody is told).
 //!
@@ -26,7 +29,7 @@ use std::time::Instant;
 use msnp::Output;
 use msnp::codec::{Dialect, EncodedName, GroupId, List};
 use msnp::server::{ConnId, Listener, Server, ServerEvent, ServerOutput};
-use msnp::testing::transcript::{Scripted, run_dir, unescape};
+use msnp::testing::transcript::{Scripted, escape, run_dir, unescape};
 
 struct OneConnection {
     server: Server,
@@ -126,6 +129,8 @@ impl OneConnection {
                 format!("QRY 5 msmsgs@msnmsgr.com 32\r\n{digest}").as_bytes(),
             )?;
         }
+        // The login is the call's business; `expect` starts after it.
+        self.peer_input.remove(&peer);
         Ok(())
     }
 }
@@ -156,13 +161,18 @@ impl Scripted for OneConnection {
                 Some(output) => output,
                 None => {
                     let output = self.server.poll_output();
-                    match &output {
-                        ServerOutput::Transmit { conn, .. }
-                        | ServerOutput::Close { conn }
+                    match output {
+                        // A peer's bytes are kept for `expect`; its other outputs are not
+                        // the transcript's.
+                        ServerOutput::Transmit { conn, bytes } if Some(conn) != self.conn => {
+                            self.peer_input.entry(conn).or_default().extend_from_slice(&bytes);
+                            continue;
+                        }
+                        ServerOutput::Close { conn }
                         | ServerOutput::Event(
                             ServerEvent::SignedIn { conn, .. } | ServerEvent::Closed { conn, .. },
-                        ) if Some(*conn) != self.conn => continue,
-                        _ => output,
+                        ) if Some(conn) != self.conn => continue,
+                        output => output,
                     }
                 }
             };
@@ -213,6 +223,22 @@ impl Scripted for OneConnection {
                 let text = call.splitn(3, ' ').nth(2).unwrap_or_default();
                 let bytes = unescape(text)?;
                 self.peer_send(now, peer, &bytes)
+            }
+            ["sb", name] => {
+                let conn = self.server.accept(now, Listener::Switchboard);
+                self.peers.insert((*name).to_owned(), conn);
+                Ok(())
+            }
+            ["expect", name, ..] => {
+                let peer = *self.peers.get(*name).ok_or_else(|| format!("no peer {name}"))?;
+                let text = call.splitn(3, ' ').nth(2).unwrap_or_default();
+                let expected = unescape(text)?;
+                let got = self.peer_input.remove(&peer).unwrap_or_default();
+                if got == expected {
+                    Ok(())
+                } else {
+                    Err(format!("{name} received {}", escape(&got)))
+                }
             }
             ["list", owner, list, contact, group @ ..] => {
                 let list = match *list {

@@ -807,6 +807,35 @@ mod tests {
     }
 
     #[test]
+    fn guids_name_accounts_and_groups_stably() {
+        let mut d = dir();
+        let alice = d.account("alice@example.com").unwrap().guid().clone();
+        assert_eq!(
+            d.account_by_guid(&alice).unwrap().account().as_str(),
+            "alice@example.com"
+        );
+        // Ids compare without regard to case.
+        let upper = Guid::try_from(alice.as_str().to_ascii_uppercase()).unwrap();
+        assert!(d.account_by_guid(&upper).is_some());
+        assert_ne!(&alice, d.account("bob@example.com").unwrap().guid());
+        let (_, g) = d
+            .add_group("alice@example.com", &GroupName::from_text("Friends").unwrap())
+            .unwrap();
+        let acc = d.account("alice@example.com").unwrap();
+        let friends = acc.group_guid(g).unwrap().clone();
+        assert_eq!(acc.group_by_guid(&friends), Some(g));
+        d.remove_group("alice@example.com", g).unwrap();
+        let acc = d.account("alice@example.com").unwrap();
+        assert_eq!((acc.group_guid(g), acc.group_by_guid(&friends)), (None, None));
+        // The same seed gives the same ids: transcripts can name them.
+        assert_eq!(dir().account("alice@example.com").unwrap().guid(), &alice);
+        let mut other = Directory::default();
+        other.reseed(1);
+        other.add_account("alice@example.com", "Alice").unwrap();
+        assert_ne!(other.account("alice@example.com").unwrap().guid(), &alice);
+    }
+
+    #[test]
     fn accounts_are_unique_and_valid() {
         let mut d = dir();
         assert_eq!(

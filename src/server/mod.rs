@@ -44,12 +44,14 @@
 //! # What it does not do
 //! No MD5 login (MSNP7 and below), no `NOT`/`IPG`, no `BPR` fan-out when a user
 //! changes a phone number, no `FND`; no pending list (PL), no initial mail-data
-//! message (MSNP11), no `OUT RCT`, and the `UUX` XML is not read or re-escaped. Friendly-name rate limits (800) and CAL flood
-//! limits (713) are not enforced.
+//! message (MSNP11), no `OUT RCT`, and the `UUX` XML is not read or re-escaped. A
+//! `CHG` without caps is taken in every dialect (Escargot ignores it from MSNP8 on).
+//! Friendly-name rate limits (800) and CAL flood limits (713) are not enforced.
 
 // Shared types live in their own modules (`config`, `connection`, `event`, `error`,
-// `entropy`), re-exported below. `dispatch`, `notification` and `switchboard` are the
-// role-specific `impl Server` blocks: `Server` is the one thing they take from here.
+// `entropy`), re-exported below. `dispatch`, `notification`, `guid_lists` (MSNP10+'s
+// contact model) and `switchboard` are the role-specific `impl Server` blocks: `Server`
+// is the one thing they take from here.
 mod config;
 mod connection;
 mod directory;
@@ -378,7 +380,18 @@ impl<V: TicketVerifier> Server<V> {
             Ok((command, _)) => command,
             Err(DecodeError::Malformed { .. }) => {
                 // A known verb with bad arguments: syntax error, the session goes on.
-                self.send_error(conn, 200, line_trid(bytes));
+                // MSNP10's forward list goes by GUID: Escargot answers a handle with 403
+                // (reference §4.2).
+                let words = bytes
+                    .split(|&b| b == b' ' || b == b'\r')
+                    .take(3)
+                    .collect::<Vec<_>>();
+                let code = if dialect >= Dialect::Msnp10 && matches!(words[..], [b"REM", _, b"FL"]) {
+                    403
+                } else {
+                    200
+                };
+                self.send_error(conn, code, line_trid(bytes));
                 return;
             }
             Err(error) => {
