@@ -648,14 +648,16 @@ impl Client {
         if self.feed_data() {
             return Step::Busy;
         }
-        let keys: Vec<u64> = self.transfers.sessions.keys().copied().collect();
-        for key in keys {
-            if self.flush_held(key) {
+        // By key, not by a collected list: the poll loop runs this on every call.
+        let mut from = 0;
+        while let Some(key) = self.transfers.sessions.range(from..).next().map(|(key, _)| *key) {
+            if self.flush_held(key) || self.poll_session(key) {
                 return Step::Busy;
             }
-            if self.poll_session(key) {
-                return Step::Busy;
-            }
+            let Some(next) = key.checked_add(1) else {
+                break;
+            };
+            from = next;
         }
         Step::Idle
     }
@@ -663,6 +665,14 @@ impl Client {
     /// Starts the transfers whose peer is now in a conversation with the user; fails
     /// those for whom none is open or on its way. Whether anything changed.
     fn start_waiting(&mut self) -> bool {
+        if !self
+            .transfers
+            .entries
+            .values()
+            .any(|e| e.state == State::AwaitingConversation)
+        {
+            return false;
+        }
         let waiting: Vec<TransferId> = self
             .transfers
             .entries
