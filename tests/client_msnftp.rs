@@ -372,3 +372,100 @@ fn without_hosting_file_invitations_stay_invitations() {
         h.events
     );
 }
+
+#[test]
+fn a_file_is_sent_over_a_connection_the_caller_accepted() {
+    let mut h = Harness::signed_in();
+    let (conversation, sb) = h.conversation_with_bob();
+    let id = h
+        .client
+        .offer_file_msnftp(h.now, conversation, "hello.txt", 5, "192.0.2.1", 6891)
+        .unwrap();
+    h.drain();
+    let invite = h.sent_on(sb);
+    assert!(invite.starts_with("MSG 4 N "), "{invite}");
+    assert!(
+        invite.contains("Invitation-Command: INVITE\r\n")
+            && invite.contains("Application-File: hello.txt\r\nApplication-FileSize: 5\r\n"),
+        "{invite}"
+    );
+    let cookie: u32 = invite
+        .split("Invitation-Cookie: ")
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n").next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    // No connection is taken before the address went out.
+    assert!(h.client.handle_accepted(h.now, id).is_err());
+    let mut accept = Vec::new();
+    Invitation::accept(cookie).encode(&mut accept).unwrap();
+    h.input(sb, &relayed(BOB, "Bob", &accept));
+    let address = h.sent_on(sb);
+    assert!(
+        address.contains("Invitation-Command: ACCEPT\r\n")
+            && address.contains("IP-Address: 192.0.2.1\r\n")
+            && address.contains("Port: 6891\r\n"),
+        "{address}"
+    );
+    let auth: u32 = address
+        .split("AuthCookie: ")
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n").next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let direct = h.client.handle_accepted(h.now, id).unwrap();
+    h.input(direct, b"VER MSNFTP\r\n");
+    assert_eq!(h.sent_on(direct), "VER MSNFTP\r\n");
+    h.input(direct, format!("USR {BOB} {auth}\r\n").as_bytes());
+    assert_eq!(h.sent_on(direct), "FIL 5\r\n");
+    h.input(direct, b"TFR\r\n");
+    assert_eq!(h.take(), [format!("TransferAccepted {{ id: {id:?} }}")]);
+    assert_eq!(h.client.write_transfer(id, b"hello").unwrap(), 5);
+    h.drain();
+    assert_eq!(h.sent_on(direct), "\x00\x05\x00hello");
+    h.input(direct, b"BYE 16777989\r\n");
+    assert_eq!(
+        h.take(),
+        [
+            format!("TransferProgress {{ id: {id:?}, done: 5, total: 5 }}"),
+            format!("TransferEnded {{ id: {id:?}, result: Ok(5) }}"),
+        ]
+    );
+    assert_eq!(h.closed, [direct]);
+}
+
+#[test]
+fn a_wrong_auth_cookie_fails_the_send() {
+    let mut h = Harness::signed_in();
+    let (conversation, sb) = h.conversation_with_bob();
+    let id = h
+        .client
+        .offer_file_msnftp(h.now, conversation, "hello.txt", 5, "192.0.2.1", 6891)
+        .unwrap();
+    h.drain();
+    let invite = h.sent_on(sb);
+    let cookie: u32 = invite
+        .split("Invitation-Cookie: ")
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n").next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut accept = Vec::new();
+    Invitation::accept(cookie).encode(&mut accept).unwrap();
+    h.input(sb, &relayed(BOB, "Bob", &accept));
+    h.sent.clear();
+    let direct = h.client.handle_accepted(h.now, id).unwrap();
+    h.input(direct, b"VER MSNFTP\r\n");
+    h.input(direct, format!("USR {BOB} 1\r\n").as_bytes());
+    let events = h.take();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events[0].starts_with(&format!(
+            "TransferEnded {{ id: {id:?}, result: Err(Direct(AuthenticationFailed)) }}"
+        )),
+        "{events:?}"
+    );
+}

@@ -260,6 +260,8 @@ enum Kind {
     ReceiveFile,
     /// An MSNFTP file offer, received over a direct connection once accepted.
     Msnftp(Box<msnftp::Invited>),
+    /// An MSNFTP file offer of the user's, sent over a connection the caller accepted.
+    MsnftpSend(Box<msnftp::Offering>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -348,6 +350,14 @@ impl Client {
     /// room for and what remains of the announced size, 0 when full. Write again after
     /// [`ClientEvent::TransferAccepted`] or [`ClientEvent::TransferProgress`] for `id`.
     pub fn write_transfer(&mut self, id: TransferId, data: &[u8]) -> Result<usize, ClientError> {
+        if self
+            .transfers
+            .entries
+            .get(&id)
+            .is_some_and(|e| matches!(e.kind, Kind::MsnftpSend(_)))
+        {
+            return Ok(self.write_msnftp(id, data)?);
+        }
         let buffer = self.config.transfer.buffer;
         let entry = self
             .transfers
@@ -430,7 +440,7 @@ impl Client {
         self.transfers
             .entries
             .get(&id)
-            .is_some_and(|e| matches!(e.kind, Kind::Msnftp(_)))
+            .is_some_and(|e| matches!(e.kind, Kind::Msnftp(_) | Kind::MsnftpSend(_)))
     }
 
     // ----- internals -----
@@ -731,7 +741,7 @@ impl Client {
             Kind::SendFile { name, size, .. } => session
                 .machine
                 .send_file(now, FileContext::new(name.clone(), *size)),
-            Kind::ServePicture { .. } | Kind::ReceiveFile | Kind::Msnftp(_) => return,
+            Kind::ServePicture { .. } | Kind::ReceiveFile | Kind::Msnftp(_) | Kind::MsnftpSend(_) => return,
         };
         match started {
             Ok(p2p) => {
@@ -809,7 +819,9 @@ impl Client {
                     }
                     result
                 }
-                Kind::FetchPicture { .. } | Kind::ReceiveFile | Kind::Msnftp(_) => continue,
+                Kind::FetchPicture { .. } | Kind::ReceiveFile | Kind::Msnftp(_) | Kind::MsnftpSend(_) => {
+                    continue;
+                }
             };
             session.idle = false;
             moved |= result.is_ok();
