@@ -469,3 +469,27 @@ fn a_wrong_auth_cookie_fails_the_send() {
         "{events:?}"
     );
 }
+
+#[test]
+fn an_msnftp_offer_needs_hosting_and_a_valid_address() {
+    let mut config = ClientConfig::default();
+    config.sync_lists = false;
+    config.initial_status = None;
+    let mut h = Harness::signed_in_with(config);
+    let (conversation, _sb) = h.conversation_with_bob();
+    let refused = h
+        .client
+        .offer_file_msnftp(h.now, conversation, "a.txt", 1, "192.0.2.1", 6891)
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "MSNFTP transfers are off in the client's configuration"
+    );
+    let mut h = Harness::signed_in();
+    let (conversation, _sb) = h.conversation_with_bob();
+    let refused = h
+        .client
+        .offer_file_msnftp(h.now, conversation, "a.txt", 1, "192.0.2.1 x", 6891)
+        .unwrap_err();
+    assert_eq!(refused.to_string(), "the listening address is not a valid host");
+}

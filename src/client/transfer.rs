@@ -1,5 +1,6 @@
 //! Transfers hosted by the [`Client`]: display pictures and files over P2P (MSNSLP,
-//! MSNP9+) inside the conversations' switchboards [reference §9].
+//! MSNP9+) inside the conversations' switchboards [reference §9], and files over
+//! MSNFTP (every dialect, direct connections; the `msnftp` submodule) [reference §10].
 //!
 //! Each (switchboard, peer) pair has one [`P2pSession`]: switchboard messages of type
 //! `application/x-msnmsgrp2p` addressed to the user go into it instead of being
@@ -202,6 +203,12 @@ pub enum TransferError {
     /// The P2P session refused the call.
     #[error(transparent)]
     P2p(#[from] P2pCallError),
+    /// MSNFTP is not hosted: [`TransferConfig::msnftp`] is off.
+    #[error("MSNFTP transfers are off in the client's configuration")]
+    MsnftpOff,
+    /// The listening address is not one token (empty, or with white space).
+    #[error("the listening address is not a valid host")]
+    InvalidAddress,
 }
 
 fn dialect_name(dialect: Option<Dialect>) -> String {

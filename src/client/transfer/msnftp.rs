@@ -439,14 +439,14 @@ impl Client {
         self.touch(now);
         self.check_open()?;
         if !self.config.transfer.msnftp {
-            return Err(super::TransferError::WrongState.into());
+            return Err(super::TransferError::MsnftpOff.into());
         }
         let max = self.config.transfer.max_transfers;
         if self.transfers.entries.len() >= max {
             return Err(super::TransferError::TooManyTransfers { max }.into());
         }
         // An address must be one token on the wire.
-        Token::try_from(ip).map_err(|_| super::TransferError::WrongState)?;
+        Token::try_from(ip).map_err(|_| super::TransferError::InvalidAddress)?;
         let sb = self.find_conversation(conversation)?;
         let peer = match self.conns.get(sb) {
             Some(Connection::Switchboard(s)) => s.machine.participants().first().map(|p| p.account.clone()),
