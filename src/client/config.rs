@@ -105,6 +105,8 @@ pub struct ClientConfig {
     /// The largest display picture [`Client::set_display_picture`](super::Client::set_display_picture)
     /// keeps, in bytes. Default 256 KiB: Messenger's 96×96 pictures take a few tens.
     pub max_display_picture_len: usize,
+    /// Bounds and settings of display-picture and file transfers.
+    pub transfer: super::TransferConfig,
 }
 
 impl Default for ClientConfig {
@@ -125,6 +127,7 @@ impl Default for ClientConfig {
             max_switchboards: 32,
             max_queued_messages: 4096,
             max_display_picture_len: 256 * 1024,
+            transfer: super::TransferConfig::default(),
         }
     }
 }

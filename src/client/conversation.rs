@@ -163,17 +163,25 @@ impl Client {
                 from,
                 name,
                 invitation,
-            } => self.emit(ClientEvent::InvitationReceived {
-                conversation,
-                from,
-                name,
-                invitation,
-            }),
-            SbEvent::Message { from, payload, .. } => self.emit(ClientEvent::MessageReceived {
-                conversation,
-                from,
-                payload,
-            }),
+            } => {
+                if !self.route_invitation(id, &from, &invitation) {
+                    self.emit(ClientEvent::InvitationReceived {
+                        conversation,
+                        from,
+                        name,
+                        invitation,
+                    });
+                }
+            }
+            SbEvent::Message { from, payload, .. } => {
+                if !self.route_p2p(id, &from, &payload) {
+                    self.emit(ClientEvent::MessageReceived {
+                        conversation,
+                        from,
+                        payload,
+                    });
+                }
+            }
             SbEvent::Delivered { trid } => {
                 if let Some(handle) = sb.parts.remove(&trid) {
                     self.end_part(handle, PartEnd::Delivered);
@@ -193,6 +201,7 @@ impl Client {
                 self.flush_backlog(id);
             }
             SbEvent::Closed { reason } => {
+                self.transfers_connection_closed(id);
                 if let Some(Connection::Switchboard(sb)) = self.conns.remove(id) {
                     // Texts that never got into the window never reached the server.
                     let failure = sb

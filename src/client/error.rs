@@ -55,4 +55,7 @@ pub enum ClientError {
     /// No MSNObject can describe the display picture.
     #[error("cannot describe the display picture: {0}")]
     Picture(#[from] MsnObjectError),
+    /// A transfer call was refused.
+    #[error(transparent)]
+    Transfer(#[from] super::TransferError),
 }

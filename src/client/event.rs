@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Instant;
 
-use super::{ConnId, HttpId};
+use super::{ConnId, HttpId, TransferFailure, TransferId};
 use crate::codec::{
     AddPrompt, DecodeError, Dialect, ErrorCode, FriendlyName, GroupId, GroupName, HostPort, List, Passport,
     Privacy, Status, Token, TrId,
@@ -580,5 +580,63 @@ pub enum ClientEvent {
         account: Passport<'static>,
         /// The picture's MSNObject; `None` for none.
         object: Option<MsnObject>,
+    },
+
+    // --- transfers: each ends in exactly one TransferEnded ---
+    /// A contact offers a file: answer with
+    /// [`accept_transfer`](super::Client::accept_transfer) or
+    /// [`decline_transfer`](super::Client::decline_transfer).
+    TransferOffered {
+        /// The transfer.
+        id: TransferId,
+        /// Who offers it.
+        from: Passport<'static>,
+        /// The file's name, as the sender gave it (no path).
+        name: String,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// The peer accepted a transfer the user started (a file offered, a picture asked
+    /// for): its data moves now.
+    TransferAccepted {
+        /// The transfer.
+        id: TransferId,
+    },
+    /// Bytes done of total, after each piece sent or received.
+    TransferProgress {
+        /// The transfer.
+        id: TransferId,
+        /// Bytes sent or received so far.
+        done: u64,
+        /// Bytes in all.
+        total: u64,
+    },
+    /// The next bytes of a file being received, in order (one P2P chunk at most,
+    /// [`MAX_CHUNK_LEN`](crate::p2p::MAX_CHUNK_LEN) bytes).
+    TransferData {
+        /// The transfer.
+        id: TransferId,
+        /// The bytes.
+        bytes: Vec<u8>,
+    },
+    /// A display picture asked for with
+    /// [`request_display_picture`](super::Client::request_display_picture) arrived
+    /// whole and matches its MSNObject's `SHA1D`; its `TransferEnded` follows.
+    DisplayPicture {
+        /// The transfer.
+        id: TransferId,
+        /// Whose picture.
+        from: Passport<'static>,
+        /// The MSNObject it was asked for by.
+        object: MsnObject,
+        /// The picture's bytes.
+        data: Vec<u8>,
+    },
+    /// A transfer ended: with the byte count, or why not. Exactly once per transfer.
+    TransferEnded {
+        /// The transfer.
+        id: TransferId,
+        /// The bytes transferred, or the failure.
+        result: Result<u64, TransferFailure>,
     },
 }

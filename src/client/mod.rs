@@ -30,6 +30,7 @@ mod event;
 mod lists;
 mod notification;
 mod passport;
+mod transfer;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -42,6 +43,7 @@ pub use event::{
     ClientEvent, ClientOutput, CloseReason, ConversationId, MessageHandle, PassportFailure, Undelivered,
 };
 pub use passport::HttpId;
+pub use transfer::{TransferConfig, TransferError, TransferFailure, TransferId};
 
 use crate::Output;
 use crate::Secret;
@@ -71,6 +73,8 @@ enum Connection {
     Notification,
     /// A switchboard's.
     Switchboard(Box<Switchboard>),
+    /// A direct connection carrying an MSNFTP transfer.
+    Direct(Box<transfer::Direct>),
 }
 
 /// A whole MSNP8 session: the notification connection and every switchboard.
@@ -114,6 +118,8 @@ pub struct Client {
     display_picture: Option<Vec<u8>>,
     /// The user's name as the caller last heard it (`LoggedIn`, `NameChanged`).
     shown_name: Option<crate::codec::FriendlyName<'static>>,
+    /// Display pictures and files over P2P, and their sessions.
+    transfers: transfer::Transfers,
 }
 
 impl fmt::Debug for Client {
@@ -170,6 +176,7 @@ impl Client {
             passport_failure: None,
             display_picture: None,
             shown_name: None,
+            transfers: transfer::Transfers::default(),
             config,
         };
         let addr = client.config.server.clone();
@@ -227,6 +234,7 @@ impl Client {
                 let _ = self.ns.handle_connected(now);
             }
             Some(Connection::Switchboard(sb)) => sb.connected = true,
+            Some(Connection::Direct(direct)) => direct.handle_connected(),
             None => {}
         }
     }
@@ -242,6 +250,7 @@ impl Client {
         match self.conns.get_mut(conn) {
             Some(Connection::Notification) => self.ns.handle_input(now, bytes),
             Some(Connection::Switchboard(sb)) => sb.machine.handle_input(now, bytes),
+            Some(Connection::Direct(direct)) => direct.handle_input(now, bytes),
             None => {}
         }
     }
@@ -271,6 +280,7 @@ impl Client {
                     self.fail_parts(conn, Undelivered::ConnectionFailed);
                 }
             }
+            Some(Connection::Direct(direct)) => direct.handle_closed(now),
             None => {}
         }
     }
@@ -301,6 +311,7 @@ impl Client {
         let next = self.passport.handle_timeout(now);
         self.passport_next(next);
         self.ns.handle_timeout(now);
+        self.transfers_timeout(now);
         for id in self.conns.ids() {
             let Some(Connection::Switchboard(sb)) = self.conns.get_mut(id) else {
                 continue;
@@ -525,6 +536,7 @@ impl Client {
         }
         match self.conns.get(conn) {
             Some(Connection::Switchboard(sb)) => sb.machine.last_transmit(),
+            Some(Connection::Direct(direct)) => &direct.out,
             _ => &[],
         }
     }
@@ -532,6 +544,12 @@ impl Client {
     /// Takes one output from one machine.
     fn step(&mut self) -> Step {
         match self.step_notification() {
+            Step::Idle => {}
+            step => return step,
+        }
+        // Before the switchboards: each P2P message a switchboard hands over is read
+        // before the next, so the sessions' input queues stay short.
+        match self.step_transfers() {
             Step::Idle => {}
             step => return step,
         }
@@ -610,12 +628,14 @@ impl Client {
         let switchboards = self.conns.iter().filter_map(|(_, conn)| match conn {
             Connection::Switchboard(sb) => [sb.next_timeout, sb.join_deadline].into_iter().flatten().min(),
             Connection::Notification => None,
+            Connection::Direct(direct) => direct.poll_timeout(),
         });
         self.ns
             .next_timeout()
             .into_iter()
             .chain(self.passport.deadline())
             .chain(switchboards)
+            .chain(self.transfers_next_timeout())
             .min()
     }
 
@@ -717,7 +737,7 @@ impl Client {
             .iter()
             .map(|(_, conn)| match conn {
                 Connection::Switchboard(sb) => sb.backlog.len(),
-                Connection::Notification => 0,
+                Connection::Notification | Connection::Direct(_) => 0,
             })
             .sum();
         self.pending.values().map(|p| p.texts.len()).sum::<usize>() + backlogs

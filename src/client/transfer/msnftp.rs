@@ -1,0 +1,657 @@
+//! MSNFTP hosted by the [`Client`]: a file offered with a `text/x-msmsgsinvite`
+//! `INVITE` (any dialect, what MSNP8-era peers send) is told as
+//! [`ClientEvent::TransferOffered`]; accepting sends the `ACCEPT`, and the inviter's
+//! `ACCEPT` with its address makes the client ask for a new connection
+//! ([`ClientOutput::Connect`]) that runs an MSNFTP [`Receiver`] [reference §10].
+//!
+//! Sending ([`Client::offer_file_msnftp`]) needs a socket the caller listens on: the
+//! client has no output asking for one, so the caller binds it first, names its
+//! address, and reports the connection that comes with [`Client::handle_accepted`].
+
+use std::time::Instant;
+
+use super::{Entry, Kind, State, TransferFailure, TransferId};
+use crate::Output;
+use crate::Secret;
+use crate::client::ClientError;
+use crate::client::{Client, ClientEvent, ClientOutput, ConnId, Connection, Step};
+use crate::codec::Token;
+use crate::codec::{AckMode, HostPort, Passport};
+use crate::msg::{CancelCode, Invitation};
+use crate::msnftp::{
+    Failure, FileInvitation, FileOffer, InviteeUpdate, InviterUpdate, MsnftpConfig, Receiver, ReceiverEvent,
+    Sender, SenderEvent,
+};
+
+/// The MSNFTP machine of a direct connection.
+#[derive(Debug)]
+enum Machine {
+    Receiver(Receiver),
+    Sender(Sender),
+}
+
+impl Machine {
+    fn is_finished(&self) -> bool {
+        match self {
+            Self::Receiver(r) => r.is_finished(),
+            Self::Sender(s) => s.is_finished(),
+        }
+    }
+
+    fn cancel(&mut self, now: Instant) {
+        let _ = match self {
+            Self::Receiver(r) => r.cancel(now),
+            Self::Sender(s) => s.cancel(now),
+        };
+    }
+}
+
+/// A direct connection carrying one MSNFTP machine. `Debug` leaves out the last
+/// transmit, which holds the auth cookie (`USR handle cookie`).
+pub(in crate::client) struct Direct {
+    id: TransferId,
+    receiver: Machine,
+    connected: bool,
+    /// The last transmit, copied out of the receiver (the buffer is reused).
+    pub(in crate::client) out: Vec<u8>,
+}
+
+impl std::fmt::Debug for Direct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Direct")
+            .field("id", &self.id)
+            .field("receiver", &self.receiver)
+            .field("connected", &self.connected)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Direct {
+    pub(in crate::client) fn handle_connected(&mut self) {
+        self.connected = true;
+    }
+
+    pub(in crate::client) fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        match &mut self.receiver {
+            Machine::Receiver(r) => r.handle_input(now, bytes),
+            Machine::Sender(s) => s.handle_input(now, bytes),
+        }
+    }
+
+    pub(in crate::client) fn handle_closed(&mut self, now: Instant) {
+        match &mut self.receiver {
+            Machine::Receiver(r) => r.handle_closed(now),
+            Machine::Sender(s) => s.handle_closed(now),
+        }
+    }
+
+    pub(in crate::client) fn poll_timeout(&self) -> Option<Instant> {
+        match &self.receiver {
+            Machine::Receiver(r) => r.poll_timeout(),
+            Machine::Sender(s) => s.poll_timeout(),
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        match &mut self.receiver {
+            Machine::Receiver(r) => r.handle_timeout(now),
+            Machine::Sender(s) => s.handle_timeout(now),
+        }
+    }
+}
+
+/// Where an MSNFTP invitation is.
+#[derive(Debug)]
+pub(super) struct Invited {
+    /// The switchboard it came on.
+    sb: ConnId,
+    invitation: FileInvitation,
+    /// Until the caller answers, or the inviter gives its address.
+    deadline: Option<Instant>,
+    /// The receiver's connection, once the address came.
+    direct: Option<ConnId>,
+}
+
+/// Where an MSNFTP offer of the user's is.
+#[derive(Debug)]
+pub(super) struct Offering {
+    sb: ConnId,
+    offer: FileOffer,
+    /// Where the caller listens.
+    ip: String,
+    port: u16,
+    /// The cookie the connecting invitee must prove.
+    auth_cookie: Secret<u32>,
+    /// Until the invitee answers, or connects once the address went.
+    deadline: Option<Instant>,
+    /// The address went out: a connection may come.
+    listening: bool,
+    direct: Option<ConnId>,
+}
+
+/// One machine event without the machine's borrow.
+enum Got {
+    Nothing,
+    Started,
+    Data(Vec<u8>),
+    Progress(u64, u64),
+    Ended(Result<u64, TransferFailure>),
+}
+
+impl From<Failure> for TransferFailure {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::CancelledByPeer => Self::CancelledByPeer,
+            Failure::CancelledLocally => Self::Cancelled,
+            Failure::ConnectionLost => Self::ConnectionLost,
+            Failure::TimedOut => Self::TimedOut,
+            Failure::SizeMismatch {
+                expected,
+                transferred,
+            } => Self::SizeMismatch {
+                expected,
+                got: transferred,
+            },
+            Failure::SizeNotAsInvited { invited, announced } => Self::SizeMismatch {
+                expected: invited,
+                got: announced,
+            },
+            Failure::FileTooLarge { size, max } => Self::TooLarge { size, max },
+            other => Self::Direct(other),
+        }
+    }
+}
+
+impl Client {
+    /// A `text/x-msmsgsinvite` from `from` on switchboard `sb`: a file offer, or the
+    /// next step of one, when [`TransferConfig::msnftp`](super::TransferConfig::msnftp)
+    /// hosts them (whether the caller sees it as an invitation: `false`).
+    pub(in crate::client) fn route_invitation(
+        &mut self,
+        sb: ConnId,
+        from: &Passport<'static>,
+        invitation: &Invitation<'_>,
+    ) -> bool {
+        if !self.config.transfer.msnftp {
+            return false;
+        }
+        let now = self.now;
+        let known = self.transfers.entries.iter().find_map(|(id, e)| match &e.kind {
+            Kind::Msnftp(invited)
+                if invited.sb == sb && e.peer.same_account(from) && invited.invitation.is_for(invitation) =>
+            {
+                Some(*id)
+            }
+            _ => None,
+        });
+        if let Some(id) = known {
+            self.invitation_step(id, invitation);
+            return true;
+        }
+        let offered = self.transfers.entries.iter().find_map(|(id, e)| match &e.kind {
+            Kind::MsnftpSend(o) if o.sb == sb && e.peer.same_account(from) && o.offer.is_for(invitation) => {
+                Some(*id)
+            }
+            _ => None,
+        });
+        if let Some(id) = offered {
+            self.offer_step(id, invitation);
+            return true;
+        }
+        let Ok(mut offer) = FileInvitation::from_invite(invitation) else {
+            return false;
+        };
+        if self.transfers.entries.len() >= self.config.transfer.max_transfers {
+            if let Ok(decline) = offer.decline() {
+                self.send_on_switchboard(sb, &decline);
+            }
+            return true;
+        }
+        let id = TransferId(self.transfers.next_id);
+        self.transfers.next_id += 1;
+        self.emit(ClientEvent::TransferOffered {
+            id,
+            from: from.clone(),
+            name: offer.file_name().to_owned(),
+            size: offer.size(),
+        });
+        self.transfers.entries.insert(
+            id,
+            Entry {
+                peer: from.clone(),
+                kind: Kind::Msnftp(Box::new(Invited {
+                    sb,
+                    invitation: offer,
+                    deadline: now.checked_add(self.config.transfer.p2p.timeout),
+                    direct: None,
+                })),
+                state: State::Direct,
+            },
+        );
+        true
+    }
+
+    /// The inviter's `ACCEPT` with its address, or its `CANCEL`.
+    fn invitation_step(&mut self, id: TransferId, invitation: &Invitation<'_>) {
+        let now = self.now;
+        let account = self.account.clone();
+        let Some(Kind::Msnftp(invited)) = self.transfers.entries.get_mut(&id).map(|e| &mut e.kind) else {
+            return;
+        };
+        match invited.invitation.handle(invitation) {
+            Ok(InviteeUpdate::Connect(to)) => {
+                let Ok(addr) = HostPort::new(to.ip_address.clone(), to.port) else {
+                    self.end_transfer(id, Err(TransferFailure::ConnectionLost));
+                    return;
+                };
+                let mut receiver = Receiver::new(MsnftpConfig::default(), account, to.auth_cookie, now);
+                // Set before any byte arrives, so it cannot fail.
+                let _ = receiver.expect_size(invited.invitation.size());
+                invited.deadline = None;
+                let conn = self.conns.insert(Connection::Direct(Box::new(Direct {
+                    id,
+                    receiver: Machine::Receiver(receiver),
+                    connected: false,
+                    out: Vec::new(),
+                })));
+                invited.direct = Some(conn);
+                self.outputs.push_back(ClientOutput::Connect { conn, addr });
+            }
+            Ok(InviteeUpdate::Cancelled(_)) => {
+                let direct = invited.direct;
+                self.end_transfer(id, Err(TransferFailure::CancelledByPeer));
+                self.cancel_direct(direct);
+            }
+            // A message out of turn changes nothing; the deadline still runs.
+            Err(_) => {}
+        }
+    }
+
+    pub(super) fn accept_msnftp(&mut self, id: TransferId) -> Result<(), super::TransferError> {
+        let now = self.now;
+        let timeout = self.config.transfer.p2p.timeout;
+        let Some(Kind::Msnftp(invited)) = self.transfers.entries.get_mut(&id).map(|e| &mut e.kind) else {
+            return Err(super::TransferError::WrongState);
+        };
+        let accept = invited
+            .invitation
+            .accept()
+            .map_err(|_| super::TransferError::WrongState)?;
+        invited.deadline = now.checked_add(timeout);
+        let sb = invited.sb;
+        self.send_on_switchboard(sb, &accept);
+        Ok(())
+    }
+
+    pub(super) fn decline_msnftp(&mut self, id: TransferId) -> Result<(), super::TransferError> {
+        let Some(Kind::Msnftp(invited)) = self.transfers.entries.get_mut(&id).map(|e| &mut e.kind) else {
+            return Err(super::TransferError::WrongState);
+        };
+        let decline = invited
+            .invitation
+            .decline()
+            .map_err(|_| super::TransferError::WrongState)?;
+        let sb = invited.sb;
+        self.send_on_switchboard(sb, &decline);
+        self.end_transfer(id, Err(TransferFailure::DeclinedHere));
+        Ok(())
+    }
+
+    pub(super) fn cancel_msnftp(&mut self, id: TransferId) {
+        if let Some(Kind::MsnftpSend(offering)) = self.transfers.entries.get_mut(&id).map(|e| &mut e.kind) {
+            let (sb, direct) = (offering.sb, offering.direct);
+            let code = if direct.is_some() {
+                CancelCode::OutbandCancel
+            } else {
+                CancelCode::Timeout
+            };
+            if let Ok(cancel) = offering.offer.cancel(code) {
+                self.send_on_switchboard(sb, &cancel);
+            }
+            self.end_transfer(id, Err(TransferFailure::Cancelled));
+            self.cancel_direct(direct);
+            return;
+        }
+        let Some(Kind::Msnftp(invited)) = self.transfers.entries.get_mut(&id).map(|e| &mut e.kind) else {
+            return;
+        };
+        let direct = invited.direct;
+        let code = if direct.is_some() {
+            CancelCode::OutbandCancel
+        } else {
+            CancelCode::Reject
+        };
+        let sb = invited.sb;
+        if let Ok(cancel) = invited.invitation.cancel(code) {
+            self.send_on_switchboard(sb, &cancel);
+        }
+        self.end_transfer(id, Err(TransferFailure::Cancelled));
+        self.cancel_direct(direct);
+    }
+
+    fn cancel_direct(&mut self, direct: Option<ConnId>) {
+        if let Some(conn) = direct
+            && let Some(Connection::Direct(d)) = self.conns.get_mut(conn)
+        {
+            d.receiver.cancel(self.now);
+        }
+    }
+
+    /// Sends an invitation reply on switchboard `sb` outside the message ledger, so no
+    /// delivery event names a handle the caller never got (mode `N`, as the official
+    /// client answers invitations [HYP1]).
+    fn send_on_switchboard(&mut self, sb: ConnId, invitation: &Invitation<'_>) {
+        let mut payload = Vec::new();
+        if invitation.encode(&mut payload).is_err() {
+            return;
+        }
+        if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(sb) {
+            let _ = sb.machine.send_message(self.now, &payload, AckMode::NegativeOnly);
+        }
+    }
+
+    /// Invitations still waiting on switchboard `sb` lose their way to the inviter.
+    pub(super) fn msnftp_switchboard_closed(&mut self, sb: ConnId) {
+        let lost: Vec<TransferId> = self
+            .transfers
+            .entries
+            .iter()
+            .filter(|(_, e)| match &e.kind {
+                Kind::Msnftp(i) => i.sb == sb && i.direct.is_none(),
+                Kind::MsnftpSend(o) => o.sb == sb && o.direct.is_none(),
+                _ => false,
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in lost {
+            self.end_transfer(id, Err(TransferFailure::ConnectionLost));
+        }
+    }
+
+    pub(super) fn msnftp_timeout(&mut self, now: Instant) {
+        let expired: Vec<TransferId> = self
+            .transfers
+            .entries
+            .iter()
+            .filter(|(_, e)| match &e.kind {
+                Kind::Msnftp(i) => i.deadline.is_some_and(|d| d <= now),
+                Kind::MsnftpSend(o) => o.deadline.is_some_and(|d| d <= now),
+                _ => false,
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            match self.transfers.entries.get_mut(&id).map(|e| &mut e.kind) {
+                Some(Kind::Msnftp(invited)) => {
+                    let sb = invited.sb;
+                    if let Ok(cancel) = invited.invitation.cancel(CancelCode::FtTimeout) {
+                        self.send_on_switchboard(sb, &cancel);
+                    }
+                }
+                Some(Kind::MsnftpSend(offering)) => {
+                    let sb = offering.sb;
+                    if let Ok(cancel) = offering.offer.cancel(CancelCode::FtTimeout) {
+                        self.send_on_switchboard(sb, &cancel);
+                    }
+                }
+                _ => {}
+            }
+            self.end_transfer(id, Err(TransferFailure::TimedOut));
+        }
+        for id in self.conns.ids() {
+            if let Some(Connection::Direct(d)) = self.conns.get_mut(id) {
+                d.handle_timeout(now);
+            }
+        }
+    }
+
+    pub(super) fn msnftp_next_timeout(&self) -> Option<Instant> {
+        self.transfers
+            .entries
+            .values()
+            .filter_map(|e| match &e.kind {
+                Kind::Msnftp(invited) => invited.deadline,
+                Kind::MsnftpSend(offering) => offering.deadline,
+                _ => None,
+            })
+            .min()
+    }
+
+    /// Offers everyone in `conversation` (its one other participant, in practice) a
+    /// file of `size` bytes named `name` over MSNFTP, the transfer of every dialect.
+    /// The caller listens at `ip`:`port` already (a socket it bound, reachable by the
+    /// peer): once the invitee accepts, the client sends that address with a fresh auth
+    /// cookie, and the connection that arrives there is reported with
+    /// [`handle_accepted`](Self::handle_accepted). Data goes in with
+    /// [`write_transfer`](Self::write_transfer) after [`ClientEvent::TransferAccepted`]
+    /// (the receiver asked for it); [`ClientEvent::TransferEnded`] comes once the
+    /// receiver confirmed every byte. Needs
+    /// [`TransferConfig::msnftp`](super::TransferConfig::msnftp).
+    pub fn offer_file_msnftp(
+        &mut self,
+        now: Instant,
+        conversation: crate::client::ConversationId,
+        name: &str,
+        size: u64,
+        ip: &str,
+        port: u16,
+    ) -> Result<TransferId, ClientError> {
+        self.touch(now);
+        self.check_open()?;
+        if !self.config.transfer.msnftp {
+            return Err(super::TransferError::MsnftpOff.into());
+        }
+        let max = self.config.transfer.max_transfers;
+        if self.transfers.entries.len() >= max {
+            return Err(super::TransferError::TooManyTransfers { max }.into());
+        }
+        // An address must be one token on the wire.
+        Token::try_from(ip).map_err(|_| super::TransferError::InvalidAddress)?;
+        let sb = self.find_conversation(conversation)?;
+        let peer = match self.conns.get(sb) {
+            Some(Connection::Switchboard(s)) => s.machine.participants().first().map(|p| p.account.clone()),
+            _ => None,
+        }
+        .ok_or(ClientError::NoSuchConversation)?;
+        let id = TransferId(self.transfers.next_id);
+        let entropy = super::mix(&[
+            self.config.transfer.seed,
+            super::fnv(peer.as_str()),
+            id.0,
+            0x4654_5053,
+        ]);
+        let cookie = std::num::NonZeroU32::new((entropy as u32) | 1).unwrap_or(std::num::NonZeroU32::MIN);
+        let offer = FileOffer::new(cookie, name, size);
+        let mut payload = Vec::new();
+        offer.invitation().encode(&mut payload)?;
+        if let Some(Connection::Switchboard(s)) = self.conns.get_mut(sb) {
+            s.machine.send_message(now, &payload, AckMode::NegativeOnly)?;
+        }
+        self.transfers.next_id += 1;
+        self.transfers.entries.insert(
+            id,
+            Entry {
+                peer,
+                kind: Kind::MsnftpSend(Box::new(Offering {
+                    sb,
+                    offer,
+                    ip: ip.to_owned(),
+                    port,
+                    auth_cookie: Secret::new((entropy >> 32) as u32),
+                    deadline: now.checked_add(self.config.transfer.p2p.timeout),
+                    listening: false,
+                    direct: None,
+                })),
+                state: State::Direct,
+            },
+        );
+        Ok(id)
+    }
+
+    /// A connection arrived on the socket the caller listens on for transfer `id`
+    /// ([`offer_file_msnftp`](Self::offer_file_msnftp)): its id, under which to report
+    /// its bytes ([`handle_input`](Self::handle_input)) and its end; the client's
+    /// writes to it come as [`ClientOutput::Transmit`]. Refused before the address went
+    /// out or once a connection came.
+    pub fn handle_accepted(&mut self, now: Instant, id: TransferId) -> Result<ConnId, ClientError> {
+        self.touch(now);
+        let Some(Kind::MsnftpSend(offering)) = self.transfers.entries.get_mut(&id).map(|e| &mut e.kind)
+        else {
+            return Err(super::TransferError::UnknownTransfer.into());
+        };
+        if !offering.listening || offering.direct.is_some() {
+            return Err(super::TransferError::WrongState.into());
+        }
+        let sender = Sender::new(
+            MsnftpConfig::default(),
+            offering.auth_cookie.clone(),
+            offering.offer.size(),
+            now,
+        );
+        offering.deadline = None;
+        let conn = self.conns.insert(Connection::Direct(Box::new(Direct {
+            id,
+            receiver: Machine::Sender(sender),
+            connected: true,
+            out: Vec::new(),
+        })));
+        offering.direct = Some(conn);
+        Ok(conn)
+    }
+
+    /// The next bytes of an MSNFTP offer's file, into its sender: what it takes.
+    pub(super) fn write_msnftp(
+        &mut self,
+        id: TransferId,
+        data: &[u8],
+    ) -> Result<usize, super::TransferError> {
+        let now = self.now;
+        let Some(Kind::MsnftpSend(offering)) = self.transfers.entries.get(&id).map(|e| &e.kind) else {
+            return Err(super::TransferError::WrongState);
+        };
+        let Some(conn) = offering.direct else {
+            return Ok(0);
+        };
+        match self.conns.get_mut(conn) {
+            Some(Connection::Direct(d)) => match &mut d.receiver {
+                Machine::Sender(s) if s.wants_data() => Ok(s.write(now, data).unwrap_or(0)),
+                _ => Ok(0),
+            },
+            _ => Ok(0),
+        }
+    }
+
+    /// The invitee's `ACCEPT` (send where the caller listens) or `CANCEL`.
+    fn offer_step(&mut self, id: TransferId, invitation: &Invitation<'_>) {
+        let Some(Kind::MsnftpSend(offering)) = self.transfers.entries.get_mut(&id).map(|e| &mut e.kind)
+        else {
+            return;
+        };
+        match offering.offer.handle(invitation) {
+            Ok(InviterUpdate::Accepted) => {
+                let address =
+                    offering
+                        .offer
+                        .listening(&offering.ip, offering.port, offering.auth_cookie.clone());
+                offering.listening = true;
+                let sb = offering.sb;
+                match address {
+                    Ok(address) => self.send_on_switchboard(sb, &address),
+                    Err(_) => self.end_transfer(id, Err(TransferFailure::ConnectionLost)),
+                }
+            }
+            Ok(InviterUpdate::Cancelled(code)) => {
+                let direct = offering.direct;
+                let failure = if code == CancelCode::Reject {
+                    TransferFailure::Declined
+                } else {
+                    TransferFailure::CancelledByPeer
+                };
+                self.end_transfer(id, Err(failure));
+                self.cancel_direct(direct);
+            }
+            _ => {}
+        }
+    }
+
+    /// One output of one direct connection.
+    pub(super) fn step_direct(&mut self) -> Step {
+        let closed = self.closed;
+        let now = self.now;
+        for index in 0..self.conns.slot_count() {
+            let Some(conn) = self.conns.id_at(index) else {
+                continue;
+            };
+            let Some(Connection::Direct(d)) = self.conns.get_mut(conn) else {
+                continue;
+            };
+            // The session's end ends its transfers first, so that SessionEnded stays last.
+            if closed && !d.receiver.is_finished() {
+                d.receiver.cancel(now);
+            }
+            if !d.connected && !d.receiver.is_finished() {
+                continue;
+            }
+            let id = d.id;
+            let polled = match &mut d.receiver {
+                Machine::Receiver(r) => match r.poll_output() {
+                    Output::Transmit(bytes) => Some(Err(bytes)),
+                    Output::Event(ReceiverEvent::Data(data)) => Some(Ok(Got::Data(data.to_vec()))),
+                    Output::Event(ReceiverEvent::Progress { received, total }) => {
+                        Some(Ok(Got::Progress(received, total)))
+                    }
+                    Output::Event(ReceiverEvent::Completed { bytes }) => Some(Ok(Got::Ended(Ok(bytes)))),
+                    Output::Event(ReceiverEvent::Failed(failure)) => {
+                        Some(Ok(Got::Ended(Err(failure.into()))))
+                    }
+                    Output::Event(_) => Some(Ok(Got::Nothing)),
+                    Output::Idle { .. } => None,
+                },
+                Machine::Sender(s) => match s.poll_output() {
+                    Output::Transmit(bytes) => Some(Err(bytes)),
+                    Output::Event(SenderEvent::TransferStarted) => Some(Ok(Got::Started)),
+                    Output::Event(SenderEvent::Progress { sent, total }) => {
+                        Some(Ok(Got::Progress(sent, total)))
+                    }
+                    Output::Event(SenderEvent::Completed { bytes }) => Some(Ok(Got::Ended(Ok(bytes)))),
+                    Output::Event(SenderEvent::Failed(failure)) => Some(Ok(Got::Ended(Err(failure.into())))),
+                    Output::Event(_) => Some(Ok(Got::Nothing)),
+                    Output::Idle { .. } => None,
+                },
+            };
+            let got = match polled {
+                Some(Err(bytes)) => {
+                    if !d.connected {
+                        return Step::Busy;
+                    }
+                    d.out.clear();
+                    d.out.extend_from_slice(bytes);
+                    return Step::Transmit(conn);
+                }
+                Some(Ok(got)) => got,
+                None => {
+                    if d.receiver.is_finished() {
+                        self.conns.remove(conn);
+                        self.outputs.push_back(ClientOutput::Close { conn });
+                        return Step::Busy;
+                    }
+                    continue;
+                }
+            };
+            // Events of a transfer already ended (cancelled, or its inviter's CANCEL) are
+            // not the caller's any more.
+            let live = self.transfers.entries.contains_key(&id);
+            match got {
+                Got::Data(bytes) if live => self.emit(ClientEvent::TransferData { id, bytes }),
+                Got::Started if live => self.emit(ClientEvent::TransferAccepted { id }),
+                Got::Progress(done, total) if live => {
+                    self.emit(ClientEvent::TransferProgress { id, done, total })
+                }
+                Got::Ended(result) => self.end_transfer(id, result),
+                _ => {}
+            }
+            return Step::Busy;
+        }
+        Step::Idle
+    }
+}

@@ -1,0 +1,495 @@
+//! MSNFTP hosted by the `Client` (any dialect; here MSNP8): a file `INVITE` becomes
+//! `TransferOffered`, accepting answers over the switchboard, and the inviter's address
+//! opens a direct connection running the MSNFTP receiver, byte for byte against a
+//! scripted sender; the data comes out in chunks and the transfer ends once.
+
+use std::time::Instant;
+
+use msnp::Secret;
+use msnp::client::{
+    Client, ClientConfig, ClientEvent, ClientOutput, ConnId, ConversationId, TransferFailure,
+};
+use msnp::codec::Passport;
+use msnp::msg::Invitation;
+use msnp::testing::loopback::passport_answer;
+
+const ME: &str = "bot@example.com";
+const BOB: &str = "bob@example.com";
+const COOKIE: &str = "17262740.1050826919.32308";
+
+/// The client in memory against scripted server bytes.
+struct Harness {
+    client: Client,
+    now: Instant,
+    ns: ConnId,
+    connects: Vec<ConnId>,
+    sent: Vec<(ConnId, Vec<u8>)>,
+    events: Vec<ClientEvent>,
+    addrs: Vec<String>,
+    closed: Vec<ConnId>,
+}
+
+impl Harness {
+    /// Signed in without lists or status, every output so far drained.
+    fn signed_in() -> Self {
+        let mut config = ClientConfig::default();
+        config.sync_lists = false;
+        config.initial_status = None;
+        config.transfer.msnftp = true;
+        Self::signed_in_with(config)
+    }
+
+    fn signed_in_with(config: ClientConfig) -> Self {
+        let now = Instant::now();
+        let mut client = Client::new(
+            config,
+            Passport::try_from(ME).unwrap(),
+            Secret::new("pw".to_owned()),
+            now,
+        );
+        let ClientOutput::Connect { conn: ns, .. } = client.poll_output() else {
+            panic!("the first output connects to the dispatch server")
+        };
+        let mut h = Harness {
+            client,
+            now,
+            ns,
+            connects: vec![ns],
+            sent: Vec::new(),
+            events: Vec::new(),
+            addrs: Vec::new(),
+            closed: Vec::new(),
+        };
+        h.client.handle_connected(ns, now);
+        h.drain();
+        h.ns_input(b"VER 1 MSNP8 CVR0\r\n");
+        h.ns_input(b"CVR 2 1.0.0000 1.0.0000 1.0.0000 http://x http://y\r\n");
+        h.ns_input(b"USR 3 TWN S lc=1033,id=507\r\n");
+        h.ns_input(format!("USR 4 OK {ME} Bot 1 0\r\n").as_bytes());
+        let events = h.take();
+        assert_eq!(
+            events.last().map(String::as_str),
+            Some(
+                r#"LoggedIn { account: Passport("bot@example.com"), name: EncodedName("Bot"), dialect: Msnp8 }"#
+            )
+        );
+        h.sent.clear();
+        h
+    }
+
+    fn ns_input(&mut self, bytes: &[u8]) {
+        self.client.handle_input(self.ns, self.now, bytes);
+        self.drain();
+    }
+
+    fn input(&mut self, conn: ConnId, bytes: &[u8]) {
+        self.client.handle_input(conn, self.now, bytes);
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        loop {
+            match self.client.poll_output() {
+                ClientOutput::Connect { conn, addr } => {
+                    self.connects.push(conn);
+                    self.addrs.push(addr.to_string());
+                }
+                ClientOutput::Transmit { conn, bytes } => self.sent.push((conn, bytes.to_vec())),
+                ClientOutput::Close { conn } => self.closed.push(conn),
+                // Passport in memory: the nexus, then the login server's ticket.
+                ClientOutput::HttpRequest { id, request } => {
+                    let answer = passport_answer(&request, "t=ticket&p=profile");
+                    self.client.handle_http_response(self.now, id, answer);
+                }
+                ClientOutput::Event(event) => self.events.push(event),
+                ClientOutput::Idle { .. } => return,
+            }
+        }
+    }
+
+    /// The events since the last call, as `{:?}` text.
+    fn take(&mut self) -> Vec<String> {
+        self.events.drain(..).map(|e| format!("{e:?}")).collect()
+    }
+
+    /// The bytes written on `conn` since the last call.
+    fn sent_on(&mut self, conn: ConnId) -> String {
+        let mut out = Vec::new();
+        self.sent.retain(|(c, bytes)| {
+            if *c == conn {
+                out.extend_from_slice(bytes);
+            }
+            *c != conn
+        });
+        String::from_utf8(out).unwrap()
+    }
+
+    /// A conversation with Bob, joined; returns its id and connection.
+    fn conversation_with_bob(&mut self) -> (ConversationId, ConnId) {
+        let bob = Passport::try_from(BOB).unwrap();
+        let handle = self.client.send_message(self.now, &bob, "hi").unwrap();
+        self.drain();
+        assert_eq!(self.sent_on(self.ns), "XFR 5 SB\r\n");
+        self.ns_input(format!("XFR 5 SB 10.0.0.1:1865 CKI {COOKIE}\r\n").as_bytes());
+        let sb = *self.connects.last().unwrap();
+        self.client.handle_connected(sb, self.now);
+        self.drain();
+        self.input(sb, format!("USR 1 OK {ME} Bot\r\n").as_bytes());
+        self.input(
+            sb,
+            format!("CAL 3 RINGING 11752013\r\nJOI {BOB} Bob\r\nACK 2\r\n").as_bytes(),
+        );
+        assert_eq!(
+            self.sent_on(sb),
+            format!(
+                "USR 1 {ME} {COOKIE}\r\nCAL 3 {BOB}\r\nMSG 2 A 64\r\nMIME-Version: 1.0\r\n\
+                 Content-Type: text/plain; charset=UTF-8\r\n\r\nhi"
+            )
+        );
+        let conversation = match &self.events[0] {
+            ClientEvent::ConversationStarted { conversation, .. } => *conversation,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            self.take(),
+            [
+                "ConversationStarted { conversation: ConversationId(0), invited_by: None }".to_owned(),
+                r#"Other { conversation: Some(ConversationId(0)), description: "the invitation to bob@example.com is ringing" }"#.to_owned(),
+                r#"Joined { conversation: ConversationId(0), account: Passport("bob@example.com"), name: EncodedName("Bob") }"#.to_owned(),
+                format!("MessageDelivered {{ handle: {handle:?} }}"),
+            ]
+        );
+        (conversation, sb)
+    }
+}
+
+/// A `MSG` from `from` carrying `payload`, as a switchboard relays it.
+fn relayed(from: &str, name: &str, payload: &[u8]) -> Vec<u8> {
+    let mut wire = format!("MSG {from} {name} {}\r\n", payload.len()).into_bytes();
+    wire.extend_from_slice(payload);
+    wire
+}
+
+/// Bob's `INVITE` of `readme.txt` (`size` bytes, cookie 33267) relayed in the
+/// conversation; returns the transfer id from `TransferOffered`.
+fn offered(h: &mut Harness, sb: ConnId, size: u64) -> msnp::client::TransferId {
+    let mut offer = Vec::new();
+    Invitation::file_transfer(33_267, "readme.txt", size)
+        .encode(&mut offer)
+        .unwrap();
+    h.input(sb, &relayed(BOB, "Bob", &offer));
+    let events = std::mem::take(&mut h.events);
+    match &events[..] {
+        [
+            ClientEvent::TransferOffered {
+                id,
+                from,
+                name,
+                size: offered,
+            },
+        ] => {
+            assert_eq!(
+                (from.as_str(), name.as_str(), *offered),
+                (BOB, "readme.txt", size)
+            );
+            *id
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The inviter's `ACCEPT` with where it listens and the auth cookie.
+fn address(cookie: u32) -> Vec<u8> {
+    let mut accept = Invitation::accept(33_267);
+    accept.ip_address = Some("192.0.2.7".into());
+    accept.port = Some(6891);
+    accept.auth_cookie = Some(Secret::new(cookie));
+    accept.launch_application = None;
+    accept.request_data = None;
+    let mut wire = Vec::new();
+    accept.encode(&mut wire).unwrap();
+    relayed(BOB, "Bob", &wire)
+}
+
+#[test]
+fn a_file_is_received_from_a_scripted_msnftp_sender() {
+    let mut h = Harness::signed_in();
+    let (_conversation, sb) = h.conversation_with_bob();
+    let id = offered(&mut h, sb, 5);
+    h.client.accept_transfer(h.now, id).unwrap();
+    h.drain();
+    assert_eq!(
+        h.sent_on(sb),
+        "MSG 4 N 181\r\nMIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinvite; charset=UTF-8\r\n\r\n\
+         Invitation-Command: ACCEPT\r\nInvitation-Cookie: 33267\r\nLaunch-Application: FALSE\r\n\
+         Request-Data: IP-Address:\r\n\r\n"
+    );
+    h.input(sb, &address(41));
+    assert_eq!(h.addrs.last().map(String::as_str), Some("192.0.2.7:6891"));
+    let direct = *h.connects.last().unwrap();
+    // Nothing is written before the connection is open.
+    assert_eq!(h.sent_on(direct), "");
+    h.client.handle_connected(direct, h.now);
+    h.drain();
+    assert_eq!(h.sent_on(direct), "VER MSNFTP\r\n");
+    h.input(direct, b"VER MSNFTP\r\n");
+    assert_eq!(h.sent_on(direct), format!("USR {ME} 41\r\n"));
+    h.input(direct, b"FIL 5\r\n");
+    assert_eq!(h.sent_on(direct), "TFR\r\n");
+    h.input(direct, b"\x00\x05\x00hello");
+    assert_eq!(h.sent_on(direct), "BYE 16777989\r\n");
+    assert_eq!(
+        h.take(),
+        [
+            format!("TransferData {{ id: {id:?}, bytes: [104, 101, 108, 108, 111] }}"),
+            format!("TransferProgress {{ id: {id:?}, done: 5, total: 5 }}"),
+            format!("TransferEnded {{ id: {id:?}, result: Ok(5) }}"),
+        ]
+    );
+    assert_eq!(h.closed, [direct]);
+}
+
+#[test]
+fn a_large_file_comes_in_bounded_pieces() {
+    let mut h = Harness::signed_in();
+    let (_conversation, sb) = h.conversation_with_bob();
+    let size: u64 = 1 << 20;
+    let id = offered(&mut h, sb, size);
+    h.client.accept_transfer(h.now, id).unwrap();
+    h.drain();
+    h.input(sb, &address(7));
+    let direct = *h.connects.last().unwrap();
+    h.client.handle_connected(direct, h.now);
+    h.drain();
+    h.input(direct, b"VER MSNFTP\r\n");
+    h.input(direct, format!("FIL {size}\r\n").as_bytes());
+    h.sent.clear();
+    let (mut received, mut largest, mut ended) = (0u64, 0usize, Vec::new());
+    let mut left = size;
+    let mut counter = 0u8;
+    while left > 0 {
+        let len = left.min(2045) as usize;
+        let mut block = vec![0, len as u8, (len >> 8) as u8];
+        block.extend((0..len).map(|_| {
+            counter = counter.wrapping_add(1);
+            counter
+        }));
+        left -= len as u64;
+        h.input(direct, &block);
+        for event in h.events.drain(..) {
+            match event {
+                ClientEvent::TransferData { bytes, .. } => {
+                    largest = largest.max(bytes.len());
+                    received += bytes.len() as u64;
+                }
+                ClientEvent::TransferEnded { result, .. } => ended.push(result),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(received, size);
+    assert_eq!(ended, [Ok(size)]);
+    // What the client lends out is one input's data, never the file.
+    assert!(largest <= 2045, "{largest}");
+}
+
+#[test]
+fn a_declined_offer_is_cancelled_with_reject() {
+    let mut h = Harness::signed_in();
+    let (_conversation, sb) = h.conversation_with_bob();
+    let id = offered(&mut h, sb, 5);
+    h.client.decline_transfer(h.now, id).unwrap();
+    h.drain();
+    assert_eq!(
+        h.sent_on(sb),
+        "MSG 4 N 148\r\nMIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinvite; charset=UTF-8\r\n\r\n\
+         Invitation-Command: CANCEL\r\nInvitation-Cookie: 33267\r\nCancel-Code: REJECT\r\n\r\n"
+    );
+    assert_eq!(
+        h.take(),
+        [format!(
+            "TransferEnded {{ id: {id:?}, result: Err(DeclinedHere) }}"
+        )]
+    );
+}
+
+#[test]
+fn the_inviters_cancel_and_a_lost_connection_end_the_transfer_once() {
+    let mut h = Harness::signed_in();
+    let (_conversation, sb) = h.conversation_with_bob();
+    let id = offered(&mut h, sb, 5);
+    let mut cancel = Vec::new();
+    Invitation::cancel(33_267, "OUTBANDCANCEL")
+        .encode(&mut cancel)
+        .unwrap();
+    h.input(sb, &relayed(BOB, "Bob", &cancel));
+    assert_eq!(
+        h.take(),
+        [format!(
+            "TransferEnded {{ id: {id:?}, result: Err(CancelledByPeer) }}"
+        )]
+    );
+
+    // A second offer, its connection cut mid-file.
+    let id = offered(&mut h, sb, 5);
+    h.client.accept_transfer(h.now, id).unwrap();
+    h.drain();
+    h.input(sb, &address(9));
+    let direct = *h.connects.last().unwrap();
+    h.client.handle_connected(direct, h.now);
+    h.drain();
+    h.input(direct, b"VER MSNFTP\r\nFIL 5\r\n\x00\x05\x00he");
+    h.events.clear();
+    h.client.handle_closed(direct, h.now);
+    h.drain();
+    assert_eq!(
+        h.take(),
+        [format!(
+            "TransferEnded {{ id: {id:?}, result: Err(ConnectionLost) }}"
+        )]
+    );
+    assert_eq!(
+        TransferFailure::ConnectionLost.to_string(),
+        "the connection carrying the transfer was lost"
+    );
+}
+
+#[test]
+fn without_hosting_file_invitations_stay_invitations() {
+    let mut config = ClientConfig::default();
+    config.sync_lists = false;
+    config.initial_status = None;
+    let mut h = Harness::signed_in_with(config);
+    let (_conversation, sb) = h.conversation_with_bob();
+    let mut offer = Vec::new();
+    Invitation::file_transfer(33_267, "readme.txt", 5)
+        .encode(&mut offer)
+        .unwrap();
+    h.input(sb, &relayed(BOB, "Bob", &offer));
+    assert!(
+        matches!(&h.events[..], [ClientEvent::InvitationReceived { .. }]),
+        "{:?}",
+        h.events
+    );
+}
+
+#[test]
+fn a_file_is_sent_over_a_connection_the_caller_accepted() {
+    let mut h = Harness::signed_in();
+    let (conversation, sb) = h.conversation_with_bob();
+    let id = h
+        .client
+        .offer_file_msnftp(h.now, conversation, "hello.txt", 5, "192.0.2.1", 6891)
+        .unwrap();
+    h.drain();
+    let invite = h.sent_on(sb);
+    assert!(invite.starts_with("MSG 4 N "), "{invite}");
+    assert!(
+        invite.contains("Invitation-Command: INVITE\r\n")
+            && invite.contains("Application-File: hello.txt\r\nApplication-FileSize: 5\r\n"),
+        "{invite}"
+    );
+    let cookie: u32 = invite
+        .split("Invitation-Cookie: ")
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n").next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    // No connection is taken before the address went out.
+    assert!(h.client.handle_accepted(h.now, id).is_err());
+    let mut accept = Vec::new();
+    Invitation::accept(cookie).encode(&mut accept).unwrap();
+    h.input(sb, &relayed(BOB, "Bob", &accept));
+    let address = h.sent_on(sb);
+    assert!(
+        address.contains("Invitation-Command: ACCEPT\r\n")
+            && address.contains("IP-Address: 192.0.2.1\r\n")
+            && address.contains("Port: 6891\r\n"),
+        "{address}"
+    );
+    let auth: u32 = address
+        .split("AuthCookie: ")
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n").next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let direct = h.client.handle_accepted(h.now, id).unwrap();
+    h.input(direct, b"VER MSNFTP\r\n");
+    assert_eq!(h.sent_on(direct), "VER MSNFTP\r\n");
+    h.input(direct, format!("USR {BOB} {auth}\r\n").as_bytes());
+    assert_eq!(h.sent_on(direct), "FIL 5\r\n");
+    h.input(direct, b"TFR\r\n");
+    assert_eq!(h.take(), [format!("TransferAccepted {{ id: {id:?} }}")]);
+    assert_eq!(h.client.write_transfer(id, b"hello").unwrap(), 5);
+    h.drain();
+    assert_eq!(h.sent_on(direct), "\x00\x05\x00hello");
+    h.input(direct, b"BYE 16777989\r\n");
+    assert_eq!(
+        h.take(),
+        [
+            format!("TransferProgress {{ id: {id:?}, done: 5, total: 5 }}"),
+            format!("TransferEnded {{ id: {id:?}, result: Ok(5) }}"),
+        ]
+    );
+    assert_eq!(h.closed, [direct]);
+}
+
+#[test]
+fn a_wrong_auth_cookie_fails_the_send() {
+    let mut h = Harness::signed_in();
+    let (conversation, sb) = h.conversation_with_bob();
+    let id = h
+        .client
+        .offer_file_msnftp(h.now, conversation, "hello.txt", 5, "192.0.2.1", 6891)
+        .unwrap();
+    h.drain();
+    let invite = h.sent_on(sb);
+    let cookie: u32 = invite
+        .split("Invitation-Cookie: ")
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n").next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut accept = Vec::new();
+    Invitation::accept(cookie).encode(&mut accept).unwrap();
+    h.input(sb, &relayed(BOB, "Bob", &accept));
+    h.sent.clear();
+    let direct = h.client.handle_accepted(h.now, id).unwrap();
+    h.input(direct, b"VER MSNFTP\r\n");
+    h.input(direct, format!("USR {BOB} 1\r\n").as_bytes());
+    let events = h.take();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events[0].starts_with(&format!(
+            "TransferEnded {{ id: {id:?}, result: Err(Direct(AuthenticationFailed)) }}"
+        )),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn an_msnftp_offer_needs_hosting_and_a_valid_address() {
+    let mut config = ClientConfig::default();
+    config.sync_lists = false;
+    config.initial_status = None;
+    let mut h = Harness::signed_in_with(config);
+    let (conversation, _sb) = h.conversation_with_bob();
+    let refused = h
+        .client
+        .offer_file_msnftp(h.now, conversation, "a.txt", 1, "192.0.2.1", 6891)
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "MSNFTP transfers are off in the client's configuration"
+    );
+    let mut h = Harness::signed_in();
+    let (conversation, _sb) = h.conversation_with_bob();
+    let refused = h
+        .client
+        .offer_file_msnftp(h.now, conversation, "a.txt", 1, "192.0.2.1 x", 6891)
+        .unwrap_err();
+    assert_eq!(refused.to_string(), "the listening address is not a valid host");
+}
