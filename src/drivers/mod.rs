@@ -171,7 +171,19 @@ pub(crate) fn sentence(error: &dyn std::error::Error) -> String {
 pub(crate) fn client_config(config: &DriverConfig) -> ClientConfig {
     let mut client = config.client.clone();
     client.passport.allow_http |= config.allow_http_passport;
+    // The sans-IO default is fixed, for reproducible tests; a driver's session gets a
+    // seed no peer can guess, since MSNFTP auth cookies and P2P ids come from it.
+    if client.transfer.seed == crate::client::TransferConfig::default().seed {
+        client.transfer.seed = random_seed();
+    }
     client
+}
+
+/// 64 random bits without a dependency: std's `RandomState` is keyed from the operating
+/// system's randomness once per process, and each instance differs.
+fn random_seed() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now())
 }
 
 /// The headers to set on a Passport request: all but `Host`, which the HTTP clients
@@ -284,5 +296,25 @@ mod tests {
             pool.give_back(Vec::with_capacity(16));
         }
         assert_eq!(pool.0.lock().unwrap().len(), BufferPool::MAX_FREE);
+    }
+}
+
+#[cfg(test)]
+mod seed_tests {
+    use super::{DriverConfig, client_config};
+    use crate::client::TransferConfig;
+
+    #[test]
+    fn each_driver_session_gets_its_own_transfer_seed_unless_one_is_set() {
+        let config = DriverConfig::default();
+        let (a, b) = (
+            client_config(&config).transfer.seed,
+            client_config(&config).transfer.seed,
+        );
+        assert_ne!(a, b);
+        assert_ne!(a, TransferConfig::default().seed);
+        let mut chosen = config;
+        chosen.client.transfer.seed = 7;
+        assert_eq!(client_config(&chosen).transfer.seed, 7);
     }
 }
