@@ -1,7 +1,7 @@
 //! `cargo run --example demo`: two bots sign in to the crate's own MSN server on
 //! loopback ports, negotiating MSNP12 (MSN Messenger 7.5), add each other, show a
-//! personal message and a display picture, chat, and sign out. No account and no
-//! network needed.
+//! personal message and a display picture, fetch a picture and send a file over P2P,
+//! chat, and sign out. No account and no network needed.
 //!
 //! Everything is real except the Internet: TCP sockets on 127.0.0.1, the dispatch
 //! server's referral, Passport 1.4 over plain HTTP, a switchboard per conversation, each
@@ -19,6 +19,7 @@ use msnp::blocking::{Bot, Events, RecvTimeoutError};
 use msnp::client::{ClientEvent, CloseReason, ConversationId, MessageHandle};
 use msnp::codec::{HostPort, List, Passport, Status};
 use msnp::drivers::DriverConfig;
+use msnp::presence::MsnObject;
 use msnp::server::std_driver::LoopbackServer;
 
 /// The demo's accounts: handle, password, friendly name.
@@ -145,8 +146,10 @@ pub fn run(say: &mut dyn FnMut(String)) -> Result<(), String> {
     };
     add_contact(alice, bob, say)?;
     add_contact(bob, alice, say)?;
-    show_off(alice, bob, "on loopback, all day", ALICE_PICTURE, say)?;
+    let alice_picture = show_off(alice, bob, "on loopback, all day", ALICE_PICTURE, say)?;
     show_off(bob, alice, "testing bots", BOB_PICTURE, say)?;
+    fetch_picture(bob, alice, &alice_picture, say)?;
+    send_file(alice, bob, say)?;
 
     // The first message opens a switchboard: XFR SB, connect, USR, CAL, RNG, ANS, JOI.
     let sent = alice
@@ -272,7 +275,7 @@ fn show_off(
     message: &str,
     picture: &[u8],
     say: &mut dyn FnMut(String),
-) -> Result<(), String> {
+) -> Result<MsnObject, String> {
     who.bot.set_personal_message(message).map_err(|e| e.to_string())?;
     who.bot
         .set_display_picture(Some(picture.to_vec()))
@@ -308,6 +311,101 @@ fn show_off(
         who.account,
         object.size(),
         object.matches_data(picture)
+    ));
+    Ok(object)
+}
+
+/// `who` fetches `owner`'s picture over P2P through a switchboard (`MSG D`, MSNSLP,
+/// reference §9.4); the owner's client serves it without being asked.
+fn fetch_picture(
+    who: &Peer,
+    owner: &Peer,
+    object: &MsnObject,
+    say: &mut dyn FnMut(String),
+) -> Result<(), String> {
+    let id = who
+        .bot
+        .request_display_picture(&owner.account, object)
+        .map_err(|e| e.to_string())?;
+    let data = who.expect("the picture", |e| match e {
+        ClientEvent::DisplayPicture { id: got, data, .. } if *got == id => Some(Ok(data.clone())),
+        ClientEvent::TransferEnded {
+            id: got,
+            result: Err(why),
+        } if *got == id => Some(Err(why.to_string())),
+        _ => None,
+    })??;
+    say(format!(
+        "[{}] fetched {}'s display picture over P2P: {} bytes, SHA-1 verified",
+        who.name,
+        owner.account,
+        data.len()
+    ));
+    Ok(())
+}
+
+/// `from` offers `to` a file over P2P; `to` accepts, the bytes stream in chunks with
+/// progress, and each side sees the transfer end once, with the byte count.
+fn send_file(from: &Peer, to: &Peer, say: &mut dyn FnMut(String)) -> Result<(), String> {
+    let file: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let size = file.len() as u64;
+    let id = from
+        .bot
+        .send_file(&to.account, "notes.bin", size)
+        .map_err(|e| e.to_string())?;
+    let (offer, name) = to.expect("the file offer", |e| match e {
+        ClientEvent::TransferOffered {
+            id,
+            name,
+            size: offered,
+            ..
+        } if *offered == size => Some((*id, name.clone())),
+        _ => None,
+    })?;
+    say(format!(
+        "[{}] offers {} the file {name} ({size} bytes)",
+        from.name, to.account
+    ));
+    to.bot.accept_transfer(offer).map_err(|e| e.to_string())?;
+    from.expect("the acceptance", |e| match e {
+        ClientEvent::TransferAccepted { id: got } if *got == id => Some(()),
+        _ => None,
+    })?;
+    // The transfer takes what its bounded buffer holds; the rest waits for progress.
+    let mut sent = 0;
+    while sent < file.len() {
+        let taken = from
+            .bot
+            .write_transfer(id, &file[sent..])
+            .map_err(|e| e.to_string())?;
+        sent += taken;
+        if taken == 0 {
+            from.expect("progress", |e| match e {
+                ClientEvent::TransferProgress { id: got, .. } if *got == id => Some(()),
+                _ => None,
+            })?;
+        }
+    }
+    let mut received = Vec::new();
+    let total = loop {
+        match to.expect("the file's bytes", |e| match e {
+            ClientEvent::TransferData { id, bytes } if *id == offer => Some(Ok(bytes.clone())),
+            ClientEvent::TransferEnded { id, result } if *id == offer => Some(Err(result.clone())),
+            _ => None,
+        })? {
+            Ok(bytes) => received.extend_from_slice(&bytes),
+            Err(result) => break result.map_err(|why| why.to_string())?,
+        }
+    };
+    let at_sender = from.expect("the end of the transfer", |e| match e {
+        ClientEvent::TransferEnded { id: got, result } if *got == id => Some(result.clone()),
+        _ => None,
+    })?;
+    at_sender.map_err(|why| why.to_string())?;
+    say(format!(
+        "[{}] received {name}: {total} bytes, identical: {}",
+        to.name,
+        received == file
     ));
     Ok(())
 }

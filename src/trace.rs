@@ -59,9 +59,10 @@ use crate::codec::{DecodeError, ServerCommand};
 #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
 pub(crate) const TARGET: &str = "msnp::frame";
 
-/// Logs every frame in `bytes`, which the machine labelled `conn` is handing out.
+/// Logs every frame in `bytes`, which the machine labelled `conn` is handing out in
+/// `dialect`.
 #[cfg(feature = "tracing")]
-pub(crate) fn sent(conn: &str, bytes: &[u8]) {
+pub(crate) fn sent(conn: &str, dialect: crate::codec::Dialect, bytes: &[u8]) {
     if !tracing::enabled!(target: TARGET, tracing::Level::TRACE) {
         return;
     }
@@ -74,7 +75,7 @@ pub(crate) fn sent(conn: &str, bytes: &[u8]) {
     };
     let mut rest = bytes;
     while !rest.is_empty() {
-        let len = match ClientCommand::decode_with_limits(rest, &limits) {
+        let len = match ClientCommand::decode_in(rest, dialect, &limits) {
             Ok((command, len)) => {
                 tracing::trace!(target: TARGET, conn, dir = "send", len, "{:?}", Shown(&command));
                 len
@@ -114,7 +115,7 @@ fn undecodable(conn: &str, dir: &'static str, len: usize, error: &DecodeError) {
 
 #[cfg(not(feature = "tracing"))]
 #[inline(always)]
-pub(crate) fn sent(_conn: &str, _bytes: &[u8]) {}
+pub(crate) fn sent(_conn: &str, _dialect: crate::codec::Dialect, _bytes: &[u8]) {}
 
 #[cfg(not(feature = "tracing"))]
 #[inline(always)]

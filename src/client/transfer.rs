@@ -920,12 +920,16 @@ impl Client {
                 true
             }
             Output::Idle { .. } => {
-                session.idle = true;
+                // A session that has just gone idle may take the next data (`feed_data`
+                // only feeds idle sessions): one more step, or the client would report
+                // Idle with data still to send, and a driver would wait for input that
+                // never comes.
+                let just_idle = !std::mem::replace(&mut session.idle, true);
                 if session.closed {
                     self.transfers.sessions.remove(&key);
                     return true;
                 }
-                false
+                just_idle
             }
         }
     }

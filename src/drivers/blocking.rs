@@ -46,13 +46,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::BufferPool;
-use super::{Command, DriverConfig, DriverError, Input, Io, Reply, Shell};
+use super::{Command, DriverConfig, DriverError, Input, Io, Reply, Shell, TransferAnswer};
 use crate::Secret;
-use crate::client::{ClientEvent, ConnId, ConversationId, HttpId, MessageHandle};
+use crate::client::{ClientEvent, ConnId, ConversationId, HttpId, MessageHandle, TransferId};
 use crate::codec::{HostPort, List, Passport, Status};
 use crate::ns::{ContactList, Phone};
 use crate::passport::{HttpRequest, HttpResponse};
-use crate::presence::CurrentMedia;
+use crate::presence::{CurrentMedia, MsnObject};
 
 /// Bytes asked of the socket per read.
 const READ_BUFFER: usize = 16 * 1024;
@@ -518,6 +518,77 @@ impl Bot {
     /// [`Client::set_display_picture`](crate::client::Client::set_display_picture).
     pub fn set_display_picture(&self, picture: Option<Vec<u8>>) -> Result<(), DriverError> {
         self.ask(|reply| Command::SetDisplayPicture { picture, reply })
+    }
+
+    /// Fetches a contact's display picture, named by the MSNObject its presence showed
+    /// ([`ClientEvent::ContactDisplayPicture`]), over P2P (MSNP9+): it arrives as
+    /// [`ClientEvent::DisplayPicture`] once its bytes match the object's SHA-1, or the
+    /// transfer ends with a reason ([`ClientEvent::TransferEnded`]). See
+    /// [`Client::request_display_picture`](crate::client::Client::request_display_picture).
+    pub fn request_display_picture(
+        &self,
+        contact: &Passport<'_>,
+        object: &MsnObject,
+    ) -> Result<TransferId, DriverError> {
+        let contact = contact.borrow().into_owned();
+        let object = Box::new(object.clone());
+        self.ask(|reply| Command::RequestDisplayPicture {
+            contact,
+            object,
+            reply,
+        })
+    }
+
+    /// Offers a file of `size` bytes to a contact over P2P (MSNP9+); once
+    /// [`ClientEvent::TransferAccepted`] comes, feed it with
+    /// [`write_transfer`](Self::write_transfer). See
+    /// [`Client::send_file`](crate::client::Client::send_file).
+    pub fn send_file(&self, to: &Passport<'_>, name: &str, size: u64) -> Result<TransferId, DriverError> {
+        let to = to.borrow().into_owned();
+        let name = name.to_owned();
+        self.ask(|reply| Command::SendFile {
+            to,
+            name,
+            size,
+            reply,
+        })
+    }
+
+    /// Hands the next bytes of a file being sent; returns how many were taken (the
+    /// transfer buffers a bounded amount): write the rest after the next
+    /// [`ClientEvent::TransferProgress`]. See
+    /// [`Client::write_transfer`](crate::client::Client::write_transfer).
+    pub fn write_transfer(&self, id: TransferId, data: &[u8]) -> Result<usize, DriverError> {
+        let data = data.to_vec();
+        self.ask(|reply| Command::WriteTransfer { id, data, reply })
+    }
+
+    /// Accepts an offered file ([`ClientEvent::TransferOffered`]); its bytes come as
+    /// [`ClientEvent::TransferData`].
+    pub fn accept_transfer(&self, id: TransferId) -> Result<(), DriverError> {
+        self.ask(|reply| Command::EndTransfer {
+            id,
+            how: TransferAnswer::Accept,
+            reply,
+        })
+    }
+
+    /// Declines an offered file.
+    pub fn decline_transfer(&self, id: TransferId) -> Result<(), DriverError> {
+        self.ask(|reply| Command::EndTransfer {
+            id,
+            how: TransferAnswer::Decline,
+            reply,
+        })
+    }
+
+    /// Cancels a transfer in either direction; it ends as cancelled on both sides.
+    pub fn cancel_transfer(&self, id: TransferId) -> Result<(), DriverError> {
+        self.ask(|reply| Command::EndTransfer {
+            id,
+            how: TransferAnswer::Cancel,
+            reply,
+        })
     }
 
     /// Sets, or with `None` clears, one of the bot's phone numbers;

@@ -42,7 +42,7 @@ use std::time::Duration;
 use crate::client::CloseReason;
 use crate::client::{ClientConfig, ClientError};
 
-use shell::{Command, Input, Io, Reply, Shell};
+use shell::{Command, Input, Io, Reply, Shell, TransferAnswer};
 
 /// Settings of a driver: the [`Client`](crate::client::Client)'s, and how the driver
 /// reaches the network.

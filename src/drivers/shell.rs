@@ -9,13 +9,22 @@ use std::time::Instant;
 use super::DriverError;
 use crate::Secret;
 use crate::client::CloseReason;
+use crate::client::TransferId;
 use crate::client::{
     Client, ClientError, ClientEvent, ClientOutput, ConnId, ConversationId, HttpId, MessageHandle,
 };
 use crate::codec::{HostPort, List, Passport, Status};
 use crate::ns::{ContactList, Phone};
 use crate::passport::{HttpRequest, HttpResponse};
-use crate::presence::CurrentMedia;
+use crate::presence::{CurrentMedia, MsnObject};
+
+/// What the bot says to an offered or running transfer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum TransferAnswer {
+    Accept,
+    Decline,
+    Cancel,
+}
 
 /// How a command's result goes back to the handle that sent it.
 pub(crate) type Reply<T> = Box<dyn FnOnce(Result<T, DriverError>) + Send>;
@@ -86,6 +95,28 @@ pub(crate) enum Command {
     /// `None` clears it.
     SetDisplayPicture {
         picture: Option<Vec<u8>>,
+        reply: Reply<()>,
+    },
+    RequestDisplayPicture {
+        contact: Passport<'static>,
+        object: Box<MsnObject>,
+        reply: Reply<TransferId>,
+    },
+    SendFile {
+        to: Passport<'static>,
+        name: String,
+        size: u64,
+        reply: Reply<TransferId>,
+    },
+    WriteTransfer {
+        id: TransferId,
+        data: Vec<u8>,
+        reply: Reply<usize>,
+    },
+    /// Accept, decline or cancel a transfer.
+    EndTransfer {
+        id: TransferId,
+        how: TransferAnswer,
         reply: Reply<()>,
     },
     SetPhone {
@@ -352,6 +383,31 @@ impl Shell {
                 match picture {
                     Some(picture) => client.set_display_picture(now, picture).map(drop),
                     None => client.clear_display_picture(now).map(drop),
+                },
+            )),
+            Command::RequestDisplayPicture {
+                contact,
+                object,
+                reply,
+            } => reply(answer(
+                ended,
+                client.request_display_picture(now, &contact, &object),
+            )),
+            Command::SendFile {
+                to,
+                name,
+                size,
+                reply,
+            } => reply(answer(ended, client.send_file(now, &to, &name, size))),
+            Command::WriteTransfer { id, data, reply } => {
+                reply(answer(ended, client.write_transfer(id, &data)))
+            }
+            Command::EndTransfer { id, how, reply } => reply(answer(
+                ended,
+                match how {
+                    TransferAnswer::Accept => client.accept_transfer(now, id),
+                    TransferAnswer::Decline => client.decline_transfer(now, id),
+                    TransferAnswer::Cancel => client.cancel_transfer(now, id),
                 },
             )),
             Command::SetPhone { phone, value, reply } => reply(answer(

@@ -482,7 +482,11 @@ impl NotificationClient {
         loop {
             if !self.transmit.is_empty() {
                 std::mem::swap(&mut self.transmit, &mut self.sent);
-                trace::sent(self.conn(), &self.sent);
+                trace::sent(
+                    self.conn(),
+                    self.dialect.unwrap_or(crate::codec::Dialect::Msnp8),
+                    &self.sent,
+                );
                 return Output::Transmit(&self.sent);
             }
             if let Some(event) = self.events.pop_front() {

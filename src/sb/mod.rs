@@ -527,7 +527,7 @@ impl SwitchboardClient {
             if !self.outgoing.is_empty() {
                 self.ledger.written(&mut self.events);
                 std::mem::swap(&mut self.outgoing, &mut self.sent);
-                trace::sent(self.conn(), &self.sent);
+                trace::sent(self.conn(), self.config.dialect, &self.sent);
                 return Output::Transmit(&self.sent);
             }
             if let Some(event) = self.events.pop_front() {
