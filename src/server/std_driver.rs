@@ -1,11 +1,13 @@
-//! A blocking `std::net` driver for [`Server`]: the only I/O in the crate.
+//! A `std` driver for [`Server`] on loopback sockets: the only I/O in the crate.
 //!
 //! [`LoopbackServer::start`] binds four ephemeral ports on 127.0.0.1 (dispatch,
 //! notification, switchboard, and plain-HTTP Passport; [`LoopbackServer::start_on`] takes
-//! fixed ones), and runs the sans-IO server on
-//! one thread with non-blocking sockets and a short sleep when nothing happens. It is
-//! meant for demos and tests on one machine, not for serving the Internet: no TLS, no
-//! readiness API, a few milliseconds of latency.
+//! fixed ones), and runs the sans-IO server on one thread that waits for readiness
+//! (`mio`: epoll, kqueue or IOCP) with the server's next deadline as its timeout. Bytes
+//! are answered as they arrive, and idle connections cost nothing: with no input and no
+//! deadline due, the thread sleeps in the kernel however many sessions are open. It is
+//! meant for demos, tests and benchmarks on one machine, not for serving the Internet:
+//! no TLS, and one thread for everything.
 //!
 //! ```no_run
 //! use msnp::server::std_driver::LoopbackServer;
@@ -18,13 +20,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::{Shutdown, SocketAddr};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::Server;
 use super::config::ServerConfig;
@@ -36,8 +39,23 @@ use crate::codec::HostPort;
 /// Bytes the driver holds for one socket that does not read; past it, the connection
 /// is dropped (the server bounds its own queue the same way).
 const MAX_PENDING_WRITE: usize = 1024 * 1024;
-/// How long the loop sleeps when a round made no progress.
-const IDLE_SLEEP: Duration = Duration::from_millis(2);
+/// Bytes read from one socket per turn. Readiness is edge-triggered, so a socket is read
+/// until it would block, but a fast sender must not starve the others: past this budget
+/// it goes back in line, and the next wait does not sleep.
+const READ_BUDGET: usize = 64 * 1024;
+/// Connections taken from one listener per turn, for the same reason.
+const ACCEPT_BUDGET: usize = 256;
+/// Passport HTTP connections open at once. Nothing times them out (a client that never
+/// finishes its request keeps its socket), so past this new ones are closed at once.
+const MAX_HTTP_PEERS: usize = 4096;
+/// How long [`LoopbackServer::stop`] lets the last bytes (`OUT SSD`) leave.
+const STOP_GRACE: Duration = Duration::from_millis(200);
+/// Readiness events taken per wait; more simply wait for the next one.
+const EVENTS_PER_WAIT: usize = 1024;
+
+/// Tokens 0 to 3 are the listeners, in the order of [`LoopbackServer::start_on`].
+const WAKER: Token = Token(4);
+const FIRST_STREAM_TOKEN: usize = 5;
 
 /// A [`Server`] running on loopback sockets in a background thread. Dropping it stops
 /// the server (as [`LoopbackServer::stop`] does, ignoring errors).
@@ -47,7 +65,8 @@ pub struct LoopbackServer {
     notification: SocketAddr,
     switchboard: SocketAddr,
     passport: SocketAddr,
-    stop: Arc<AtomicBool>,
+    /// Wakes the thread to shut down, instead of it noticing a flag on a timer.
+    waker: Waker,
     thread: Option<JoinHandle<io::Result<()>>>,
 }
 
@@ -76,7 +95,7 @@ impl LoopbackServer {
         setup: impl FnOnce(&mut Server) -> Result<(), ServerError>,
     ) -> io::Result<LoopbackServer> {
         let bind = |addr: SocketAddr| {
-            TcpListener::bind(addr)
+            std::net::TcpListener::bind(addr)
                 .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
         };
         let listeners = [
@@ -103,20 +122,38 @@ impl LoopbackServer {
             .verifier_mut()
             .set_login_host(&format!("http://{}", addrs[3]));
         setup(&mut server).map_err(|e| io::Error::new(ErrorKind::InvalidInput, e))?;
-        for (listener, _) in &listeners {
+        let poll = Poll::new()?;
+        let mut registered = Vec::with_capacity(listeners.len());
+        for (index, (listener, kind)) in listeners.into_iter().enumerate() {
             listener.set_nonblocking(true)?;
+            let mut listener = TcpListener::from_std(listener);
+            poll.registry()
+                .register(&mut listener, Token(index), Interest::READABLE)?;
+            registered.push((listener, kind));
         }
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
+        let waker = Waker::new(poll.registry(), WAKER)?;
+        let driver = Driver {
+            server,
+            poll,
+            listeners: registered,
+            peers: HashMap::new(),
+            tokens: HashMap::new(),
+            http: HashMap::new(),
+            next_token: FIRST_STREAM_TOKEN,
+            buf: vec![0u8; 16 * 1024],
+            next_timeout: None,
+            again: Vec::new(),
+            touched: Vec::new(),
+        };
         let thread = std::thread::Builder::new()
             .name("msnp-loopback-server".into())
-            .spawn(move || run(server, listeners, &flag))?;
+            .spawn(move || driver.run())?;
         Ok(LoopbackServer {
             dispatch: addrs[0],
             notification: addrs[1],
             switchboard: addrs[2],
             passport: addrs[3],
-            stop,
+            waker,
             thread: Some(thread),
         })
     }
@@ -153,13 +190,14 @@ impl LoopbackServer {
     }
 
     fn stop_and_join(&mut self) -> io::Result<()> {
-        self.stop.store(true, Ordering::SeqCst);
-        match self.thread.take() {
-            Some(thread) => thread
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("server thread panicked"))),
-            None => Ok(()),
-        }
+        let Some(thread) = self.thread.take() else {
+            return Ok(());
+        };
+        // Should waking fail, the thread is left running rather than joined forever.
+        self.waker.wake()?;
+        thread
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("server thread panicked")))
     }
 }
 
@@ -203,202 +241,404 @@ impl Default for ListenAddrs {
     }
 }
 
-struct Peer {
-    stream: TcpStream,
-    pending: Vec<u8>,
-    /// The server asked to close once `pending` is written.
-    closing: bool,
+/// Bytes waiting for a socket that would block: `bytes[sent..]` is still to go.
+#[derive(Default)]
+struct Outbox {
+    bytes: Vec<u8>,
+    sent: usize,
 }
 
+impl Outbox {
+    fn unsent(&self) -> &[u8] {
+        self.bytes.get(self.sent..).unwrap_or_default()
+    }
+
+    fn push(&mut self, more: &[u8]) {
+        // Moving the unsent tail down once it is the smaller half keeps appends and
+        // partial writes linear in the bytes that pass.
+        if self.sent > 0 && self.sent >= self.bytes.len() / 2 {
+            self.bytes.drain(..self.sent);
+            self.sent = 0;
+        }
+        self.bytes.extend_from_slice(more);
+    }
+
+    /// Writes until the socket would block or all is sent; `Err` when the socket is
+    /// gone.
+    fn write_to(&mut self, stream: &mut TcpStream) -> Result<(), ()> {
+        while !self.unsent().is_empty() {
+            match stream.write(self.unsent()) {
+                Ok(0) => return Err(()),
+                Ok(n) => self.sent += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return Err(()),
+            }
+        }
+        if self.unsent().is_empty() {
+            self.bytes.clear();
+            self.sent = 0;
+        }
+        Ok(())
+    }
+}
+
+/// The socket of one [`Server`] connection.
+struct Peer {
+    stream: TcpStream,
+    token: Token,
+    out: Outbox,
+    /// The server asked to close once `out` is written.
+    closing: bool,
+    /// Registered for writability too: only while `out` has bytes, or every idle
+    /// socket would wake the loop each time its send buffer drains.
+    write_interest: bool,
+    /// Listed in [`Driver::touched`], to be flushed.
+    touched: bool,
+}
+
+/// One Passport HTTP exchange: a request read, one response written, then a hang-up.
 struct HttpPeer {
     stream: TcpStream,
     request: Vec<u8>,
+    response: Option<Outbox>,
 }
 
-fn run(
-    mut server: Server,
-    listeners: [(TcpListener, Option<Listener>); 4],
-    stop: &AtomicBool,
-) -> io::Result<()> {
-    let mut peers: BTreeMap<ConnId, Peer> = BTreeMap::new();
-    let mut http: Vec<HttpPeer> = Vec::new();
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut next_timeout: Option<Instant> = None;
-    loop {
-        let now = Instant::now();
-        let stopping = stop.load(Ordering::SeqCst);
-        if stopping {
-            server.shutdown(now);
-        }
-        let mut progress = false;
-        for (listener, kind) in &listeners {
-            loop {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        progress = true;
-                        stream.set_nonblocking(true)?;
-                        let _ = stream.set_nodelay(true);
-                        match kind {
-                            Some(kind) => {
-                                let conn = server.accept(now, *kind);
-                                peers.insert(
-                                    conn,
-                                    Peer {
-                                        stream,
-                                        pending: Vec::new(),
-                                        closing: false,
-                                    },
-                                );
-                            }
-                            None => http.push(HttpPeer {
-                                stream,
-                                request: Vec::new(),
-                            }),
-                        }
-                    }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
+/// The thread's state: the server, its sockets, and what links one to the other.
+struct Driver {
+    server: Server,
+    poll: Poll,
+    listeners: Vec<(TcpListener, Option<Listener>)>,
+    peers: HashMap<ConnId, Peer>,
+    tokens: HashMap<Token, ConnId>,
+    http: HashMap<Token, HttpPeer>,
+    /// Never reused, so a readiness event left over for a closed socket finds nothing
+    /// rather than its successor.
+    next_token: usize,
+    buf: Vec<u8>,
+    next_timeout: Option<Instant>,
+    /// Sockets and listeners that used up their budget while still ready.
+    again: Vec<Token>,
+    /// Connections given bytes (or a close) since their last flush.
+    touched: Vec<ConnId>,
+}
+
+impl Driver {
+    fn run(mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(EVENTS_PER_WAIT);
+        loop {
+            let timeout = if self.again.is_empty() {
+                self.next_timeout
+                    .map(|t| t.saturating_duration_since(Instant::now()))
+            } else {
+                Some(Duration::ZERO)
+            };
+            match self.poll.poll(&mut events, timeout) {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            let mut stopping = false;
+            for token in std::mem::take(&mut self.again) {
+                self.ready(token)?;
+            }
+            for event in &events {
+                if event.token() == WAKER {
+                    stopping = true;
+                } else {
+                    self.ready(event.token())?;
                 }
             }
+            let now = Instant::now();
+            if self.next_timeout.is_some_and(|t| t <= now) {
+                self.server.handle_timeout(now);
+                self.drain_output();
+                self.flush_touched();
+            }
+            if stopping {
+                self.server.shutdown(now);
+                self.drain_output();
+                self.flush_touched();
+                self.linger(&mut events);
+                return Ok(());
+            }
         }
-        // Read what each client sent.
-        let ids: Vec<ConnId> = peers.keys().copied().collect();
-        for conn in ids {
-            let Some(peer) = peers.get_mut(&conn) else {
-                continue;
+    }
+
+    /// Serves one ready source: whatever it is ready for is tried, since a failed read
+    /// or write costs one call that would block.
+    fn ready(&mut self, token: Token) -> io::Result<()> {
+        if let Some(&conn) = self.tokens.get(&token) {
+            self.flush(conn);
+            self.read(conn, token);
+        } else if self.http.contains_key(&token) {
+            self.serve_http(token);
+        } else if token.0 < self.listeners.len() {
+            self.accept(token)?;
+        }
+        self.flush_touched();
+        Ok(())
+    }
+
+    fn accept(&mut self, token: Token) -> io::Result<()> {
+        for _ in 0..ACCEPT_BUDGET {
+            let Some((listener, kind)) = self.listeners.get(token.0) else {
+                return Ok(());
+            };
+            let kind = *kind;
+            match listener.accept() {
+                Ok((stream, _)) => self.admit(stream, kind),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.again.push(token);
+        Ok(())
+    }
+
+    /// Registers a new socket; one that cannot be registered is closed unseen.
+    fn admit(&mut self, mut stream: TcpStream, kind: Option<Listener>) {
+        if kind.is_none() && self.http.len() >= MAX_HTTP_PEERS {
+            return;
+        }
+        let Some(next) = self.next_token.checked_add(1) else {
+            return;
+        };
+        let token = Token(self.next_token);
+        if self
+            .poll
+            .registry()
+            .register(&mut stream, token, Interest::READABLE)
+            .is_err()
+        {
+            return;
+        }
+        self.next_token = next;
+        let _ = stream.set_nodelay(true);
+        match kind {
+            Some(kind) => {
+                let conn = self.server.accept(Instant::now(), kind);
+                self.tokens.insert(token, conn);
+                self.peers.insert(
+                    conn,
+                    Peer {
+                        stream,
+                        token,
+                        out: Outbox::default(),
+                        closing: false,
+                        write_interest: false,
+                        touched: false,
+                    },
+                );
+            }
+            None => {
+                self.http.insert(
+                    token,
+                    HttpPeer {
+                        stream,
+                        request: Vec::new(),
+                        response: None,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Reads what the client sent, handing each chunk to the server and its answers to
+    /// the sockets at once.
+    fn read(&mut self, conn: ConnId, token: Token) {
+        let mut budget = READ_BUDGET;
+        loop {
+            let Some(peer) = self.peers.get_mut(&conn) else {
+                return;
             };
             if peer.closing {
-                continue;
+                return;
             }
-            loop {
-                match peer.stream.read(&mut buf) {
-                    Ok(0) => {
-                        let _ = server.handle_closed(conn, now);
-                        peers.remove(&conn);
-                        progress = true;
-                        break;
-                    }
-                    Ok(n) => {
-                        progress = true;
-                        let _ = server.handle_input(conn, now, &buf[..n]);
-                    }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(_) => {
-                        let _ = server.handle_closed(conn, now);
-                        peers.remove(&conn);
-                        progress = true;
-                        break;
-                    }
+            if budget == 0 {
+                self.again.push(token);
+                return;
+            }
+            match peer.stream.read(&mut self.buf) {
+                Ok(0) => return self.drop_peer(conn, true),
+                Ok(n) => {
+                    budget = budget.saturating_sub(n);
+                    let chunk = self.buf.get(..n).unwrap_or_default();
+                    let _ = self.server.handle_input(conn, Instant::now(), chunk);
+                    self.drain_output();
                 }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return self.drop_peer(conn, true),
             }
         }
-        progress |= serve_http(&mut server, &mut http, &mut buf);
-        if next_timeout.is_some_and(|t| t <= now) {
-            server.handle_timeout(now);
-        }
-        // Hand the server's output to the sockets.
+    }
+
+    /// Moves the server's output to the connections' outboxes, until it is idle.
+    fn drain_output(&mut self) {
         loop {
-            match server.poll_output() {
+            let conn = match self.server.poll_output() {
                 ServerOutput::Transmit { conn, bytes } => {
-                    if let Some(peer) = peers.get_mut(&conn) {
-                        peer.pending.extend_from_slice(&bytes);
+                    if let Some(peer) = self.peers.get_mut(&conn) {
+                        peer.out.push(&bytes);
                     }
+                    conn
                 }
                 ServerOutput::Close { conn } => {
-                    if let Some(peer) = peers.get_mut(&conn) {
+                    if let Some(peer) = self.peers.get_mut(&conn) {
                         peer.closing = true;
                     }
+                    conn
                 }
-                ServerOutput::Event(_) => {}
-                ServerOutput::Idle { next_timeout: t } => {
-                    next_timeout = t;
-                    break;
+                ServerOutput::Event(_) => continue,
+                ServerOutput::Idle { next_timeout } => {
+                    self.next_timeout = next_timeout;
+                    return;
                 }
+            };
+            if let Some(peer) = self.peers.get_mut(&conn).filter(|p| !p.touched) {
+                peer.touched = true;
+                self.touched.push(conn);
             }
-        }
-        progress |= flush(&mut server, &mut peers, now);
-        if stopping {
-            // Best effort: give the last bytes (OUT SSD) a moment to leave.
-            let deadline = Instant::now() + Duration::from_millis(200);
-            while !peers.is_empty() && Instant::now() < deadline {
-                flush(&mut server, &mut peers, Instant::now());
-                std::thread::sleep(IDLE_SLEEP);
-            }
-            return Ok(());
-        }
-        if !progress {
-            std::thread::sleep(IDLE_SLEEP);
         }
     }
-}
 
-/// Writes pending bytes; closes peers that asked for it once drained, and drops
-/// peers that stopped reading.
-fn flush(server: &mut Server, peers: &mut BTreeMap<ConnId, Peer>, now: Instant) -> bool {
-    let mut progress = false;
-    let mut gone = Vec::new();
-    for (&conn, peer) in peers.iter_mut() {
-        while !peer.pending.is_empty() {
-            match peer.stream.write(&peer.pending) {
-                Ok(0) => {
-                    gone.push((conn, true));
-                    break;
-                }
-                Ok(n) => {
-                    peer.pending.drain(..n);
-                    progress = true;
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => {
-                    gone.push((conn, !peer.closing));
-                    break;
-                }
-            }
+    /// Flushes every touched connection. Each turn either settles one connection or
+    /// drops one (whose close may touch others), so this ends.
+    fn flush_touched(&mut self) {
+        while let Some(conn) = self.touched.pop() {
+            self.flush(conn);
         }
-        if peer.pending.len() > MAX_PENDING_WRITE {
-            gone.push((conn, !peer.closing));
-        } else if peer.closing && peer.pending.is_empty() {
+    }
+
+    /// Writes what waits for `conn`; closes it once drained if the server asked, drops
+    /// it if it stopped reading, and asks for writability only while bytes wait.
+    fn flush(&mut self, conn: ConnId) {
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
+        peer.touched = false;
+        let written = peer.out.write_to(&mut peer.stream);
+        if written.is_err() || peer.out.unsent().len() > MAX_PENDING_WRITE {
+            let tell_server = !peer.closing;
+            return self.drop_peer(conn, tell_server);
+        }
+        let waiting = !peer.out.unsent().is_empty();
+        if peer.closing && !waiting {
             let _ = peer.stream.shutdown(Shutdown::Both);
-            gone.push((conn, false));
+            return self.drop_peer(conn, false);
+        }
+        if waiting != peer.write_interest {
+            let interest = if waiting {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            if self
+                .poll
+                .registry()
+                .reregister(&mut peer.stream, peer.token, interest)
+                .is_err()
+            {
+                let tell_server = !peer.closing;
+                return self.drop_peer(conn, tell_server);
+            }
+            peer.write_interest = waiting;
         }
     }
-    for (conn, tell_server) in gone {
-        peers.remove(&conn);
-        if tell_server {
-            let _ = server.handle_closed(conn, now);
-        }
-        progress = true;
-    }
-    progress
-}
 
-/// Reads Passport HTTP requests and answers each complete one, then closes.
-fn serve_http(server: &mut Server, http: &mut Vec<HttpPeer>, buf: &mut [u8]) -> bool {
-    let mut progress = false;
-    http.retain_mut(|peer| {
-        loop {
-            match peer.stream.read(buf) {
-                Ok(0) => return false,
-                Ok(n) => {
-                    progress = true;
-                    peer.request.extend_from_slice(&buf[..n]);
-                    if let Some(response) = server.verifier_mut().handle_http_request(&peer.request) {
-                        // A Passport reply is small: write it blocking, then hang up.
-                        let _ = peer.stream.set_nonblocking(false);
-                        let _ = peer.stream.set_write_timeout(Some(Duration::from_secs(5)));
-                        let _ = peer.stream.write_all(&response);
-                        let _ = peer.stream.shutdown(Shutdown::Both);
-                        return false;
+    /// Forgets the socket of `conn` (closing it); `tell_server` when the server does
+    /// not know yet, so its account goes offline or leaves its switchboard.
+    fn drop_peer(&mut self, conn: ConnId, tell_server: bool) {
+        if let Some(mut peer) = self.peers.remove(&conn) {
+            let _ = self.poll.registry().deregister(&mut peer.stream);
+            self.tokens.remove(&peer.token);
+        }
+        if tell_server {
+            let _ = self.server.handle_closed(conn, Instant::now());
+            self.drain_output();
+        }
+    }
+
+    /// Reads a Passport HTTP request until it is complete, then writes the answer and
+    /// hangs up; never blocks the loop on a slow client.
+    fn serve_http(&mut self, token: Token) {
+        let Some(peer) = self.http.get_mut(&token) else {
+            return;
+        };
+        let mut budget = READ_BUDGET;
+        while peer.response.is_none() {
+            if budget == 0 {
+                self.again.push(token);
+                return;
+            }
+            match peer.stream.read(&mut self.buf) {
+                Ok(n) if n > 0 => {
+                    budget = budget.saturating_sub(n);
+                    peer.request
+                        .extend_from_slice(self.buf.get(..n).unwrap_or_default());
+                    if let Some(response) = self.server.verifier_mut().handle_http_request(&peer.request) {
+                        peer.request = Vec::new();
+                        let mut out = Outbox::default();
+                        out.push(&response);
+                        peer.response = Some(out);
+                        // The request is all there is to read; writability is what
+                        // matters from here.
+                        if self
+                            .poll
+                            .registry()
+                            .reregister(&mut peer.stream, token, Interest::WRITABLE)
+                            .is_err()
+                        {
+                            return self.drop_http(token);
+                        }
                     }
                 }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return true,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => return false,
+                _ => return self.drop_http(token),
             }
         }
-    });
-    progress
+        let Some(out) = peer.response.as_mut() else {
+            return;
+        };
+        match out.write_to(&mut peer.stream) {
+            Ok(()) if out.unsent().is_empty() => {
+                let _ = peer.stream.shutdown(Shutdown::Both);
+                self.drop_http(token);
+            }
+            Ok(()) => {}
+            Err(()) => self.drop_http(token),
+        }
+    }
+
+    fn drop_http(&mut self, token: Token) {
+        if let Some(mut peer) = self.http.remove(&token) {
+            let _ = self.poll.registry().deregister(&mut peer.stream);
+        }
+    }
+
+    /// After `shutdown`: gives the last bytes a moment to leave, waking only when a
+    /// socket can take more.
+    fn linger(&mut self, events: &mut Events) {
+        let deadline = Instant::now() + STOP_GRACE;
+        while !self.peers.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            match self.poll.poll(events, Some(left)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => return,
+            }
+            for event in events.iter() {
+                if let Some(&conn) = self.tokens.get(&event.token()) {
+                    self.flush(conn);
+                }
+            }
+            self.flush_touched();
+        }
+    }
 }
