@@ -110,12 +110,20 @@ async fn feed(
 
 /// Accepts the first offer and writes what arrives into `dir`.
 async fn receive(bot: &Bot, events: &mut Events, dir: &Path) -> Result<(), Failure> {
-    let (mut id, mut out, mut bar): (Option<TransferId>, Option<std::fs::File>, Option<ProgressBar>) = (None, None, None);
+    let (mut id, mut out, mut bar): (Option<TransferId>, Option<std::fs::File>, Option<ProgressBar>) =
+        (None, None, None);
     while let Some(event) = events.recv().await {
         match event {
-            ClientEvent::TransferOffered { id: offered, from, name, size } if id.is_none() => {
+            ClientEvent::TransferOffered {
+                id: offered,
+                from,
+                name,
+                size,
+            } if id.is_none() => {
                 // Only the name's last component: an offer cannot write outside `dir`.
-                let name = Path::new(&name).file_name().map_or("file".into(), |n| n.to_owned());
+                let name = Path::new(&name)
+                    .file_name()
+                    .map_or("file".into(), |n| n.to_owned());
                 println!("{from} sends {} ({size} bytes)", name.to_string_lossy());
                 out = Some(std::fs::File::create(dir.join(name))?);
                 bar = Some(progress_bar(size));
@@ -152,7 +160,8 @@ async fn main() {
     config.client.passport.nexus_url = flags.nexus.unwrap_or(config.client.passport.nexus_url);
     config.allow_http_passport = flags.allow_http_passport;
     let result: Result<(), Failure> = async {
-        let (bot, mut events) = msnp::tokio::connect(config, &flags.email, Secret::new(flags.password)).await?;
+        let (bot, mut events) =
+            msnp::tokio::connect(config, &flags.email, Secret::new(flags.password)).await?;
         match (flags.to, flags.file, flags.receive_into) {
             (Some(to), Some(file), _) => send(&bot, &mut events, &to, &file).await,
             (_, _, Some(dir)) => receive(&bot, &mut events, &dir).await,
