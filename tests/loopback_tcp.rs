@@ -524,3 +524,129 @@ fn a_thousand_messages_each_way_arrive_in_order_and_are_all_acknowledged() {
         (2 * COUNT) as f64 / elapsed.as_secs_f64()
     );
 }
+
+/// `len` bytes of a xorshift stream: incompressible, and different for each seed.
+fn random_file(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+/// How a file sent from one bot to the other over P2P ended, at the sender and at the
+/// receiver, with the bytes the receiver got. Both bots' events are read in turns, so
+/// neither falls behind (a bot that does pauses its sockets); `stop` runs once the
+/// receiver holds its first bytes.
+fn send_over_p2p(
+    from: &Peer,
+    to: (&Peer, &str),
+    file: &[u8],
+    mut stop: impl FnMut(),
+) -> (Result<u64, String>, Result<u64, String>, Vec<u8>) {
+    let (to, to_account) = to;
+    let id = from
+        .bot
+        .send_file(&passport(to_account), "file.bin", file.len() as u64)
+        .unwrap();
+    let offer = to.expect("the offer", |e| match e {
+        ClientEvent::TransferOffered { id, .. } => Some(*id),
+        _ => None,
+    });
+    to.bot.accept_transfer(offer).unwrap();
+    let (mut written, mut accepted) = (0, false);
+    let (mut sent, mut received, mut data) = (None, None, Vec::new());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sent.is_none() || received.is_none() {
+        assert!(Instant::now() < deadline, "the transfer did not end within 60 s");
+        while let Ok(event) = from.events.recv_timeout(Duration::from_millis(1)) {
+            match event {
+                ClientEvent::TransferAccepted { id: got } if got == id => accepted = true,
+                ClientEvent::TransferEnded { id: got, result } if got == id => {
+                    sent = Some(result.map_err(|why| why.to_string()));
+                }
+                _ => {}
+            }
+        }
+        // A round's worth at a time, so the receiver is read between rounds: the
+        // server drops a reader that falls a megabyte behind.
+        if accepted && sent.is_none() && written < file.len() {
+            let round = file.len().min(written + 64 * 1024);
+            if let Ok(taken) = from.bot.write_transfer(id, &file[written..round]) {
+                written += taken;
+            }
+        }
+        while let Ok(event) = to.events.recv_timeout(Duration::from_millis(1)) {
+            match event {
+                ClientEvent::TransferData { id, bytes } if id == offer => {
+                    data.extend_from_slice(&bytes);
+                    stop();
+                }
+                ClientEvent::TransferEnded { id, result } if id == offer => {
+                    received = Some(result.map_err(|why| why.to_string()));
+                }
+                _ => {}
+            }
+        }
+    }
+    (sent.unwrap(), received.unwrap(), data)
+}
+
+/// Two friends signed in over MSNP12, each seeing the other online.
+fn friends(server: &LoopbackServer) -> (Peer, Peer) {
+    let alice = sign_in(server, ALICE);
+    let bob = sign_in(server, BOB);
+    alice.bot.add_contact(List::Forward, &passport(BOB.0)).unwrap();
+    bob.bot.add_contact(List::Forward, &passport(ALICE.0)).unwrap();
+    assert_eq!(presence(&alice, BOB.0), Status::Online);
+    assert_eq!(presence(&bob, ALICE.0), Status::Online);
+    (alice, bob)
+}
+
+#[test]
+fn files_of_0_1_and_8_mib_cross_loopback_tcp_over_p2p_both_ways_whole() {
+    let server = start(&[ALICE, BOB]);
+    let (alice, bob) = friends(&server);
+    for (seed, len) in [(1, 0), (2, 1), (3, 8 * 1024 * 1024)] {
+        for (from, to, to_account) in [(&alice, &bob, BOB.0), (&bob, &alice, ALICE.0)] {
+            let file = random_file(len, seed);
+            let (sent, received, data) = send_over_p2p(from, (to, to_account), &file, || {});
+            assert_eq!(
+                (sent, received),
+                (Ok(len as u64), Ok(len as u64)),
+                "{len} bytes to {to_account}"
+            );
+            assert_eq!(sha256(&data), sha256(&file), "{len} bytes to {to_account}");
+        }
+    }
+}
+
+#[test]
+fn a_server_gone_mid_transfer_fails_it_on_both_sides_with_a_reason() {
+    let server = start(&[ALICE, BOB]);
+    let (alice, bob) = friends(&server);
+    let file = random_file(8 * 1024 * 1024, 4);
+    let mut server = Some(server);
+    let (sent, received, data) = send_over_p2p(&alice, (&bob, BOB.0), &file, || {
+        if let Some(server) = server.take() {
+            let _ = server.stop();
+        }
+    });
+    assert!(
+        data.len() < file.len(),
+        "the transfer had ended before the server stopped"
+    );
+    let sent = sent.unwrap_err();
+    let received = received.unwrap_err();
+    assert!(sent.contains("lost"), "{sent}");
+    assert!(received.contains("lost"), "{received}");
+}
