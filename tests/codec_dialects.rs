@@ -1278,3 +1278,19 @@ fn an_escargot_msnp11_session_decodes_typed() {
     }
     assert_eq!(verbs.len(), 26);
 }
+
+/// A control byte inside an `ADC` field is refused in both directions: the fields of a
+/// line that holds one are validated whole, not only by their shape.
+#[test]
+fn adc_fields_with_a_control_byte_are_malformed_both_ways() {
+    let limits = msnp::codec::Limits::default();
+    let line = b"ADC 1 FL N=a\x01b@example.com F=x\r\n";
+    assert!(matches!(
+        ClientCommand::decode_in(line, Dialect::Msnp10, &limits),
+        Err(msnp::codec::DecodeError::Malformed { .. })
+    ));
+    assert!(matches!(
+        ServerCommand::decode_in(line, Dialect::Msnp10, &limits),
+        Err(msnp::codec::DecodeError::Malformed { .. })
+    ));
+}

@@ -8,15 +8,15 @@ use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::framer::{Direction, Frame, Limits};
 use super::grammar::{
-    Parsed, caps, decode_with, field, group, guid, list, list_in, number, parse_frame, payload, status, trid,
-    verb_since,
+    Parsed, adc_fields, adc_line, caps, decode_with, field, group, guid, list, list_in, number, parse_frame,
+    payload, status, trid, verb_since,
 };
 use super::parse::span;
 use super::raw::RawCommand;
 use super::token::{EncodedName, Guid, Passport, Token, TokenList, is_guid};
 use super::types::{AckMode, AddPrompt, ClientCaps, GroupId, List, Privacy, Status, TrId};
 use super::verb;
-use super::wire::{Prefixed, line, payload_line};
+use super::wire::{line, payload_line};
 use crate::Secret;
 
 commands! {
@@ -520,18 +520,7 @@ impl<'a> ClientCommand<'a> {
                 name,
                 contact,
                 group,
-            } => line(
-                out,
-                "ADC",
-                &[
-                    trid,
-                    list,
-                    &account.as_ref().map(|a| Prefixed("N=", a.as_str())),
-                    &name.as_ref().map(|n| Prefixed("F=", n.as_str())),
-                    &contact.as_ref().map(|c| Prefixed("C=", c.as_str())),
-                    group,
-                ],
-            ),
+            } => adc_line(out, trid, list, (account, name, contact, group)),
             RemGuid { trid, contact, group } => line(out, "REM", &[trid, &"FL", contact, group]),
             RemHandle { trid, list, account } => line(out, "REM", &[trid, list, account]),
             AdgName { trid, name } => line(out, "ADG", &[trid, name]),
@@ -592,7 +581,7 @@ fn parse<'a>(
     line: &'a str,
     words: &[&'a str],
     body: Option<&'a [u8]>,
-    _clean: bool,
+    clean: bool,
     dialect: Dialect,
 ) -> Parsed<ClientCommand<'a>> {
     use ClientCommand::*;
@@ -716,7 +705,7 @@ fn parse<'a>(
             name: field(name, "bad group name")?,
         },
         (verb::ADC, [t, l, fields @ ..]) => {
-            let (account, name, contact, group) = super::server::adc_fields(fields, true)?;
+            let (account, name, contact, group) = adc_fields(fields, clean)?;
             Adc {
                 trid: trid(t)?,
                 list: list_in(l, dialect)?,

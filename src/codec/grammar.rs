@@ -6,8 +6,9 @@ use super::error::DecodeError;
 use super::framer::{Direction, Frame, Limits, split_frame_in};
 use super::parse::{MAX_WORDS, canonical_u32, split_words};
 use super::raw::RawCommand;
-use super::token::Guid;
+use super::token::{EncodedName, Guid, Passport};
 use super::types::{ClientCaps, GroupId, HostPort, List, Status, TrId};
+use super::wire::{Prefixed, line};
 
 /// Why a known verb's arguments were refused.
 pub(crate) type Reject = &'static str;
@@ -134,4 +135,70 @@ pub(crate) fn payload(payload: Option<&[u8]>) -> Result<std::borrow::Cow<'_, [u8
     payload
         .map(std::borrow::Cow::Borrowed)
         .ok_or("payload command without a length")
+}
+
+/// The fields of an `ADC` after its list, in their order: `N=`, `F=`, `C=`, the group.
+/// Both directions' `ADC` have this shape (reference §4.2).
+pub(crate) type AdcFields<'a> = (
+    Option<Passport<'a>>,
+    Option<EncodedName<'a>>,
+    Option<Guid<'a>>,
+    Option<Guid<'a>>,
+);
+
+/// The fields of an `ADC`, after its list: `N=`, `F=`, `C=` by prefix, then a group.
+pub(crate) fn adc_fields<'a>(fields: &[&'a str], clean: bool) -> Result<AdcFields<'a>, &'static str> {
+    let mut rest = fields;
+    let mut prefixed = |prefix: &str| match rest.split_first() {
+        Some((word, more)) => word.strip_prefix(prefix).inspect(|_| rest = more),
+        None => None,
+    };
+    let account = prefixed("N=");
+    let name = prefixed("F=");
+    let contact = prefixed("C=");
+    let group = match rest {
+        [] => None,
+        [group] => Some(guid(group)?),
+        _ => return Err("ADC has words after its group"),
+    };
+    if (account, name, contact, &group) == (None, None, None, &None) {
+        return Err("ADC without a contact");
+    }
+    Ok((
+        account
+            .map(|a| Passport::from_word(a, clean))
+            .transpose()
+            .map_err(|_| "account is not a valid token")?,
+        name.map(|n| EncodedName::from_word(n, clean))
+            .transpose()
+            .map_err(|_| "name is not a valid token")?,
+        contact.map(guid).transpose()?,
+        group,
+    ))
+}
+
+/// Writes an `ADC` line from its TrID, list and [`AdcFields`].
+pub(crate) fn adc_line(
+    out: &mut Vec<u8>,
+    trid: &TrId,
+    list: &List,
+    (account, name, contact, group): (
+        &Option<Passport<'_>>,
+        &Option<EncodedName<'_>>,
+        &Option<Guid<'_>>,
+        &Option<Guid<'_>>,
+    ),
+) {
+    line(
+        out,
+        "ADC",
+        &[
+            trid,
+            list,
+            &account.as_ref().map(|a| Prefixed("N=", a.as_str())),
+            &name.as_ref().map(|n| Prefixed("F=", n.as_str())),
+            &contact.as_ref().map(|c| Prefixed("C=", c.as_str())),
+            group,
+        ],
+    )
 }

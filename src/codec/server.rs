@@ -13,8 +13,8 @@ use super::dialect::Dialect;
 use super::error::{DecodeError, EncodeError};
 use super::framer::{Direction, Frame, Limits};
 use super::grammar::{
-    Parsed, caps, decode_with, field, flag, group, guid, host_port, list, list_in, number, parse_frame,
-    payload, status, trid, verb_since,
+    Parsed, adc_fields, adc_line, caps, decode_with, field, flag, group, guid, host_port, list, list_in,
+    number, parse_frame, payload, status, trid, verb_since,
 };
 use super::parse::{canonical_u32, span};
 use super::raw::RawCommand;
@@ -934,18 +934,7 @@ impl<'a> ServerCommand<'a> {
                 name,
                 contact,
                 group,
-            } => line(
-                out,
-                "ADC",
-                &[
-                    trid,
-                    list,
-                    &account.as_ref().map(|a| Prefixed("N=", a.as_str())),
-                    &name.as_ref().map(|n| Prefixed("F=", n.as_str())),
-                    &contact.as_ref().map(|c| Prefixed("C=", c.as_str())),
-                    group,
-                ],
-            ),
+            } => adc_line(out, trid, list, (account, name, contact, group)),
             RemGuid { trid, contact, group } => line(out, "REM", &[trid, &"FL", contact, group]),
             RemHandle { trid, list, account } => line(out, "REM", &[trid, list, account]),
             AdgGuid { trid, name, group } => line(out, "ADG", &[trid, name, group]),
@@ -1106,45 +1095,6 @@ fn lst_guid<'a>(args: &[&'a str], clean: bool) -> Result<ServerCommand<'a>, &'st
         network: network.map(|n| number(n, "bad network id")).transpose()?,
         groups: groups.map(|g| field(g, "bad group list")).transpose()?,
     })
-}
-
-/// The fields of an `ADC` after its list, in their order: `N=`, `F=`, `C=`, the group.
-pub(super) type AdcFields<'a> = (
-    Option<Passport<'a>>,
-    Option<EncodedName<'a>>,
-    Option<Guid<'a>>,
-    Option<Guid<'a>>,
-);
-
-/// The fields of an `ADC`, after its list: `N=`, `F=`, `C=` by prefix, then a group.
-pub(super) fn adc_fields<'a>(fields: &[&'a str], clean: bool) -> Result<AdcFields<'a>, &'static str> {
-    let mut rest = fields;
-    let mut prefixed = |prefix: &str| match rest.split_first() {
-        Some((word, more)) => word.strip_prefix(prefix).inspect(|_| rest = more),
-        None => None,
-    };
-    let account = prefixed("N=");
-    let name = prefixed("F=");
-    let contact = prefixed("C=");
-    let group = match rest {
-        [] => None,
-        [group] => Some(guid(group)?),
-        _ => return Err("ADC has words after its group"),
-    };
-    if (account, name, contact, &group) == (None, None, None, &None) {
-        return Err("ADC without a contact");
-    }
-    Ok((
-        account
-            .map(|a| Passport::from_word(a, clean))
-            .transpose()
-            .map_err(|_| "account is not a valid token")?,
-        name.map(|n| EncodedName::from_word(n, clean))
-            .transpose()
-            .map_err(|_| "name is not a valid token")?,
-        contact.map(guid).transpose()?,
-        group,
-    ))
 }
 
 fn stamp(t: &str, version: &str) -> Result<ListStamp, &'static str> {
