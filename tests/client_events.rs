@@ -3,32 +3,21 @@
 //! `send_payload` (a file invitation declined, byte for byte), and every reason a
 //! session, conversation or message ends reads as a sentence.
 
-use std::time::{Duration, Instant};
+mod support {
+    pub mod scripted;
+}
+
+use std::time::Duration;
 
 use msnp::Secret;
 use msnp::client::{
-    Client, ClientConfig, ClientError, ClientEvent, ClientOutput, CloseReason, ConnId, ConversationId,
-    Delivery, PassportFailure, Undelivered,
+    ClientConfig, ClientError, ClientEvent, CloseReason, Delivery, PassportFailure, Undelivered,
 };
-use msnp::codec::{ErrorCode, OutReason, Passport};
+use msnp::codec::{Dialect, ErrorCode, OutReason, Passport};
 use msnp::msg::{Invitation, InvitationCommand};
 use msnp::ns;
 use msnp::sb::{self, InviteFailure, NotDelivered, SbError};
-use msnp::testing::loopback::passport_answer;
-
-const ME: &str = "bot@example.com";
-const BOB: &str = "bob@example.com";
-const COOKIE: &str = "17262740.1050826919.32308";
-
-/// The client in memory against scripted server bytes.
-struct Harness {
-    client: Client,
-    now: Instant,
-    ns: ConnId,
-    connects: Vec<ConnId>,
-    sent: Vec<(ConnId, Vec<u8>)>,
-    events: Vec<ClientEvent>,
-}
+use support::scripted::{BOB, Harness};
 
 impl Harness {
     /// Signed in without lists or status, every output so far drained.
@@ -36,125 +25,7 @@ impl Harness {
         let mut config = ClientConfig::default();
         config.sync_lists = false;
         config.initial_status = None;
-        Self::signed_in_with(config)
-    }
-
-    fn signed_in_with(config: ClientConfig) -> Self {
-        let now = Instant::now();
-        let mut client = Client::new(
-            config,
-            Passport::try_from(ME).unwrap(),
-            Secret::new("pw".to_owned()),
-            now,
-        );
-        let ClientOutput::Connect { conn: ns, .. } = client.poll_output() else {
-            panic!("the first output connects to the dispatch server")
-        };
-        let mut h = Harness {
-            client,
-            now,
-            ns,
-            connects: vec![ns],
-            sent: Vec::new(),
-            events: Vec::new(),
-        };
-        h.client.handle_connected(ns, now);
-        h.drain();
-        h.ns_input(b"VER 1 MSNP8 CVR0\r\n");
-        h.ns_input(b"CVR 2 1.0.0000 1.0.0000 1.0.0000 http://x http://y\r\n");
-        h.ns_input(b"USR 3 TWN S lc=1033,id=507\r\n");
-        h.ns_input(format!("USR 4 OK {ME} Bot 1 0\r\n").as_bytes());
-        let events = h.take();
-        assert_eq!(
-            events.last().map(String::as_str),
-            Some(
-                r#"LoggedIn { account: Passport("bot@example.com"), name: EncodedName("Bot"), dialect: Msnp8 }"#
-            )
-        );
-        h.sent.clear();
-        h
-    }
-
-    fn ns_input(&mut self, bytes: &[u8]) {
-        self.client.handle_input(self.ns, self.now, bytes);
-        self.drain();
-    }
-
-    fn input(&mut self, conn: ConnId, bytes: &[u8]) {
-        self.client.handle_input(conn, self.now, bytes);
-        self.drain();
-    }
-
-    fn drain(&mut self) {
-        loop {
-            match self.client.poll_output() {
-                ClientOutput::Connect { conn, .. } => self.connects.push(conn),
-                ClientOutput::Transmit { conn, bytes } => self.sent.push((conn, bytes.to_vec())),
-                ClientOutput::Close { .. } => {}
-                // Passport in memory: the nexus, then the login server's ticket.
-                ClientOutput::HttpRequest { id, request } => {
-                    let answer = passport_answer(&request, "t=ticket&p=profile");
-                    self.client.handle_http_response(self.now, id, answer);
-                }
-                ClientOutput::Event(event) => self.events.push(event),
-                ClientOutput::Idle { .. } => return,
-            }
-        }
-    }
-
-    /// The events since the last call, as `{:?}` text.
-    fn take(&mut self) -> Vec<String> {
-        self.events.drain(..).map(|e| format!("{e:?}")).collect()
-    }
-
-    /// The bytes written on `conn` since the last call.
-    fn sent_on(&mut self, conn: ConnId) -> String {
-        let mut out = Vec::new();
-        self.sent.retain(|(c, bytes)| {
-            if *c == conn {
-                out.extend_from_slice(bytes);
-            }
-            *c != conn
-        });
-        String::from_utf8(out).unwrap()
-    }
-
-    /// A conversation with Bob, joined; returns its id and connection.
-    fn conversation_with_bob(&mut self) -> (ConversationId, ConnId) {
-        let bob = Passport::try_from(BOB).unwrap();
-        let handle = self.client.send_message(self.now, &bob, "hi").unwrap();
-        self.drain();
-        assert_eq!(self.sent_on(self.ns), "XFR 5 SB\r\n");
-        self.ns_input(format!("XFR 5 SB 10.0.0.1:1865 CKI {COOKIE}\r\n").as_bytes());
-        let sb = *self.connects.last().unwrap();
-        self.client.handle_connected(sb, self.now);
-        self.drain();
-        self.input(sb, format!("USR 1 OK {ME} Bot\r\n").as_bytes());
-        self.input(
-            sb,
-            format!("CAL 3 RINGING 11752013\r\nJOI {BOB} Bob\r\nACK 2\r\n").as_bytes(),
-        );
-        assert_eq!(
-            self.sent_on(sb),
-            format!(
-                "USR 1 {ME} {COOKIE}\r\nCAL 3 {BOB}\r\nMSG 2 A 64\r\nMIME-Version: 1.0\r\n\
-                 Content-Type: text/plain; charset=UTF-8\r\n\r\nhi"
-            )
-        );
-        let conversation = match &self.events[0] {
-            ClientEvent::ConversationStarted { conversation, .. } => *conversation,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(
-            self.take(),
-            [
-                "ConversationStarted { conversation: ConversationId(0), invited_by: None }".to_owned(),
-                r#"Other { conversation: Some(ConversationId(0)), description: "the invitation to bob@example.com is ringing" }"#.to_owned(),
-                r#"Joined { conversation: ConversationId(0), account: Passport("bob@example.com"), name: EncodedName("Bob") }"#.to_owned(),
-                format!("MessageDelivered {{ handle: {handle:?} }}"),
-            ]
-        );
-        (conversation, sb)
+        Self::signed_in_with(config, Dialect::Msnp8)
     }
 }
 
@@ -252,7 +123,7 @@ fn notification_events_are_flat() {
 fn a_contact_phone_number_is_flat() {
     let mut config = ClientConfig::default();
     config.initial_status = None;
-    let mut h = Harness::signed_in_with(config);
+    let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
     h.ns_input(
         b"SYN 5 1 1 0\r\nGTC A\r\nBLP AL\r\nLST alice@example.com Alice 3\r\n\
           BPR 2 alice@example.com PHM 555%20456\r\n",
