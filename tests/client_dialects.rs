@@ -2,28 +2,15 @@
 //! dialect lacks are refused with a typed error, and what contacts show beyond their
 //! status (personal message, current media, display picture) arrives as flat events.
 
-use std::time::Instant;
+mod support {
+    pub mod scripted;
+}
 
-use msnp::Secret;
-use msnp::client::{Client, ClientConfig, ClientError, ClientEvent, ClientOutput, ConnId};
+use msnp::client::{ClientConfig, ClientError};
 use msnp::codec::{Dialect, DialectSet, Passport, Status};
 use msnp::ns::NsError;
 use msnp::presence::CurrentMedia;
-use msnp::testing::loopback::passport_answer;
-
-const ME: &str = "bot@example.com";
-const BOB: &str = "bob@example.com";
-const COOKIE: &str = "17262740.1050826919.32308";
-
-/// The client in memory against scripted server bytes.
-struct Harness {
-    client: Client,
-    now: Instant,
-    ns: ConnId,
-    connects: Vec<ConnId>,
-    sent: Vec<(ConnId, Vec<u8>)>,
-    events: Vec<ClientEvent>,
-}
+use support::scripted::{BOB, COOKIE, Harness, ME};
 
 impl Harness {
     /// Signed in under `dialect`, without lists or status, every output drained.
@@ -33,93 +20,7 @@ impl Harness {
         config.initial_status = None;
         config.notification.dialects = DialectSet::ALL;
         config.max_display_picture_len = 64;
-        let now = Instant::now();
-        let mut client = Client::new(
-            config,
-            Passport::try_from(ME).unwrap(),
-            Secret::new("pw".into()),
-            now,
-        );
-        let ClientOutput::Connect { conn: ns, .. } = client.poll_output() else {
-            panic!("the first output connects to the dispatch server")
-        };
-        let mut h = Harness {
-            client,
-            now,
-            ns,
-            connects: vec![ns],
-            sent: Vec::new(),
-            events: Vec::new(),
-        };
-        h.client.handle_connected(ns, now);
-        h.drain();
-        assert_eq!(h.sent_on(ns), "VER 1 MSNP12 MSNP11 MSNP10 MSNP9 MSNP8 CVR0\r\n");
-        h.ns_input(format!("VER 1 {dialect}\r\n").as_bytes());
-        h.ns_input(b"CVR 2 1.0.0000 1.0.0000 1.0.0000 http://x http://y\r\n");
-        h.ns_input(b"USR 3 TWN S lc=1033,id=507\r\n");
-        let ok = if dialect >= Dialect::Msnp10 {
-            format!("USR 4 OK {ME} 1 0\r\n")
-        } else {
-            format!("USR 4 OK {ME} Bot 1 0\r\n")
-        };
-        h.ns_input(ok.as_bytes());
-        let name = if dialect >= Dialect::Msnp10 {
-            "bot@example.com"
-        } else {
-            "Bot"
-        };
-        assert_eq!(
-            h.take().last().map(String::as_str),
-            Some(
-                format!(
-                    r#"LoggedIn {{ account: Passport("bot@example.com"), name: EncodedName("{name}"), dialect: {dialect:?} }}"#
-                )
-                .as_str()
-            )
-        );
-        h.sent.clear();
-        h
-    }
-
-    fn ns_input(&mut self, bytes: &[u8]) {
-        self.client.handle_input(self.ns, self.now, bytes);
-        self.drain();
-    }
-
-    fn input(&mut self, conn: ConnId, bytes: &[u8]) {
-        self.client.handle_input(conn, self.now, bytes);
-        self.drain();
-    }
-
-    fn drain(&mut self) {
-        loop {
-            match self.client.poll_output() {
-                ClientOutput::Connect { conn, .. } => self.connects.push(conn),
-                ClientOutput::Transmit { conn, bytes } => self.sent.push((conn, bytes.to_vec())),
-                ClientOutput::Close { .. } => {}
-                ClientOutput::HttpRequest { id, request } => {
-                    let answer = passport_answer(&request, "t=ticket&p=profile");
-                    self.client.handle_http_response(self.now, id, answer);
-                }
-                ClientOutput::Event(event) => self.events.push(event),
-                ClientOutput::Idle { .. } => return,
-            }
-        }
-    }
-
-    fn take(&mut self) -> Vec<String> {
-        self.events.drain(..).map(|e| format!("{e:?}")).collect()
-    }
-
-    fn sent_on(&mut self, conn: ConnId) -> String {
-        let mut out = Vec::new();
-        self.sent.retain(|(c, bytes)| {
-            if *c == conn {
-                out.extend_from_slice(bytes);
-            }
-            *c != conn
-        });
-        String::from_utf8(out).unwrap()
+        Self::signed_in_with(config, dialect)
     }
 }
 

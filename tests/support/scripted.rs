@@ -27,9 +27,11 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// Signed in as [`ME`] under `dialect` (MSNP8 or MSNP9: `USR OK` names the user),
-    /// every output so far drained.
+    /// Signed in as [`ME`] ("Bot") under `dialect`, which the server's `VER` picks from
+    /// the offer, checked byte for byte; every output so far drained. From MSNP10
+    /// `USR OK` names only the account, as Escargot sends it (reference §2.3).
     pub fn signed_in_with(config: ClientConfig, dialect: Dialect) -> Self {
+        let offer: Vec<&str> = config.notification.dialects.iter().map(Dialect::as_str).collect();
         let now = Instant::now();
         let mut client = Client::new(
             config,
@@ -52,16 +54,22 @@ impl Harness {
         };
         h.client.handle_connected(ns, now);
         h.drain();
-        h.ns_input(format!("VER 1 {dialect} CVR0\r\n").as_bytes());
+        assert_eq!(h.sent_on(ns), format!("VER 1 {} CVR0\r\n", offer.join(" ")));
+        h.ns_input(format!("VER 1 {dialect}\r\n").as_bytes());
         h.ns_input(b"CVR 2 1.0.0000 1.0.0000 1.0.0000 http://x http://y\r\n");
         h.ns_input(b"USR 3 TWN S lc=1033,id=507\r\n");
-        h.ns_input(format!("USR 4 OK {ME} Bot 1 0\r\n").as_bytes());
-        let events = h.take();
+        let (ok, name) = match dialect >= Dialect::Msnp10 {
+            true => (format!("USR 4 OK {ME} 1 0\r\n"), ME),
+            false => (format!("USR 4 OK {ME} Bot 1 0\r\n"), "Bot"),
+        };
+        h.ns_input(ok.as_bytes());
         assert_eq!(
-            events.last().map(String::as_str),
+            h.take().last().map(String::as_str),
             Some(
-                format!(r#"LoggedIn {{ account: Passport("bot@example.com"), name: EncodedName("Bot"), dialect: {dialect:?} }}"#)
-                    .as_str()
+                format!(
+                    r#"LoggedIn {{ account: Passport("bot@example.com"), name: EncodedName("{name}"), dialect: {dialect:?} }}"#
+                )
+                .as_str()
             )
         );
         h.sent.clear();
