@@ -650,3 +650,42 @@ fn a_server_gone_mid_transfer_fails_it_on_both_sides_with_a_reason() {
     assert!(sent.contains("lost"), "{sent}");
     assert!(received.contains("lost"), "{received}");
 }
+
+#[test]
+fn a_declined_file_and_a_cancelled_one_end_with_their_reasons_on_both_sides() {
+    let server = start(&[ALICE, BOB]);
+    let (alice, bob) = friends(&server);
+    let ended = |peer: &Peer, id| {
+        peer.expect("the end of the transfer", |e| match e {
+            ClientEvent::TransferEnded { id: got, result } if *got == id => {
+                Some(result.clone().map_err(|why| why.to_string()))
+            }
+            _ => None,
+        })
+    };
+    let offer = |size| {
+        let id = alice.bot.send_file(&passport(BOB.0), "file.bin", size).unwrap();
+        let at_bob = bob.expect("the offer", |e| match e {
+            ClientEvent::TransferOffered { id, .. } => Some(*id),
+            _ => None,
+        });
+        (id, at_bob)
+    };
+
+    let (id, at_bob) = offer(10);
+    bob.bot.decline_transfer(at_bob).unwrap();
+    let (sent, received) = (ended(&alice, id).unwrap_err(), ended(&bob, at_bob).unwrap_err());
+    assert!(sent.contains("declined"), "{sent}");
+    assert!(received.contains("declined"), "{received}");
+
+    let (id, at_bob) = offer(1 << 20);
+    bob.bot.accept_transfer(at_bob).unwrap();
+    alice.expect("the acceptance", |e| {
+        matches!(e, ClientEvent::TransferAccepted { id: got } if *got == id).then_some(())
+    });
+    assert!(alice.bot.write_transfer(id, &random_file(4096, 5)).unwrap() > 0);
+    alice.bot.cancel_transfer(id).unwrap();
+    let (sent, received) = (ended(&alice, id).unwrap_err(), ended(&bob, at_bob).unwrap_err());
+    assert!(sent.contains("cancel"), "{sent}");
+    assert!(received.contains("cancel"), "{received}");
+}

@@ -275,7 +275,8 @@ impl BufferPool {
 
 #[cfg(test)]
 mod tests {
-    use super::BufferPool;
+    use super::{BufferPool, DriverConfig, client_config};
+    use crate::client::TransferConfig;
 
     #[test]
     fn a_written_buffer_carries_the_next_transmit() {
@@ -297,12 +298,6 @@ mod tests {
         }
         assert_eq!(pool.0.lock().unwrap().len(), BufferPool::MAX_FREE);
     }
-}
-
-#[cfg(test)]
-mod seed_tests {
-    use super::{DriverConfig, client_config};
-    use crate::client::TransferConfig;
 
     #[test]
     fn each_driver_session_gets_its_own_transfer_seed_unless_one_is_set() {
