@@ -1,5 +1,8 @@
-//! Sends a file to a contact, or receives one, over P2P on the tokio driver, with a
-//! progress bar. Both contacts must be on each other's lists and online (MSNP9+).
+//! Sends a file to a contact, or receives one, on the tokio driver, with a progress
+//! bar: over P2P through the switchboard (MSNP9+), or with `--msnftp` over a direct
+//! connection this side listens for (any dialect; the contact must reach this
+//! machine's address). Both contacts must be on each other's lists and online. The
+//! receiver takes either.
 //! `MSNP_PASSWORD=… cargo run --example send_file --features tokio -- --email a@example.com --to b@example.com --file notes.txt`
 //! `MSNP_PASSWORD=… cargo run --example send_file --features tokio -- --email b@example.com --receive-into downloads/`
 use std::io::{Read, Write};
@@ -40,6 +43,9 @@ struct Flags {
     /// Receive the first file offered into this directory.
     #[arg(long)]
     receive_into: Option<PathBuf>,
+    /// Send over MSNFTP (a direct connection) instead of P2P.
+    #[arg(long, requires = "to")]
+    msnftp: bool,
 }
 
 type Failure = Box<dyn std::error::Error>;
@@ -53,11 +59,16 @@ fn progress_bar(total: u64) -> ProgressBar {
 }
 
 /// Offers the file, then feeds it as the transfer takes it, until it ends.
-async fn send(bot: &Bot, events: &mut Events, to: &str, path: &Path) -> Result<(), Failure> {
+async fn send(bot: &Bot, events: &mut Events, to: &str, path: &Path, msnftp: bool) -> Result<(), Failure> {
     let mut file = std::fs::File::open(path)?;
     let size = file.metadata()?.len();
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let id = bot.send_file(&Passport::try_from(to)?, name, size).await?;
+    let to = Passport::try_from(to)?;
+    let id = if msnftp {
+        bot.send_file_msnftp(&to, name, size).await?
+    } else {
+        bot.send_file(&to, name, size).await?
+    };
     let bar = progress_bar(size);
     // Read from the file but not yet taken by the transfer, which holds a bounded amount.
     let (mut pending, mut at_end, mut accepted) = (Vec::new(), false, false);
@@ -159,11 +170,13 @@ async fn main() {
     config.client.server = flags.server;
     config.client.passport.nexus_url = flags.nexus.unwrap_or(config.client.passport.nexus_url);
     config.allow_http_passport = flags.allow_http_passport;
+    // Offers over MSNFTP come as transfers too, not as bare invitations.
+    config.client.transfer.msnftp = true;
     let result: Result<(), Failure> = async {
         let (bot, mut events) =
             msnp::tokio::connect(config, &flags.email, Secret::new(flags.password)).await?;
         match (flags.to, flags.file, flags.receive_into) {
-            (Some(to), Some(file), _) => send(&bot, &mut events, &to, &file).await,
+            (Some(to), Some(file), _) => send(&bot, &mut events, &to, &file, flags.msnftp).await,
             (_, _, Some(dir)) => receive(&bot, &mut events, &dir).await,
             _ => Err("give --to and --file, or --receive-into".into()),
         }

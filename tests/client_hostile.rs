@@ -104,7 +104,7 @@ impl Harness {
             match output {
                 ClientOutput::Connect { conn, .. } => self.connects.push(conn),
                 ClientOutput::Transmit { conn, bytes } => self.sent.push((conn, bytes.to_vec())),
-                ClientOutput::Close { .. } => {}
+                ClientOutput::Close { .. } | ClientOutput::Listen { .. } => {}
                 ClientOutput::HttpRequest { id, request } => {
                     let answer = passport_answer(&request, TICKET);
                     self.client.handle_http_response(self.now, id, answer);

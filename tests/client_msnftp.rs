@@ -234,14 +234,12 @@ fn without_hosting_file_invitations_stay_invitations() {
     );
 }
 
-#[test]
-fn a_file_is_sent_over_a_connection_the_caller_accepted() {
-    let mut h = Harness::signed_in();
-    let (conversation, sb) = h.conversation_with_bob();
-    let id = h
-        .client
-        .offer_file_msnftp(h.now, conversation, "hello.txt", 5, "192.0.2.1", 6891)
-        .unwrap();
+/// Offers Bob "hello.txt" (5 bytes) over MSNFTP in a conversation with him: the
+/// transfer, the switchboard and the invitation cookie.
+fn offer_to_bob(h: &mut Harness) -> (msnp::client::TransferId, ConnId, u32) {
+    let (_conversation, sb) = h.conversation_with_bob();
+    let bob = msnp::codec::Passport::try_from(BOB).unwrap();
+    let id = h.client.send_file_msnftp(h.now, &bob, "hello.txt", 5).unwrap();
     h.drain();
     let invite = h.sent_on(sb);
     assert!(invite.starts_with("MSG 4 N "), "{invite}");
@@ -250,18 +248,35 @@ fn a_file_is_sent_over_a_connection_the_caller_accepted() {
             && invite.contains("Application-File: hello.txt\r\nApplication-FileSize: 5\r\n"),
         "{invite}"
     );
-    let cookie: u32 = invite
-        .split("Invitation-Cookie: ")
+    let cookie: u32 = header(&invite, "Invitation-Cookie").parse().unwrap();
+    (id, sb, cookie)
+}
+
+fn header<'a>(message: &'a str, name: &str) -> &'a str {
+    message
+        .split(&format!("{name}: "))
         .nth(1)
         .and_then(|rest| rest.split("\r\n").next())
         .unwrap()
-        .parse()
-        .unwrap();
-    // No connection is taken before the address went out.
-    assert!(h.client.handle_accepted(h.now, id).is_err());
+}
+
+#[test]
+fn a_file_is_sent_over_a_connection_the_client_asked_to_listen_for() {
+    let mut h = Harness::signed_in();
+    let (id, sb, cookie) = offer_to_bob(&mut h);
+    assert!(h.listens.is_empty(), "no socket is needed before Bob accepts");
     let mut accept = Vec::new();
     Invitation::accept(cookie).encode(&mut accept).unwrap();
     h.input(sb, &relayed(BOB, "Bob", &accept));
+    let [(direct, toward)] = &h.listens[..] else {
+        panic!("one listen: {:?}", h.listens)
+    };
+    let direct = *direct;
+    assert_eq!(toward, "10.0.0.1:1865", "toward the conversation's switchboard");
+    assert_eq!(h.sent_on(sb), "", "the address goes out once the caller listens");
+    let listening = msnp::codec::HostPort::new("192.0.2.1".to_owned(), 6891).unwrap();
+    h.client.handle_listening(direct, h.now, &listening);
+    h.drain();
     let address = h.sent_on(sb);
     assert!(
         address.contains("Invitation-Command: ACCEPT\r\n")
@@ -269,14 +284,12 @@ fn a_file_is_sent_over_a_connection_the_caller_accepted() {
             && address.contains("Port: 6891\r\n"),
         "{address}"
     );
-    let auth: u32 = address
-        .split("AuthCookie: ")
-        .nth(1)
-        .and_then(|rest| rest.split("\r\n").next())
-        .unwrap()
-        .parse()
-        .unwrap();
-    let direct = h.client.handle_accepted(h.now, id).unwrap();
+    let auth: u32 = header(&address, "AuthCookie").parse().unwrap();
+    // A second report of the same listener sends nothing more.
+    h.client.handle_listening(direct, h.now, &listening);
+    h.drain();
+    assert_eq!(h.sent_on(sb), "");
+    h.client.handle_connected(direct, h.now);
     h.input(direct, b"VER MSNFTP\r\n");
     assert_eq!(h.sent_on(direct), "VER MSNFTP\r\n");
     h.input(direct, format!("USR {BOB} {auth}\r\n").as_bytes());
@@ -298,27 +311,65 @@ fn a_file_is_sent_over_a_connection_the_caller_accepted() {
 }
 
 #[test]
-fn a_wrong_auth_cookie_fails_the_send() {
+fn a_listener_that_cannot_be_bound_fails_the_send_and_bob_is_told() {
     let mut h = Harness::signed_in();
-    let (conversation, sb) = h.conversation_with_bob();
-    let id = h
-        .client
-        .offer_file_msnftp(h.now, conversation, "hello.txt", 5, "192.0.2.1", 6891)
-        .unwrap();
-    h.drain();
-    let invite = h.sent_on(sb);
-    let cookie: u32 = invite
-        .split("Invitation-Cookie: ")
-        .nth(1)
-        .and_then(|rest| rest.split("\r\n").next())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (id, sb, cookie) = offer_to_bob(&mut h);
     let mut accept = Vec::new();
     Invitation::accept(cookie).encode(&mut accept).unwrap();
     h.input(sb, &relayed(BOB, "Bob", &accept));
+    let (direct, _) = h.listens[0];
+    h.client.handle_connect_failed(direct, h.now);
+    h.drain();
+    assert_eq!(
+        h.take(),
+        [format!(
+            "TransferEnded {{ id: {id:?}, result: Err(ConnectionLost) }}"
+        )]
+    );
+    assert_eq!(h.closed, [direct]);
+}
+
+#[test]
+fn a_file_nobody_connects_for_times_out_and_the_listener_is_closed() {
+    let mut h = Harness::signed_in();
+    let (id, sb, cookie) = offer_to_bob(&mut h);
+    let mut accept = Vec::new();
+    Invitation::accept(cookie).encode(&mut accept).unwrap();
+    h.input(sb, &relayed(BOB, "Bob", &accept));
+    let (direct, _) = h.listens[0];
+    h.client.handle_listening(
+        direct,
+        h.now,
+        &msnp::codec::HostPort::new("192.0.2.1".to_owned(), 6891).unwrap(),
+    );
+    h.drain();
     h.sent.clear();
-    let direct = h.client.handle_accepted(h.now, id).unwrap();
+    h.now += std::time::Duration::from_secs(61);
+    h.client.handle_timeout(h.now);
+    h.drain();
+    assert_eq!(
+        h.take(),
+        [format!("TransferEnded {{ id: {id:?}, result: Err(TimedOut) }}")]
+    );
+    assert_eq!(h.closed, [direct]);
+}
+
+#[test]
+fn a_wrong_auth_cookie_fails_the_send() {
+    let mut h = Harness::signed_in();
+    let (id, sb, cookie) = offer_to_bob(&mut h);
+    let mut accept = Vec::new();
+    Invitation::accept(cookie).encode(&mut accept).unwrap();
+    h.input(sb, &relayed(BOB, "Bob", &accept));
+    let (direct, _) = h.listens[0];
+    h.client.handle_listening(
+        direct,
+        h.now,
+        &msnp::codec::HostPort::new("192.0.2.1".to_owned(), 6891).unwrap(),
+    );
+    h.client.handle_connected(direct, h.now);
+    h.drain();
+    h.sent.clear();
     h.input(direct, b"VER MSNFTP\r\n");
     h.input(direct, format!("USR {BOB} 1\r\n").as_bytes());
     let events = h.take();
@@ -332,25 +383,39 @@ fn a_wrong_auth_cookie_fails_the_send() {
 }
 
 #[test]
-fn an_msnftp_offer_needs_hosting_and_a_valid_address() {
+fn an_msnftp_offer_needs_hosting_and_a_name_an_invitation_can_carry() {
     let mut config = ClientConfig::default();
     config.sync_lists = false;
     config.initial_status = None;
     let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
-    let (conversation, _sb) = h.conversation_with_bob();
-    let refused = h
-        .client
-        .offer_file_msnftp(h.now, conversation, "a.txt", 1, "192.0.2.1", 6891)
-        .unwrap_err();
+    let bob = msnp::codec::Passport::try_from(BOB).unwrap();
+    let refused = h.client.send_file_msnftp(h.now, &bob, "a.txt", 1).unwrap_err();
     assert_eq!(
         refused.to_string(),
         "MSNFTP transfers are off in the client's configuration"
     );
     let mut h = Harness::signed_in();
-    let (conversation, _sb) = h.conversation_with_bob();
-    let refused = h
-        .client
-        .offer_file_msnftp(h.now, conversation, "a.txt", 1, "192.0.2.1 x", 6891)
-        .unwrap_err();
-    assert_eq!(refused.to_string(), "the listening address is not a valid host");
+    let refused = h.client.send_file_msnftp(h.now, &bob, "a\r\nb.txt", 1);
+    assert!(refused.is_err(), "{refused:?}");
+}
+
+#[test]
+fn a_sender_that_cannot_be_reached_fails_the_receive() {
+    let mut h = Harness::signed_in();
+    let (_conversation, sb) = h.conversation_with_bob();
+    let id = offered(&mut h, sb, 5);
+    h.client.accept_transfer(h.now, id).unwrap();
+    h.drain();
+    h.input(sb, &address(1234));
+    let direct = *h.connects.last().unwrap();
+    assert_eq!(h.addrs.last().map(String::as_str), Some("192.0.2.7:6891"));
+    h.client.handle_connect_failed(direct, h.now);
+    h.drain();
+    assert_eq!(
+        h.take(),
+        [format!(
+            "TransferEnded {{ id: {id:?}, result: Err(ConnectionLost) }}"
+        )]
+    );
+    assert_eq!(h.closed, [direct]);
 }

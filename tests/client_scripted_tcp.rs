@@ -149,6 +149,8 @@ impl Driver {
                 ClientOutput::Close { conn } => {
                     self.sockets.remove(&conn);
                 }
+                // No transfer is sent here.
+                ClientOutput::Listen { conn, .. } => self.client.handle_connect_failed(conn, Instant::now()),
                 ClientOutput::HttpRequest { id, request } => {
                     let answer = passport_answer(&request, TICKET);
                     self.client.handle_http_response(now, id, answer);

@@ -1,6 +1,7 @@
-//! Transfers hosted by the `Client` (P2P over the switchboard, MSNP9+), end to end
-//! through the crate's server in memory: display pictures fetched and served, files of
-//! 0 B, 1 B and 1 MiB both ways, declines, cancels and a switchboard dropped mid-way,
+//! Transfers hosted by the `Client`, end to end through the crate's server in memory:
+//! over P2P (the switchboard, MSNP9+) display pictures fetched and served, files of
+//! 0 B, 1 B and 1 MiB both ways, declines, cancels and a switchboard dropped mid-way;
+//! over MSNFTP (a direct connection, MSNP8) files of 0 B, 1 B and 1 MiB both ways;
 //! each transfer ending exactly once on each side.
 
 use msnp::client::{ClientConfig, ClientError, ClientEvent, TransferError, TransferFailure, TransferId};
@@ -10,8 +11,7 @@ use msnp::testing::loopback::Network;
 
 const ALICE: &str = "alice@example.com";
 const BOB: &str = "bob@example.com";
-/// The first dialect with P2P. The loopback server's MSNP10+ list download is not yet
-/// understood by the client (another branch's work), so the tests stay at MSNP9.
+/// Every dialect offered: the session speaks MSNP12, which has P2P.
 const P2P: DialectSet = DialectSet::ALL;
 
 fn passport(s: &str) -> Passport<'static> {
@@ -26,9 +26,13 @@ fn config(dialects: DialectSet) -> ClientConfig {
 
 /// Alice and Bob, friends, signed in with `dialects`; their login events taken.
 fn alice_and_bob(dialects: DialectSet) -> (Network, usize, usize) {
+    alice_and_bob_with(config(dialects))
+}
+
+fn alice_and_bob_with(config: ClientConfig) -> (Network, usize, usize) {
     let mut net = Network::new();
-    let alice = net.add_client(ALICE, "a-secret", "Alice", config(dialects));
-    let bob = net.add_client(BOB, "b-secret", "Bob", config(dialects));
+    let alice = net.add_client(ALICE, "a-secret", "Alice", config.clone());
+    let bob = net.add_client(BOB, "b-secret", "Bob", config);
     for (owner, contact) in [(ALICE, BOB), (BOB, ALICE)] {
         for list in [List::Forward, List::Allow] {
             net.server()
@@ -346,6 +350,47 @@ fn a_picture_larger_than_the_bound_is_refused_before_asking() {
             max: 256 * 1024
         }))
     );
+}
+
+/// A file of `len` bytes each way over MSNFTP between two MSNP8 clients, which the
+/// network wires to each other once the sender listens.
+fn msnftp_file_both_ways(len: usize) {
+    let mut config = config(DialectSet::only(Dialect::Msnp8));
+    config.transfer.msnftp = true;
+    let (mut net, alice, bob) = alice_and_bob_with(config);
+    for (from, to, to_name) in [(alice, bob, BOB), (bob, alice, ALICE)] {
+        let data = random_bytes(len, 0xF7 + len as u64 + from as u64);
+        let now = net.now();
+        let id = net
+            .client(from)
+            .send_file_msnftp(now, &passport(to_name), "notes.txt", len as u64)
+            .unwrap();
+        let (tx, rx) = pump(&mut net, from, to, id, &data);
+        assert_eq!(tx.ended, [(id, Ok(len as u64))], "sender {tx:?}");
+        assert_eq!(rx.ended.len(), 1, "receiver {rx:?}");
+        assert_eq!(rx.ended[0].1, Ok(len as u64));
+        assert!(rx.data == data, "the bytes differ");
+        assert_eq!(tx.accepted, 1);
+        // No block carries an empty file: its end is all there is to tell.
+        let last = (len > 0).then_some((len as u64, len as u64));
+        assert_eq!(tx.progress.last().copied(), last);
+        assert_eq!(rx.progress.last().copied(), last);
+    }
+}
+
+#[test]
+fn an_empty_file_goes_both_ways_over_msnftp() {
+    msnftp_file_both_ways(0);
+}
+
+#[test]
+fn a_one_byte_file_goes_both_ways_over_msnftp() {
+    msnftp_file_both_ways(1);
+}
+
+#[test]
+fn a_mebibyte_file_of_random_data_goes_both_ways_over_msnftp() {
+    msnftp_file_both_ways(1 << 20);
 }
 
 #[test]

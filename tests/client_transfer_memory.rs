@@ -1,7 +1,7 @@
-//! Peak heap of a P2P file transfer through two `Client`s and the loopback server,
-//! measured (not timed): the same for a 64 KiB and an 8 MiB file, since the sender's
-//! buffer, the switchboards' windows and the receiver's chunks are bounded and no
-//! machine keeps the file. One test, so that no other test's allocations land in the
+//! Peak heap of a file transfer through two `Client`s and the loopback server, over
+//! P2P and over MSNFTP, measured (not timed): the same for a 64 KiB and an 8 MiB file,
+//! since the sender's buffer, the switchboards' windows, the MSNFTP blocks and the
+//! receiver's chunks are bounded and no machine keeps the file. One test, so that no other test's allocations land in the
 //! shared counters meanwhile. The figures are printed (`--nocapture`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -53,6 +53,7 @@ const BOB: &str = "bob@example.com";
 fn network() -> (Network, usize, usize) {
     let mut config = ClientConfig::default();
     config.notification.dialects = DialectSet::only(Dialect::Msnp9);
+    config.transfer.msnftp = true;
     let mut net = Network::new();
     let alice = net.add_client(ALICE, "a", "Alice", config.clone());
     let bob = net.add_client(BOB, "b", "Bob", config);
@@ -70,17 +71,26 @@ fn network() -> (Network, usize, usize) {
     (net, alice, bob)
 }
 
-/// Sends `data` from Alice to Bob; the heap's peak above its level at the start, and
-/// the bytes Bob got (counted, not kept).
-fn peak_of_transfer(net: &mut Network, alice: usize, bob: usize, data: &[u8]) -> (usize, usize) {
+/// Sends `data` from Alice to Bob (over MSNFTP or P2P); the heap's peak above its
+/// level at the start, and the bytes Bob got (counted, not kept).
+fn peak_of_transfer(
+    net: &mut Network,
+    alice: usize,
+    bob: usize,
+    data: &[u8],
+    msnftp: bool,
+) -> (usize, usize) {
     let now = net.now();
     let to = Passport::try_from(BOB).unwrap();
     let base = LIVE.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
-    let id = net
-        .client(alice)
-        .send_file(now, &to, "file.bin", data.len() as u64)
-        .unwrap();
+    let size = data.len() as u64;
+    let id = if msnftp {
+        net.client(alice).send_file_msnftp(now, &to, "file.bin", size)
+    } else {
+        net.client(alice).send_file(now, &to, "file.bin", size)
+    }
+    .unwrap();
     let (mut written, mut received, mut ends) = (0, 0, 0);
     while ends < 2 {
         if written < data.len() {
@@ -108,17 +118,21 @@ fn the_peak_heap_does_not_grow_with_the_file() {
     let (mut net, alice, bob) = network();
     let small = vec![0x5a; 64 * 1024];
     let large = vec![0xa5; 8 << 20];
-    // A first transfer grows the buffers that stay (sessions, windows, event queues).
-    peak_of_transfer(&mut net, alice, bob, &small);
-    let (small_peak, got) = peak_of_transfer(&mut net, alice, bob, &small);
-    assert_eq!(got, small.len());
-    let (large_peak, got) = peak_of_transfer(&mut net, alice, bob, &large);
-    assert_eq!(got, large.len());
-    println!("peak heap above the start: 64 KiB file {small_peak} B, 8 MiB file {large_peak} B");
-    // 128 times the file, not 128 times the memory: a little slack for buffers
-    // that grow once more, far below the 8 MiB more the file brings.
-    assert!(
-        large_peak < small_peak + 128 * 1024,
-        "64 KiB: {small_peak} B, 8 MiB: {large_peak} B"
-    );
+    for (transport, msnftp) in [("P2P", false), ("MSNFTP", true)] {
+        // A first transfer grows the buffers that stay (sessions, windows, event queues).
+        peak_of_transfer(&mut net, alice, bob, &small, msnftp);
+        let (small_peak, got) = peak_of_transfer(&mut net, alice, bob, &small, msnftp);
+        assert_eq!(got, small.len());
+        let (large_peak, got) = peak_of_transfer(&mut net, alice, bob, &large, msnftp);
+        assert_eq!(got, large.len());
+        println!(
+            "{transport}: peak heap above the start: 64 KiB file {small_peak} B, 8 MiB file {large_peak} B"
+        );
+        // 128 times the file, not 128 times the memory: a little slack for buffers
+        // that grow once more, far below the 8 MiB more the file brings.
+        assert!(
+            large_peak < small_peak + 128 * 1024,
+            "{transport}: 64 KiB: {small_peak} B, 8 MiB: {large_peak} B"
+        );
+    }
 }

@@ -3,7 +3,8 @@
 //! 1,000 messages echoed whole and in order, the server going away mid-conversation,
 //! a sign-in elsewhere, refused credentials and an unreachable server, each ending in
 //! one worded reason; the handle's list, name and phone commands, each seen confirmed
-//! by the server and, where it shows, by the other bot.
+//! by the server and, where it shows, by the other bot; a file sent over MSNFTP (the
+//! tokio driver listening for the receiver) and over P2P.
 
 mod drivers {
     pub mod https;
@@ -517,6 +518,90 @@ mod on_tokio {
         let (bot, mut events) = connect(config, USER, password("user-pw")).await.unwrap();
         bot.sign_out().await.unwrap();
         assert_eq!(end(&mut events).await, CloseReason::LoggedOut);
+    }
+
+    /// A bot that accepts every file offered and sends back, for each, what it got.
+    fn collector(bot: Bot, mut events: Events) -> tokio::task::JoinHandle<Vec<Result<Vec<u8>, String>>> {
+        tokio::spawn(async move {
+            let (mut files, mut receiving) = (Vec::new(), std::collections::HashMap::new());
+            while let Some(event) = events.recv().await {
+                match event {
+                    ClientEvent::TransferOffered { id, .. } => {
+                        receiving.insert(id, Vec::new());
+                        bot.accept_transfer(id).await.unwrap();
+                    }
+                    ClientEvent::TransferData { id, bytes } => {
+                        receiving.get_mut(&id).unwrap().extend_from_slice(&bytes);
+                    }
+                    ClientEvent::TransferEnded { id, result } => {
+                        let data = receiving.remove(&id).unwrap();
+                        files.push(result.map(|_| data).map_err(|why| why.to_string()));
+                    }
+                    ClientEvent::SessionEnded { .. } => return files,
+                    _ => {}
+                }
+            }
+            files
+        })
+    }
+
+    /// Sends `file` to the collector as fast as the transfer takes it.
+    async fn send(user: &Bot, events: &mut Events, file: &[u8], msnftp: bool) -> Result<u64, String> {
+        let (to, size) = (passport(ECHO), file.len() as u64);
+        let id = if msnftp {
+            user.send_file_msnftp(&to, "random.bin", size).await
+        } else {
+            user.send_file(&to, "random.bin", size).await
+        }
+        .unwrap();
+        let mut written = 0;
+        loop {
+            match next(events).await.unwrap() {
+                ClientEvent::TransferEnded { id: got, result } if got == id => {
+                    return result.map_err(|why| why.to_string());
+                }
+                ClientEvent::TransferAccepted { id: got } | ClientEvent::TransferProgress { id: got, .. }
+                    if got == id =>
+                {
+                    while written < file.len() {
+                        match user.write_transfer(id, &file[written..]).await.unwrap() {
+                            0 => break,
+                            taken => written += taken,
+                        }
+                    }
+                }
+                event @ ClientEvent::SessionEnded { .. } => panic!("{event:?}"),
+                _ => {}
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_file_goes_to_another_bot_over_msnftp_and_over_p2p_whole() {
+        let setup = Setup::new();
+        let mut config = setup.config();
+        config.client.transfer.msnftp = true;
+        let (echo_bot, echo_events) = connect(config.clone(), ECHO, password("echo-pw")).await.unwrap();
+        let collecting = collector(echo_bot, echo_events);
+        let (user, mut events) = connect(config, USER, password("user-pw")).await.unwrap();
+        let file: Vec<u8> = (0..1_000_003u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        assert_eq!(send(&user, &mut events, &file, true).await, Ok(file.len() as u64));
+        assert_eq!(
+            send(&user, &mut events, &file, false).await,
+            Ok(file.len() as u64)
+        );
+        drop(setup);
+        let files = timeout(PATIENCE, collecting).await.unwrap().unwrap();
+        assert_eq!(files.len(), 2);
+        for got in files {
+            assert!(
+                got.as_ref().is_ok_and(|data| *data == file),
+                "{:?}",
+                got.map(|d| d.len())
+            );
+        }
     }
 
     #[tokio::test]

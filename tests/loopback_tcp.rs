@@ -543,21 +543,25 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
     sha2::Sha256::digest(bytes).into()
 }
 
-/// How a file sent from one bot to the other over P2P ended, at the sender and at the
-/// receiver, with the bytes the receiver got. Both bots' events are read in turns, so
-/// neither falls behind (a bot that does pauses its sockets); `stop` runs once the
-/// receiver holds its first bytes.
-fn send_over_p2p(
+/// How a file sent from one bot to the other (over MSNFTP or P2P) ended, at the sender
+/// and at the receiver, with the bytes the receiver got. Both bots' events are read in
+/// turns, so neither falls behind (a bot that does pauses its sockets); `stop` runs
+/// once the receiver holds its first bytes.
+fn send_over(
     from: &Peer,
     to: (&Peer, &str),
     file: &[u8],
+    msnftp: bool,
     mut stop: impl FnMut(),
 ) -> (Result<u64, String>, Result<u64, String>, Vec<u8>) {
     let (to, to_account) = to;
-    let id = from
-        .bot
-        .send_file(&passport(to_account), "file.bin", file.len() as u64)
-        .unwrap();
+    let (account, size) = (passport(to_account), file.len() as u64);
+    let id = if msnftp {
+        from.bot.send_file_msnftp(&account, "file.bin", size)
+    } else {
+        from.bot.send_file(&account, "file.bin", size)
+    }
+    .unwrap();
     let offer = to.expect("the offer", |e| match e {
         ClientEvent::TransferOffered { id, .. } => Some(*id),
         _ => None,
@@ -603,8 +607,14 @@ fn send_over_p2p(
 
 /// Two friends signed in over MSNP12, each seeing the other online.
 fn friends(server: &LoopbackServer) -> (Peer, Peer) {
-    let alice = sign_in(server, ALICE);
-    let bob = sign_in(server, BOB);
+    friends_with(server, config)
+}
+
+/// Two friends signed in with the settings `config` gives, each seeing the other online.
+fn friends_with(server: &LoopbackServer, config: fn(&LoopbackServer) -> DriverConfig) -> (Peer, Peer) {
+    let (alice, bob) = (peer(ALICE, config(server)), peer(BOB, config(server)));
+    online(&alice);
+    online(&bob);
     alice.bot.add_contact(List::Forward, &passport(BOB.0)).unwrap();
     bob.bot.add_contact(List::Forward, &passport(ALICE.0)).unwrap();
     assert_eq!(presence(&alice, BOB.0), Status::Online);
@@ -612,14 +622,12 @@ fn friends(server: &LoopbackServer) -> (Peer, Peer) {
     (alice, bob)
 }
 
-#[test]
-fn files_of_0_1_and_8_mib_cross_loopback_tcp_over_p2p_both_ways_whole() {
-    let server = start(&[ALICE, BOB]);
-    let (alice, bob) = friends(&server);
+/// The same files both ways between `alice` and `bob`, whole by their SHA-256.
+fn files_both_ways(alice: &Peer, bob: &Peer, msnftp: bool) {
     for (seed, len) in [(1, 0), (2, 1), (3, 8 * 1024 * 1024)] {
-        for (from, to, to_account) in [(&alice, &bob, BOB.0), (&bob, &alice, ALICE.0)] {
+        for (from, to, to_account) in [(alice, bob, BOB.0), (bob, alice, ALICE.0)] {
             let file = random_file(len, seed);
-            let (sent, received, data) = send_over_p2p(from, (to, to_account), &file, || {});
+            let (sent, received, data) = send_over(from, (to, to_account), &file, msnftp, || {});
             assert_eq!(
                 (sent, received),
                 (Ok(len as u64), Ok(len as u64)),
@@ -631,12 +639,30 @@ fn files_of_0_1_and_8_mib_cross_loopback_tcp_over_p2p_both_ways_whole() {
 }
 
 #[test]
+fn files_of_0_1_and_8_mib_cross_loopback_tcp_over_p2p_both_ways_whole() {
+    let server = start(&[ALICE, BOB]);
+    let (alice, bob) = friends(&server);
+    files_both_ways(&alice, &bob, false);
+}
+
+#[test]
+fn files_of_0_1_and_8_mib_cross_loopback_tcp_over_msnftp_between_msnp8_bots_both_ways_whole() {
+    let server = start(&[ALICE, BOB]);
+    let (alice, bob) = friends_with(&server, |server| {
+        let mut config = msnp8(server);
+        config.client.transfer.msnftp = true;
+        config
+    });
+    files_both_ways(&alice, &bob, true);
+}
+
+#[test]
 fn a_server_gone_mid_transfer_fails_it_on_both_sides_with_a_reason() {
     let server = start(&[ALICE, BOB]);
     let (alice, bob) = friends(&server);
     let file = random_file(8 * 1024 * 1024, 4);
     let mut server = Some(server);
-    let (sent, received, data) = send_over_p2p(&alice, (&bob, BOB.0), &file, || {
+    let (sent, received, data) = send_over(&alice, (&bob, BOB.0), &file, false, || {
         if let Some(server) = server.take() {
             let _ = server.stop();
         }

@@ -107,7 +107,7 @@ impl Session {
                 ClientOutput::Connect { conn, .. } => self.connects.push(conn),
                 ClientOutput::Transmit { bytes, .. } => self.seen.wire.extend_from_slice(bytes),
                 ClientOutput::Event(event) => self.seen.debug(&event),
-                ClientOutput::Close { .. } => {}
+                ClientOutput::Close { .. } | ClientOutput::Listen { .. } => {}
                 ClientOutput::HttpRequest { id, request } => {
                     self.seen.debug(&request);
                     let answer = passport_answer(&request, TICKET);

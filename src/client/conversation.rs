@@ -18,6 +18,9 @@ pub(super) struct Switchboard {
     pub(super) machine: SwitchboardClient,
     pub(super) conversation: ConversationId,
     pub(super) connected: bool,
+    /// Where it is: a direct connection offered in it listens on the local address
+    /// that reaches this server.
+    pub(super) addr: HostPort<'static>,
     /// For conversations the user asked for: who they are for (invited once
     /// authenticated).
     pub(super) invitee: Option<Passport<'static>>,
@@ -280,6 +283,7 @@ impl Client {
             machine,
             conversation,
             connected: false,
+            addr: addr.clone(),
             invitee,
             invited: false,
             awaiting_join: true,

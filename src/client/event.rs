@@ -35,6 +35,23 @@ pub enum ClientOutput<'a> {
         /// Where to connect.
         addr: HostPort<'static>,
     },
+    /// Listen for one TCP connection from a peer, for an MSNFTP file the user sends
+    /// ([`Client::send_file_msnftp`](super::Client::send_file_msnftp)): bind a socket on
+    /// the local address that reaches `toward` (the conversation's switchboard server,
+    /// whose other clients the peer is one of), report the address the peer is to
+    /// connect to with [`handle_listening`](super::Client::handle_listening), then the
+    /// first connection that arrives as `conn` with
+    /// [`handle_connected`](super::Client::handle_connected) (its bytes and its end
+    /// under `conn`, as for a connection the client asked for). Report
+    /// [`handle_connect_failed`](super::Client::handle_connect_failed) if no socket can
+    /// be bound. A [`Close`](ClientOutput::Close) of `conn` before anyone connected
+    /// means stop listening.
+    Listen {
+        /// The id to report the listener's address and its connection under.
+        conn: ConnId,
+        /// The server the peer is reached through.
+        toward: HostPort<'static>,
+    },
     /// Write these bytes to `conn`, in order, before the next `poll_output`.
     Transmit {
         /// The connection.
@@ -76,6 +93,11 @@ impl fmt::Debug for ClientOutput<'_> {
                 .debug_struct("Connect")
                 .field("conn", conn)
                 .field("addr", addr)
+                .finish(),
+            ClientOutput::Listen { conn, toward } => f
+                .debug_struct("Listen")
+                .field("conn", conn)
+                .field("toward", toward)
                 .finish(),
             ClientOutput::Transmit { conn, bytes } => f
                 .debug_struct("Transmit")

@@ -206,9 +206,6 @@ pub enum TransferError {
     /// MSNFTP is not hosted: [`TransferConfig::msnftp`] is off.
     #[error("MSNFTP transfers are off in the client's configuration")]
     MsnftpOff,
-    /// The listening address is not one token (empty, or with white space).
-    #[error("the listening address is not a valid host")]
-    InvalidAddress,
 }
 
 fn dialect_name(dialect: Option<Dialect>) -> String {
@@ -267,6 +264,11 @@ enum Kind {
     ReceiveFile,
     /// An MSNFTP file offer, received over a direct connection once accepted.
     Msnftp(Box<msnftp::Invited>),
+    /// An MSNFTP file offer of the user's, waiting for a conversation with the peer.
+    MsnftpOffer {
+        name: String,
+        size: u64,
+    },
     /// An MSNFTP file offer of the user's, sent over a connection the caller accepted.
     MsnftpSend(Box<msnftp::Offering>),
 }
@@ -361,7 +363,7 @@ impl Client {
             .transfers
             .entries
             .get(&id)
-            .is_some_and(|e| matches!(e.kind, Kind::MsnftpSend(_)))
+            .is_some_and(|e| matches!(e.kind, Kind::MsnftpSend(_) | Kind::MsnftpOffer { .. }))
         {
             return Ok(self.write_msnftp(id, data)?);
         }
@@ -455,6 +457,7 @@ impl Client {
     fn start_transfer(&mut self, peer: &Passport<'_>, kind: Kind) -> Result<TransferId, ClientError> {
         self.check_open()?;
         match self.ns.dialect() {
+            _ if matches!(kind, Kind::MsnftpOffer { .. }) => {}
             Some(dialect) if dialect >= Dialect::Msnp9 => {}
             dialect => return Err(TransferError::NeedsMsnp9 { dialect }.into()),
         }
@@ -727,6 +730,14 @@ impl Client {
     }
 
     fn start_in(&mut self, id: TransferId, conn: ConnId, peer: &Passport<'static>) {
+        if self
+            .transfers
+            .entries
+            .get(&id)
+            .is_some_and(|e| matches!(e.kind, Kind::MsnftpOffer { .. }))
+        {
+            return self.offer_msnftp_in(id, conn);
+        }
         let Some(key) = self.session_for(conn, peer) else {
             self.end_transfer(id, Err(TransferFailure::NoConversation));
             return;
@@ -748,7 +759,11 @@ impl Client {
             Kind::SendFile { name, size, .. } => session
                 .machine
                 .send_file(now, FileContext::new(name.clone(), *size)),
-            Kind::ServePicture { .. } | Kind::ReceiveFile | Kind::Msnftp(_) | Kind::MsnftpSend(_) => return,
+            Kind::ServePicture { .. }
+            | Kind::ReceiveFile
+            | Kind::Msnftp(_)
+            | Kind::MsnftpOffer { .. }
+            | Kind::MsnftpSend(_) => return,
         };
         match started {
             Ok(p2p) => {
@@ -826,7 +841,11 @@ impl Client {
                     }
                     result
                 }
-                Kind::FetchPicture { .. } | Kind::ReceiveFile | Kind::Msnftp(_) | Kind::MsnftpSend(_) => {
+                Kind::FetchPicture { .. }
+                | Kind::ReceiveFile
+                | Kind::Msnftp(_)
+                | Kind::MsnftpOffer { .. }
+                | Kind::MsnftpSend(_) => {
                     continue;
                 }
             };

@@ -39,6 +39,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
 pub use std::sync::mpsc::RecvTimeoutError;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -104,6 +105,7 @@ pub fn connect_with<C: Connector>(
         inputs: inputs_tx.clone(),
         writers: HashMap::new(),
         connecting: HashSet::new(),
+        listening: HashMap::new(),
         connector: Arc::new(connector),
         connect_timeout: config.connect_timeout,
         write_queue: config.write_queue.max(1),
@@ -176,7 +178,30 @@ pub trait Connector: Send + Sync + 'static {
     /// Any status is an answer; only no answer at all is an error, worded for
     /// [`CloseReason`](crate::client::CloseReason)'s sentence.
     fn http(&self, request: &HttpRequest) -> Result<HttpResponse, String>;
+
+    /// Listens for one peer's connection (an MSNFTP file the user sends), on the local
+    /// address that reaches `toward` (the conversation's switchboard server), its writes
+    /// bounded by `write_timeout` as in [`connect`](Self::connect): gives the address to
+    /// hand the peer and the call that waits for the connection. The default refuses
+    /// (`Unsupported`): a connector with no network of its own, such as the in-memory
+    /// server's, cannot be reached by peers.
+    fn listen(
+        &self,
+        toward: &HostPort<'static>,
+        write_timeout: Duration,
+    ) -> io::Result<(HostPort<'static>, Accepting<Self::Stream>)> {
+        let _ = (toward, write_timeout);
+        Err(super::cannot_listen())
+    }
 }
+
+/// The connection a listener waits for ([`Connector::listen`]): the call blocks until a
+/// peer connects, and fails once its flag is set (the transfer ended first; checking it
+/// every few tens of milliseconds is enough).
+pub type Accepting<S> = Box<dyn FnOnce(&AtomicBool) -> io::Result<S> + Send>;
+
+/// How often a listener waiting for a peer looks whether it is still wanted.
+const ACCEPT_POLL: Duration = Duration::from_millis(20);
 
 /// The default [`Connector`]: TCP (no Nagle delay: commands are small and answered
 /// one by one), and Passport over HTTPS with ureq on rustls, trusting Mozilla's roots
@@ -214,6 +239,46 @@ impl Connector for TcpConnector {
 
     fn http(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
         get(&self.agent, request)
+    }
+
+    /// Binds on the local address that routes to `toward` (found without sending a
+    /// packet), on a port the system picks. The wait polls the socket every
+    /// [`ACCEPT_POLL`]: std cannot interrupt a blocking `accept`, and only one transfer
+    /// offer at a time waits here.
+    fn listen(
+        &self,
+        toward: &HostPort<'static>,
+        write_timeout: Duration,
+    ) -> io::Result<(HostPort<'static>, Accepting<TcpStream>)> {
+        let target = (toward.host(), toward.port())
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| io::Error::new(ErrorKind::NotFound, "the name resolves to no address"))?;
+        let ip = super::local_ip_toward(target)?;
+        let listener = std::net::TcpListener::bind((ip, 0))?;
+        listener.set_nonblocking(true)?;
+        let addr = super::host_port(ip, listener.local_addr()?.port())?;
+        let accepting: Accepting<TcpStream> = Box::new(move |stop: &AtomicBool| {
+            loop {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        stream.set_nonblocking(false)?;
+                        stream.set_nodelay(true)?;
+                        stream.set_write_timeout(Some(write_timeout).filter(|t| !t.is_zero()))?;
+                        return Ok(stream);
+                    }
+                    Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                        if stop.load(Ordering::Relaxed) {
+                            return Err(io::Error::new(ErrorKind::Interrupted, "no longer listening"));
+                        }
+                        thread::sleep(ACCEPT_POLL);
+                    }
+                    Err(error) if error.kind() == ErrorKind::Interrupted => {}
+                    Err(error) => return Err(error),
+                }
+            }
+        });
+        Ok((addr, accepting))
     }
 }
 
@@ -550,6 +615,29 @@ impl Bot {
             to,
             name,
             size,
+            msnftp: false,
+            reply,
+        })
+    }
+
+    /// Offers a file of `size` bytes to a contact over MSNFTP (any dialect, MSNP8
+    /// included): the driver listens for the contact's connection through the
+    /// connector ([`Connector::listen`]). Needs
+    /// [`TransferConfig::msnftp`](crate::client::TransferConfig::msnftp). See
+    /// [`Client::send_file_msnftp`](crate::client::Client::send_file_msnftp).
+    pub fn send_file_msnftp(
+        &self,
+        to: &Passport<'_>,
+        name: &str,
+        size: u64,
+    ) -> Result<TransferId, DriverError> {
+        let to = to.borrow().into_owned();
+        let name = name.to_owned();
+        self.ask(|reply| Command::SendFile {
+            to,
+            name,
+            size,
+            msnftp: true,
             reply,
         })
     }
@@ -694,6 +782,8 @@ struct ThreadIo<C> {
     inputs: SyncSender<Input<Writer>>,
     writers: HashMap<ConnId, Writer>,
     connecting: HashSet<ConnId>,
+    /// Set to stop the thread listening for a peer of this connection.
+    listening: HashMap<ConnId, Arc<AtomicBool>>,
     connector: Arc<C>,
     connect_timeout: Duration,
     write_queue: usize,
@@ -736,7 +826,42 @@ impl<C: Connector> Io for ThreadIo<C> {
         }
     }
 
+    fn listen(&mut self, conn: ConnId, toward: HostPort<'static>) {
+        self.connecting.insert(conn);
+        let stop = Arc::new(AtomicBool::new(false));
+        self.listening.insert(conn, Arc::clone(&stop));
+        let (inputs, gate) = (self.inputs.clone(), Arc::clone(&self.gate));
+        let connector = Arc::clone(&self.connector);
+        let (write_queue, write_timeout) = (self.write_queue, self.write_timeout);
+        let spawned = thread::Builder::new().name("msnp-listen".into()).spawn(move || {
+            let accepted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let (addr, accepting) = connector.listen(&toward, write_timeout)?;
+                let _ = inputs.send(Input::Listening { conn, addr });
+                accepting(&stop)
+            }))
+            .unwrap_or_else(|_| Err(io::Error::other("the connector panicked")));
+            let started = accepted.and_then(|stream| start(conn, stream, &inputs, gate, write_queue));
+            let input = match started {
+                Ok(writer) => Input::Connected { conn, writer },
+                Err(error) => Input::ConnectFailed {
+                    conn,
+                    addr: "a listening socket".to_owned(),
+                    error,
+                },
+            };
+            let _ = inputs.send(input);
+        });
+        if let Err(error) = spawned {
+            let _ = self.inputs.try_send(Input::ConnectFailed {
+                conn,
+                addr: "a listening thread".to_owned(),
+                error,
+            });
+        }
+    }
+
     fn attach(&mut self, conn: ConnId, writer: Writer) -> bool {
+        self.listening.remove(&conn);
         if !self.connecting.remove(&conn) {
             return false;
         }
@@ -757,6 +882,9 @@ impl<C: Connector> Io for ThreadIo<C> {
 
     fn close(&mut self, conn: ConnId) {
         self.connecting.remove(&conn);
+        if let Some(stop) = self.listening.remove(&conn) {
+            stop.store(true, Ordering::Relaxed);
+        }
         // The writer thread writes what is queued, then shuts the socket.
         self.writers.remove(&conn);
     }

@@ -223,6 +223,33 @@ pub(crate) fn read_ca_file(config: &DriverConfig) -> Result<Option<(PathBuf, Vec
     }
 }
 
+/// The error of a connector that cannot listen for peers.
+pub(crate) fn cannot_listen() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "this connector cannot listen for peers",
+    )
+}
+
+/// The local address that routes to `target`: a UDP socket "connected" there learns it
+/// from the routing table, and no packet is sent.
+pub(crate) fn local_ip_toward(target: std::net::SocketAddr) -> io::Result<std::net::IpAddr> {
+    let any: std::net::SocketAddr = if target.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let probe = std::net::UdpSocket::bind(any)?;
+    probe.connect(target)?;
+    Ok(probe.local_addr()?.ip())
+}
+
+/// `ip`:`port` as the protocol writes an address.
+pub(crate) fn host_port(ip: std::net::IpAddr, port: u16) -> io::Result<crate::codec::HostPort<'static>> {
+    crate::codec::HostPort::new(ip.to_string(), port)
+        .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error.to_string()))
+}
+
 /// The account as MSNP spells it.
 pub(crate) fn account(account: &str) -> Result<crate::codec::Passport<'static>, DriverError> {
     crate::codec::Passport::try_from(account.to_owned()).map_err(|_| DriverError::InvalidAccount {

@@ -106,6 +106,8 @@ pub(crate) enum Command {
         to: Passport<'static>,
         name: String,
         size: u64,
+        /// Over MSNFTP (a direct connection the driver listens for), not P2P.
+        msnftp: bool,
         reply: Reply<TransferId>,
     },
     WriteTransfer {
@@ -147,6 +149,12 @@ pub(crate) enum Input<W> {
         addr: String,
         error: io::Error,
     },
+    /// A socket listens for `conn`'s peer at `addr`; [`Input::Connected`] follows once
+    /// the peer connects.
+    Listening {
+        conn: ConnId,
+        addr: HostPort<'static>,
+    },
     Bytes {
         conn: ConnId,
         bytes: Vec<u8>,
@@ -171,6 +179,10 @@ pub(crate) trait Io {
     type Writer;
     /// Opens a connection in the background, to report as an [`Input`].
     fn connect(&mut self, conn: ConnId, addr: HostPort<'static>);
+    /// Listens in the background for one peer's connection on the local address that
+    /// reaches `toward`: [`Input::Listening`], then [`Input::Connected`] (or
+    /// [`Input::ConnectFailed`]). Closing `conn` stops listening.
+    fn listen(&mut self, conn: ConnId, toward: HostPort<'static>);
     /// Keeps `writer` for `conn`; false when `conn` was closed while it was opening
     /// (the writer is dropped, which closes the socket).
     fn attach(&mut self, conn: ConnId, writer: Self::Writer) -> bool;
@@ -265,6 +277,7 @@ impl Shell {
                 }
                 self.client.handle_connect_failed(conn, now);
             }
+            Input::Listening { conn, addr } => self.client.handle_listening(conn, now, &addr),
             Input::Bytes { conn, bytes } => self.client.handle_input(conn, now, &bytes),
             Input::Closed { conn } => self.client.handle_closed(conn, now),
             Input::Http { id, result } => match result {
@@ -289,6 +302,7 @@ impl Shell {
         loop {
             match self.client.poll_output() {
                 ClientOutput::Connect { conn, addr } => io.connect(conn, addr),
+                ClientOutput::Listen { conn, toward } => io.listen(conn, toward),
                 ClientOutput::Transmit { conn, bytes } => {
                     if !io.transmit(conn, bytes) {
                         io.close(conn);
@@ -397,8 +411,16 @@ impl Shell {
                 to,
                 name,
                 size,
+                msnftp,
                 reply,
-            } => reply(answer(ended, client.send_file(now, &to, &name, size))),
+            } => reply(answer(
+                ended,
+                if msnftp {
+                    client.send_file_msnftp(now, &to, &name, size)
+                } else {
+                    client.send_file(now, &to, &name, size)
+                },
+            )),
             Command::WriteTransfer { id, data, reply } => {
                 reply(answer(ended, client.write_transfer(id, &data)))
             }

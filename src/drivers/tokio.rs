@@ -104,6 +104,7 @@ pub async fn connect_with<C: Connector>(
         sockets: sockets_tx,
         writers: HashMap::new(),
         connecting: HashSet::new(),
+        listening: HashMap::new(),
         connector: Arc::new(connector),
         connect_timeout: config.connect_timeout,
         write_queue: config.write_queue.max(1),
@@ -152,7 +153,23 @@ pub trait Connector: Send + Sync + 'static {
     /// redirect followed). Any status is an answer; only no answer at all is an
     /// error, worded for [`CloseReason`](crate::client::CloseReason)'s sentence.
     fn http(&self, request: &HttpRequest) -> impl Future<Output = Result<HttpResponse, String>> + Send;
+
+    /// Listens for one peer's connection (an MSNFTP file the user sends), on the local
+    /// address that reaches `toward` (the conversation's switchboard server): gives the
+    /// address to hand the peer and the connection to come, which the driver drops if
+    /// the transfer ends first. The default refuses (`Unsupported`): a connector with no
+    /// network of its own, such as the in-memory server's, cannot be reached by peers.
+    fn listen(
+        &self,
+        toward: &HostPort<'static>,
+    ) -> impl Future<Output = std::io::Result<(HostPort<'static>, Accepting<Self::Stream>)>> + Send {
+        let _ = toward;
+        async { Err(super::cannot_listen()) }
+    }
 }
+
+/// The connection a listener waits for ([`Connector::listen`]).
+pub type Accepting<S> = std::pin::Pin<Box<dyn Future<Output = std::io::Result<S>> + Send>>;
 
 /// The default [`Connector`]: TCP (no Nagle delay: commands are small and answered
 /// one by one), and Passport over HTTPS with reqwest on rustls, trusting Mozilla's
@@ -184,6 +201,29 @@ impl Connector for TcpConnector {
 
     async fn http(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
         get(&self.http, request).await
+    }
+
+    /// Binds on the local address that routes to `toward` (found without sending a
+    /// packet), on a port the system picks.
+    async fn listen(
+        &self,
+        toward: &HostPort<'static>,
+    ) -> std::io::Result<(HostPort<'static>, Accepting<TcpStream>)> {
+        let target = ::tokio::net::lookup_host((toward.host(), toward.port()))
+            .await?
+            .next()
+            .ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::NotFound, "the name resolves to no address")
+            })?;
+        let ip = super::local_ip_toward(target)?;
+        let listener = ::tokio::net::TcpListener::bind((ip, 0)).await?;
+        let addr = super::host_port(ip, listener.local_addr()?.port())?;
+        let accepting: Accepting<TcpStream> = Box::pin(async move {
+            let (stream, _) = listener.accept().await?;
+            let _ = stream.set_nodelay(true);
+            Ok(stream)
+        });
+        Ok((addr, accepting))
     }
 }
 
@@ -383,6 +423,30 @@ impl Bot {
             to,
             name,
             size,
+            msnftp: false,
+            reply,
+        })
+        .await
+    }
+
+    /// Offers a file of `size` bytes to a contact over MSNFTP (any dialect, MSNP8
+    /// included): the driver listens for the contact's connection through the
+    /// connector ([`Connector::listen`]). Needs
+    /// [`TransferConfig::msnftp`](crate::client::TransferConfig::msnftp). See
+    /// [`Client::send_file_msnftp`](crate::client::Client::send_file_msnftp).
+    pub async fn send_file_msnftp(
+        &self,
+        to: &Passport<'_>,
+        name: &str,
+        size: u64,
+    ) -> Result<TransferId, DriverError> {
+        let to = to.borrow().into_owned();
+        let name = name.to_owned();
+        self.ask(|reply| Command::SendFile {
+            to,
+            name,
+            size,
+            msnftp: true,
             reply,
         })
         .await
@@ -558,10 +622,70 @@ struct TokioIo<C> {
     sockets: mpsc::Sender<Input<Writer>>,
     writers: HashMap<ConnId, Writer>,
     connecting: HashSet<ConnId>,
+    /// The tasks listening for a peer, stopped when the session closes their connection.
+    listening: HashMap<ConnId, AbortHandle>,
     connector: Arc<C>,
     connect_timeout: Duration,
     write_queue: usize,
     write_timeout: Duration,
+}
+
+/// What starting a connection's reader and writer tasks needs, taken into the task
+/// that opens it.
+struct Streams {
+    sockets: mpsc::Sender<Input<Writer>>,
+    write_queue: usize,
+    write_timeout: Duration,
+}
+
+impl Streams {
+    /// The input that reports `opened`: its reader and writer tasks started, or why
+    /// there is no stream (`what` names where it was to come from).
+    fn start<S: AsyncRead + AsyncWrite + Send + 'static>(
+        self,
+        conn: ConnId,
+        opened: std::io::Result<S>,
+        what: String,
+    ) -> Input<Writer> {
+        let stream = match opened {
+            Ok(stream) => stream,
+            Err(error) => {
+                return Input::ConnectFailed {
+                    conn,
+                    addr: what,
+                    error,
+                };
+            }
+        };
+        let (read, write) = ::tokio::io::split(stream);
+        let reader = ::tokio::spawn(read_loop(conn, read, self.sockets.clone()));
+        let (queue, rx) = mpsc::channel(self.write_queue);
+        let pool = BufferPool::default();
+        let writer = write_loop(
+            conn,
+            write,
+            rx,
+            pool.clone(),
+            self.write_timeout,
+            self.sockets,
+            reader.abort_handle(),
+        );
+        ::tokio::spawn(writer);
+        Input::Connected {
+            conn,
+            writer: Writer { queue, pool },
+        }
+    }
+}
+
+impl<C> TokioIo<C> {
+    fn streams(&self) -> Streams {
+        Streams {
+            sockets: self.sockets.clone(),
+            write_queue: self.write_queue,
+            write_timeout: self.write_timeout,
+        }
+    }
 }
 
 impl<C: Connector> Io for TokioIo<C> {
@@ -569,10 +693,9 @@ impl<C: Connector> Io for TokioIo<C> {
 
     fn connect(&mut self, conn: ConnId, addr: HostPort<'static>) {
         self.connecting.insert(conn);
-        let (inputs, sockets) = (self.inputs.clone(), self.sockets.clone());
+        let (inputs, streams) = (self.inputs.clone(), self.streams());
         let connector = Arc::clone(&self.connector);
-        let (timeout, write_queue, write_timeout) =
-            (self.connect_timeout, self.write_queue, self.write_timeout);
+        let timeout = self.connect_timeout;
         ::tokio::spawn(async move {
             // A task of its own: a connector is the bot author's code, and one that
             // panics fails the connection instead of leaving the session waiting.
@@ -582,50 +705,41 @@ impl<C: Connector> Io for TokioIo<C> {
             });
             let abort = opening.abort_handle();
             let opened = match ::tokio::time::timeout(timeout, opening).await {
-                Ok(Ok(result)) => Ok(result),
-                Ok(Err(_)) => Ok(Err(std::io::Error::other("the connector panicked"))),
-                Err(elapsed) => {
+                Ok(Ok(result)) => result,
+                Ok(Err(_)) => Err(std::io::Error::other("the connector panicked")),
+                Err(_) => {
                     abort.abort();
-                    Err(elapsed)
+                    Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out"))
                 }
             };
-            let input = match opened {
-                Ok(Ok(stream)) => {
-                    let (read, write) = ::tokio::io::split(stream);
-                    let reader = ::tokio::spawn(read_loop(conn, read, sockets.clone()));
-                    let (queue, rx) = mpsc::channel(write_queue);
-                    let pool = BufferPool::default();
-                    let writer = write_loop(
-                        conn,
-                        write,
-                        rx,
-                        pool.clone(),
-                        write_timeout,
-                        sockets,
-                        reader.abort_handle(),
-                    );
-                    ::tokio::spawn(writer);
-                    Input::Connected {
-                        conn,
-                        writer: Writer { queue, pool },
-                    }
-                }
-                Ok(Err(error)) => Input::ConnectFailed {
-                    conn,
-                    addr: addr.to_string(),
-                    error,
-                },
-                Err(_) => Input::ConnectFailed {
-                    conn,
-                    addr: addr.to_string(),
-                    error: std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out"),
-                },
-            };
+            let input = streams.start(conn, opened, addr.to_string());
             let _ = inputs.send(input).await;
         });
     }
 
+    fn listen(&mut self, conn: ConnId, toward: HostPort<'static>) {
+        self.connecting.insert(conn);
+        let (inputs, streams) = (self.inputs.clone(), self.streams());
+        let connector = Arc::clone(&self.connector);
+        let listening = ::tokio::spawn(async move {
+            let bound = ::tokio::spawn(async move { connector.listen(&toward).await })
+                .await
+                .unwrap_or_else(|_| Err(std::io::Error::other("the connector panicked")));
+            let accepted = match bound {
+                Ok((addr, accepting)) => {
+                    let _ = inputs.send(Input::Listening { conn, addr }).await;
+                    accepting.await
+                }
+                Err(error) => Err(error),
+            };
+            let input = streams.start(conn, accepted, "a listening socket".to_owned());
+            let _ = inputs.send(input).await;
+        });
+        self.listening.insert(conn, listening.abort_handle());
+    }
+
     fn attach(&mut self, conn: ConnId, writer: Writer) -> bool {
+        self.listening.remove(&conn);
         if !self.connecting.remove(&conn) {
             return false;
         }
@@ -641,6 +755,9 @@ impl<C: Connector> Io for TokioIo<C> {
 
     fn close(&mut self, conn: ConnId) {
         self.connecting.remove(&conn);
+        if let Some(listening) = self.listening.remove(&conn) {
+            listening.abort();
+        }
         // The writer task writes what is queued, then shuts the socket.
         self.writers.remove(&conn);
     }

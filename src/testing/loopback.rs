@@ -5,7 +5,9 @@
 //! session of minutes runs in microseconds (quinn-proto's `Pair`, for a whole network).
 //! Passport runs for real: each client's [`ClientOutput::HttpRequest`] is encoded to
 //! HTTP bytes and answered by the server's in-memory Passport authority, as over plain
-//! HTTP.
+//! HTTP. A client that listens for an MSNFTP peer ([`ClientOutput::Listen`]) gets an
+//! address of its own (in `192.0.2.0/24`), and the client that connects there is wired
+//! to it directly.
 //!
 //! ```
 //! use msnp::client::{ClientConfig, ClientEvent};
@@ -50,6 +52,11 @@ pub struct Network {
     peers: Vec<Peer>,
     /// Which client connection each server connection belongs to.
     routes: HashMap<server::ConnId, (usize, ConnId)>,
+    /// Clients listening for a direct connection, by the address they were given.
+    listening: HashMap<HostPort<'static>, (usize, ConnId)>,
+    /// Each end of a direct connection between two clients, to the other end.
+    directs: HashMap<(usize, ConnId), (usize, ConnId)>,
+    next_port: u16,
     now: Instant,
 }
 
@@ -79,6 +86,9 @@ impl Network {
             server,
             peers: Vec::new(),
             routes: HashMap::new(),
+            listening: HashMap::new(),
+            directs: HashMap::new(),
+            next_port: 6891,
             now,
         }
     }
@@ -253,9 +263,15 @@ impl Network {
                     if let Some(&server_conn) = peer.links.get(&conn) {
                         // An error means the server already closed it; its Close output follows.
                         let _ = self.server.handle_input(server_conn, self.now, bytes);
+                    } else if let Some(&(other, other_conn)) = self.directs.get(&(index, conn)) {
+                        let bytes = bytes.to_vec();
+                        self.peers[other]
+                            .client
+                            .handle_input(other_conn, self.now, &bytes);
                     }
                     None
                 }
+                ClientOutput::Listen { conn, toward } => Some(ClientOutput::Listen { conn, toward }),
                 ClientOutput::Connect { conn, addr } => Some(ClientOutput::Connect { conn, addr }),
                 ClientOutput::Close { conn } => Some(ClientOutput::Close { conn }),
                 ClientOutput::HttpRequest { id, request } => Some(ClientOutput::HttpRequest { id, request }),
@@ -279,6 +295,13 @@ impl Network {
                     (host, port) if (host, port) == SWITCHBOARD => Some(Listener::Switchboard),
                     _ => None,
                 };
+                if let Some((other, other_conn)) = self.listening.remove(&addr) {
+                    self.directs.insert((index, conn), (other, other_conn));
+                    self.directs.insert((other, other_conn), (index, conn));
+                    self.peers[other].client.handle_connected(other_conn, now);
+                    self.peers[index].client.handle_connected(conn, now);
+                    return;
+                }
                 let peer = &mut self.peers[index];
                 match listener {
                     Some(listener) => {
@@ -290,12 +313,29 @@ impl Network {
                     None => peer.client.handle_connect_failed(conn, now),
                 }
             }
+            ClientOutput::Listen { conn, .. } => {
+                let host = format!("192.0.2.{}", index % 254 + 1);
+                let port = self.next_port;
+                self.next_port = self.next_port.wrapping_add(1).max(1024);
+                match HostPort::new(host, port) {
+                    Ok(addr) => {
+                        self.listening.insert(addr.clone(), (index, conn));
+                        self.peers[index].client.handle_listening(conn, now, &addr);
+                    }
+                    Err(_) => self.peers[index].client.handle_connect_failed(conn, now),
+                }
+            }
             // Handed to the server in `drain_client`.
             ClientOutput::Transmit { .. } => {}
             ClientOutput::Close { conn } => {
                 if let Some(server_conn) = self.peers[index].links.remove(&conn) {
                     self.routes.remove(&server_conn);
                     let _ = self.server.handle_closed(server_conn, now);
+                }
+                self.listening.retain(|_, listener| *listener != (index, conn));
+                if let Some(other) = self.directs.remove(&(index, conn)) {
+                    self.directs.remove(&other);
+                    self.peers[other.0].client.handle_closed(other.1, now);
                 }
             }
             ClientOutput::HttpRequest { id, request } => {

@@ -547,6 +547,12 @@ impl ClientReplay<'_> {
                         .or_default()
                         .extend(bytes.iter().copied());
                 }
+                ClientOutput::Listen { toward, .. } => {
+                    return Err(format!(
+                        "the client asked to listen for a peer (toward {toward}): whole-Client \
+                         transcripts have no line for direct connections"
+                    ));
+                }
                 ClientOutput::Close { conn } => self.actions.push_back(Action::Close { conn }),
                 ClientOutput::HttpRequest { id, request } => {
                     let mut bytes = Vec::new();

@@ -24,6 +24,8 @@ pub struct Harness {
     pub events: Vec<ClientEvent>,
     pub addrs: Vec<String>,
     pub closed: Vec<ConnId>,
+    /// Each connection the client asked to listen for, and toward which server.
+    pub listens: Vec<(ConnId, String)>,
 }
 
 impl Harness {
@@ -51,6 +53,7 @@ impl Harness {
             events: Vec::new(),
             addrs: Vec::new(),
             closed: Vec::new(),
+            listens: Vec::new(),
         };
         h.client.handle_connected(ns, now);
         h.drain();
@@ -95,6 +98,7 @@ impl Harness {
                 }
                 ClientOutput::Transmit { conn, bytes } => self.sent.push((conn, bytes.to_vec())),
                 ClientOutput::Close { conn } => self.closed.push(conn),
+                ClientOutput::Listen { conn, toward } => self.listens.push((conn, toward.to_string())),
                 // Passport in memory: the nexus, then the login server's ticket.
                 ClientOutput::HttpRequest { id, request } => {
                     let answer = passport_answer(&request, "t=ticket&p=profile");

@@ -4,9 +4,10 @@
 //! `ACCEPT` with its address makes the client ask for a new connection
 //! ([`ClientOutput::Connect`]) that runs an MSNFTP [`Receiver`] [reference §10].
 //!
-//! Sending ([`Client::offer_file_msnftp`]) needs a socket the caller listens on: the
-//! client has no output asking for one, so the caller binds it first, names its
-//! address, and reports the connection that comes with [`Client::handle_accepted`].
+//! Sending ([`Client::send_file_msnftp`]) is the other way round: once the invitee
+//! accepts, the client asks the caller to listen ([`ClientOutput::Listen`]), sends the
+//! address the caller reports ([`Client::handle_listening`]) with a fresh auth cookie,
+//! and runs an MSNFTP [`Sender`] on the connection that arrives there.
 
 use std::time::Instant;
 
@@ -15,7 +16,6 @@ use crate::Output;
 use crate::Secret;
 use crate::client::ClientError;
 use crate::client::{Client, ClientEvent, ClientOutput, ConnId, Connection, Step};
-use crate::codec::Token;
 use crate::codec::{AckMode, HostPort, Passport};
 use crate::msg::{CancelCode, Invitation};
 use crate::msnftp::{
@@ -52,6 +52,8 @@ pub(in crate::client) struct Direct {
     id: TransferId,
     receiver: Machine,
     connected: bool,
+    /// The connection ended (or never opened): the machine has only its end to tell.
+    closed: bool,
     /// The last transmit, copied out of the receiver (the buffer is reused).
     pub(in crate::client) out: Vec<u8>,
 }
@@ -79,6 +81,7 @@ impl Direct {
     }
 
     pub(in crate::client) fn handle_closed(&mut self, now: Instant) {
+        self.closed = true;
         match &mut self.receiver {
             Machine::Receiver(r) => r.handle_closed(now),
             Machine::Sender(s) => s.handle_closed(now),
@@ -117,15 +120,11 @@ pub(super) struct Invited {
 pub(super) struct Offering {
     sb: ConnId,
     offer: FileOffer,
-    /// Where the caller listens.
-    ip: String,
-    port: u16,
     /// The cookie the connecting invitee must prove.
     auth_cookie: Secret<u32>,
-    /// Until the invitee answers, or connects once the address went.
+    /// Until the invitee answers; then the sender's own timer runs.
     deadline: Option<Instant>,
-    /// The address went out: a connection may come.
-    listening: bool,
+    /// The connection listened for, once the invitee accepted.
     direct: Option<ConnId>,
 }
 
@@ -252,6 +251,7 @@ impl Client {
                     id,
                     receiver: Machine::Receiver(receiver),
                     connected: false,
+                    closed: false,
                     out: Vec::new(),
                 })));
                 invited.direct = Some(conn);
@@ -417,106 +417,102 @@ impl Client {
             .min()
     }
 
-    /// Offers everyone in `conversation` (its one other participant, in practice) a
-    /// file of `size` bytes named `name` over MSNFTP, the transfer of every dialect.
-    /// The caller listens at `ip`:`port` already (a socket it bound, reachable by the
-    /// peer): once the invitee accepts, the client sends that address with a fresh auth
-    /// cookie, and the connection that arrives there is reported with
-    /// [`handle_accepted`](Self::handle_accepted). Data goes in with
+    /// Offers `to` a file of `size` bytes named `name` over MSNFTP, the transfer of
+    /// every dialect (MSNP8 included), in the conversation with them (opened when there
+    /// is none). Once they accept, the client asks the caller to listen for their
+    /// connection ([`ClientOutput::Listen`]). Data goes in with
     /// [`write_transfer`](Self::write_transfer) after [`ClientEvent::TransferAccepted`]
     /// (the receiver asked for it); [`ClientEvent::TransferEnded`] comes once the
     /// receiver confirmed every byte. Needs
     /// [`TransferConfig::msnftp`](super::TransferConfig::msnftp).
-    pub fn offer_file_msnftp(
+    pub fn send_file_msnftp(
         &mut self,
         now: Instant,
-        conversation: crate::client::ConversationId,
+        to: &Passport<'_>,
         name: &str,
         size: u64,
-        ip: &str,
-        port: u16,
     ) -> Result<TransferId, ClientError> {
         self.touch(now);
-        self.check_open()?;
         if !self.config.transfer.msnftp {
             return Err(super::TransferError::MsnftpOff.into());
         }
-        let max = self.config.transfer.max_transfers;
-        if self.transfers.entries.len() >= max {
-            return Err(super::TransferError::TooManyTransfers { max }.into());
-        }
-        // An address must be one token on the wire.
-        Token::try_from(ip).map_err(|_| super::TransferError::InvalidAddress)?;
-        let sb = self.find_conversation(conversation)?;
-        let peer = match self.conns.get(sb) {
-            Some(Connection::Switchboard(s)) => s.machine.participants().first().map(|p| p.account.clone()),
-            _ => None,
-        }
-        .ok_or(ClientError::NoSuchConversation)?;
-        let id = TransferId(self.transfers.next_id);
-        let entropy = super::mix(&[
-            self.config.transfer.seed,
-            super::fnv(peer.as_str()),
-            id.0,
-            0x4654_5053,
-        ]);
-        let cookie = std::num::NonZeroU32::new((entropy as u32) | 1).unwrap_or(std::num::NonZeroU32::MIN);
-        let offer = FileOffer::new(cookie, name, size);
-        let mut payload = Vec::new();
-        offer.invitation().encode(&mut payload)?;
-        if let Some(Connection::Switchboard(s)) = self.conns.get_mut(sb) {
-            s.machine.send_message(now, &payload, AckMode::NegativeOnly)?;
-        }
-        self.transfers.next_id += 1;
-        self.transfers.entries.insert(
-            id,
-            Entry {
-                peer,
-                kind: Kind::MsnftpSend(Box::new(Offering {
-                    sb,
-                    offer,
-                    ip: ip.to_owned(),
-                    port,
-                    auth_cookie: Secret::new((entropy >> 32) as u32),
-                    deadline: now.checked_add(self.config.transfer.p2p.timeout),
-                    listening: false,
-                    direct: None,
-                })),
-                state: State::Direct,
+        // The name must fit an invitation; checked now rather than once the peer joined.
+        let probe = FileOffer::new(std::num::NonZeroU32::MIN, name, size);
+        probe.invitation().encode(&mut Vec::new())?;
+        self.start_transfer(
+            to,
+            Kind::MsnftpOffer {
+                name: name.to_owned(),
+                size,
             },
-        );
-        Ok(id)
+        )
     }
 
-    /// A connection arrived on the socket the caller listens on for transfer `id`
-    /// ([`offer_file_msnftp`](Self::offer_file_msnftp)): its id, under which to report
-    /// its bytes ([`handle_input`](Self::handle_input)) and its end; the client's
-    /// writes to it come as [`ClientOutput::Transmit`]. Refused before the address went
-    /// out or once a connection came.
-    pub fn handle_accepted(&mut self, now: Instant, id: TransferId) -> Result<ConnId, ClientError> {
+    /// The peer of offer `id` is in switchboard `sb`: the `INVITE` goes out.
+    pub(super) fn offer_msnftp_in(&mut self, id: TransferId, sb: ConnId) {
+        let now = self.now;
+        let seed = self.config.transfer.seed;
+        let timeout = self.config.transfer.p2p.timeout;
+        let Some(entry) = self.transfers.entries.get_mut(&id) else {
+            return;
+        };
+        let Kind::MsnftpOffer { name, size } = &entry.kind else {
+            return;
+        };
+        let entropy = super::mix(&[seed, super::fnv(entry.peer.as_str()), id.0, 0x4654_5053]);
+        let cookie = std::num::NonZeroU32::new((entropy as u32) | 1).unwrap_or(std::num::NonZeroU32::MIN);
+        let offer = FileOffer::new(cookie, name.as_str(), *size);
+        let mut payload = Vec::new();
+        let sent = offer.invitation().encode(&mut payload).is_ok()
+            && match self.conns.get_mut(sb) {
+                Some(Connection::Switchboard(s)) => s
+                    .machine
+                    .send_message(now, &payload, AckMode::NegativeOnly)
+                    .is_ok(),
+                _ => false,
+            };
+        if !sent {
+            self.end_transfer(id, Err(TransferFailure::ConnectionLost));
+            return;
+        }
+        if let Some(entry) = self.transfers.entries.get_mut(&id) {
+            entry.kind = Kind::MsnftpSend(Box::new(Offering {
+                sb,
+                offer,
+                auth_cookie: Secret::new((entropy >> 32) as u32),
+                deadline: now.checked_add(timeout),
+                direct: None,
+            }));
+            entry.state = State::Direct;
+        }
+    }
+
+    /// The caller listens for `conn` ([`ClientOutput::Listen`]) at `addr`, the address
+    /// the peer is to connect to (reachable by the peer: not a wildcard such as
+    /// `0.0.0.0`). The client sends it to the peer; the connection that comes is then
+    /// reported with [`handle_connected`](Self::handle_connected). Ignored for a
+    /// connection that is not listened for, or once its address went.
+    pub fn handle_listening(&mut self, conn: ConnId, now: Instant, addr: &HostPort<'_>) {
         self.touch(now);
+        let id = match self.conns.get(conn) {
+            Some(Connection::Direct(d)) if !d.connected => d.id,
+            _ => return,
+        };
         let Some(Kind::MsnftpSend(offering)) = self.transfers.entries.get_mut(&id).map(|e| &mut e.kind)
         else {
-            return Err(super::TransferError::UnknownTransfer.into());
+            return;
         };
-        if !offering.listening || offering.direct.is_some() {
-            return Err(super::TransferError::WrongState.into());
+        if offering.direct != Some(conn) {
+            return;
         }
-        let sender = Sender::new(
-            MsnftpConfig::default(),
-            offering.auth_cookie.clone(),
-            offering.offer.size(),
-            now,
-        );
-        offering.deadline = None;
-        let conn = self.conns.insert(Connection::Direct(Box::new(Direct {
-            id,
-            receiver: Machine::Sender(sender),
-            connected: true,
-            out: Vec::new(),
-        })));
-        offering.direct = Some(conn);
-        Ok(conn)
+        let sb = offering.sb;
+        // Refused only once the address went: a second report changes nothing.
+        if let Ok(address) = offering
+            .offer
+            .listening(addr.host(), addr.port(), offering.auth_cookie.clone())
+        {
+            self.send_on_switchboard(sb, &address);
+        }
     }
 
     /// The next bytes of an MSNFTP offer's file, into its sender: what it takes.
@@ -526,10 +522,12 @@ impl Client {
         data: &[u8],
     ) -> Result<usize, super::TransferError> {
         let now = self.now;
-        let Some(Kind::MsnftpSend(offering)) = self.transfers.entries.get(&id).map(|e| &e.kind) else {
-            return Err(super::TransferError::WrongState);
+        let conn = match self.transfers.entries.get(&id).map(|e| &e.kind) {
+            Some(Kind::MsnftpSend(offering)) => offering.direct,
+            Some(Kind::MsnftpOffer { .. }) => None,
+            _ => return Err(super::TransferError::WrongState),
         };
-        let Some(conn) = offering.direct else {
+        let Some(conn) = conn else {
             return Ok(0);
         };
         match self.conns.get_mut(conn) {
@@ -549,16 +547,28 @@ impl Client {
         };
         match offering.offer.handle(invitation) {
             Ok(InviterUpdate::Accepted) => {
-                let address =
-                    offering
-                        .offer
-                        .listening(&offering.ip, offering.port, offering.auth_cookie.clone());
-                offering.listening = true;
-                let sb = offering.sb;
-                match address {
-                    Ok(address) => self.send_on_switchboard(sb, &address),
-                    Err(_) => self.end_transfer(id, Err(TransferFailure::ConnectionLost)),
-                }
+                // The sender's own timer (its idle timeout) bounds the wait for the
+                // connection from here on.
+                offering.deadline = None;
+                let sender = Sender::new(
+                    MsnftpConfig::default(),
+                    offering.auth_cookie.clone(),
+                    offering.offer.size(),
+                    self.now,
+                );
+                let toward = match self.conns.get(offering.sb) {
+                    Some(Connection::Switchboard(s)) => s.addr.clone(),
+                    _ => return self.end_transfer(id, Err(TransferFailure::ConnectionLost)),
+                };
+                let conn = self.conns.insert(Connection::Direct(Box::new(Direct {
+                    id,
+                    receiver: Machine::Sender(sender),
+                    connected: false,
+                    closed: false,
+                    out: Vec::new(),
+                })));
+                offering.direct = Some(conn);
+                self.outputs.push_back(ClientOutput::Listen { conn, toward });
             }
             Ok(InviterUpdate::Cancelled(code)) => {
                 let direct = offering.direct;
@@ -589,7 +599,7 @@ impl Client {
             if closed && !d.receiver.is_finished() {
                 d.receiver.cancel(now);
             }
-            if !d.connected && !d.receiver.is_finished() {
+            if !d.connected && !d.closed && !d.receiver.is_finished() {
                 continue;
             }
             let id = d.id;
@@ -621,7 +631,7 @@ impl Client {
             };
             let got = match polled {
                 Some(Err(bytes)) => {
-                    if !d.connected {
+                    if !d.connected || d.closed {
                         return Step::Busy;
                     }
                     d.out.clear();
