@@ -242,9 +242,8 @@ impl Connector for TcpConnector {
     }
 
     /// Binds on the local address that routes to `toward` (found without sending a
-    /// packet), on a port the system picks. The wait polls the socket every
-    /// [`ACCEPT_POLL`]: std cannot interrupt a blocking `accept`, and only one transfer
-    /// offer at a time waits here.
+    /// packet), on a port the system picks. The wait polls the socket every 20 ms
+    /// (std cannot interrupt a blocking `accept`), only while a peer is awaited.
     fn listen(
         &self,
         toward: &HostPort<'static>,
