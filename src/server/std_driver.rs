@@ -19,7 +19,9 @@
 //! - once more than `HIGH_WATER` (256 KiB) wait unsent for a connection, it is
 //!   congested, and the connections that feed it ([`Server::relay_peers`]: the other
 //!   participants of its switchboard session) are no longer read. Their bytes stay in
-//!   the kernel, their senders' windows fill for want of `ACK`s, and they wait;
+//!   the kernel, their senders' windows fill for want of `ACK`s, and they wait. A
+//!   conversation of several thus goes at the pace of its slowest reader, since each
+//!   message goes to all of them;
 //! - once the congested connection drains to `LOW_WATER` (64 KiB), its feeders are
 //!   read again. Readiness is edge-triggered, so a paused feeder is remembered as
 //!   holding unread input and is read on the next turn without waiting for an event
