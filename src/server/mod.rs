@@ -189,6 +189,28 @@ impl<V: TicketVerifier> Server<V> {
         self.conns.get(&conn).map_or(0, |c| c.out.len())
     }
 
+    /// The connections whose input [`Server::handle_input`] relays to `conn`: the other
+    /// participants of its switchboard session, in joining order; none for a
+    /// connection outside a session (a notification connection's fan-out, `NLN` and
+    /// the like, is a few lines per command and not counted). Relaying is symmetric,
+    /// so these are also the connections that `conn`'s own messages reach.
+    ///
+    /// This is what a driver needs for backpressure: when it cannot write to `conn`
+    /// as fast as the server fills it, it stops reading these, so their senders slow
+    /// down behind TCP instead of the bytes piling up ([`std_driver`] does this). Each
+    /// call visits the session's participants once and allocates nothing.
+    pub fn relay_peers(&self, conn: ConnId) -> impl Iterator<Item = ConnId> + '_ {
+        let session = match self.conns.get(&conn).map(|c| &c.state) {
+            Some(State::Joined { session, .. }) => self.directory.sessions.get(session),
+            _ => None,
+        };
+        session
+            .into_iter()
+            .flat_map(|s| s.participants.iter())
+            .map(|&(c, _)| c)
+            .filter(move |&c| c != conn)
+    }
+
     // ---- handle_* inputs ----
 
     /// A new connection arrived on `listener`. The client speaks first, so nothing is

@@ -9,6 +9,35 @@
 //! meant for demos, tests and benchmarks on one machine, not for serving the Internet:
 //! no TLS, and one thread for everything.
 //!
+//! # Backpressure
+//!
+//! A switchboard relays each participant's `MSG`s to the others, P2P file data
+//! included, and acknowledges them on relay; a sender that writes as fast as the
+//! acknowledgements come would outrun a receiver that reads slowly (a bot busy with
+//! its events, whose driver then stops reading its socket). The driver passes the
+//! receiver's pace back to the sender, as TCP would end to end:
+//! - once more than `HIGH_WATER` (256 KiB) wait unsent for a connection, it is
+//!   congested, and the connections that feed it ([`Server::relay_peers`]: the other
+//!   participants of its switchboard session) are no longer read. Their bytes stay in
+//!   the kernel, their senders' windows fill for want of `ACK`s, and they wait. A
+//!   conversation of several thus goes at the pace of its slowest reader, since each
+//!   message goes to all of them;
+//! - once the congested connection drains to `LOW_WATER` (64 KiB), its feeders are
+//!   read again. Readiness is edge-triggered, so a paused feeder is remembered as
+//!   holding unread input and is read on the next turn without waiting for an event
+//!   that may never come. A paused connection costs nothing until then: no timer,
+//!   no polling;
+//! - a feeder is checked before each read of at most 16 KiB, so the bytes waiting for
+//!   a congested connection stay near `HIGH_WATER` plus what one read relays;
+//! - notification connections are never paused (nothing is relayed to them), and a
+//!   connection is never paused for its own output: what its input produces for
+//!   itself (`ACK`s, replies) is small beside what it sends;
+//! - a receiver that stops reading altogether still cannot grow memory: its feeders
+//!   stay paused, and a hard cap of `MAX_PENDING_WRITE` (1 MiB) unsent bytes drops any
+//!   connection, as before; the paused feeders, whose input no longer reaches the
+//!   server, are dropped by the switchboard's idle timeout
+//!   ([`ServerConfig::switchboard_idle_timeout`]).
+//!
 //! ```no_run
 //! use msnp::server::std_driver::LoopbackServer;
 //! let server = LoopbackServer::start(|s| {
@@ -23,6 +52,10 @@
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr};
+#[cfg(test)]
+use std::sync::Arc;
+#[cfg(test)]
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -37,8 +70,15 @@ use super::event::ServerOutput;
 use crate::codec::HostPort;
 
 /// Bytes the driver holds for one socket that does not read; past it, the connection
-/// is dropped (the server bounds its own queue the same way).
+/// is dropped (the server bounds its own queue the same way). Relayed bytes stop near
+/// [`HIGH_WATER`]; this catches what the connection's own input and the server's
+/// notices add.
 const MAX_PENDING_WRITE: usize = 1024 * 1024;
+/// Unsent bytes past which a connection is congested and its feeders are not read.
+const HIGH_WATER: usize = 256 * 1024;
+/// Unsent bytes at or below which a congested connection's feeders are read again;
+/// the gap keeps a receiver at the edge from pausing and resuming them on every read.
+const LOW_WATER: usize = 64 * 1024;
 /// Bytes read from one socket per turn. Readiness is edge-triggered, so a socket is read
 /// until it would block, but a fast sender must not starve the others: past this budget
 /// it goes back in line, and the next wait does not sleep.
@@ -68,6 +108,18 @@ pub struct LoopbackServer {
     /// Wakes the thread to shut down, instead of it noticing a flag on a timer.
     waker: Waker,
     thread: Option<JoinHandle<io::Result<()>>>,
+    #[cfg(test)]
+    stats: Arc<Stats>,
+}
+
+/// What the backpressure did, for the module's tests.
+#[cfg(test)]
+#[derive(Debug, Default)]
+struct Stats {
+    /// The most unsent bytes seen for one connection.
+    peak_pending: AtomicUsize,
+    /// Reads stopped because a connection the input feeds was congested.
+    pauses: AtomicUsize,
 }
 
 impl LoopbackServer {
@@ -132,6 +184,8 @@ impl LoopbackServer {
             registered.push((listener, kind));
         }
         let waker = Waker::new(poll.registry(), WAKER)?;
+        #[cfg(test)]
+        let stats = Arc::new(Stats::default());
         let driver = Driver {
             server,
             poll,
@@ -144,6 +198,8 @@ impl LoopbackServer {
             next_timeout: None,
             again: Vec::new(),
             touched: Vec::new(),
+            #[cfg(test)]
+            stats: Arc::clone(&stats),
         };
         let thread = std::thread::Builder::new()
             .name("msnp-loopback-server".into())
@@ -155,6 +211,8 @@ impl LoopbackServer {
             passport: addrs[3],
             waker,
             thread: Some(thread),
+            #[cfg(test)]
+            stats,
         })
     }
 
@@ -295,6 +353,13 @@ struct Peer {
     write_interest: bool,
     /// Listed in [`Driver::touched`], to be flushed.
     touched: bool,
+    /// More than [`HIGH_WATER`] bytes waited and it has not drained to [`LOW_WATER`]
+    /// since: the connections that feed it are not read.
+    congested: bool,
+    /// Not read because a connection it feeds is congested, with input perhaps left
+    /// in the socket: its readiness will not be signalled again, so it is read once
+    /// its way is clear.
+    paused: bool,
 }
 
 /// One Passport HTTP exchange: a request read, one response written, then a hang-up.
@@ -321,6 +386,28 @@ struct Driver {
     again: Vec<Token>,
     /// Connections given bytes (or a close) since their last flush.
     touched: Vec<ConnId>,
+    #[cfg(test)]
+    stats: Arc<Stats>,
+}
+
+/// Whether `conn` feeds a congested connection, so that reading it now would only add
+/// to bytes that cannot leave.
+fn feeds_congested(server: &Server, peers: &HashMap<ConnId, Peer>, conn: ConnId) -> bool {
+    server
+        .relay_peers(conn)
+        .any(|to| peers.get(&to).is_some_and(|p| p.congested))
+}
+
+/// Reads `conn` again on the next turn, if it is paused and feeds no congested
+/// connection any more.
+fn resume(server: &Server, peers: &mut HashMap<ConnId, Peer>, again: &mut Vec<Token>, conn: ConnId) {
+    if !peers.get(&conn).is_some_and(|p| p.paused) || feeds_congested(server, peers, conn) {
+        return;
+    }
+    if let Some(peer) = peers.get_mut(&conn) {
+        peer.paused = false;
+        again.push(peer.token);
+    }
 }
 
 impl Driver {
@@ -429,6 +516,8 @@ impl Driver {
                         closing: false,
                         write_interest: false,
                         touched: false,
+                        congested: false,
+                        paused: false,
                     },
                 );
             }
@@ -450,16 +539,26 @@ impl Driver {
     fn read(&mut self, conn: ConnId, token: Token) {
         let mut budget = READ_BUDGET;
         loop {
-            let Some(peer) = self.peers.get_mut(&conn) else {
-                return;
-            };
-            if peer.closing {
+            if self.peers.get(&conn).is_none_or(|p| p.closing) {
                 return;
             }
             if budget == 0 {
                 self.again.push(token);
                 return;
             }
+            // Checked before every read, not once per turn: what one read relays is
+            // the most a congested connection can gain past the mark.
+            if feeds_congested(&self.server, &self.peers, conn) {
+                if let Some(peer) = self.peers.get_mut(&conn) {
+                    peer.paused = true;
+                }
+                #[cfg(test)]
+                self.stats.pauses.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            let Some(peer) = self.peers.get_mut(&conn) else {
+                return;
+            };
             match peer.stream.read(&mut self.buf) {
                 Ok(0) => return self.drop_peer(conn, true),
                 Ok(n) => {
@@ -482,6 +581,12 @@ impl Driver {
                 ServerOutput::Transmit { conn, bytes } => {
                     if let Some(peer) = self.peers.get_mut(&conn) {
                         peer.out.push(&bytes);
+                        let pending = peer.out.unsent().len();
+                        // Marked at once, so that a feeder still reading in this turn
+                        // stops before its next read.
+                        peer.congested |= pending > HIGH_WATER;
+                        #[cfg(test)]
+                        self.stats.peak_pending.fetch_max(pending, Ordering::Relaxed);
                     }
                     conn
                 }
@@ -524,7 +629,28 @@ impl Driver {
             let tell_server = !peer.closing;
             return self.drop_peer(conn, tell_server);
         }
-        let waiting = !peer.out.unsent().is_empty();
+        let pending = peer.out.unsent().len();
+        let waiting = pending > 0;
+        let drained = peer.congested && pending <= LOW_WATER;
+        if drained {
+            peer.congested = false;
+        }
+        // A feeder's way clears when its receiver drains, or when the receiver leaves
+        // the session, which the server tells the feeder (`BYE`): either way a flush.
+        if peer.paused {
+            resume(&self.server, &mut self.peers, &mut self.again, conn);
+        }
+        if drained {
+            // Each feeder visits its receivers: participants squared per drain, and a
+            // drain follows `HIGH_WATER - LOW_WATER` bytes written, each of them
+            // relayed to every participant.
+            for feeder in self.server.relay_peers(conn) {
+                resume(&self.server, &mut self.peers, &mut self.again, feeder);
+            }
+        }
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
         if peer.closing && !waiting {
             let _ = peer.stream.shutdown(Shutdown::Both);
             return self.drop_peer(conn, false);
@@ -640,5 +766,188 @@ impl Driver {
             }
             self.flush_touched();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The backpressure on real loopback sockets: a switchboard whose receiver stops
+    //! reading stops reading its sender, holds a bounded number of bytes, and reads the
+    //! sender again when the receiver drains or leaves.
+
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::sync::atomic::Ordering;
+    use std::thread::JoinHandle;
+    use std::time::{Duration, Instant};
+
+    use super::{HIGH_WATER, LoopbackServer, READ_BUDGET};
+
+    /// The longest any one wait may take.
+    const STEP: Duration = Duration::from_secs(10);
+    const ALICE: &str = "alice@example.com";
+    const BOB: &str = "bob@example.com";
+    /// Messages alice sends: 16 MiB, far more than the kernel buffers between the
+    /// server and a receiver that does not read, and than `MAX_PENDING_WRITE`.
+    const COUNT: usize = 10_000;
+    const PAYLOAD: usize = 1664;
+
+    /// One side of a raw MSNP connection.
+    struct Line {
+        out: TcpStream,
+        input: BufReader<TcpStream>,
+    }
+
+    impl Line {
+        fn connect(addr: std::net::SocketAddr) -> Line {
+            let out = TcpStream::connect(addr).unwrap();
+            out.set_read_timeout(Some(STEP)).unwrap();
+            out.set_write_timeout(Some(STEP)).unwrap();
+            let input = BufReader::new(out.try_clone().unwrap());
+            Line { out, input }
+        }
+
+        fn send(&mut self, line: &str) {
+            self.out.write_all(line.as_bytes()).unwrap();
+        }
+
+        /// The next command line, its payload (if it is a `MSG`) read and returned.
+        fn next(&mut self) -> (String, Vec<u8>) {
+            let mut line = String::new();
+            self.input.read_line(&mut line).unwrap();
+            assert!(!line.is_empty(), "the server hung up");
+            let mut payload = Vec::new();
+            if line.starts_with("MSG ") {
+                let len: usize = line.trim_end().rsplit(' ').next().unwrap().parse().unwrap();
+                payload.resize(len, 0);
+                self.input.read_exact(&mut payload).unwrap();
+            }
+            (line, payload)
+        }
+
+        /// The first line that starts with `prefix`, those before it skipped.
+        fn until(&mut self, prefix: &str) -> String {
+            loop {
+                let (line, _) = self.next();
+                if line.starts_with(prefix) {
+                    return line;
+                }
+            }
+        }
+    }
+
+    fn word_after<'a>(line: &'a str, marker: &str) -> &'a str {
+        let rest = &line[line.find(marker).unwrap() + marker.len()..];
+        rest.split_whitespace().next().unwrap()
+    }
+
+    /// Signs `account` in over MSNP9 (no challenge) with `ticket`, online.
+    fn sign_in(server: &LoopbackServer, account: &str, ticket: &str) -> Line {
+        let mut ns = Line::connect(server.notification_addr());
+        ns.send(&format!(
+            "VER 1 MSNP9 CVR0\r\nUSR 2 TWN I {account}\r\nUSR 3 TWN S {ticket}\r\nCHG 4 NLN 0\r\n"
+        ));
+        ns.until("CHG 4 ");
+        ns
+    }
+
+    /// Alice and bob in one switchboard session: their switchboard connections, and
+    /// their notification connections (closing those would sign them out).
+    fn session() -> (LoopbackServer, Line, Line, [Line; 2]) {
+        let mut tickets = Vec::new();
+        let server = LoopbackServer::start(|s| {
+            for account in [ALICE, BOB] {
+                s.add_account(account, "pw", "Name")?;
+                tickets.push(s.verifier_mut().issue_ticket(account).unwrap());
+            }
+            Ok(())
+        })
+        .unwrap();
+        let mut alice_ns = sign_in(&server, ALICE, tickets[0].expose());
+        let mut bob_ns = sign_in(&server, BOB, tickets[1].expose());
+        alice_ns.send("XFR 5 SB\r\n");
+        let xfr = alice_ns.until("XFR 5 ");
+        let mut alice = Line::connect(server.switchboard_addr());
+        alice.send(&format!(
+            "USR 1 {ALICE} {}\r\nCAL 2 {BOB}\r\n",
+            word_after(&xfr, "CKI ")
+        ));
+        alice.until("CAL 2 RINGING");
+        let rng = bob_ns.until("RNG ");
+        let mut bob = Line::connect(server.switchboard_addr());
+        bob.send(&format!(
+            "ANS 1 {BOB} {} {}\r\n",
+            word_after(&rng, "CKI "),
+            word_after(&rng, "RNG ")
+        ));
+        bob.until("ANS 1 OK");
+        alice.until("JOI ");
+        (server, alice, bob, [alice_ns, bob_ns])
+    }
+
+    /// Alice's `COUNT` messages, written from their own thread, which blocks while the
+    /// server does not read her.
+    fn flood(alice: Line) -> JoinHandle<Line> {
+        std::thread::spawn(move || {
+            let mut alice = alice;
+            let mut message = Vec::new();
+            for n in 0..COUNT {
+                message.clear();
+                message.extend_from_slice(format!("MSG {} N {PAYLOAD}\r\n", n + 3).as_bytes());
+                message.resize(message.len() + PAYLOAD, b'a' + (n % 26) as u8);
+                alice.out.write_all(&message).unwrap();
+            }
+            alice
+        })
+    }
+
+    /// The most bytes that may wait for a receiver whose senders are paused.
+    const BOUND: usize = HIGH_WATER + READ_BUDGET;
+
+    /// Waits until the server has stopped reading a connection for backpressure;
+    /// fails at once if the bytes for the receiver grow past [`BOUND`] first.
+    fn paused(server: &LoopbackServer) {
+        let deadline = Instant::now() + STEP;
+        while server.stats.pauses.load(Ordering::Relaxed) == 0 {
+            let peak = server.stats.peak_pending.load(Ordering::Relaxed);
+            assert!(
+                peak <= BOUND,
+                "{peak} bytes waited, and the sender was not paused"
+            );
+            assert!(Instant::now() < deadline, "the sender was never paused");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_receiver_that_stops_reading_pauses_its_sender_and_draining_resumes_it() {
+        let (server, alice, mut bob, _ns) = session();
+        let sender = flood(alice);
+        paused(&server);
+        // Only now does bob read: every message arrives, whole and in order, so none
+        // was dropped and the paused sender was read again each time bob drained.
+        for n in 0..COUNT {
+            let (line, payload) = bob.next();
+            assert_eq!(line, format!("MSG {ALICE} Name {PAYLOAD}\r\n"), "message {n}");
+            assert!(payload.iter().all(|&b| b == b'a' + (n % 26) as u8), "message {n}");
+        }
+        sender.join().unwrap();
+        let peak = server.stats.peak_pending.load(Ordering::Relaxed);
+        assert!(peak > HIGH_WATER && peak <= BOUND, "{peak} bytes waited for bob");
+        eprintln!("peak {peak} bytes pending for the stalled receiver");
+    }
+
+    #[test]
+    fn a_receiver_that_leaves_resumes_its_paused_sender() {
+        let (server, alice, bob, _ns) = session();
+        let sender = flood(alice);
+        paused(&server);
+        // Bob hangs up unread: alice is read again (her messages now go nowhere and
+        // are answered NAK), so all of them are taken.
+        drop(bob);
+        let mut alice = sender.join().unwrap();
+        alice.until("BYE ");
+        let peak = server.stats.peak_pending.load(Ordering::Relaxed);
+        assert!(peak <= BOUND, "{peak} bytes waited for bob");
     }
 }
