@@ -419,3 +419,33 @@ fn a_sender_that_cannot_be_reached_fails_the_receive() {
     );
     assert_eq!(h.closed, [direct]);
 }
+
+#[test]
+fn an_offer_waits_for_room_in_a_full_switchboard_window_instead_of_failing() {
+    let mut config = ClientConfig::default();
+    config.sync_lists = false;
+    config.initial_status = None;
+    config.transfer.msnftp = true;
+    config.switchboard.max_pending = 1;
+    let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
+    let (conversation, sb) = h.conversation_with_bob();
+    h.client.send_to_conversation(h.now, conversation, "hi").unwrap();
+    h.drain();
+    assert!(h.sent_on(sb).starts_with("MSG 4 A "));
+    let bob = msnp::codec::Passport::try_from(BOB).unwrap();
+    let id = h.client.send_file_msnftp(h.now, &bob, "hello.txt", 5).unwrap();
+    h.drain();
+    assert_eq!(h.sent_on(sb), "", "the window holds one message, in flight");
+    assert_eq!(h.take(), Vec::<String>::new());
+    h.input(sb, b"ACK 4\r\n");
+    let invite = h.sent_on(sb);
+    assert!(
+        invite.starts_with("MSG 5 N ") && invite.contains("Invitation-Command: INVITE\r\n"),
+        "{invite}"
+    );
+    let events = h.take();
+    assert!(
+        events.iter().all(|e| !e.contains(&format!("{id:?}"))),
+        "the transfer goes on: {events:?}"
+    );
+}

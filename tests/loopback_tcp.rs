@@ -581,12 +581,12 @@ fn send_over(
                 _ => {}
             }
         }
-        // A round's worth at a time, so the receiver is read between rounds: the
-        // server drops a reader that falls a megabyte behind.
-        if accepted && sent.is_none() && written < file.len() {
-            let round = file.len().min(written + 64 * 1024);
-            if let Ok(taken) = from.bot.write_transfer(id, &file[written..round]) {
-                written += taken;
+        // As much as the transfer takes: its buffer, the switchboard's window and the
+        // server's backpressure bound what is in flight, whoever reads slowly.
+        while accepted && sent.is_none() && written < file.len() {
+            match from.bot.write_transfer(id, &file[written..]) {
+                Ok(0) | Err(_) => break,
+                Ok(taken) => written += taken,
             }
         }
         while let Ok(event) = to.events.recv_timeout(Duration::from_millis(1)) {
@@ -714,4 +714,71 @@ fn a_declined_file_and_a_cancelled_one_end_with_their_reasons_on_both_sides() {
     let (sent, received) = (ended(&alice, id).unwrap_err(), ended(&bob, at_bob).unwrap_err());
     assert!(sent.contains("cancel"), "{sent}");
     assert!(received.contains("cancel"), "{received}");
+}
+
+#[test]
+fn an_msnftp_sender_waits_for_a_slow_receiver_instead_of_queueing_the_file() {
+    let server = start(&[ALICE, BOB]);
+    let mut alice_config = msnp8(&server);
+    alice_config.client.transfer.msnftp = true;
+    // Sixteen transmits: without the held-back writes, 1 MiB in the writer's queue
+    // would end the connection ("the peer stopped reading").
+    alice_config.write_queue = 16;
+    let mut bob_config = alice_config.clone();
+    bob_config.event_queue = 8;
+    let (alice, bob) = (peer(ALICE, alice_config), peer(BOB, bob_config));
+    online(&alice);
+    online(&bob);
+    alice.bot.add_contact(List::Forward, &passport(BOB.0)).unwrap();
+    bob.bot.add_contact(List::Forward, &passport(ALICE.0)).unwrap();
+    assert_eq!(presence(&alice, BOB.0), Status::Online);
+    assert_eq!(presence(&bob, ALICE.0), Status::Online);
+    let file = random_file(8 * 1024 * 1024, 9);
+    let receiving = std::thread::spawn(move || {
+        let offer = bob.expect("the offer", |e| match e {
+            ClientEvent::TransferOffered { id, .. } => Some(*id),
+            _ => None,
+        });
+        bob.bot.accept_transfer(offer).unwrap();
+        // A slow bot, busy at first: its driver stops reading, the sockets' buffers
+        // fill, and then the sender's queue would.
+        std::thread::sleep(Duration::from_millis(500));
+        let mut data = Vec::new();
+        loop {
+            std::thread::sleep(Duration::from_micros(500));
+            match bob.events.recv_timeout(Duration::from_secs(30)).unwrap() {
+                ClientEvent::TransferData { bytes, .. } => data.extend_from_slice(&bytes),
+                ClientEvent::TransferEnded { result, .. } => {
+                    return (result.map_err(|e| e.to_string()), data);
+                }
+                _ => {}
+            }
+        }
+    });
+    let id = alice
+        .bot
+        .send_file_msnftp(&passport(BOB.0), "file.bin", file.len() as u64)
+        .unwrap();
+    let mut written = 0;
+    let sent = loop {
+        match alice.events.recv_timeout(Duration::from_secs(30)).unwrap() {
+            ClientEvent::TransferAccepted { id: got } | ClientEvent::TransferProgress { id: got, .. }
+                if got == id =>
+            {
+                while written < file.len() {
+                    match alice.bot.write_transfer(id, &file[written..]).unwrap() {
+                        0 => break,
+                        taken => written += taken,
+                    }
+                }
+            }
+            ClientEvent::TransferEnded { id: got, result } if got == id => {
+                break result.map_err(|e| e.to_string());
+            }
+            _ => {}
+        }
+    };
+    let (received, data) = receiving.join().unwrap();
+    assert_eq!((sent, received), (Ok(file.len() as u64), Ok(file.len() as u64)));
+    assert_eq!(sha256(&data), sha256(&file));
 }

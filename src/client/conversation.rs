@@ -488,7 +488,7 @@ fn submit(
 
 /// Whether a refused text would fit once messages in flight end: the window or the
 /// output buffer is full now, but not with this text alone.
-fn fits_later(error: &SbError) -> bool {
+pub(super) fn fits_later(error: &SbError) -> bool {
     match error {
         SbError::TooManyPending { pending, .. } => *pending > 0,
         SbError::TransmitFull { buffered, .. } => *buffered > 0,

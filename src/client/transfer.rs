@@ -719,8 +719,7 @@ impl Client {
                 _ => None,
             });
             if let Some(conn) = joined {
-                changed = true;
-                self.start_in(id, conn, &peer);
+                changed |= self.start_in(id, conn, &peer);
             } else if conn.is_none() && !self.pending.values().any(|p| p.to.same_account(&peer)) {
                 changed = true;
                 self.end_transfer(id, Err(TransferFailure::NoConversation));
@@ -729,7 +728,9 @@ impl Client {
         changed
     }
 
-    fn start_in(&mut self, id: TransferId, conn: ConnId, peer: &Passport<'static>) {
+    /// Starts transfer `id` in switchboard `conn`; false when it must wait longer (an
+    /// MSNFTP offer whose switchboard window is full).
+    fn start_in(&mut self, id: TransferId, conn: ConnId, peer: &Passport<'static>) -> bool {
         if self
             .transfers
             .entries
@@ -740,14 +741,14 @@ impl Client {
         }
         let Some(key) = self.session_for(conn, peer) else {
             self.end_transfer(id, Err(TransferFailure::NoConversation));
-            return;
+            return true;
         };
         let now = self.now;
         let (Some(entry), Some(session)) = (
             self.transfers.entries.get_mut(&id),
             self.transfers.sessions.get_mut(&key),
         ) else {
-            return;
+            return true;
         };
         session.idle = false;
         let started = match &entry.kind {
@@ -763,7 +764,7 @@ impl Client {
             | Kind::ReceiveFile
             | Kind::Msnftp(_)
             | Kind::MsnftpOffer { .. }
-            | Kind::MsnftpSend(_) => return,
+            | Kind::MsnftpSend(_) => return true,
         };
         match started {
             Ok(p2p) => {
@@ -777,6 +778,7 @@ impl Client {
             // Only the P2P session's own bound can refuse here (the name was checked).
             Err(_) => self.end_transfer(id, Err(TransferFailure::NoConversation)),
         }
+        true
     }
 
     /// Moves data of ready senders into their sessions, a few chunks at a time and

@@ -46,7 +46,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::BufferPool;
+use super::{Backlog, BufferPool};
 use super::{Command, DriverConfig, DriverError, Input, Io, Reply, Shell, TransferAnswer};
 use crate::Secret;
 use crate::client::{ClientEvent, ConnId, ConversationId, HttpId, MessageHandle, TransferId};
@@ -774,6 +774,7 @@ fn run<C: Connector>(
 struct Writer {
     queue: SyncSender<Vec<u8>>,
     pool: BufferPool,
+    backlog: Backlog,
 }
 
 struct ThreadIo<C> {
@@ -869,13 +870,13 @@ impl<C: Connector> Io for ThreadIo<C> {
     }
 
     fn transmit(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
-        match self
-            .writers
-            .get(&conn)
-            .map(|writer| writer.queue.try_send(writer.pool.filled(bytes)))
-        {
-            Some(Ok(())) => true,
-            Some(Err(TrySendError::Full(_) | TrySendError::Disconnected(_))) | None => false,
+        let Some(writer) = self.writers.get(&conn) else {
+            return false;
+        };
+        writer.backlog.queued(bytes.len());
+        match writer.queue.try_send(writer.pool.filled(bytes)) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
         }
     }
 
@@ -886,6 +887,10 @@ impl<C: Connector> Io for ThreadIo<C> {
         }
         // The writer thread writes what is queued, then shuts the socket.
         self.writers.remove(&conn);
+    }
+
+    fn is_backlogged(&self, conn: ConnId) -> bool {
+        self.writers.get(&conn).is_some_and(|w| w.backlog.is_high())
     }
 
     fn http(&mut self, id: HttpId, request: HttpRequest) {
@@ -930,17 +935,17 @@ fn start<S: Stream>(
     write_queue: usize,
 ) -> io::Result<Writer> {
     let (reader, writer) = (stream.try_clone()?, stream);
-    let inputs = inputs.clone();
+    let read_inputs = inputs.clone();
     thread::Builder::new()
         .name("msnp-reader".into())
-        .spawn(move || read_loop(conn, reader, &inputs, &gate))?;
+        .spawn(move || read_loop(conn, reader, &read_inputs, &gate))?;
     let (queue, rx) = mpsc::sync_channel(write_queue);
-    let pool = BufferPool::default();
-    let written = pool.clone();
+    let (pool, backlog) = (BufferPool::default(), Backlog::default());
+    let (written, drained, inputs) = (pool.clone(), backlog.clone(), inputs.clone());
     thread::Builder::new()
         .name("msnp-writer".into())
-        .spawn(move || write_loop(writer, &rx, &written))?;
-    Ok(Writer { queue, pool })
+        .spawn(move || write_loop(conn, writer, &rx, &written, &drained, &inputs))?;
+    Ok(Writer { queue, pool, backlog })
 }
 
 fn read_loop<S: Stream>(conn: ConnId, mut stream: S, inputs: &SyncSender<Input<Writer>>, gate: &Gate) {
@@ -962,9 +967,20 @@ fn read_loop<S: Stream>(conn: ConnId, mut stream: S, inputs: &SyncSender<Input<W
     }
 }
 
-fn write_loop<S: Stream>(mut stream: S, queue: &Receiver<Vec<u8>>, pool: &BufferPool) {
+fn write_loop<S: Stream>(
+    conn: ConnId,
+    mut stream: S,
+    queue: &Receiver<Vec<u8>>,
+    pool: &BufferPool,
+    backlog: &Backlog,
+    inputs: &SyncSender<Input<Writer>>,
+) {
     while let Ok(bytes) = queue.recv() {
         if stream.write_all(&bytes).is_err() {
+            break;
+        }
+        // Straight to the session, past the gate: a bot's write may be waiting for it.
+        if backlog.written(bytes.len()) && inputs.send(Input::Drained { conn }).is_err() {
             break;
         }
         pool.give_back(bytes);

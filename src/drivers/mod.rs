@@ -23,6 +23,12 @@
 //!   queue ([`ClientConfig::max_queued_messages`](crate::client::ClientConfig::max_queued_messages),
 //!   over all conversations); only past that bound is the send refused with
 //!   [`ClientError::TooManyQueued`];
+//! - a file goes out no faster than its peer takes it: over P2P the switchboard's
+//!   window holds it back until the server acknowledges (and the crate's loopback
+//!   server reads a sender only as fast as the receivers take the relayed bytes);
+//!   over MSNFTP, whose data nothing acknowledges, `write_transfer` takes nothing
+//!   while 256 KiB wait for the socket, and the transfer's progress is told again once
+//!   they fell to 64 KiB;
 //! - events wait for the bot in a queue of [`DriverConfig::event_queue`]; a bot that
 //!   does not take them slows down its own session (socket data is no longer read),
 //!   never grows memory, and never ends it: while reading is paused no timeout is
@@ -262,6 +268,33 @@ impl From<CloseReason> for DriverError {
         DriverError::Ended {
             reason: Box::new(reason),
         }
+    }
+}
+
+/// Bytes queued for one connection's writer and not yet written. A file sent over a
+/// direct connection (MSNFTP) has no acknowledgements to slow it down: while this is
+/// above [`Backlog::HIGH`] the bot's `write_transfer` takes nothing, and once the
+/// writer says it fell to [`Backlog::LOW`] ([`Input::Drained`]) the transfer's last
+/// progress event is told again, the bot's cue to write on.
+#[derive(Clone, Default)]
+pub(crate) struct Backlog(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Backlog {
+    pub(crate) const HIGH: usize = 256 * 1024;
+    pub(crate) const LOW: usize = 64 * 1024;
+
+    pub(crate) fn queued(&self, bytes: usize) {
+        self.0.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `bytes` were written; whether that brought the backlog down to `LOW`.
+    pub(crate) fn written(&self, bytes: usize) -> bool {
+        let before = self.0.fetch_sub(bytes, std::sync::atomic::Ordering::Relaxed);
+        before > Self::LOW && before.saturating_sub(bytes) <= Self::LOW
+    }
+
+    pub(crate) fn is_high(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed) > Self::HIGH
     }
 }
 

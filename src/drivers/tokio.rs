@@ -49,7 +49,7 @@ use ::tokio::net::TcpStream;
 use ::tokio::sync::{mpsc, oneshot};
 use ::tokio::task::AbortHandle;
 
-use super::BufferPool;
+use super::{Backlog, BufferPool};
 use super::{Command, DriverConfig, DriverError, Input, Io, Reply, Shell, TransferAnswer};
 use crate::Secret;
 use crate::client::{ClientEvent, ConnId, ConversationId, HttpId, MessageHandle, TransferId};
@@ -615,6 +615,7 @@ async fn run<C: Connector>(
 struct Writer {
     queue: mpsc::Sender<Vec<u8>>,
     pool: BufferPool,
+    backlog: Backlog,
 }
 
 struct TokioIo<C> {
@@ -634,6 +635,9 @@ struct TokioIo<C> {
 /// that opens it.
 struct Streams {
     sockets: mpsc::Sender<Input<Writer>>,
+    /// Where the writer says it caught up: the channel that is read even while the
+    /// bot is behind, since a bot's write may be waiting for it.
+    inputs: mpsc::Sender<Input<Writer>>,
     write_queue: usize,
     write_timeout: Duration,
 }
@@ -660,20 +664,24 @@ impl Streams {
         let (read, write) = ::tokio::io::split(stream);
         let reader = ::tokio::spawn(read_loop(conn, read, self.sockets.clone()));
         let (queue, rx) = mpsc::channel(self.write_queue);
-        let pool = BufferPool::default();
+        let (pool, backlog) = (BufferPool::default(), Backlog::default());
         let writer = write_loop(
-            conn,
+            WriterTask {
+                conn,
+                pool: pool.clone(),
+                backlog: backlog.clone(),
+                timeout: self.write_timeout,
+                sockets: self.sockets,
+                inputs: self.inputs,
+                reader: reader.abort_handle(),
+            },
             write,
             rx,
-            pool.clone(),
-            self.write_timeout,
-            self.sockets,
-            reader.abort_handle(),
         );
         ::tokio::spawn(writer);
         Input::Connected {
             conn,
-            writer: Writer { queue, pool },
+            writer: Writer { queue, pool, backlog },
         }
     }
 }
@@ -682,6 +690,7 @@ impl<C> TokioIo<C> {
     fn streams(&self) -> Streams {
         Streams {
             sockets: self.sockets.clone(),
+            inputs: self.inputs.clone(),
             write_queue: self.write_queue,
             write_timeout: self.write_timeout,
         }
@@ -748,9 +757,14 @@ impl<C: Connector> Io for TokioIo<C> {
     }
 
     fn transmit(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
-        self.writers
-            .get(&conn)
-            .is_some_and(|writer| writer.queue.try_send(writer.pool.filled(bytes)).is_ok())
+        self.writers.get(&conn).is_some_and(|writer| {
+            writer.backlog.queued(bytes.len());
+            writer.queue.try_send(writer.pool.filled(bytes)).is_ok()
+        })
+    }
+
+    fn is_backlogged(&self, conn: ConnId) -> bool {
+        self.writers.get(&conn).is_some_and(|w| w.backlog.is_high())
     }
 
     fn close(&mut self, conn: ConnId) {
@@ -804,27 +818,39 @@ pub(crate) async fn read_some<R: AsyncRead + Unpin>(read: &mut R) -> std::io::Re
     .await
 }
 
-async fn write_loop<S: AsyncWrite>(
+/// What a connection's writer task keeps besides its stream and queue.
+struct WriterTask {
     conn: ConnId,
-    mut write: WriteHalf<S>,
-    mut queue: mpsc::Receiver<Vec<u8>>,
     pool: BufferPool,
+    backlog: Backlog,
     timeout: Duration,
     sockets: mpsc::Sender<Input<Writer>>,
+    /// Read even while the bot is behind: a bot's write may wait for [`Input::Drained`].
+    inputs: mpsc::Sender<Input<Writer>>,
     reader: AbortHandle,
+}
+
+async fn write_loop<S: AsyncWrite>(
+    task: WriterTask,
+    mut write: WriteHalf<S>,
+    mut queue: mpsc::Receiver<Vec<u8>>,
 ) {
+    let conn = task.conn;
     while let Some(bytes) = queue.recv().await {
-        if write_each(&mut write, &bytes, timeout).await.is_err() {
+        if write_each(&mut write, &bytes, task.timeout).await.is_err() {
             // Broken, or the peer stopped reading: the connection is over.
-            reader.abort();
-            let _ = sockets.send(Input::Closed { conn }).await;
+            task.reader.abort();
+            let _ = task.sockets.send(Input::Closed { conn }).await;
             return;
         }
-        pool.give_back(bytes);
+        if task.backlog.written(bytes.len()) && task.inputs.send(Input::Drained { conn }).await.is_err() {
+            break;
+        }
+        task.pool.give_back(bytes);
     }
     // The session forgot this connection: nothing more to read from it.
-    let _ = within(timeout, write.shutdown()).await;
-    reader.abort();
+    let _ = within(task.timeout, write.shutdown()).await;
+    task.reader.abort();
 }
 
 /// Writes all of `bytes`, each `write` call given `timeout` to take a byte: a peer

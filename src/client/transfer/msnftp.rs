@@ -448,32 +448,36 @@ impl Client {
         )
     }
 
-    /// The peer of offer `id` is in switchboard `sb`: the `INVITE` goes out.
-    pub(super) fn offer_msnftp_in(&mut self, id: TransferId, sb: ConnId) {
+    /// The peer of offer `id` is in switchboard `sb`: the `INVITE` goes out, or waits
+    /// while the switchboard's window is full (mode `N` messages hold their place until
+    /// [`SbConfig::nak_grace`](crate::sb::SbConfig::nak_grace) passed). Whether anything
+    /// changed.
+    pub(super) fn offer_msnftp_in(&mut self, id: TransferId, sb: ConnId) -> bool {
         let now = self.now;
         let seed = self.config.transfer.seed;
         let timeout = self.config.transfer.p2p.timeout;
         let Some(entry) = self.transfers.entries.get_mut(&id) else {
-            return;
+            return false;
         };
         let Kind::MsnftpOffer { name, size } = &entry.kind else {
-            return;
+            return false;
         };
         let entropy = super::mix(&[seed, super::fnv(entry.peer.as_str()), id.0, 0x4654_5053]);
         let cookie = std::num::NonZeroU32::new((entropy as u32) | 1).unwrap_or(std::num::NonZeroU32::MIN);
         let offer = FileOffer::new(cookie, name.as_str(), *size);
         let mut payload = Vec::new();
-        let sent = offer.invitation().encode(&mut payload).is_ok()
-            && match self.conns.get_mut(sb) {
-                Some(Connection::Switchboard(s)) => s
-                    .machine
-                    .send_message(now, &payload, AckMode::NegativeOnly)
-                    .is_ok(),
-                _ => false,
-            };
+        let sent = match (offer.invitation().encode(&mut payload), self.conns.get_mut(sb)) {
+            (Ok(()), Some(Connection::Switchboard(s))) => {
+                match s.machine.send_message(now, &payload, AckMode::NegativeOnly) {
+                    Err(error) if crate::client::conversation::fits_later(&error) => return false,
+                    sent => sent.is_ok(),
+                }
+            }
+            _ => false,
+        };
         if !sent {
             self.end_transfer(id, Err(TransferFailure::ConnectionLost));
-            return;
+            return true;
         }
         if let Some(entry) = self.transfers.entries.get_mut(&id) {
             entry.kind = Kind::MsnftpSend(Box::new(Offering {
@@ -485,6 +489,7 @@ impl Client {
             }));
             entry.state = State::Direct;
         }
+        true
     }
 
     /// The caller listens for `conn` ([`ClientOutput::Listen`]) at `addr`, the address
@@ -512,6 +517,19 @@ impl Client {
             .listening(addr.host(), addr.port(), offering.auth_cookie.clone())
         {
             self.send_on_switchboard(sb, &address);
+        }
+    }
+
+    /// The direct connection carrying transfer `id` (an MSNFTP file being sent or
+    /// received), once there is one. Nothing acknowledges a direct connection's data,
+    /// so a driver that queues transmits may hold the next
+    /// [`write_transfer`](Self::write_transfer) back while much waits for this
+    /// connection's socket, as the crate's drivers do.
+    pub fn transfer_connection(&self, id: TransferId) -> Option<ConnId> {
+        match self.transfers.entries.get(&id).map(|e| &e.kind) {
+            Some(Kind::MsnftpSend(offering)) => offering.direct,
+            Some(Kind::Msnftp(invited)) => invited.direct,
+            _ => None,
         }
     }
 
