@@ -76,10 +76,31 @@ pub fn payload_verb(verb: &[u8], direction: Direction) -> Option<&'static Payloa
         return None;
     }
     let code = super::verb::code(verb);
+    // Nearly every line's verb carries no payload: one bit of a filter built from the
+    // table says so, before the table is searched.
+    if PAYLOAD_FILTER & filter_bit(code) == 0 {
+        return None;
+    }
     PAYLOAD_VERBS
         .iter()
         .find(|p| p.direction == direction && super::verb::code(p.verb.as_bytes()) == code)
 }
+
+/// A bit of [`PAYLOAD_FILTER`] for a verb's number: a multiplicative hash's top 7 bits.
+const fn filter_bit(code: u32) -> u128 {
+    1 << (code.wrapping_mul(0x9e37_79b1) >> 25)
+}
+
+/// The bits of every verb of [`PAYLOAD_VERBS`]: a verb whose bit is clear is none of them.
+const PAYLOAD_FILTER: u128 = {
+    let mut filter = 0;
+    let mut i = 0;
+    while i < PAYLOAD_VERBS.len() {
+        filter |= filter_bit(super::verb::code(PAYLOAD_VERBS[i].verb.as_bytes()));
+        i += 1;
+    }
+    filter
+};
 
 /// Bounds on what the peer can make the codec hold in memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
