@@ -38,26 +38,47 @@ pub(crate) fn canonical_u32_bytes(s: &[u8]) -> Option<u32> {
         [] => None,
         [b'0'] => Some(0),
         [b'0', ..] => None,
-        // Nine digits cannot overflow a u32: no checked step and no early exit per digit,
-        // one test at the end (every TrID, version and capability field comes here).
-        digits if digits.len() <= 9 => {
-            let (n, bad) = digits.iter().fold((0u32, false), |(n, bad), &b| {
+        // Ten digits cannot overflow a u64: no checked step, one test at the end.
+        digits if digits.len() <= 10 => {
+            // Capability fields have nine or ten digits: their first eight are read in
+            // one step, the rest (and every short TrID) digit by digit.
+            let (mut n, rest) = match digits.split_first_chunk::<8>() {
+                Some((head, rest)) => (u64::from(eight_digits(u64::from_le_bytes(*head))?), rest),
+                None => (0, digits),
+            };
+            for &b in rest {
                 let digit = b.wrapping_sub(b'0');
-                (
-                    n.wrapping_mul(10).wrapping_add(u32::from(digit)),
-                    bad | (digit > 9),
-                )
-            });
-            (!bad).then_some(n)
-        }
-        digits => digits.iter().try_fold(0u32, |n, &b| {
-            let digit = b.wrapping_sub(b'0');
-            if digit > 9 {
-                return None;
+                if digit > 9 {
+                    return None;
+                }
+                n = n * 10 + u64::from(digit);
             }
-            n.checked_mul(10)?.checked_add(u32::from(digit))
-        }),
+            u32::try_from(n).ok()
+        }
+        _ => None,
     }
+}
+
+/// The number eight ASCII digits spell, the first digit in the lowest byte of `x`; `None`
+/// unless every byte is a digit.
+#[inline(always)]
+fn eight_digits(x: u64) -> Option<u32> {
+    const HIGH_NIBBLES: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    // A digit's high nibble is 3, and stays 3 when 6 is added (0x3a and up reach 4). A
+    // carry out of a byte only happens from a byte that already fails the first test.
+    let threes = LOW.wrapping_mul(0x33);
+    if (x & HIGH_NIBBLES) | ((x.wrapping_add(LOW.wrapping_mul(6)) & HIGH_NIBBLES) >> 4) != threes {
+        return None;
+    }
+    // Pairs, then quadruples, of digits combined in place [Lemire, "Quickly parsing eight
+    // digits"]: no product overflows, each is below 10^8 at the end.
+    let d = x.wrapping_sub(LOW.wrapping_mul(u64::from(b'0')));
+    let pairs = d.wrapping_mul(10).wrapping_add(d >> 8);
+    const LOW_BYTES: u64 = 0x0000_00ff_0000_00ff;
+    let n = ((pairs & LOW_BYTES).wrapping_mul(100 + (1_000_000 << 32))
+        + ((pairs >> 16) & LOW_BYTES).wrapping_mul(1 + (10_000 << 32)))
+        >> 32;
+    Some(n as u32)
 }
 
 /// Parses a canonical decimal `usize` (payload lengths).
@@ -253,6 +274,56 @@ mod tests {
         assert_eq!(canonical_u32("1234567\u{ff}"), None);
         assert_eq!(canonical_u32("12345678:"), None);
         assert_eq!(canonical_u32("4294967290"), Some(4_294_967_290));
+        assert_eq!(canonical_u32("268435492"), Some(268_435_492));
+        assert_eq!(canonical_u32("12345678"), Some(12_345_678));
+        assert_eq!(canonical_u32("9999999999"), None);
+        assert_eq!(canonical_u32("10000000000"), None);
+        assert_eq!(canonical_u32("1234:678"), None);
+        assert_eq!(canonical_u32("123456/8"), None);
+        assert_eq!(canonical_u32("1234567\u{ff}"), None);
+    }
+
+    /// The eight-digit step agrees with a digit-by-digit parse for every byte at every
+    /// position, and for numbers of every length.
+    #[test]
+    fn numbers_agree_with_a_plain_parse() {
+        let plain = |s: &[u8]| -> Option<u32> {
+            if s.is_empty() || (s[0] == b'0' && s.len() > 1) {
+                return None;
+            }
+            s.iter().try_fold(0u32, |n, &b| {
+                n.checked_mul(10)?
+                    .checked_add(u32::from(b.checked_sub(b'0').filter(|d| *d <= 9)?))
+            })
+        };
+        let mut state = 0x2545_f491_u32;
+        for len in 0..13 {
+            for _ in 0..2000 {
+                let s: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        // Mostly digits, now and then any byte at all.
+                        if state.is_multiple_of(16) {
+                            (state >> 8) as u8
+                        } else {
+                            b'0' + (state >> 8) as u8 % 10
+                        }
+                    })
+                    .collect();
+                assert_eq!(canonical_u32_bytes(&s), plain(&s), "{s:?}");
+            }
+        }
+        for byte in 0..=255u8 {
+            for at in 0..10 {
+                let mut s = *b"1234567891";
+                s[at] = byte;
+                assert_eq!(canonical_u32_bytes(&s), plain(&s), "{s:?}");
+                assert_eq!(canonical_u32_bytes(&s[..9]), plain(&s[..9]), "{s:?}");
+                assert_eq!(canonical_u32_bytes(&s[..8]), plain(&s[..8]), "{s:?}");
+            }
+        }
     }
 
     #[test]
