@@ -176,12 +176,14 @@ fn line_scan_len(limits: &Limits) -> usize {
 
 /// The position of the first LF in `input`, within the line limit: the error says whether
 /// more bytes could still bring one.
+#[inline(always)]
 fn find_line_end(input: &[u8], limits: &Limits) -> Result<usize, DecodeError> {
     let scan = &input[..input.len().min(line_scan_len(limits))];
     find_byte(scan, b'\n').ok_or_else(|| incomplete_line(scan.len(), limits))
 }
 
 /// What a line without LF in its first `scanned` bytes is.
+#[cold]
 fn incomplete_line(scanned: usize, limits: &Limits) -> DecodeError {
     if scanned > limits.max_line_len.saturating_add(1) {
         DecodeError::LineTooLong {
@@ -378,7 +380,7 @@ pub fn split_frame<'a>(
 /// assert_eq!((frame.line, frame.payload, len), (&b"UUX 2 0"[..], Some(&b""[..]), 9));
 /// assert_eq!(frame.dialect, Dialect::Msnp11);
 /// ```
-#[inline]
+#[inline(always)]
 pub fn split_frame_in<'a>(
     input: &'a [u8],
     direction: Direction,
