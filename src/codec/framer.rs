@@ -253,8 +253,8 @@ fn boundary_at(
     }
     let line = &input[..line_end];
     let body = lf + 1;
-    // Every payload verb has three letters, and a length after them but in later
-    // dialects: most lines are decided by their verb's bit in the filter.
+    // Every payload verb has three letters and a space after them: most lines are ruled
+    // out by their fourth byte or by their verb's bit in the filter.
     let verb = line.get(..3).unwrap_or_default();
     if line.len() > 3 && line[3] != b' ' || !may_carry_payload(verb) {
         return Ok(Boundary::Frame {
@@ -776,5 +776,29 @@ mod short_line_tests {
         ));
         // Before MSNP11, a lone number after UBX is no length (a later dialect's TrID).
         assert_eq!(split(b"UBX 2\r\nhi"), Ok((b"UBX 2".to_vec(), false, 7)));
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    /// The filter only ever saves the search: for every three-letter word the answer is
+    /// the table's.
+    #[test]
+    fn the_filter_never_hides_a_payload_verb() {
+        for direction in [Direction::ClientToServer, Direction::ServerToClient] {
+            for a in b'A'..=b'Z' {
+                for b in b'A'..=b'Z' {
+                    for c in b'A'..=b'Z' {
+                        let verb = [a, b, c];
+                        let listed = PAYLOAD_VERBS
+                            .iter()
+                            .find(|p| p.direction == direction && p.verb.as_bytes() == verb);
+                        assert_eq!(payload_verb(&verb, direction), listed, "{verb:?}");
+                    }
+                }
+            }
+        }
     }
 }
