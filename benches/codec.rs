@@ -406,6 +406,13 @@ type Stream = (&'static str, Dialect, (Vec<u8>, usize));
 /// The recorded streams; `CODEC_STREAM=ns` (or `sb`, `ns11`) keeps one, for an
 /// instruction count of each under callgrind.
 fn streams() -> Vec<Stream> {
+    // `CODEC_LINE='NLN NLN a@b.c Name 24'` (with `CODEC_STREAM=line`): 1000 copies of one
+    // line, to count what one command of a kind costs.
+    if let Ok(line) = std::env::var("CODEC_LINE") {
+        let stream = format!("{line}\r\n").repeat(1000).into_bytes();
+        let count = count_commands(&stream, Dialect::Msnp8);
+        return vec![("line", Dialect::Msnp8, (stream, count))];
+    }
     let only = std::env::var("CODEC_STREAM").ok();
     [
         ("ns", Dialect::Msnp8, ns_stream as fn() -> (Vec<u8>, usize)),

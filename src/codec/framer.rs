@@ -75,11 +75,37 @@ pub fn payload_verb(verb: &[u8], direction: Direction) -> Option<&'static Payloa
     if verb.len() != 3 {
         return None;
     }
+    if !may_carry_payload(verb) {
+        return None;
+    }
     let code = super::verb::code(verb);
     PAYLOAD_VERBS
         .iter()
         .find(|p| p.direction == direction && super::verb::code(p.verb.as_bytes()) == code)
 }
+
+/// Whether `verb` may be one of [`PAYLOAD_VERBS`] (in either direction): nearly every
+/// line's verb is ruled out by one bit of a filter built from the table.
+#[inline(always)]
+fn may_carry_payload(verb: &[u8]) -> bool {
+    PAYLOAD_FILTER & filter_bit(super::verb::code(verb)) != 0
+}
+
+/// A bit of [`PAYLOAD_FILTER`] for a verb's number: a multiplicative hash's top 7 bits.
+const fn filter_bit(code: u32) -> u128 {
+    1 << (code.wrapping_mul(0x9e37_79b1) >> 25)
+}
+
+/// The bits of every verb of [`PAYLOAD_VERBS`]: a verb whose bit is clear is none of them.
+const PAYLOAD_FILTER: u128 = {
+    let mut filter = 0;
+    let mut i = 0;
+    while i < PAYLOAD_VERBS.len() {
+        filter |= filter_bit(super::verb::code(PAYLOAD_VERBS[i].verb.as_bytes()));
+        i += 1;
+    }
+    filter
+};
 
 /// Bounds on what the peer can make the codec hold in memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,12 +176,14 @@ fn line_scan_len(limits: &Limits) -> usize {
 
 /// The position of the first LF in `input`, within the line limit: the error says whether
 /// more bytes could still bring one.
+#[inline(always)]
 fn find_line_end(input: &[u8], limits: &Limits) -> Result<usize, DecodeError> {
     let scan = &input[..input.len().min(line_scan_len(limits))];
     find_byte(scan, b'\n').ok_or_else(|| incomplete_line(scan.len(), limits))
 }
 
 /// What a line without LF in its first `scanned` bytes is.
+#[cold]
 fn incomplete_line(scanned: usize, limits: &Limits) -> DecodeError {
     if scanned > limits.max_line_len.saturating_add(1) {
         DecodeError::LineTooLong {
@@ -191,7 +219,7 @@ pub(crate) fn announced_length(line: &[u8], rule: &PayloadVerb) -> Announced {
 }
 
 /// Finds where the frame at the start of `input` ends.
-#[inline]
+#[inline(always)]
 fn boundary(
     input: &[u8],
     direction: Direction,
@@ -203,7 +231,10 @@ fn boundary(
 }
 
 /// Where the frame at the start of `input`, whose first LF is at `lf`, ends.
-#[inline]
+///
+/// Small enough to inline into every decode: a line that is no payload verb's is decided
+/// here, and everything else (payload lines, errors) goes out of line.
+#[inline(always)]
 fn boundary_at(
     input: &[u8],
     lf: usize,
@@ -218,10 +249,41 @@ fn boundary_at(
         lf
     };
     if line_end > limits.max_line_len {
-        return Err(DecodeError::LineTooLong {
-            max: limits.max_line_len,
+        return Err(line_too_long(limits));
+    }
+    let line = &input[..line_end];
+    let body = lf + 1;
+    // Every payload verb has three letters and a space after them: most lines are ruled
+    // out by their fourth byte or by their verb's bit in the filter.
+    let verb = line.get(..3).unwrap_or_default();
+    if line.len() > 3 && line[3] != b' ' || !may_carry_payload(verb) {
+        return Ok(Boundary::Frame {
+            len: body,
+            line_end,
+            body,
+            has_payload: false,
         });
     }
+    payload_boundary(input, lf, line_end, direction, dialect, limits)
+}
+
+#[cold]
+fn line_too_long(limits: &Limits) -> DecodeError {
+    DecodeError::LineTooLong {
+        max: limits.max_line_len,
+    }
+}
+
+/// [`boundary_at`] for a line whose verb may be a payload verb: by its announced length.
+#[inline(never)]
+fn payload_boundary(
+    input: &[u8],
+    lf: usize,
+    line_end: usize,
+    direction: Direction,
+    dialect: Dialect,
+    limits: &Limits,
+) -> Result<Boundary, DecodeError> {
     let line = &input[..line_end];
     let body = lf + 1;
     let plain = Boundary::Frame {
@@ -230,8 +292,6 @@ fn boundary_at(
         body,
         has_payload: false,
     };
-    // Every payload verb has three letters and a length after it: most lines are decided
-    // by their fourth byte.
     if line.get(3) != Some(&b' ') {
         return match line.len() == 3
             && payload_verb(line, direction).is_some_and(|p| p.since <= dialect.number())
@@ -320,6 +380,7 @@ pub fn split_frame<'a>(
 /// assert_eq!((frame.line, frame.payload, len), (&b"UUX 2 0"[..], Some(&b""[..]), 9));
 /// assert_eq!(frame.dialect, Dialect::Msnp11);
 /// ```
+#[inline(always)]
 pub fn split_frame_in<'a>(
     input: &'a [u8],
     direction: Direction,
@@ -680,5 +741,64 @@ mod release_tests {
         framer.push(b" 2\r\n");
         assert_eq!(framer.next_frame().unwrap().unwrap().line, b"ACK 2");
         assert!(framer.next_frame().is_none());
+    }
+}
+
+#[cfg(test)]
+mod short_line_tests {
+    use super::*;
+
+    /// Lines shorter than a verb, or whose verb is no payload verb's, are framed as plain
+    /// lines; a bare payload verb is refused, as it announces no length.
+    #[test]
+    fn short_and_plain_lines_frame_without_payload() {
+        let split = |input: &[u8]| {
+            split_frame_in(
+                input,
+                Direction::ServerToClient,
+                Dialect::Msnp8,
+                &Limits::default(),
+            )
+            .map(|(frame, len)| (frame.line.to_vec(), frame.payload.is_some(), len))
+        };
+        assert_eq!(split(b"\r\n"), Ok((b"".to_vec(), false, 2)));
+        assert_eq!(split(b"\n"), Ok((b"".to_vec(), false, 1)));
+        assert_eq!(split(b"A\r\n"), Ok((b"A".to_vec(), false, 3)));
+        assert_eq!(split(b"MS\n"), Ok((b"MS".to_vec(), false, 3)));
+        assert_eq!(split(b"QNG\r\n"), Ok((b"QNG".to_vec(), false, 5)));
+        assert_eq!(split(b"MSGX 1\r\n"), Ok((b"MSGX 1".to_vec(), false, 8)));
+        assert_eq!(split(b"ACK 12\r\n"), Ok((b"ACK 12".to_vec(), false, 8)));
+        assert_eq!(split(b"MSG a b 2\r\nhi"), Ok((b"MSG a b 2".to_vec(), true, 13)));
+        assert_eq!(split(b"MSG a b 2\nhi"), Ok((b"MSG a b 2".to_vec(), true, 12)));
+        assert!(matches!(
+            split(b"MSG\r\n"),
+            Err(DecodeError::InvalidPayloadLength { .. })
+        ));
+        // Before MSNP11, a lone number after UBX is no length (a later dialect's TrID).
+        assert_eq!(split(b"UBX 2\r\nhi"), Ok((b"UBX 2".to_vec(), false, 7)));
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    /// The filter only ever saves the search: for every three-letter word the answer is
+    /// the table's.
+    #[test]
+    fn the_filter_never_hides_a_payload_verb() {
+        for direction in [Direction::ClientToServer, Direction::ServerToClient] {
+            for a in b'A'..=b'Z' {
+                for b in b'A'..=b'Z' {
+                    for c in b'A'..=b'Z' {
+                        let verb = [a, b, c];
+                        let listed = PAYLOAD_VERBS
+                            .iter()
+                            .find(|p| p.direction == direction && p.verb.as_bytes() == verb);
+                        assert_eq!(payload_verb(&verb, direction), listed, "{verb:?}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -28,30 +28,57 @@ pub(crate) fn check_token(s: &str) -> Result<(), TokenError> {
 /// decoding and re-encoding give back the same bytes.
 #[inline]
 pub(crate) fn canonical_u32(s: &str) -> Option<u32> {
-    match s.as_bytes() {
+    canonical_u32_bytes(s.as_bytes())
+}
+
+/// [`canonical_u32`] of bytes, for numbers read before (or without) any UTF-8 check.
+#[inline]
+pub(crate) fn canonical_u32_bytes(s: &[u8]) -> Option<u32> {
+    match s {
         [] => None,
         [b'0'] => Some(0),
         [b'0', ..] => None,
-        // Nine digits cannot overflow a u32: no checked step and no early exit per digit,
-        // one test at the end (every TrID, version and capability field comes here).
-        digits if digits.len() <= 9 => {
-            let (n, bad) = digits.iter().fold((0u32, false), |(n, bad), &b| {
+        // Ten digits cannot overflow a u64: no checked step, one test at the end.
+        digits if digits.len() <= 10 => {
+            // Capability fields have nine or ten digits: their first eight are read in
+            // one step, the rest (and every short TrID) digit by digit.
+            let (mut n, rest) = match digits.split_first_chunk::<8>() {
+                Some((head, rest)) => (u64::from(eight_digits(u64::from_le_bytes(*head))?), rest),
+                None => (0, digits),
+            };
+            for &b in rest {
                 let digit = b.wrapping_sub(b'0');
-                (
-                    n.wrapping_mul(10).wrapping_add(u32::from(digit)),
-                    bad | (digit > 9),
-                )
-            });
-            (!bad).then_some(n)
-        }
-        digits => digits.iter().try_fold(0u32, |n, &b| {
-            let digit = b.wrapping_sub(b'0');
-            if digit > 9 {
-                return None;
+                if digit > 9 {
+                    return None;
+                }
+                n = n * 10 + u64::from(digit);
             }
-            n.checked_mul(10)?.checked_add(u32::from(digit))
-        }),
+            u32::try_from(n).ok()
+        }
+        _ => None,
     }
+}
+
+/// The number eight ASCII digits spell, the first digit in the lowest byte of `x`; `None`
+/// unless every byte is a digit.
+#[inline(always)]
+fn eight_digits(x: u64) -> Option<u32> {
+    const HIGH_NIBBLES: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    // A digit's high nibble is 3, and stays 3 when 6 is added (0x3a and up reach 4). A
+    // carry out of a byte only happens from a byte that already fails the first test.
+    let threes = LOW.wrapping_mul(0x33);
+    if (x & HIGH_NIBBLES) | ((x.wrapping_add(LOW.wrapping_mul(6)) & HIGH_NIBBLES) >> 4) != threes {
+        return None;
+    }
+    // Pairs, then quadruples, of digits combined in place [Lemire, "Quickly parsing eight
+    // digits"]: no product overflows, each is below 10^8 at the end.
+    let d = x.wrapping_sub(LOW.wrapping_mul(u64::from(b'0')));
+    let pairs = d.wrapping_mul(10).wrapping_add(d >> 8);
+    const LOW_BYTES: u64 = 0x0000_00ff_0000_00ff;
+    let n = ((pairs & LOW_BYTES).wrapping_mul(100 + (1_000_000 << 32))
+        + ((pairs >> 16) & LOW_BYTES).wrapping_mul(1 + (10_000 << 32)))
+        >> 32;
+    Some(n as u32)
 }
 
 /// Parses a canonical decimal `usize` (payload lengths).
@@ -130,13 +157,6 @@ pub(crate) fn find_non_token_byte(haystack: &[u8]) -> Option<usize> {
 /// The most words any MSNP8 command line has (client `CVR`: verb + 9).
 pub(crate) const MAX_WORDS: usize = 12;
 
-/// Nonzero when some byte of `x` cannot stand in a token other than as a separator: an
-/// ASCII control or DEL. Borrows only run upwards from a true match, so "some" is exact.
-#[inline(always)]
-const fn has_control(x: u64) -> u64 {
-    (x.wrapping_sub(LOW.wrapping_mul(0x20)) & !x & HIGH) | zero_bytes(x ^ LOW.wrapping_mul(0x7f))
-}
-
 /// Splits a line into words on runs of spaces (HYP: some servers tolerate several), into a
 /// fixed array so decoding does not allocate. Returns the number of words and whether the
 /// line is free of control bytes and DEL: then every word is a valid token, and the
@@ -148,81 +168,71 @@ const fn has_control(x: u64) -> u64 {
 /// fixed arity given too many words fails its arity check instead of passing as unknown.
 #[inline]
 pub(crate) fn split_words<'a>(line: &'a str, words: &mut [&'a str; MAX_WORDS]) -> (usize, bool) {
-    // Eight bytes at a time: a mask of spaces gives every word start and end at once.
     let bytes = line.as_bytes();
-    let mut split = Split {
+    // A fold without an early exit, which the compiler turns into a SIMD loop.
+    let controls = bytes.iter().fold(false, |any, &b| any | (b < b' ') | (b == 0x7f));
+    let mut cuts = Cuts {
         line,
         count: 0,
-        start: usize::MAX,
-        in_word: 0,
-        controls: 0,
+        start: 0,
     };
+    // Eight bytes at a time, visiting only the spaces: a word is whatever lies between two
+    // spaces that are not neighbours. Lines are tens of bytes with a handful of words,
+    // so this costs a mask per eight bytes and a few steps per space.
+    let spaces = LOW.wrapping_mul(u64::from(b' '));
     let mut chunks = bytes.chunks_exact(8);
     let mut offset = 0;
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        split.chunk(words, u64::from_le_bytes(word), offset);
+        let mut found = zero_bytes_exact(u64::from_le_bytes(word) ^ spaces);
+        while found != 0 {
+            cuts.at(words, offset + (found.trailing_zeros() / 8) as usize);
+            found &= found - 1;
+        }
         offset += 8;
     }
-    // Padding with spaces ends the last word at the end of the line. The tail is read as
-    // the line's last eight bytes, shifted: a copy of under eight bytes would be a call.
-    let spaces = LOW.wrapping_mul(u64::from(b' '));
-    let rest = chunks.remainder().len();
-    let last = match bytes.len().checked_sub(8).and_then(|from| bytes.get(from..)) {
-        _ if rest == 0 => spaces,
-        Some(tail) => {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(tail);
-            let shift = 8 * (8 - rest) as u32;
-            (u64::from_le_bytes(word) >> shift) | (spaces << (64 - shift))
+    for (at, &b) in chunks.remainder().iter().enumerate() {
+        if b == b' ' {
+            cuts.at(words, offset + at);
         }
-        None => bytes.iter().rev().fold(spaces, |x, &b| (x << 8) | u64::from(b)),
-    };
-    split.chunk(words, last, offset);
-    (split.count, split.controls == 0)
+    }
+    cuts.at(words, bytes.len());
+    (cuts.count, !controls)
 }
 
-/// The state of [`split_words`] between chunks.
-struct Split<'a> {
+/// The words [`split_words`] has cut so far.
+struct Cuts<'a> {
     line: &'a str,
     count: usize,
-    /// Where the current word began; `usize::MAX` between words.
+    /// Where the current word began: just after the last space seen.
     start: usize,
-    /// The high bit of byte 0 set when the previous chunk ended inside a word.
-    in_word: u64,
-    controls: u64,
 }
 
-impl<'a> Split<'a> {
+impl<'a> Cuts<'a> {
+    /// A space (or the end of the line) at `at`.
     #[inline(always)]
-    fn chunk(&mut self, words: &mut [&'a str; MAX_WORDS], x: u64, offset: usize) {
-        self.controls |= has_control(x);
-        let word = !zero_bytes_exact(x ^ LOW.wrapping_mul(u64::from(b' '))) & HIGH;
-        // A boundary wherever a byte's kind differs from the previous byte's.
-        let mut edges = word ^ ((word << 8) | self.in_word);
-        self.in_word = (word >> 56) & 0x80;
-        while edges != 0 && self.count < MAX_WORDS {
-            let at = offset + (edges.trailing_zeros() / 8) as usize;
-            edges &= edges - 1;
-            // Every cut is next to an ASCII space or at an end, so each `get` lands on a
-            // character boundary.
-            if self.start == usize::MAX {
-                self.start = at;
-                if self.count == MAX_WORDS - 1 {
-                    if let Some(slot) = words.get_mut(self.count) {
-                        *slot = self.line.get(at..).unwrap_or_default().trim_end_matches(' ');
-                    }
-                    self.count = MAX_WORDS;
-                }
-            } else {
+    fn at(&mut self, words: &mut [&'a str; MAX_WORDS], at: usize) {
+        // Every cut is next to an ASCII space or at an end, so each `get` lands on a
+        // character boundary. A space right after another ends no word.
+        if at > self.start {
+            if self.count < MAX_WORDS - 1 {
                 if let Some(slot) = words.get_mut(self.count) {
                     *slot = self.line.get(self.start..at).unwrap_or_default();
                 }
                 self.count += 1;
-                self.start = usize::MAX;
+            } else if self.count == MAX_WORDS - 1 {
+                if let Some(slot) = words.get_mut(self.count) {
+                    *slot = self
+                        .line
+                        .get(self.start..)
+                        .unwrap_or_default()
+                        .trim_end_matches(' ');
+                }
+                self.count = MAX_WORDS;
             }
         }
+        self.start = at + 1;
     }
 }
 
@@ -264,6 +274,56 @@ mod tests {
         assert_eq!(canonical_u32("1234567\u{ff}"), None);
         assert_eq!(canonical_u32("12345678:"), None);
         assert_eq!(canonical_u32("4294967290"), Some(4_294_967_290));
+        assert_eq!(canonical_u32("268435492"), Some(268_435_492));
+        assert_eq!(canonical_u32("12345678"), Some(12_345_678));
+        assert_eq!(canonical_u32("9999999999"), None);
+        assert_eq!(canonical_u32("10000000000"), None);
+        assert_eq!(canonical_u32("1234:678"), None);
+        assert_eq!(canonical_u32("123456/8"), None);
+        assert_eq!(canonical_u32("1234567\u{ff}"), None);
+    }
+
+    /// The eight-digit step agrees with a digit-by-digit parse for every byte at every
+    /// position, and for numbers of every length.
+    #[test]
+    fn numbers_agree_with_a_plain_parse() {
+        let plain = |s: &[u8]| -> Option<u32> {
+            if s.is_empty() || (s[0] == b'0' && s.len() > 1) {
+                return None;
+            }
+            s.iter().try_fold(0u32, |n, &b| {
+                n.checked_mul(10)?
+                    .checked_add(u32::from(b.checked_sub(b'0').filter(|d| *d <= 9)?))
+            })
+        };
+        let mut state = 0x2545_f491_u32;
+        for len in 0..13 {
+            for _ in 0..2000 {
+                let s: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        // Mostly digits, now and then any byte at all.
+                        if state.is_multiple_of(16) {
+                            (state >> 8) as u8
+                        } else {
+                            b'0' + (state >> 8) as u8 % 10
+                        }
+                    })
+                    .collect();
+                assert_eq!(canonical_u32_bytes(&s), plain(&s), "{s:?}");
+            }
+        }
+        for byte in 0..=255u8 {
+            for at in 0..10 {
+                let mut s = *b"1234567891";
+                s[at] = byte;
+                assert_eq!(canonical_u32_bytes(&s), plain(&s), "{s:?}");
+                assert_eq!(canonical_u32_bytes(&s[..9]), plain(&s[..9]), "{s:?}");
+                assert_eq!(canonical_u32_bytes(&s[..8]), plain(&s[..8]), "{s:?}");
+            }
+        }
     }
 
     #[test]
