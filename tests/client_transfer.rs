@@ -1,7 +1,8 @@
 //! Transfers hosted by the `Client`, end to end through the crate's server in memory:
 //! over P2P (the switchboard, MSNP9+) display pictures fetched and served, files of
 //! 0 B, 1 B and 1 MiB both ways, declines, cancels and a switchboard dropped mid-way;
-//! over MSNFTP (a direct connection, MSNP8) files of 0 B, 1 B and 1 MiB both ways;
+//! over MSNFTP (a direct connection, MSNP8) files of 0 B, 1 B and 1 MiB both ways and
+//! a direct connection cut mid-way;
 //! each transfer ending exactly once on each side.
 
 use msnp::client::{ClientConfig, ClientError, ClientEvent, TransferError, TransferFailure, TransferId};
@@ -391,6 +392,46 @@ fn a_one_byte_file_goes_both_ways_over_msnftp() {
 #[test]
 fn a_mebibyte_file_of_random_data_goes_both_ways_over_msnftp() {
     msnftp_file_both_ways(1 << 20);
+}
+
+#[test]
+fn a_direct_connection_cut_mid_transfer_fails_both_sides_over_msnftp() {
+    let mut config = config(DialectSet::only(Dialect::Msnp8));
+    config.transfer.msnftp = true;
+    let (mut net, alice, bob) = alice_and_bob_with(config);
+    let data = random_bytes(1 << 20, 0xC07);
+    let now = net.now();
+    let id = net
+        .client(alice)
+        .send_file_msnftp(now, &passport(BOB), "big.bin", data.len() as u64)
+        .unwrap();
+    let (mut tx, mut rx) = (Seen::default(), Seen::default());
+    let mut written = 0;
+    // Until Bob holds part of the file.
+    while rx.data.is_empty() {
+        written += net
+            .client(alice)
+            .write_transfer(id, &data[written..])
+            .unwrap_or(0);
+        net.run();
+        tx.take(&mut net, alice);
+        rx.take(&mut net, bob);
+        for (offer, _, _) in std::mem::take(&mut rx.offered) {
+            let now = net.now();
+            net.client(bob).accept_transfer(now, offer).unwrap();
+        }
+    }
+    assert_eq!(net.drop_direct_connections(), 1);
+    net.run();
+    tx.take(&mut net, alice);
+    rx.take(&mut net, bob);
+    assert_eq!(tx.ended, [(id, Err(TransferFailure::ConnectionLost))]);
+    assert_eq!(rx.ended.len(), 1, "{rx:?}");
+    assert_eq!(rx.ended[0].1, Err(TransferFailure::ConnectionLost));
+    assert!(rx.data.len() < data.len() && data.starts_with(&rx.data));
+    // Nothing is left to cut, and the sessions go on.
+    assert_eq!(net.drop_direct_connections(), 0);
+    assert!(!net.client(alice).is_closed() && !net.client(bob).is_closed());
 }
 
 #[test]

@@ -182,6 +182,20 @@ impl Network {
         doomed.len()
     }
 
+    /// Cuts every direct connection between two clients (MSNFTP transfers), as a
+    /// failed network would: both ends see the transport close. Returns how many were
+    /// cut; then call [`Network::run`].
+    pub fn drop_direct_connections(&mut self) -> usize {
+        let now = self.now;
+        let mut ends: Vec<(usize, ConnId)> = self.directs.drain().map(|(end, _)| end).collect();
+        // A hash map: close in a fixed order so runs are reproducible.
+        ends.sort();
+        for &(index, conn) in &ends {
+            self.peers[index].client.handle_closed(conn, now);
+        }
+        ends.len() / 2
+    }
+
     /// Hands client `peer`'s pending output to the server without letting the server
     /// answer yet: what the client wrote is now in flight.
     pub fn flush_client(&mut self, peer: usize) {
