@@ -604,6 +604,48 @@ mod on_tokio {
         }
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_msnftp_sender_waits_for_a_slow_receiver_instead_of_queueing_the_file() {
+        let setup = Setup::new();
+        let mut config = setup.config();
+        config.client.transfer.msnftp = true;
+        let mut slow = config.clone();
+        slow.event_queue = 8;
+        // Sixteen transmits: without the held-back writes, 1 MiB in the writer's queue
+        // would end the connection ("the peer stopped reading").
+        config.write_queue = 16;
+        let (echo_bot, mut echo_events) = connect(slow, ECHO, password("echo-pw")).await.unwrap();
+        let receiving = tokio::spawn(async move {
+            let (mut data, mut pieces) = (Vec::new(), 0);
+            loop {
+                match next(&mut echo_events).await.unwrap() {
+                    ClientEvent::TransferOffered { id, .. } => {
+                        echo_bot.accept_transfer(id).await.unwrap();
+                        // Busy at first, then slow: the sockets' buffers fill.
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    ClientEvent::TransferData { bytes, .. } => {
+                        data.extend_from_slice(&bytes);
+                        pieces += 1;
+                        if pieces % 8 == 0 {
+                            tokio::time::sleep(Duration::from_millis(1)).await;
+                        }
+                    }
+                    ClientEvent::TransferEnded { result, .. } => return (result, data),
+                    _ => {}
+                }
+            }
+        });
+        let (user, mut events) = connect(config, USER, password("user-pw")).await.unwrap();
+        let file: Vec<u8> = (0..8 << 20)
+            .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+            .collect();
+        assert_eq!(send(&user, &mut events, &file, true).await, Ok(file.len() as u64));
+        let (result, data) = timeout(PATIENCE, receiving).await.unwrap().unwrap();
+        assert_eq!(result, Ok(file.len() as u64));
+        assert!(data == file, "the bytes differ");
+    }
+
     #[tokio::test]
     async fn a_phone_number_is_set_and_cleared() {
         let setup = Setup::new();
