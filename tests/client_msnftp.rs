@@ -252,6 +252,22 @@ fn offer_to_bob(h: &mut Harness) -> (msnp::client::TransferId, ConnId, u32) {
     (id, sb, cookie)
 }
 
+/// Bob accepts offer `cookie`: the connection the client asks to listen for.
+fn bob_accepts(h: &mut Harness, sb: ConnId, cookie: u32) -> ConnId {
+    let mut accept = Vec::new();
+    Invitation::accept(cookie).encode(&mut accept).unwrap();
+    h.input(sb, &relayed(BOB, "Bob", &accept));
+    h.listens.last().expect("a listen").0
+}
+
+/// [`bob_accepts`], and the caller listens at 192.0.2.1:6891.
+fn listening_for_bob(h: &mut Harness, sb: ConnId, cookie: u32) -> ConnId {
+    let direct = bob_accepts(h, sb, cookie);
+    let at = msnp::codec::HostPort::new("192.0.2.1".to_owned(), 6891).unwrap();
+    h.client.handle_listening(direct, h.now, &at);
+    direct
+}
+
 fn header<'a>(message: &'a str, name: &str) -> &'a str {
     message
         .split(&format!("{name}: "))
@@ -314,10 +330,7 @@ fn a_file_is_sent_over_a_connection_the_client_asked_to_listen_for() {
 fn a_listener_that_cannot_be_bound_fails_the_send_and_bob_is_told() {
     let mut h = Harness::signed_in();
     let (id, sb, cookie) = offer_to_bob(&mut h);
-    let mut accept = Vec::new();
-    Invitation::accept(cookie).encode(&mut accept).unwrap();
-    h.input(sb, &relayed(BOB, "Bob", &accept));
-    let (direct, _) = h.listens[0];
+    let direct = bob_accepts(&mut h, sb, cookie);
     h.client.handle_connect_failed(direct, h.now);
     h.drain();
     assert_eq!(
@@ -333,15 +346,7 @@ fn a_listener_that_cannot_be_bound_fails_the_send_and_bob_is_told() {
 fn a_file_nobody_connects_for_times_out_and_the_listener_is_closed() {
     let mut h = Harness::signed_in();
     let (id, sb, cookie) = offer_to_bob(&mut h);
-    let mut accept = Vec::new();
-    Invitation::accept(cookie).encode(&mut accept).unwrap();
-    h.input(sb, &relayed(BOB, "Bob", &accept));
-    let (direct, _) = h.listens[0];
-    h.client.handle_listening(
-        direct,
-        h.now,
-        &msnp::codec::HostPort::new("192.0.2.1".to_owned(), 6891).unwrap(),
-    );
+    let direct = listening_for_bob(&mut h, sb, cookie);
     h.drain();
     h.sent.clear();
     h.now += std::time::Duration::from_secs(61);
@@ -358,15 +363,7 @@ fn a_file_nobody_connects_for_times_out_and_the_listener_is_closed() {
 fn a_wrong_auth_cookie_fails_the_send() {
     let mut h = Harness::signed_in();
     let (id, sb, cookie) = offer_to_bob(&mut h);
-    let mut accept = Vec::new();
-    Invitation::accept(cookie).encode(&mut accept).unwrap();
-    h.input(sb, &relayed(BOB, "Bob", &accept));
-    let (direct, _) = h.listens[0];
-    h.client.handle_listening(
-        direct,
-        h.now,
-        &msnp::codec::HostPort::new("192.0.2.1".to_owned(), 6891).unwrap(),
-    );
+    let direct = listening_for_bob(&mut h, sb, cookie);
     h.client.handle_connected(direct, h.now);
     h.drain();
     h.sent.clear();

@@ -9,118 +9,19 @@
 //! hanging CI.
 
 mod support {
+    pub mod bots;
     pub mod net;
 }
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use msnp::Secret;
-use msnp::blocking::{Bot, Events, RecvTimeoutError, connect};
 use msnp::client::ClientEvent;
-use msnp::codec::{HostPort, List, Passport, Status};
-use msnp::drivers::DriverConfig;
+use msnp::codec::{List, Status};
 use msnp::server::std_driver::LoopbackServer;
 use msnp::server::{ConnId, Listener, Server};
 use sha2::Digest;
+use support::bots::*;
 use support::net::{Net, word_after};
-
-/// The longest any one step may take.
-const STEP: Duration = Duration::from_secs(10);
-
-const ALICE: (&str, &str, &str) = ("alice@example.com", "alice pw", "Alice");
-const BOB: (&str, &str, &str) = ("bob@example.com", "bob pw", "Bob");
-
-fn passport(account: &str) -> Passport<'static> {
-    Passport::try_from(account.to_owned()).unwrap()
-}
-
-fn config(server: &LoopbackServer) -> DriverConfig {
-    let mut config = DriverConfig::default();
-    config.client.server = HostPort::parse(&server.dispatch_addr().to_string())
-        .unwrap()
-        .into_owned();
-    config.client.passport.nexus_url = server.nexus_url();
-    config.allow_http_passport = true;
-    config
-}
-
-/// A signed-in bot, its events, and those a wait passed over, for the next waits.
-struct Peer {
-    bot: Bot,
-    events: Events,
-    passed: RefCell<VecDeque<ClientEvent>>,
-}
-
-impl Peer {
-    /// The first event `wanted` picks, among those passed over and then the new ones;
-    /// fails after `STEP` or at the end of the session.
-    fn expect<T>(&self, what: &str, mut wanted: impl FnMut(&ClientEvent) -> Option<T>) -> T {
-        let mut passed = self.passed.borrow_mut();
-        if let Some((at, found)) = passed
-            .iter()
-            .enumerate()
-            .find_map(|(at, e)| Some((at, wanted(e)?)))
-        {
-            passed.remove(at);
-            return found;
-        }
-        let deadline = Instant::now() + STEP;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.events.recv_timeout(left) {
-                Ok(event) => match wanted(&event) {
-                    Some(found) => return found,
-                    None => passed.push_back(event),
-                },
-                Err(RecvTimeoutError::Timeout) => panic!("no {what} within {STEP:?}"),
-                Err(RecvTimeoutError::Disconnected) => panic!("the session ended before {what}"),
-            }
-        }
-    }
-}
-
-/// Signs `who` in and waits until it is signed in and online.
-fn sign_in((account, password, _): (&str, &str, &str), config: DriverConfig) -> Peer {
-    let (bot, events) = connect(config, account, Secret::new(password.to_owned())).unwrap();
-    let peer = Peer {
-        bot,
-        events,
-        passed: RefCell::default(),
-    };
-    peer.expect("sign-in", |e| {
-        matches!(e, ClientEvent::LoggedIn { .. }).then_some(())
-    });
-    peer.expect("the first status", |e| match e {
-        ClientEvent::StatusChanged {
-            status: Status::Online,
-        } => Some(()),
-        _ => None,
-    });
-    peer
-}
-
-fn presence(peer: &Peer, of: &str) -> Status {
-    let of = passport(of);
-    peer.expect(&format!("the presence of {of}"), |e| match e {
-        ClientEvent::ContactPresence { account, status, .. } if account.same_account(&of) => Some(*status),
-        _ => None,
-    })
-}
-
-/// `len` bytes of a xorshift stream: incompressible, and different for each seed.
-fn random_file(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
 
 /// Where alice's side of the transfer is.
 struct Sender {
@@ -165,10 +66,10 @@ fn eight_mib_written_as_fast_as_taken_reach_a_slow_reader_whole() {
         Ok(())
     })
     .unwrap();
-    let alice = sign_in(ALICE, config(&server));
+    let alice = sign_in_with(ALICE, config(&server));
     let mut slow = config(&server);
     slow.event_queue = BOB_BURST;
-    let bob = sign_in(BOB, slow);
+    let bob = sign_in_with(BOB, slow);
     alice.bot.add_contact(List::Forward, &passport(BOB.0)).unwrap();
     bob.bot.add_contact(List::Forward, &passport(ALICE.0)).unwrap();
     assert_eq!(presence(&alice, BOB.0), Status::Online);

@@ -7,47 +7,20 @@
 //! Every wait is bounded (`Peer::expect` fails after `STEP`), so a regression fails
 //! with a message instead of hanging CI.
 
-use std::cell::RefCell;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use msnp::Secret;
-use msnp::blocking::{Bot, Events, RecvTimeoutError, connect};
+use msnp::blocking::{RecvTimeoutError, connect};
 use msnp::client::{ClientEvent, CloseReason as SessionEnd, ConversationId, MessageHandle, PassportFailure};
 use msnp::codec::{HostPort, List, Passport, Status};
 use msnp::drivers::{DriverConfig, DriverError};
 use msnp::ns::{CloseReason, ContactList};
 use msnp::server::std_driver::LoopbackServer;
+use support::bots::*;
 
-/// The longest any one step may take.
-const STEP: Duration = Duration::from_secs(5);
-
-const ALICE: (&str, &str, &str) = ("alice@example.com", "alice pw", "Alice");
-const BOB: (&str, &str, &str) = ("bob@example.com", "bob pw", "Bob");
-const CAROL: (&str, &str, &str) = ("carol@example.com", "carol pw", "Carol");
-
-fn start(accounts: &[(&str, &str, &str)]) -> LoopbackServer {
-    LoopbackServer::start(|server| {
-        for (account, password, name) in accounts {
-            server.add_account(account, password, name)?;
-        }
-        Ok(())
-    })
-    .unwrap()
-}
-
-fn passport(account: &str) -> Passport<'static> {
-    Passport::try_from(account.to_owned()).unwrap()
-}
-
-fn config(server: &LoopbackServer) -> DriverConfig {
-    let mut config = DriverConfig::default();
-    config.client.server = HostPort::parse(&server.dispatch_addr().to_string())
-        .unwrap()
-        .into_owned();
-    config.client.passport.nexus_url = server.nexus_url();
-    config.allow_http_passport = true;
-    config
+mod support {
+    pub mod bots;
 }
 
 /// [`config`] for a client that offers MSNP8 alone: list versions and the cache are MSNP8's.
@@ -55,77 +28,6 @@ fn msnp8(server: &LoopbackServer) -> DriverConfig {
     let mut config = config(server);
     config.client.notification.dialects = msnp::codec::DialectSet::only(msnp::codec::Dialect::Msnp8);
     config
-}
-
-/// A signed-in bot, its events, and those a wait passed over, for the next waits.
-struct Peer {
-    bot: Bot,
-    events: Events,
-    passed: RefCell<VecDeque<ClientEvent>>,
-}
-
-impl Peer {
-    /// The first event `wanted` picks, among those passed over and then the new ones;
-    /// fails after `STEP` or at the end of the session.
-    fn expect<T>(&self, what: &str, mut wanted: impl FnMut(&ClientEvent) -> Option<T>) -> T {
-        let mut passed = self.passed.borrow_mut();
-        if let Some((at, found)) = passed
-            .iter()
-            .enumerate()
-            .find_map(|(at, e)| Some((at, wanted(e)?)))
-        {
-            passed.remove(at);
-            return found;
-        }
-        let deadline = Instant::now() + STEP;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.events.recv_timeout(left) {
-                Ok(event) => match wanted(&event) {
-                    Some(found) => return found,
-                    None => passed.push_back(event),
-                },
-                Err(RecvTimeoutError::Timeout) => panic!("no {what} within {STEP:?}"),
-                Err(RecvTimeoutError::Disconnected) => panic!("the session ended before {what}"),
-            }
-        }
-    }
-}
-
-fn peer((account, password, _): (&str, &str, &str), config: DriverConfig) -> Peer {
-    let (bot, events) = connect(config, account, Secret::new(password.to_owned())).unwrap();
-    Peer {
-        bot,
-        events,
-        passed: RefCell::default(),
-    }
-}
-
-/// Signs `who` in and waits until it is signed in, synced and online.
-fn sign_in(server: &LoopbackServer, who: (&str, &str, &str)) -> Peer {
-    let peer = peer(who, config(server));
-    online(&peer);
-    peer
-}
-
-fn online(peer: &Peer) {
-    peer.expect("sign-in", |e| {
-        matches!(e, ClientEvent::LoggedIn { .. }).then_some(())
-    });
-    peer.expect("the first status", |e| match e {
-        ClientEvent::StatusChanged {
-            status: Status::Online,
-        } => Some(()),
-        _ => None,
-    });
-}
-
-fn presence(peer: &Peer, of: &str) -> Status {
-    let of = passport(of);
-    peer.expect(&format!("the presence of {of}"), |e| match e {
-        ClientEvent::ContactPresence { account, status, .. } if account.same_account(&of) => Some(*status),
-        _ => None,
-    })
 }
 
 fn offline(peer: &Peer, of: &str) {
@@ -523,24 +425,6 @@ fn a_thousand_messages_each_way_arrive_in_order_and_are_all_acknowledged() {
         COUNT,
         (2 * COUNT) as f64 / elapsed.as_secs_f64()
     );
-}
-
-/// `len` bytes of a xorshift stream: incompressible, and different for each seed.
-fn random_file(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
-fn sha256(bytes: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).into()
 }
 
 /// How a file sent from one bot to the other (over MSNFTP or P2P) ended, at the sender

@@ -608,15 +608,7 @@ impl Bot {
     /// [`write_transfer`](Self::write_transfer). See
     /// [`Client::send_file`](crate::client::Client::send_file).
     pub fn send_file(&self, to: &Passport<'_>, name: &str, size: u64) -> Result<TransferId, DriverError> {
-        let to = to.borrow().into_owned();
-        let name = name.to_owned();
-        self.ask(|reply| Command::SendFile {
-            to,
-            name,
-            size,
-            msnftp: false,
-            reply,
-        })
+        self.offer_file(to, name, size, false)
     }
 
     /// Offers a file of `size` bytes to a contact over MSNFTP (any dialect, MSNP8
@@ -630,13 +622,22 @@ impl Bot {
         name: &str,
         size: u64,
     ) -> Result<TransferId, DriverError> {
-        let to = to.borrow().into_owned();
-        let name = name.to_owned();
+        self.offer_file(to, name, size, true)
+    }
+
+    fn offer_file(
+        &self,
+        to: &Passport<'_>,
+        name: &str,
+        size: u64,
+        msnftp: bool,
+    ) -> Result<TransferId, DriverError> {
+        let (to, name) = (to.borrow().into_owned(), name.to_owned());
         self.ask(|reply| Command::SendFile {
             to,
             name,
             size,
-            msnftp: true,
+            msnftp,
             reply,
         })
     }
@@ -790,28 +791,29 @@ struct ThreadIo<C> {
     write_timeout: Duration,
 }
 
-impl<C: Connector> Io for ThreadIo<C> {
-    type Writer = Writer;
-
-    fn connect(&mut self, conn: ConnId, addr: HostPort<'static>) {
+impl<C: Connector> ThreadIo<C> {
+    /// Opens `conn` on a thread of its own with `opening` (which may tell the session
+    /// things on the way), then starts its reader and writer: `Connected`, or
+    /// `ConnectFailed` naming `what` was to be reached.
+    fn open(
+        &mut self,
+        conn: ConnId,
+        thread_name: &str,
+        what: String,
+        opening: impl FnOnce(&SyncSender<Input<Writer>>) -> io::Result<C::Stream> + Send + 'static,
+    ) {
         self.connecting.insert(conn);
-        let (inputs, gate) = (self.inputs.clone(), Arc::clone(&self.gate));
-        let connector = Arc::clone(&self.connector);
-        let (timeout, write_queue, write_timeout) =
-            (self.connect_timeout, self.write_queue, self.write_timeout);
-        let spawned = thread::Builder::new().name("msnp-connect".into()).spawn(move || {
+        let (inputs, gate, write_queue) = (self.inputs.clone(), Arc::clone(&self.gate), self.write_queue);
+        let spawned = thread::Builder::new().name(thread_name.into()).spawn(move || {
             // A connector is the bot author's code: one that panics fails the
             // connection instead of leaving the session waiting for it forever.
-            let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                connector.connect(&addr, timeout, write_timeout)
-            }))
-            .unwrap_or_else(|_| Err(io::Error::other("the connector panicked")));
-            let started = opened.and_then(|stream| start(conn, stream, &inputs, gate, write_queue));
-            let input = match started {
+            let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| opening(&inputs)))
+                .unwrap_or_else(|_| Err(io::Error::other("the connector panicked")));
+            let input = match opened.and_then(|stream| start(conn, stream, &inputs, gate, write_queue)) {
                 Ok(writer) => Input::Connected { conn, writer },
                 Err(error) => Input::ConnectFailed {
                     conn,
-                    addr: addr.to_string(),
+                    addr: what,
                     error,
                 },
             };
@@ -820,44 +822,40 @@ impl<C: Connector> Io for ThreadIo<C> {
         if let Err(error) = spawned {
             let _ = self.inputs.try_send(Input::ConnectFailed {
                 conn,
-                addr: "a connection thread".to_owned(),
+                addr: format!("a thread ({thread_name})"),
                 error,
             });
         }
     }
+}
+
+impl<C: Connector> Io for ThreadIo<C> {
+    type Writer = Writer;
+
+    fn connect(&mut self, conn: ConnId, addr: HostPort<'static>) {
+        let connector = Arc::clone(&self.connector);
+        let (timeout, write_timeout) = (self.connect_timeout, self.write_timeout);
+        let what = addr.to_string();
+        self.open(conn, "msnp-connect", what, move |_| {
+            connector.connect(&addr, timeout, write_timeout)
+        });
+    }
 
     fn listen(&mut self, conn: ConnId, toward: HostPort<'static>) {
-        self.connecting.insert(conn);
         let stop = Arc::new(AtomicBool::new(false));
         self.listening.insert(conn, Arc::clone(&stop));
-        let (inputs, gate) = (self.inputs.clone(), Arc::clone(&self.gate));
         let connector = Arc::clone(&self.connector);
-        let (write_queue, write_timeout) = (self.write_queue, self.write_timeout);
-        let spawned = thread::Builder::new().name("msnp-listen".into()).spawn(move || {
-            let accepted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let write_timeout = self.write_timeout;
+        self.open(
+            conn,
+            "msnp-listen",
+            "a listening socket".to_owned(),
+            move |inputs| {
                 let (addr, accepting) = connector.listen(&toward, write_timeout)?;
                 let _ = inputs.send(Input::Listening { conn, addr });
                 accepting(&stop)
-            }))
-            .unwrap_or_else(|_| Err(io::Error::other("the connector panicked")));
-            let started = accepted.and_then(|stream| start(conn, stream, &inputs, gate, write_queue));
-            let input = match started {
-                Ok(writer) => Input::Connected { conn, writer },
-                Err(error) => Input::ConnectFailed {
-                    conn,
-                    addr: "a listening socket".to_owned(),
-                    error,
-                },
-            };
-            let _ = inputs.send(input);
-        });
-        if let Err(error) = spawned {
-            let _ = self.inputs.try_send(Input::ConnectFailed {
-                conn,
-                addr: "a listening thread".to_owned(),
-                error,
-            });
-        }
+            },
+        );
     }
 
     fn attach(&mut self, conn: ConnId, writer: Writer) -> bool {

@@ -417,16 +417,7 @@ impl Bot {
         name: &str,
         size: u64,
     ) -> Result<TransferId, DriverError> {
-        let to = to.borrow().into_owned();
-        let name = name.to_owned();
-        self.ask(|reply| Command::SendFile {
-            to,
-            name,
-            size,
-            msnftp: false,
-            reply,
-        })
-        .await
+        self.offer_file(to, name, size, false).await
     }
 
     /// Offers a file of `size` bytes to a contact over MSNFTP (any dialect, MSNP8
@@ -440,13 +431,22 @@ impl Bot {
         name: &str,
         size: u64,
     ) -> Result<TransferId, DriverError> {
-        let to = to.borrow().into_owned();
-        let name = name.to_owned();
+        self.offer_file(to, name, size, true).await
+    }
+
+    async fn offer_file(
+        &self,
+        to: &Passport<'_>,
+        name: &str,
+        size: u64,
+        msnftp: bool,
+    ) -> Result<TransferId, DriverError> {
+        let (to, name) = (to.borrow().into_owned(), name.to_owned());
         self.ask(|reply| Command::SendFile {
             to,
             name,
             size,
-            msnftp: true,
+            msnftp,
             reply,
         })
         .await
