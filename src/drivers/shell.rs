@@ -305,20 +305,7 @@ impl Shell {
                 Ok(response) => self.client.handle_http_response(now, id, response),
                 Err(reason) => self.client.handle_http_failed(now, id, reason),
             },
-            Input::Command(Command::WriteTransfer { id, data, reply }) => {
-                match self.client.transfer_connection(id) {
-                    // Nothing acknowledges a direct connection's data: without this the
-                    // file would pile up in the writer's queue behind a slow reader.
-                    Some(conn) if io.is_backlogged(conn) => {
-                        if !self.held_back.contains(&(conn, id)) {
-                            self.held_back.push((conn, id));
-                        }
-                        reply(Ok(0));
-                    }
-                    _ => reply(answer(&self.ended, self.client.write_transfer(id, &data))),
-                }
-            }
-            Input::Command(command) => self.command(command, now),
+            Input::Command(command) => self.command(io, command, now),
             Input::Wake => {}
         }
     }
@@ -404,7 +391,7 @@ impl Shell {
         self.events.push_back(event);
     }
 
-    fn command(&mut self, command: Command, now: Instant) {
+    fn command<I: Io>(&mut self, io: &I, command: Command, now: Instant) {
         let client = &mut self.client;
         let ended = &self.ended;
         match command {
@@ -482,9 +469,17 @@ impl Shell {
                     client.send_file(now, &to, &name, size)
                 },
             )),
-            Command::WriteTransfer { id, data, reply } => {
-                reply(answer(ended, client.write_transfer(id, &data)))
-            }
+            Command::WriteTransfer { id, data, reply } => match client.transfer_connection(id) {
+                // Nothing acknowledges a direct connection's data: without this the
+                // file would pile up in the writer's queue behind a slow reader.
+                Some(conn) if io.is_backlogged(conn) => {
+                    if !self.held_back.contains(&(conn, id)) {
+                        self.held_back.push((conn, id));
+                    }
+                    reply(Ok(0));
+                }
+                _ => reply(answer(ended, client.write_transfer(id, &data))),
+            },
             Command::EndTransfer { id, how, reply } => reply(answer(
                 ended,
                 match how {
