@@ -446,3 +446,33 @@ fn an_offer_waits_for_room_in_a_full_switchboard_window_instead_of_failing() {
         "the transfer goes on: {events:?}"
     );
 }
+
+#[test]
+fn the_address_waits_for_room_in_a_full_switchboard_window_instead_of_being_lost() {
+    let mut config = ClientConfig::default();
+    config.sync_lists = false;
+    config.initial_status = None;
+    config.transfer.msnftp = true;
+    config.switchboard.max_pending = 1;
+    let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
+    // The INVITE (mode N) holds the one place in the window for its grace period.
+    let (id, sb, cookie) = offer_to_bob(&mut h);
+    let direct = listening_for_bob(&mut h, sb, cookie);
+    h.drain();
+    assert_eq!(h.sent_on(sb), "", "no room for the address yet");
+    h.now += std::time::Duration::from_secs(16);
+    h.client.handle_timeout(h.now);
+    h.drain();
+    let address = h.sent_on(sb);
+    assert!(
+        address.starts_with("MSG 5 N ")
+            && address.contains("Invitation-Command: ACCEPT\r\n")
+            && address.contains("IP-Address: 192.0.2.1\r\n"),
+        "{address}"
+    );
+    assert!(
+        h.take().iter().all(|e| !e.contains(&format!("{id:?}"))),
+        "the transfer goes on"
+    );
+    assert!(h.closed.is_empty() && h.listens == [(direct, "10.0.0.1:1865".to_owned())]);
+}

@@ -40,7 +40,14 @@ pub(super) struct Switchboard {
     pub(super) backlog: VecDeque<(MessageHandle, Body)>,
     /// Why the backlog will not go out, once the switchboard failed before anyone joined.
     pub(super) backlog_failure: Option<Undelivered>,
+    /// Invitation replies (mode `N`, outside the message ledger) waiting for room in
+    /// the window, oldest first; at most [`MAX_WAITING_INVITATIONS`].
+    pub(super) invitations: VecDeque<Vec<u8>>,
 }
+
+/// Invitation replies one switchboard holds while its window is full: a few per
+/// transfer in flight is all the protocol makes.
+pub(super) const MAX_WAITING_INVITATIONS: usize = 32;
 
 /// What a message of the user's carries.
 #[derive(Debug)]
@@ -292,6 +299,7 @@ impl Client {
             parts: BTreeMap::new(),
             backlog: VecDeque::new(),
             backlog_failure: None,
+            invitations: VecDeque::new(),
         })));
         self.outputs.push_back(ClientOutput::Connect { conn, addr });
         (conn, conversation)
@@ -366,6 +374,13 @@ impl Client {
             // An ended switchboard's backlog ends with its `Closed` event.
             if sb.machine.is_closed() {
                 return;
+            }
+            // Invitation replies first: a transfer's peer waits on them.
+            while let Some(reply) = sb.invitations.front() {
+                match sb.machine.send_message(self.now, reply, AckMode::NegativeOnly) {
+                    Err(error) if fits_later(&error) => return,
+                    _ => drop(sb.invitations.pop_front()),
+                }
             }
             let Some((handle, body)) = sb.backlog.front() else {
                 return;

@@ -608,7 +608,7 @@ impl Client {
                 let connected = sb.connected;
                 // The output buffer just emptied: texts waiting for it may fit now. They
                 // go into the machine's next buffer, not the one just lent.
-                if !sb.backlog.is_empty() {
+                if !sb.backlog.is_empty() || !sb.invitations.is_empty() {
                     self.flush_backlog(id);
                 }
                 if connected {

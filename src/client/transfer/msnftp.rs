@@ -15,6 +15,7 @@ use super::{Entry, Kind, State, TransferFailure, TransferId};
 use crate::Output;
 use crate::Secret;
 use crate::client::ClientError;
+use crate::client::conversation::{MAX_WAITING_INVITATIONS, fits_later};
 use crate::client::{Client, ClientEvent, ClientOutput, ConnId, Connection, Step};
 use crate::codec::{AckMode, HostPort, Passport};
 use crate::msg::{CancelCode, Invitation};
@@ -339,14 +340,26 @@ impl Client {
 
     /// Sends an invitation reply on switchboard `sb` outside the message ledger, so no
     /// delivery event names a handle the caller never got (mode `N`, as the official
-    /// client answers invitations [HYP1]).
+    /// client answers invitations [HYP1]). A full window holds it until room opens
+    /// (past [`MAX_WAITING_INVITATIONS`] it is dropped, and the transfer ends by its
+    /// timer).
     fn send_on_switchboard(&mut self, sb: ConnId, invitation: &Invitation<'_>) {
         let mut payload = Vec::new();
         if invitation.encode(&mut payload).is_err() {
             return;
         }
-        if let Some(Connection::Switchboard(sb)) = self.conns.get_mut(sb) {
-            let _ = sb.machine.send_message(self.now, &payload, AckMode::NegativeOnly);
+        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(sb) else {
+            return;
+        };
+        // Behind replies already waiting, so that they keep their order.
+        if sb.invitations.is_empty() {
+            match sb.machine.send_message(self.now, &payload, AckMode::NegativeOnly) {
+                Err(error) if fits_later(&error) => {}
+                _ => return,
+            }
+        }
+        if sb.invitations.len() < MAX_WAITING_INVITATIONS {
+            sb.invitations.push_back(payload);
         }
     }
 
@@ -469,7 +482,7 @@ impl Client {
         let sent = match (offer.invitation().encode(&mut payload), self.conns.get_mut(sb)) {
             (Ok(()), Some(Connection::Switchboard(s))) => {
                 match s.machine.send_message(now, &payload, AckMode::NegativeOnly) {
-                    Err(error) if crate::client::conversation::fits_later(&error) => return false,
+                    Err(error) if fits_later(&error) => return false,
                     sent => sent.is_ok(),
                 }
             }
