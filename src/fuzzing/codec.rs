@@ -169,7 +169,9 @@ fn canonical(frame: Frame<'_>, typed: bool) -> Vec<u8> {
 /// `REG T 1 name guid 0`, `RMG T 1 guid`, reference §4.2), which read as the official
 /// shapes and so re-encode as those: for them only the value must survive the trip.
 fn tolerated(frame: Frame<'_>, dialect: Dialect) -> bool {
-    dialect >= Dialect::Msnp10 && matches!(frame.line.get(..4), Some(b"ADG " | b"REG " | b"RMG "))
+    // The grammar skips leading spaces, so the verb is the first word, wherever it starts.
+    let verb = frame.line.trim_ascii_start().get(..4);
+    dialect >= Dialect::Msnp10 && matches!(verb, Some(b"ADG " | b"REG " | b"RMG "))
 }
 
 /// Limits that let any encoded command through, so the round trip tests the grammar
