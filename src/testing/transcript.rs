@@ -358,18 +358,9 @@ impl<M: Scripted> Replay<M> {
                     }
                 }
             },
-            Step::Event(expected) => match self.events.pop_front() {
-                Some(event) if &event == expected => {}
-                Some(event) => return Err(format!("expected event\n  {expected}\nbut got\n  {event}")),
-                None => return Err(format!("expected event\n  {expected}\nbut there was none")),
-            },
+            Step::Event(expected) => next_event(&mut self.events, expected)?,
             Step::Call { call, must_fail } => {
-                let result = self.machine.call(self.now, call);
-                match (result, must_fail) {
-                    (Ok(()), false) | (Err(_), true) => {}
-                    (Ok(()), true) => return Err(format!("call `{call}` succeeded but should fail")),
-                    (Err(why), false) => return Err(format!("call `{call}` failed: {why}")),
-                }
+                called(self.machine.call(self.now, call), call, *must_fail)?;
                 self.drain()?;
             }
             Step::Advance(by) => {
@@ -377,15 +368,7 @@ impl<M: Scripted> Replay<M> {
                 self.machine.handle_timeout(self.now);
                 self.drain()?;
             }
-            Step::NextTimeout(expected) => {
-                let got = self.next_timeout.map(|t| t.saturating_duration_since(self.now));
-                let in_past = self.next_timeout.is_some_and(|t| t < self.now);
-                if got != *expected || in_past {
-                    return Err(format!(
-                        "expected next timeout {expected:?} from now, machine has {got:?}"
-                    ));
-                }
-            }
+            Step::NextTimeout(expected) => timeout_is(self.next_timeout, self.now, *expected, "machine")?,
             Step::Closed => {
                 self.machine.handle_closed(self.now);
                 self.drain()?;
@@ -478,6 +461,40 @@ pub fn run_client_dir(
     call: impl Fn(&mut Client, Instant, &str) -> Result<(), String>,
 ) {
     run_each(dir.as_ref(), |script| run_client(&make, &call, script));
+}
+
+/// The step `event expected`: the next event told, as `{:?}` text.
+fn next_event(events: &mut VecDeque<String>, expected: &str) -> Result<(), String> {
+    match events.pop_front() {
+        Some(event) if event == expected => Ok(()),
+        Some(event) => Err(format!("expected event\n  {expected}\nbut got\n  {event}")),
+        None => Err(format!("expected event\n  {expected}\nbut there was none")),
+    }
+}
+
+/// The step `call …` (or `call! …`, which must fail), given what the call returned.
+fn called(result: Result<(), String>, call: &str, must_fail: bool) -> Result<(), String> {
+    match (result, must_fail) {
+        (Ok(()), false) | (Err(_), true) => Ok(()),
+        (Ok(()), true) => Err(format!("call `{call}` succeeded but should fail")),
+        (Err(why), false) => Err(format!("call `{call}` failed: {why}")),
+    }
+}
+
+/// The step `next-timeout …`: `who`'s timer, `next`, as seen from `now`.
+fn timeout_is(
+    next: Option<Instant>,
+    now: Instant,
+    expected: Option<Duration>,
+    who: &str,
+) -> Result<(), String> {
+    let got = next.map(|t| t.saturating_duration_since(now));
+    if got != expected || next.is_some_and(|t| t < now) {
+        return Err(format!(
+            "expected next timeout {expected:?} from now, {who} has {got:?}"
+        ));
+    }
+    Ok(())
 }
 
 fn run_each(dir: &std::path::Path, run: impl Fn(&str) -> Result<(), TranscriptError>) {
@@ -673,18 +690,9 @@ impl ClientReplay<'_> {
     /// The steps whole-`Client` transcripts share with the others.
     fn shared_step(&mut self, step: &Step) -> Result<(), String> {
         match step {
-            Step::Event(expected) => match self.events.pop_front() {
-                Some(event) if &event == expected => {}
-                Some(event) => return Err(format!("expected event\n  {expected}\nbut got\n  {event}")),
-                None => return Err(format!("expected event\n  {expected}\nbut there was none")),
-            },
+            Step::Event(expected) => next_event(&mut self.events, expected)?,
             Step::Call { call, must_fail } => {
-                let result = (self.call)(&mut self.client, self.now, call);
-                match (result, must_fail) {
-                    (Ok(()), false) | (Err(_), true) => {}
-                    (Ok(()), true) => return Err(format!("call `{call}` succeeded but should fail")),
-                    (Err(why), false) => return Err(format!("call `{call}` failed: {why}")),
-                }
+                called((self.call)(&mut self.client, self.now, call), call, *must_fail)?;
                 self.drain()?;
             }
             Step::Advance(by) => {
@@ -692,15 +700,7 @@ impl ClientReplay<'_> {
                 self.client.handle_timeout(self.now);
                 self.drain()?;
             }
-            Step::NextTimeout(expected) => {
-                let got = self.next_timeout.map(|t| t.saturating_duration_since(self.now));
-                let in_past = self.next_timeout.is_some_and(|t| t < self.now);
-                if got != *expected || in_past {
-                    return Err(format!(
-                        "expected next timeout {expected:?} from now, the client has {got:?}"
-                    ));
-                }
-            }
+            Step::NextTimeout(expected) => timeout_is(self.next_timeout, self.now, *expected, "the client")?,
             Step::Client(_) | Step::Server(_) | Step::Closed => {
                 return Err(format!(
                     "`{step}` names no connection: a whole-Client transcript writes `ns>`, `sb1<`, `ns!`…"
