@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use msnp::client::{ClientConfig, ClientEvent};
-use msnp::codec::{Dialect, DialectSet, List, Passport};
+use msnp::codec::{Dialect, DialectSet, Passport};
 use msnp::testing::loopback::Network;
 
 const ALICE: &str = "alice@example.com";
@@ -20,14 +20,7 @@ fn network() -> (Network, usize, usize) {
     let mut net = Network::new();
     let alice = net.add_client(ALICE, "a", "Alice", config.clone());
     let bob = net.add_client(BOB, "b", "Bob", config);
-    for (owner, contact) in [(ALICE, BOB), (BOB, ALICE)] {
-        for list in [List::Forward, List::Allow] {
-            net.server()
-                .directory_mut()
-                .add_to_list(owner, list, contact, None, None)
-                .unwrap();
-        }
-    }
+    net.befriend(ALICE, BOB);
     net.run();
     net.take_events(alice);
     net.take_events(bob);

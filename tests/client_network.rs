@@ -75,25 +75,12 @@ fn presence(account: &str, name: &str, status: &str) -> String {
     )
 }
 
-/// Puts `a` and `b` on each other's forward and allow lists, on the server only: the
-/// clients learn it from `SYN`. Each account ends at list version 3.
-fn befriend(net: &mut Network, a: &str, b: &str) {
-    for (owner, contact) in [(a, b), (b, a)] {
-        for list in [List::Forward, List::Allow] {
-            net.server()
-                .directory_mut()
-                .add_to_list(owner, list, contact, None, None)
-                .unwrap();
-        }
-    }
-}
-
 /// Alice and Bob, friends, both signed in; their login events are checked and taken.
 fn alice_and_bob(bob_config: ClientConfig) -> (Network, usize, usize) {
     let mut net = Network::new();
     let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
     let bob = net.add_client(BOB, "b-secret", "Bob", bob_config);
-    befriend(&mut net, ALICE, BOB);
+    net.befriend(ALICE, BOB);
     net.run();
     assert_eq!(events(&mut net, alice)[..5], login(ALICE, "Alice", 1)[..]);
     assert_eq!(events(&mut net, bob)[..5], login(BOB, "Bob", 1)[..]);
@@ -132,7 +119,7 @@ fn a_second_session_reuses_the_kept_contact_list() {
     let mut net = Network::new();
     let alice = net.add_client(ALICE, "a-secret", "Alice", msnp8());
     net.server().add_account(BOB, "b-secret", "Bob").unwrap();
-    befriend(&mut net, ALICE, BOB);
+    net.befriend(ALICE, BOB);
     net.run();
     assert_eq!(events(&mut net, alice), login_msnp8(ALICE, "Alice", 3, 1, false));
     let kept = net.client(alice).contact_list().clone();
@@ -161,7 +148,7 @@ fn presence_of_a_contact_coming_changing_and_going() {
     let mut net = Network::new();
     let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
     net.server().add_account(BOB, "b-secret", "Bob").unwrap();
-    befriend(&mut net, ALICE, BOB);
+    net.befriend(ALICE, BOB);
     net.run();
     events(&mut net, alice);
 
@@ -469,7 +456,7 @@ fn accept_contacts_joins_a_friend_and_declines_a_stranger() {
     let alice = net.add_client(ALICE, "a-secret", "Alice", ClientConfig::default());
     let bob = net.add_client(BOB, "b-secret", "Bob", config(InvitationPolicy::AcceptContacts));
     let carol = net.add_client(CAROL, "c-secret", "Carol", ClientConfig::default());
-    befriend(&mut net, ALICE, BOB);
+    net.befriend(ALICE, BOB);
     net.run();
     for peer in [alice, bob, carol] {
         events(&mut net, peer);

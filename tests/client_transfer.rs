@@ -6,7 +6,7 @@
 //! each transfer ending exactly once on each side.
 
 use msnp::client::{ClientConfig, ClientError, ClientEvent, TransferError, TransferFailure, TransferId};
-use msnp::codec::{Dialect, DialectSet, List, Passport};
+use msnp::codec::{Dialect, DialectSet, Passport};
 use msnp::p2p::MAX_CHUNK_LEN;
 use msnp::testing::loopback::Network;
 
@@ -34,14 +34,7 @@ fn alice_and_bob_with(config: ClientConfig) -> (Network, usize, usize) {
     let mut net = Network::new();
     let alice = net.add_client(ALICE, "a-secret", "Alice", config.clone());
     let bob = net.add_client(BOB, "b-secret", "Bob", config);
-    for (owner, contact) in [(ALICE, BOB), (BOB, ALICE)] {
-        for list in [List::Forward, List::Allow] {
-            net.server()
-                .directory_mut()
-                .add_to_list(owner, list, contact, None, None)
-                .unwrap();
-        }
-    }
+    net.befriend(ALICE, BOB);
     net.run();
     let a = net.take_events(alice);
     let b = net.take_events(bob);

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use crate::Secret;
 use crate::client::{Client, ClientConfig, ClientEvent, ClientOutput, ConnId};
-use crate::codec::{HostPort, Passport};
+use crate::codec::{HostPort, List, Passport};
 use crate::passport::{HttpRequest, HttpResponse, PassportConfig};
 use crate::server::{self, Listener, Server, ServerConfig, ServerOutput};
 
@@ -138,6 +138,23 @@ impl Network {
             connects: Vec::new(),
         });
         self.peers.len() - 1
+    }
+
+    /// Puts accounts `a` and `b` (added already) on each other's forward and allow
+    /// lists, on the server only: their clients learn it from the list download.
+    ///
+    /// # Panics
+    ///
+    /// When either account does not exist: this is a test helper.
+    pub fn befriend(&mut self, a: &str, b: &str) {
+        for (owner, contact) in [(a, b), (b, a)] {
+            for list in [List::Forward, List::Allow] {
+                self.server
+                    .directory_mut()
+                    .add_to_list(owner, list, contact, None, None)
+                    .unwrap_or_else(|e| panic!("cannot put {contact} on {owner}'s lists: {e}"));
+            }
+        }
     }
 
     /// Client `peer`, to call its mutators; then call [`Network::run`].
