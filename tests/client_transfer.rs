@@ -90,13 +90,26 @@ impl Seen {
 /// Runs the network, writing `data` into transfer `id` of `from` as room opens, and
 /// accepting every offer `to` gets; until both sides saw an end (or nothing moves).
 fn pump(net: &mut Network, from: usize, to: usize, id: TransferId, data: &[u8]) -> (Seen, Seen) {
+    pump_until(net, (from, to), id, data, |tx, rx| {
+        !tx.ended.is_empty() && !rx.ended.is_empty()
+    })
+}
+
+/// [`pump`] until `done` says so; a write to the transfer before the sender saw its end
+/// must not fail.
+fn pump_until(
+    net: &mut Network,
+    (from, to): (usize, usize),
+    id: TransferId,
+    data: &[u8],
+    done: impl Fn(&Seen, &Seen) -> bool,
+) -> (Seen, Seen) {
     let (mut tx, mut rx) = (Seen::default(), Seen::default());
     let mut written = 0;
     let mut largest_write = 0;
     for _ in 0..100_000 {
-        if written < data.len()
-            && let Ok(n) = net.client(from).write_transfer(id, &data[written..])
-        {
+        if written < data.len() && tx.ended.is_empty() {
+            let n = net.client(from).write_transfer(id, &data[written..]).unwrap();
             largest_write = largest_write.max(n);
             written += n;
         }
@@ -107,10 +120,11 @@ fn pump(net: &mut Network, from: usize, to: usize, id: TransferId, data: &[u8]) 
             let now = net.now();
             net.client(to).accept_transfer(now, offer).unwrap();
         }
-        if !tx.ended.is_empty() && !rx.ended.is_empty() {
+        if done(&tx, &rx) {
             break;
         }
     }
+    assert!(done(&tx, &rx), "the network went quiet first:\n{tx:?}\n{rx:?}");
     // The client takes no more than its buffer at once, whatever the caller offers.
     assert!(largest_write <= ClientConfig::default().transfer.buffer);
     (tx, rx)
@@ -200,18 +214,8 @@ fn a_cancel_mid_transfer_ends_both_sides_once() {
         .client(alice)
         .send_file(now, &passport(BOB), "big.bin", data.len() as u64)
         .unwrap();
-    let (mut tx, mut rx) = (Seen::default(), Seen::default());
-    let mut written = 0;
     // Until some data arrived, not all of it.
-    while rx.data.len() < 10_000 {
-        written += net.client(alice).write_transfer(id, &data[written..]).unwrap();
-        net.run();
-        tx.take(&mut net, alice);
-        rx.take(&mut net, bob);
-        for (offer, _, _) in std::mem::take(&mut rx.offered) {
-            net.client(bob).accept_transfer(now, offer).unwrap();
-        }
-    }
+    let (mut tx, mut rx) = pump_until(&mut net, (alice, bob), id, &data, |_, rx| rx.data.len() >= 10_000);
     net.client(alice).cancel_transfer(now, id).unwrap();
     net.run();
     tx.take(&mut net, alice);
@@ -237,17 +241,7 @@ fn a_switchboard_dropped_mid_transfer_fails_both_sides() {
         .client(bob)
         .send_file(now, &passport(ALICE), "big.bin", data.len() as u64)
         .unwrap();
-    let (mut tx, mut rx) = (Seen::default(), Seen::default());
-    let mut written = 0;
-    while rx.data.len() < 10_000 {
-        written += net.client(bob).write_transfer(id, &data[written..]).unwrap();
-        net.run();
-        tx.take(&mut net, bob);
-        rx.take(&mut net, alice);
-        for (offer, _, _) in std::mem::take(&mut rx.offered) {
-            net.client(alice).accept_transfer(now, offer).unwrap();
-        }
-    }
+    let (mut tx, mut rx) = pump_until(&mut net, (bob, alice), id, &data, |_, rx| rx.data.len() >= 10_000);
     assert!(net.drop_switchboards(None) > 0);
     net.run();
     tx.take(&mut net, bob);
@@ -398,22 +392,8 @@ fn a_direct_connection_cut_mid_transfer_fails_both_sides_over_msnftp() {
         .client(alice)
         .send_file_msnftp(now, &passport(BOB), "big.bin", data.len() as u64)
         .unwrap();
-    let (mut tx, mut rx) = (Seen::default(), Seen::default());
-    let mut written = 0;
     // Until Bob holds part of the file.
-    while rx.data.is_empty() {
-        written += net
-            .client(alice)
-            .write_transfer(id, &data[written..])
-            .unwrap_or(0);
-        net.run();
-        tx.take(&mut net, alice);
-        rx.take(&mut net, bob);
-        for (offer, _, _) in std::mem::take(&mut rx.offered) {
-            let now = net.now();
-            net.client(bob).accept_transfer(now, offer).unwrap();
-        }
-    }
+    let (mut tx, mut rx) = pump_until(&mut net, (alice, bob), id, &data, |_, rx| !rx.data.is_empty());
     assert_eq!(net.drop_direct_connections(), 1);
     net.run();
     tx.take(&mut net, alice);
