@@ -340,6 +340,14 @@ fn a_listener_that_cannot_be_bound_fails_the_send_and_bob_is_told() {
         )]
     );
     assert_eq!(h.closed, [direct]);
+    // Bob, who waits for an address, hears that none comes.
+    let cancel = h.sent_on(sb);
+    assert!(
+        cancel.contains("Invitation-Command: CANCEL\r\n")
+            && cancel.contains(&format!("Invitation-Cookie: {cookie}\r\n"))
+            && cancel.contains("Cancel-Code: FAIL\r\n"),
+        "{cancel}"
+    );
 }
 
 #[test]
@@ -357,6 +365,11 @@ fn a_file_nobody_connects_for_times_out_and_the_listener_is_closed() {
         [format!("TransferEnded {{ id: {id:?}, result: Err(TimedOut) }}")]
     );
     assert_eq!(h.closed, [direct]);
+    let cancel = h.sent_on(sb);
+    assert!(
+        cancel.contains("Invitation-Command: CANCEL\r\n") && cancel.contains("Cancel-Code: FTTIMEOUT\r\n"),
+        "{cancel}"
+    );
 }
 
 #[test]
@@ -406,6 +419,7 @@ fn a_sender_that_cannot_be_reached_fails_the_receive() {
     h.input(sb, &address(1234));
     let direct = *h.connects.last().unwrap();
     assert_eq!(h.addrs.last().map(String::as_str), Some("192.0.2.7:6891"));
+    h.sent.clear();
     h.client.handle_connect_failed(direct, h.now);
     h.drain();
     assert_eq!(
@@ -415,6 +429,14 @@ fn a_sender_that_cannot_be_reached_fails_the_receive() {
         )]
     );
     assert_eq!(h.closed, [direct]);
+    // Bob, who listens, hears that nobody comes.
+    let cancel = h.sent_on(sb);
+    assert!(
+        cancel.contains("Invitation-Command: CANCEL\r\n")
+            && cancel.contains("Invitation-Cookie: 33267\r\n")
+            && cancel.contains("Cancel-Code: FAIL\r\n"),
+        "{cancel}"
+    );
 }
 
 #[test]

@@ -363,6 +363,25 @@ impl Client {
         }
     }
 
+    /// Transfer `id`'s direct connection ended before it ever opened (no socket to
+    /// listen on, the peer unreachable, nobody connecting in time): the peer, who
+    /// waits for it, hears a `CANCEL` (`FTTIMEOUT` or `FAIL`) rather than its own timer.
+    fn tell_peer_unreachable(&mut self, id: TransferId, failure: &TransferFailure) {
+        let code = if *failure == TransferFailure::TimedOut {
+            CancelCode::FtTimeout
+        } else {
+            CancelCode::Fail
+        };
+        let cancel = match self.transfers.entries.get_mut(&id).map(|e| &mut e.kind) {
+            Some(Kind::MsnftpSend(offering)) => offering.offer.cancel(code).map(|c| (offering.sb, c)),
+            Some(Kind::Msnftp(invited)) => invited.invitation.cancel(code).map(|c| (invited.sb, c)),
+            _ => return,
+        };
+        if let Ok((sb, cancel)) = cancel {
+            self.send_on_switchboard(sb, &cancel);
+        }
+    }
+
     /// Invitations still waiting on switchboard `sb` lose their way to the inviter.
     pub(super) fn msnftp_switchboard_closed(&mut self, sb: ConnId) {
         let lost: Vec<TransferId> = self
@@ -633,7 +652,7 @@ impl Client {
             if !d.connected && !d.closed && !d.receiver.is_finished() {
                 continue;
             }
-            let id = d.id;
+            let (id, never_opened) = (d.id, !d.connected);
             let polled = match &mut d.receiver {
                 Machine::Receiver(r) => match r.poll_output() {
                     Output::Transmit(bytes) => Some(Err(bytes)),
@@ -688,7 +707,12 @@ impl Client {
                 Got::Progress(done, total) if live => {
                     self.emit(ClientEvent::TransferProgress { id, done, total })
                 }
-                Got::Ended(result) => self.end_transfer(id, result),
+                Got::Ended(result) => {
+                    if never_opened && let Err(failure) = &result {
+                        self.tell_peer_unreachable(id, failure);
+                    }
+                    self.end_transfer(id, result);
+                }
                 _ => {}
             }
             return Step::Busy;
