@@ -1,7 +1,8 @@
 //! The blocking driver against the crate's server in memory
 //! (`testing::memory::BlockingMemoryServer`): no port is bound, yet two bots sign in
-//! through Passport, talk through a switchboard, see it crash, and talk again; and a
-//! connector that panics fails the sign-in instead of hanging it.
+//! through Passport, talk through a switchboard, see it crash, and talk again; an MSNFTP
+//! file, which needs a socket the in-memory connector cannot listen on, fails on both
+//! sides at once; and a connector that panics fails the sign-in instead of hanging it.
 
 use std::time::Duration;
 
@@ -33,6 +34,52 @@ fn next_text(events: &Events) -> (usize, String) {
             _ => {}
         }
     }
+}
+
+/// How the next transfer `events` hears of ended.
+fn transfer_end(events: &Events) -> Result<u64, msnp::client::TransferFailure> {
+    loop {
+        match events.recv_timeout(PATIENCE).expect("an event in time") {
+            ClientEvent::TransferEnded { result, .. } => return result,
+            ClientEvent::SessionEnded { reason } => panic!("the session ended: {reason}"),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn an_msnftp_send_through_a_connector_that_cannot_listen_fails_on_both_sides() {
+    let server = BlockingMemoryServer::start(|s| {
+        s.add_account(ALICE, &format!("{ALICE}-pw"), "Alice")?;
+        s.add_account(BOB, &format!("{BOB}-pw"), "Bob")
+    })
+    .unwrap();
+    let mut config = server.driver_config();
+    config.client.transfer.msnftp = true;
+    let connect = |account: &str| {
+        let password = Secret::new(format!("{account}-pw"));
+        connect_with(config.clone(), server.connector(), account, password).unwrap()
+    };
+    let ((alice, alice_events), (bob, bob_events)) = (connect(ALICE), connect(BOB));
+    alice
+        .send_file_msnftp(&Passport::try_from(BOB).unwrap(), "notes.txt", 5)
+        .unwrap();
+    let offer = loop {
+        match bob_events.recv_timeout(PATIENCE).expect("the offer in time") {
+            ClientEvent::TransferOffered { id, .. } => break id,
+            ClientEvent::SessionEnded { reason } => panic!("the session ended: {reason}"),
+            _ => {}
+        }
+    };
+    bob.accept_transfer(offer).unwrap();
+    assert_eq!(
+        transfer_end(&alice_events),
+        Err(msnp::client::TransferFailure::ConnectionLost)
+    );
+    assert_eq!(
+        transfer_end(&bob_events),
+        Err(msnp::client::TransferFailure::CancelledByPeer)
+    );
 }
 
 #[test]
