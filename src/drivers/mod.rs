@@ -335,7 +335,7 @@ impl BufferPool {
 
 #[cfg(test)]
 mod tests {
-    use super::{BufferPool, DriverConfig, client_config};
+    use super::{Backlog, BufferPool, DriverConfig, client_config};
     use crate::client::TransferConfig;
 
     #[test]
@@ -346,6 +346,21 @@ mod tests {
         pool.give_back(first);
         let second = pool.filled(b"PNG\r\n");
         assert_eq!((second.as_slice(), second.as_ptr()), (&b"PNG\r\n"[..], address));
+    }
+
+    #[test]
+    fn a_backlog_is_high_past_its_mark_and_drained_once_it_falls_to_the_low_one() {
+        let backlog = Backlog::default();
+        backlog.queued(Backlog::HIGH);
+        assert!(!backlog.is_high(), "high means more than the mark");
+        backlog.queued(1);
+        assert!(backlog.is_high());
+        // Falling, but not yet to the low mark: nobody is told.
+        assert!(!backlog.written(Backlog::HIGH - Backlog::LOW));
+        assert!(!backlog.is_high());
+        // The write that reaches the low mark tells, once.
+        assert!(backlog.written(1));
+        assert!(!backlog.written(Backlog::LOW));
     }
 
     #[test]
