@@ -117,36 +117,18 @@ fn msnp11_stream() -> (Vec<u8>, usize) {
     let object = "%3Cmsnobj%20Creator%3D%22buddy1%40hotmail.com%22%20Size%3D%2224539%22%20Type%3D%223%22%20Location%3D%22TFR2C.tmp%22%20Friendly%3D%22AAA%3D%22%20SHA1D%3D%22trC8SlFx2sWQxZMIBAWSEnXc8oQ%3D%22%20SHA1C%3D%22U32o6bosZzluJq82eAtMpx5dIEI%3D%22%2F%3E";
     let mut lines = |s: &str| out.extend_from_slice(s.as_bytes());
     lines(
-        "VER 1 MSNP11
-CVR 2 7.0.0813 7.0.0813 7.0.0813 https://escargot.log1p.xyz https://escargot.log1p.xyz
-",
+        "VER 1 MSNP11\r\nCVR 2 7.0.0813 7.0.0813 7.0.0813 https://escargot.log1p.xyz https://escargot.log1p.xyz\r\n",
     );
-    lines(
-        "USR 3 TWN S ct=1062764229,rver=5.5.4177.0,wp=FS_40SEC_0_COMPACT,lc=1033,id=507
-",
-    );
-    lines(
-        "USR 4 OK example@passport.com 1 0
-SBS 0 null
-",
-    );
+    lines("USR 3 TWN S ct=1062764229,rver=5.5.4177.0,wp=FS_40SEC_0_COMPACT,lc=1033,id=507\r\n");
+    lines("USR 4 OK example@passport.com 1 0\r\nSBS 0 null\r\n");
     msg(&mut out, "Hotmail", "Hotmail", PROFILE);
     let mut lines = |s: String| out.extend_from_slice(s.as_bytes());
     lines(
-        "SYN 5 2005-04-23T18:57:44.8130000-07:00 2005-04-23T18:57:54.2070000-07:00 600 12
-GTC A
-BLP AL
-PRP MFN example%20display%20name
-PRP PHH 123%20(4567)
-"
+        "SYN 5 2005-04-23T18:57:44.8130000-07:00 2005-04-23T18:57:54.2070000-07:00 600 12\r\nGTC A\r\nBLP AL\r\nPRP MFN example%20display%20name\r\nPRP PHH 123%20(4567)\r\n"
         .into(),
     );
     for g in 0..12 {
-        lines(format!(
-            "LSG Group%20number%20{g} {}
-",
-            guid(1, g)
-        ));
+        lines(format!("LSG Group%20number%20{g} {}\r\n", guid(1, g)));
     }
     for i in 0..600 {
         let mask = [11, 13, 3, 10, 9][i % 5];
@@ -159,21 +141,14 @@ PRP PHH 123%20(4567)
             (String::new(), String::new())
         };
         lines(format!(
-            "LST N={} F=Contact%20%E2%98%85%20number%20{i}{c} {mask}{groups}
-",
+            "LST N={} F=Contact%20%E2%98%85%20number%20{i}{c} {mask}{groups}\r\n",
             contact(i)
         ));
         if i % 10 == 0 {
-            lines(format!(
-                "BPR PHH 1%20(222)%20333%20{i:04}
-"
-            ));
+            lines(format!("BPR PHH 1%20(222)%20333%20{i:04}\r\n"));
         }
     }
-    lines(format!(
-        "CHG 6 NLN 1073741824 {object}
-"
-    ));
+    lines(format!("CHG 6 NLN 1073741824 {object}\r\n"));
     let psm = |i: usize| {
         format!(
             "<Data><PSM>status message {i} &amp; more</PSM><CurrentMedia>\0Music\01\0{{0}} - {{1}}\0Title {i}\0Artist\0Album\0\0</CurrentMedia></Data>"
@@ -181,62 +156,38 @@ PRP PHH 123%20(4567)
     };
     for i in (0..600).step_by(3) {
         lines(format!(
-            "ILN 6 NLN {} Contact%20number%20{i} 1073741824 {object}
-",
+            "ILN 6 NLN {} Contact%20number%20{i} 1073741824 {object}\r\n",
             contact(i)
         ));
         let data = psm(i);
-        lines(format!(
-            "UBX {} {}
-{data}",
-            contact(i),
-            data.len()
-        ));
+        lines(format!("UBX {} {}\r\n{data}", contact(i), data.len()));
     }
     for i in 0..3000 {
         let who = contact(i * 7 % 600);
         match i % 5 {
-            0 => lines(format!(
-                "FLN {who}
-"
-            )),
+            0 => lines(format!("FLN {who}\r\n")),
             1 => lines(format!(
-                "NLN AWY {who} Away%20friend%20{i} 1073741824 {object}
-"
+                "NLN AWY {who} Away%20friend%20{i} 1073741824 {object}\r\n"
             )),
             2 => lines(format!(
-                "NLN BSY {who} Busy%20friend%20{i} 1342177280 %3Cmsnobj%2F%3E
-"
+                "NLN BSY {who} Busy%20friend%20{i} 1342177280 %3Cmsnobj%2F%3E\r\n"
             )),
             3 => {
                 let data = psm(i);
-                lines(format!(
-                    "UBX {who} {}
-{data}",
-                    data.len()
-                ))
+                lines(format!("UBX {who} {}\r\n{data}", data.len()))
             }
             _ => lines(format!(
-                "NLN NLN {who} Back%20%28again%29%20{i} 1073741824 {object}
-"
+                "NLN NLN {who} Back%20%28again%29%20{i} 1073741824 {object}\r\n"
             )),
         }
     }
     for i in 0..20 {
         lines(format!(
-            "ADC 0 RL N=new.friend{i}@hotmail.com F=New%20friend%20{i}
-"
+            "ADC 0 RL N=new.friend{i}@hotmail.com F=New%20friend%20{i}\r\n"
         ));
-        lines(format!(
-            "REM 0 RL old.friend{i}@hotmail.com
-"
-        ));
+        lines(format!("REM 0 RL old.friend{i}@hotmail.com\r\n"));
     }
-    out.extend_from_slice(
-        b"QNG 60
-OUT SSD
-",
-    );
+    out.extend_from_slice(b"QNG 60\r\nOUT SSD\r\n");
     let count = count_commands(&out, Dialect::Msnp11);
     (out, count)
 }
