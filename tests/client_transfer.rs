@@ -359,10 +359,8 @@ fn msnftp_file_both_ways(len: usize) {
         assert_eq!(rx.ended[0].1, Ok(len as u64));
         assert!(rx.data == data, "the bytes differ");
         assert_eq!(tx.accepted, 1);
-        // No block carries an empty file: its end is all there is to tell.
-        let last = (len > 0).then_some((len as u64, len as u64));
-        assert_eq!(tx.progress.last().copied(), last);
-        assert_eq!(rx.progress.last().copied(), last);
+        assert_eq!(tx.progress.last(), Some(&(len as u64, len as u64)));
+        assert_eq!(rx.progress.last(), Some(&(len as u64, len as u64)));
     }
 }
 
@@ -548,5 +546,107 @@ fn two_files_at_once_each_arrive_whole() {
     for (id, name) in names {
         let expected = if name == "one.bin" { &first } else { &second };
         assert!(received[&id] == *expected, "{name} differs");
+    }
+}
+
+/// The transfer events of an empty file sent from Alice to Bob (over MSNFTP between
+/// MSNP8 clients, or over P2P) and accepted, one list per side (the conversation's own
+/// events left out).
+fn empty_file_events(msnftp: bool) -> (Vec<ClientEvent>, Vec<ClientEvent>) {
+    let mut config = config(if msnftp {
+        DialectSet::only(Dialect::Msnp8)
+    } else {
+        P2P
+    });
+    config.transfer.msnftp = msnftp;
+    let (mut net, alice, bob) = alice_and_bob_with(config);
+    let now = net.now();
+    let client = net.client(alice);
+    if msnftp {
+        client
+            .send_file_msnftp(now, &passport(BOB), "empty.txt", 0)
+            .unwrap();
+    } else {
+        client.send_file(now, &passport(BOB), "empty.txt", 0).unwrap();
+    }
+    let is_transfer = |e: &ClientEvent| {
+        matches!(
+            e,
+            ClientEvent::TransferOffered { .. }
+                | ClientEvent::TransferAccepted { .. }
+                | ClientEvent::TransferProgress { .. }
+                | ClientEvent::TransferData { .. }
+                | ClientEvent::TransferEnded { .. }
+        )
+    };
+    let (mut tx, mut rx) = (Vec::new(), Vec::new());
+    for _ in 0..1000 {
+        net.run();
+        tx.extend(net.take_events(alice).into_iter().filter(is_transfer));
+        let got: Vec<ClientEvent> = net.take_events(bob).into_iter().filter(is_transfer).collect();
+        for event in &got {
+            if let ClientEvent::TransferOffered { id, .. } = event {
+                let now = net.now();
+                net.client(bob).accept_transfer(now, *id).unwrap();
+            }
+        }
+        rx.extend(got);
+        if tx
+            .iter()
+            .chain(&rx)
+            .filter(|e| matches!(e, ClientEvent::TransferEnded { .. }))
+            .count()
+            == 2
+        {
+            break;
+        }
+    }
+    (tx, rx)
+}
+
+/// Both transports tell an empty file alike: one progress (0 of 0) on each side, the
+/// sender's once the receiver asked for the data, then the end.
+#[test]
+fn an_empty_file_reports_the_same_progress_over_msnftp_as_over_p2p() {
+    for msnftp in [false, true] {
+        let (tx, rx) = empty_file_events(msnftp);
+        let Some(ClientEvent::TransferAccepted { id }) = tx.first().cloned() else {
+            panic!("the sender saw {tx:?}");
+        };
+        assert_eq!(
+            tx,
+            [
+                ClientEvent::TransferAccepted { id },
+                ClientEvent::TransferProgress {
+                    id,
+                    done: 0,
+                    total: 0
+                },
+                ClientEvent::TransferEnded { id, result: Ok(0) },
+            ]
+        );
+        let Some(ClientEvent::TransferOffered { id: rid, .. }) = rx.first().cloned() else {
+            panic!("the receiver saw {rx:?}");
+        };
+        assert_eq!(
+            rx,
+            [
+                ClientEvent::TransferOffered {
+                    id: rid,
+                    from: passport(ALICE),
+                    name: "empty.txt".into(),
+                    size: 0,
+                },
+                ClientEvent::TransferProgress {
+                    id: rid,
+                    done: 0,
+                    total: 0
+                },
+                ClientEvent::TransferEnded {
+                    id: rid,
+                    result: Ok(0)
+                },
+            ]
+        );
     }
 }
