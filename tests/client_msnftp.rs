@@ -498,3 +498,120 @@ fn the_address_waits_for_room_in_a_full_switchboard_window_instead_of_being_lost
     );
     assert!(h.closed.is_empty() && h.listens == [(direct, "10.0.0.1:1865".to_owned())]);
 }
+
+/// The messages of the `MSG` commands in `wire`, one string each.
+fn messages(wire: &str) -> Vec<&str> {
+    wire.split("MSG ").filter(|m| !m.is_empty()).collect()
+}
+
+#[test]
+fn a_reply_past_the_waiting_bound_ends_its_transfer_at_once_and_bob_hears_of_it() {
+    let mut config = ClientConfig::default();
+    config.sync_lists = false;
+    config.initial_status = None;
+    config.transfer.msnftp = true;
+    config.transfer.max_transfers = 40;
+    // Only the replies' wait may end a transfer here.
+    config.transfer.p2p.timeout = std::time::Duration::from_secs(3600);
+    config.switchboard.max_pending = 1;
+    // Short, so that the replies drain before the notification server's keep-alive.
+    config.switchboard.nak_grace = std::time::Duration::from_millis(100);
+    let max = config.transfer.max_waiting_replies;
+    assert_eq!(max, 32, "the documented default");
+    let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
+    let (conversation, sb) = h.conversation_with_bob();
+    // A text in flight fills the window of one.
+    let hi = h.client.send_to_conversation(h.now, conversation, "hi").unwrap();
+    h.drain();
+    assert!(h.sent_on(sb).starts_with("MSG 4 A "));
+    assert_eq!(h.take(), Vec::<String>::new());
+    let mut ids = Vec::new();
+    for cookie in 1..=max as u32 + 1 {
+        let mut offer = Vec::new();
+        Invitation::file_transfer(cookie, "readme.txt", 5)
+            .encode(&mut offer)
+            .unwrap();
+        h.input(sb, &relayed(BOB, "Bob", &offer));
+        match &h.events[..] {
+            [ClientEvent::TransferOffered { id, .. }] => ids.push(*id),
+            other => panic!("{other:?}"),
+        }
+        h.events.clear();
+    }
+    for id in &ids[..max] {
+        h.client.accept_transfer(h.now, *id).unwrap();
+        h.drain();
+    }
+    assert_eq!(h.sent_on(sb), "", "every accept waits for room");
+    assert_eq!(h.take(), Vec::<String>::new());
+    let last = ids[max];
+    h.client.accept_transfer(h.now, last).unwrap();
+    h.drain();
+    assert_eq!(
+        h.take(),
+        [format!(
+            "TransferEnded {{ id: {last:?}, result: Err(TooManyWaitingReplies {{ max: 32 }}) }}"
+        )]
+    );
+    assert_eq!(
+        TransferFailure::TooManyWaitingReplies { max: 32 }.to_string(),
+        "the conversation is too busy: 32 invitation replies already wait to be sent"
+    );
+    // As room opens (each mode-N message holds its place for `nak_grace`), the
+    // waiting accepts go in order, then the CANCEL that tells Bob of the one that ended.
+    h.input(sb, b"ACK 4\r\n");
+    assert_eq!(h.take(), [format!("MessageDelivered {{ handle: {hi:?} }}")]);
+    let mut wire = h.sent_on(sb);
+    for _ in 0..max {
+        h.now += std::time::Duration::from_millis(200);
+        h.client.handle_timeout(h.now);
+        h.drain();
+        wire.push_str(&h.sent_on(sb));
+    }
+    let sent = messages(&wire);
+    assert_eq!(sent.len(), max + 1, "{wire}");
+    for (cookie, message) in (1..).zip(&sent[..max]) {
+        assert!(message.starts_with(&format!("{} N ", cookie + 4)), "{message}");
+        assert_eq!(header(message, "Invitation-Command"), "ACCEPT");
+        assert_eq!(header(message, "Invitation-Cookie"), cookie.to_string());
+    }
+    let cancel = sent[max];
+    assert_eq!(header(cancel, "Invitation-Command"), "CANCEL");
+    assert_eq!(header(cancel, "Invitation-Cookie"), (max + 1).to_string());
+    assert_eq!(header(cancel, "Cancel-Code"), "FAIL");
+    // The others go on: none of them ended.
+    assert_eq!(h.take(), Vec::<String>::new());
+}
+
+#[test]
+fn an_address_with_no_room_to_wait_ends_the_send_at_once_and_closes_the_listener() {
+    let mut config = ClientConfig::default();
+    config.sync_lists = false;
+    config.initial_status = None;
+    config.transfer.msnftp = true;
+    config.transfer.max_waiting_replies = 0;
+    config.switchboard.max_pending = 1;
+    let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
+    // The INVITE (mode N) holds the one place in the window for its grace period.
+    let (id, sb, cookie) = offer_to_bob(&mut h);
+    let direct = listening_for_bob(&mut h, sb, cookie);
+    h.drain();
+    assert_eq!(
+        h.take(),
+        [format!(
+            "TransferEnded {{ id: {id:?}, result: Err(TooManyWaitingReplies {{ max: 0 }}) }}"
+        )]
+    );
+    assert_eq!(h.closed, [direct], "the listener is closed at once");
+    assert_eq!(h.sent_on(sb), "");
+    // Bob, who accepted, hears the CANCEL as soon as the window has room.
+    h.now += std::time::Duration::from_secs(16);
+    h.client.handle_timeout(h.now);
+    h.drain();
+    let cancel = h.sent_on(sb);
+    assert!(cancel.starts_with("MSG 5 N "), "{cancel}");
+    assert_eq!(header(&cancel, "Invitation-Command"), "CANCEL");
+    assert_eq!(header(&cancel, "Invitation-Cookie"), cookie.to_string());
+    assert_eq!(header(&cancel, "Cancel-Code"), "FAIL");
+    assert_eq!(h.take(), Vec::<String>::new());
+}

@@ -41,13 +41,11 @@ pub(super) struct Switchboard {
     /// Why the backlog will not go out, once the switchboard failed before anyone joined.
     pub(super) backlog_failure: Option<Undelivered>,
     /// Invitation replies (mode `N`, outside the message ledger) waiting for room in
-    /// the window, oldest first; at most [`MAX_WAITING_INVITATIONS`].
+    /// the window, oldest first; within
+    /// [`TransferConfig::max_waiting_replies`](super::TransferConfig::max_waiting_replies)
+    /// (and [`max_transfers`](super::TransferConfig::max_transfers) more for `CANCEL`s).
     pub(super) invitations: VecDeque<Vec<u8>>,
 }
-
-/// Invitation replies one switchboard holds while its window is full: a few per
-/// transfer in flight is all the protocol makes.
-pub(super) const MAX_WAITING_INVITATIONS: usize = 32;
 
 /// What a message of the user's carries.
 #[derive(Debug)]

@@ -74,6 +74,15 @@ pub struct TransferConfig {
     /// they keep coming as [`ClientEvent::InvitationReceived`] for callers who answer
     /// them themselves.
     pub msnftp: bool,
+    /// The most MSNFTP invitation replies (`ACCEPT`s, sent in mode `N` outside the
+    /// message ledger) one switchboard holds while its window is full
+    /// ([`SbConfig::max_pending`](crate::sb::SbConfig::max_pending)); they go first when
+    /// room opens. Past it, the transfer whose reply finds no room ends at once with
+    /// [`TransferFailure::TooManyWaitingReplies`]. The `CANCEL`s that end transfers may
+    /// take [`max_transfers`](Self::max_transfers) places more, so that the peer of a
+    /// transfer ended this way hears of it. A few replies per transfer in flight is
+    /// all the protocol makes. Default 32.
+    pub max_waiting_replies: usize,
 }
 
 impl Default for TransferConfig {
@@ -85,6 +94,7 @@ impl Default for TransferConfig {
             buffer: 64 * 1024,
             seed: 0x6D73_6E70_7032_7030,
             msnftp: false,
+            max_waiting_replies: 32,
         }
     }
 }
@@ -126,6 +136,13 @@ pub enum TransferFailure {
         /// The limit.
         max: u64,
     },
+    /// An MSNFTP reply to the peer found
+    /// [`TransferConfig::max_waiting_replies`] others waiting for room in the
+    /// conversation's switchboard, whose window the peer has not acknowledged.
+    TooManyWaitingReplies {
+        /// The limit.
+        max: usize,
+    },
     /// The MSNFTP connection ended otherwise (a wrong auth cookie, a broken protocol,
     /// an error code of the peer's).
     Direct(crate::msnftp::Failure),
@@ -148,6 +165,10 @@ impl fmt::Display for TransferFailure {
             Self::TooLarge { size, max } => {
                 write!(f, "the data is {size} bytes, more than the {max} accepted")
             }
+            Self::TooManyWaitingReplies { max } => write!(
+                f,
+                "the conversation is too busy: {max} invitation replies already wait to be sent"
+            ),
             Self::Direct(failure) => write!(f, "the direct transfer failed: {failure}"),
         }
     }

@@ -15,7 +15,7 @@ use super::{Entry, Kind, State, TransferFailure, TransferId};
 use crate::Output;
 use crate::Secret;
 use crate::client::ClientError;
-use crate::client::conversation::{MAX_WAITING_INVITATIONS, fits_later};
+use crate::client::conversation::fits_later;
 use crate::client::{Client, ClientEvent, ClientOutput, ConnId, Connection, Step};
 use crate::codec::{AckMode, HostPort, Passport};
 use crate::msg::{CancelCode, Invitation};
@@ -129,6 +129,30 @@ pub(super) struct Offering {
     direct: Option<ConnId>,
 }
 
+/// What an invitation reply does to its transfer, which sets how many replies may wait
+/// ahead of it for room in a switchboard's window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reply {
+    /// It moves a transfer on (an `ACCEPT`), or declines an offer no transfer was
+    /// made for: it waits within [`TransferConfig::max_waiting_replies`](super::TransferConfig::max_waiting_replies).
+    Onward,
+    /// It ends a transfer (a `CANCEL`). Each transfer sends at most one, so these may
+    /// also take [`TransferConfig::max_transfers`](super::TransferConfig::max_transfers)
+    /// places more, and a peer hears of a transfer that ended for want of room.
+    Ending,
+}
+
+/// What became of an invitation reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sent {
+    /// It went, or waits for room in the window.
+    Went,
+    /// Too many replies wait already.
+    NoRoom,
+    /// Its switchboard is gone or refused it.
+    Lost,
+}
+
 /// One machine event without the machine's borrow.
 enum Got {
     Nothing,
@@ -203,7 +227,7 @@ impl Client {
         };
         if self.transfers.entries.len() >= self.config.transfer.max_transfers {
             if let Ok(decline) = offer.decline() {
-                self.send_on_switchboard(sb, &decline);
+                self.send_on_switchboard(sb, &decline, Reply::Onward);
             }
             return true;
         }
@@ -280,7 +304,8 @@ impl Client {
             .map_err(|_| super::TransferError::WrongState)?;
         invited.deadline = now.checked_add(timeout);
         let sb = invited.sb;
-        self.send_on_switchboard(sb, &accept);
+        let sent = self.send_on_switchboard(sb, &accept, Reply::Onward);
+        self.reply_unsent(id, sent);
         Ok(())
     }
 
@@ -293,7 +318,7 @@ impl Client {
             .decline()
             .map_err(|_| super::TransferError::WrongState)?;
         let sb = invited.sb;
-        self.send_on_switchboard(sb, &decline);
+        self.send_on_switchboard(sb, &decline, Reply::Ending);
         self.end_transfer(id, Err(TransferFailure::DeclinedHere));
         Ok(())
     }
@@ -307,7 +332,7 @@ impl Client {
                 CancelCode::Timeout
             };
             if let Ok(cancel) = offering.offer.cancel(code) {
-                self.send_on_switchboard(sb, &cancel);
+                self.send_on_switchboard(sb, &cancel, Reply::Ending);
             }
             self.end_transfer(id, Err(TransferFailure::Cancelled));
             self.cancel_direct(direct);
@@ -324,7 +349,7 @@ impl Client {
         };
         let sb = invited.sb;
         if let Ok(cancel) = invited.invitation.cancel(code) {
-            self.send_on_switchboard(sb, &cancel);
+            self.send_on_switchboard(sb, &cancel, Reply::Ending);
         }
         self.end_transfer(id, Err(TransferFailure::Cancelled));
         self.cancel_direct(direct);
@@ -340,27 +365,60 @@ impl Client {
 
     /// Sends an invitation reply on switchboard `sb` outside the message ledger, so no
     /// delivery event names a handle the caller never got (mode `N`, as the official
-    /// client answers invitations [HYP1]). A full window holds it until room opens
-    /// (past [`MAX_WAITING_INVITATIONS`] it is dropped, and the transfer ends by its
-    /// timer).
-    fn send_on_switchboard(&mut self, sb: ConnId, invitation: &Invitation<'_>) {
+    /// client answers invitations [HYP1]). A full window holds it until room opens,
+    /// within [`TransferConfig::max_waiting_replies`](super::TransferConfig::max_waiting_replies)
+    /// for a reply that moves a transfer on, and [`max_transfers`](super::TransferConfig::max_transfers)
+    /// places more for one that ends a transfer.
+    fn send_on_switchboard(&mut self, sb: ConnId, invitation: &Invitation<'_>, reply: Reply) -> Sent {
         let mut payload = Vec::new();
         if invitation.encode(&mut payload).is_err() {
-            return;
+            return Sent::Lost;
         }
+        let config = &self.config.transfer;
+        let room = match reply {
+            Reply::Onward => config.max_waiting_replies,
+            Reply::Ending => config.max_waiting_replies.saturating_add(config.max_transfers),
+        };
         let Some(Connection::Switchboard(sb)) = self.conns.get_mut(sb) else {
-            return;
+            return Sent::Lost;
         };
         // Behind replies already waiting, so that they keep their order.
         if sb.invitations.is_empty() {
             match sb.machine.send_message(self.now, &payload, AckMode::NegativeOnly) {
+                Ok(_) => return Sent::Went,
                 Err(error) if fits_later(&error) => {}
-                _ => return,
+                Err(_) => return Sent::Lost,
             }
         }
-        if sb.invitations.len() < MAX_WAITING_INVITATIONS {
-            sb.invitations.push_back(payload);
+        if sb.invitations.len() >= room {
+            return Sent::NoRoom;
         }
+        sb.invitations.push_back(payload);
+        Sent::Went
+    }
+
+    /// Transfer `id`'s reply did not go: it ends now rather than by its timer.
+    fn reply_unsent(&mut self, id: TransferId, sent: Sent) {
+        match sent {
+            Sent::Went => {}
+            Sent::NoRoom => self.replies_full(id),
+            Sent::Lost => {
+                let direct = self.transfer_connection(id);
+                self.end_transfer(id, Err(TransferFailure::ConnectionLost));
+                self.cancel_direct(direct);
+            }
+        }
+    }
+
+    /// Transfer `id`'s reply found no room to wait in its switchboard: it ends now,
+    /// rather than by its timer, and its peer hears a `CANCEL` (`FAIL`) once the
+    /// replies ahead of it went, rather than waiting for its own timer.
+    fn replies_full(&mut self, id: TransferId) {
+        let max = self.config.transfer.max_waiting_replies;
+        self.tell_peer_unreachable(id, &TransferFailure::TooManyWaitingReplies { max });
+        let direct = self.transfer_connection(id);
+        self.end_transfer(id, Err(TransferFailure::TooManyWaitingReplies { max }));
+        self.cancel_direct(direct);
     }
 
     /// Transfer `id`'s direct connection ended before it ever opened (no socket to
@@ -378,7 +436,7 @@ impl Client {
             _ => return,
         };
         if let Ok((sb, cancel)) = cancel {
-            self.send_on_switchboard(sb, &cancel);
+            self.send_on_switchboard(sb, &cancel, Reply::Ending);
         }
     }
 
@@ -417,13 +475,13 @@ impl Client {
                 Some(Kind::Msnftp(invited)) => {
                     let sb = invited.sb;
                     if let Ok(cancel) = invited.invitation.cancel(CancelCode::FtTimeout) {
-                        self.send_on_switchboard(sb, &cancel);
+                        self.send_on_switchboard(sb, &cancel, Reply::Ending);
                     }
                 }
                 Some(Kind::MsnftpSend(offering)) => {
                     let sb = offering.sb;
                     if let Ok(cancel) = offering.offer.cancel(CancelCode::FtTimeout) {
-                        self.send_on_switchboard(sb, &cancel);
+                        self.send_on_switchboard(sb, &cancel, Reply::Ending);
                     }
                 }
                 _ => {}
@@ -548,7 +606,8 @@ impl Client {
             .offer
             .listening(addr.host(), addr.port(), offering.auth_cookie.clone())
         {
-            self.send_on_switchboard(sb, &address);
+            let sent = self.send_on_switchboard(sb, &address, Reply::Onward);
+            self.reply_unsent(id, sent);
         }
     }
 
