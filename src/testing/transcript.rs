@@ -25,8 +25,10 @@
 //! A whole [`Client`] has many connections, so its transcripts ([`run_client`]) name
 //! the connection of every byte line instead of `C:`/`S:`/`X:`: `ns> bytes` (sent on the
 //! connection named `ns`), `ns< bytes` (its server sends), `ns+ host:port` (the client
-//! opens it), `ns-` (the client closes it), `ns!` (the transport closed), and `http>`,
-//! `http<`, `http!` for the Passport requests, their answers and failures.
+//! opens it), `ns-` (the client closes it), `ns!` (the transport closed), `ft~ toward
+//! addr` (the client listens for a peer; the caller listens at `addr`), `ft+` (the peer
+//! connected there), and `http>`, `http<`, `http!` for the Passport requests, their
+//! answers and failures.
 //!
 //! ```
 //! use std::time::Instant;
@@ -65,12 +67,13 @@
 //! assert!(run(|_| Echo::default(), "S: PNG\\r\\n\nC: QNG 50\\r\\n\n").is_err());
 //! ```
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt::{self, Debug, Write as _};
 use std::time::{Duration, Instant};
 
 use crate::Output;
 use crate::client::{Client, ClientOutput, ConnId, HttpId};
+use crate::codec::HostPort;
 use crate::passport::HttpResponse;
 
 /// A session machine that transcripts can drive.
@@ -131,6 +134,13 @@ enum ConnStep {
     Opened { addr: String, fails: bool },
     /// `name-`: the client's next connection output must close it.
     ClientClosed,
+    /// `name~ toward addr` (`name~! toward`): the client's next connection output must
+    /// ask to listen for a peer, on the local address toward `toward`; that connection
+    /// is then named `name` and reported listening at `addr` (or the listener reported
+    /// impossible to bind).
+    Listening { toward: String, at: Option<String> },
+    /// `name+` with no address: the peer connected to where `name` listens.
+    PeerConnected,
     /// `name! [reason]`: the transport closed (for `http`, the request failed).
     PeerClosed(String),
 }
@@ -236,7 +246,7 @@ fn parse(script: &str) -> Result<Vec<(usize, Step)>, TranscriptError> {
 }
 
 /// Reads a whole-`Client` transcript's connection line (`ns> …`, `sb1+ host:port`),
-/// if `text` is one: a lowercase name, then one of `>`, `<`, `+`, `-`, `!`.
+/// if `text` is one: a lowercase name, then one of `>`, `<`, `+`, `-`, `!`, `~`.
 fn connection_line(text: &str) -> Result<Option<(String, ConnStep)>, String> {
     let name_len = text
         .bytes()
@@ -251,6 +261,23 @@ fn connection_line(text: &str) -> Result<Option<(String, ConnStep)>, String> {
     let step = match mark {
         '>' => ConnStep::Sent(unescape(body)?),
         '<' => ConnStep::Received(unescape(body)?),
+        '+' if body.trim().is_empty() => ConnStep::PeerConnected,
+        '~' => match body.strip_prefix('!') {
+            Some(toward) => ConnStep::Listening {
+                toward: toward.trim().to_owned(),
+                at: None,
+            },
+            None => {
+                let (toward, at) = body
+                    .trim()
+                    .split_once(' ')
+                    .ok_or("`name~ toward addr` needs where the caller listens, or `name~! toward`")?;
+                ConnStep::Listening {
+                    toward: toward.to_owned(),
+                    at: Some(at.trim().to_owned()),
+                }
+            }
+        },
         '+' => match body.strip_prefix('!') {
             Some(addr) => ConnStep::Opened {
                 addr: addr.trim().to_owned(),
@@ -265,7 +292,15 @@ fn connection_line(text: &str) -> Result<Option<(String, ConnStep)>, String> {
         '!' => ConnStep::PeerClosed(body.trim().to_owned()),
         _ => return Ok(None),
     };
-    if name == HTTP && matches!(step, ConnStep::Opened { .. } | ConnStep::ClientClosed) {
+    if name == HTTP
+        && matches!(
+            step,
+            ConnStep::Opened { .. }
+                | ConnStep::ClientClosed
+                | ConnStep::Listening { .. }
+                | ConnStep::PeerConnected
+        )
+    {
         return Err("`http` is Passport's: it is neither opened nor closed".into());
     }
     Ok(Some((name.to_owned(), step)))
@@ -525,6 +560,7 @@ fn run_each(dir: &std::path::Path, run: impl Fn(&str) -> Result<(), TranscriptEr
 #[derive(Debug)]
 enum Action {
     Connect { conn: ConnId, addr: String },
+    Listen { conn: ConnId, toward: String },
     Close { conn: ConnId },
 }
 
@@ -539,6 +575,8 @@ struct ClientReplay<'c> {
     /// Every connection's name, kept after it closes or the name moves on (a
     /// referral's new `ns`): the old one's close still reads `ns-`.
     named: HashMap<ConnId, String>,
+    /// The connections the client asked to listen for, which a bare `name+` opens.
+    listened: HashSet<ConnId>,
     sent: BTreeMap<String, VecDeque<u8>>,
     actions: VecDeque<Action>,
     http: VecDeque<HttpId>,
@@ -564,12 +602,10 @@ impl ClientReplay<'_> {
                         .or_default()
                         .extend(bytes.iter().copied());
                 }
-                ClientOutput::Listen { toward, .. } => {
-                    return Err(format!(
-                        "the client asked to listen for a peer (toward {toward}): whole-Client \
-                         transcripts have no line for direct connections"
-                    ));
-                }
+                ClientOutput::Listen { conn, toward } => self.actions.push_back(Action::Listen {
+                    conn,
+                    toward: toward.to_string(),
+                }),
                 ClientOutput::Close { conn } => self.actions.push_back(Action::Close { conn }),
                 ClientOutput::HttpRequest { id, request } => {
                     let mut bytes = Vec::new();
@@ -662,6 +698,36 @@ impl ClientReplay<'_> {
                     ));
                 }
             },
+            ConnStep::Listening { toward, at } => match self.actions.pop_front() {
+                Some(Action::Listen { conn, toward: asked }) if &asked == toward => {
+                    self.names.insert(name.clone(), conn);
+                    self.named.insert(conn, name.clone());
+                    self.listened.insert(conn);
+                    match at {
+                        Some(at) => {
+                            let at = HostPort::parse(at).ok_or_else(|| format!("`{at}` is no host:port"))?;
+                            self.client.handle_listening(conn, self.now, &at);
+                        }
+                        None => self.client.handle_connect_failed(conn, self.now),
+                    }
+                    self.drain()?;
+                }
+                other => {
+                    return Err(format!(
+                        "expected the client to listen toward {toward}, but it asked {other:?}"
+                    ));
+                }
+            },
+            ConnStep::PeerConnected => {
+                let conn = self.conn(name)?;
+                if !self.listened.contains(&conn) {
+                    return Err(format!(
+                        "`{name}+` with no address is a peer connecting, but the client never listened for `{name}`"
+                    ));
+                }
+                self.client.handle_connected(conn, self.now);
+                self.drain()?;
+            }
             ConnStep::ClientClosed => match self.actions.pop_front() {
                 Some(Action::Close { conn }) if self.named.get(&conn) == Some(name) => {}
                 other => {
@@ -746,6 +812,7 @@ fn replay_client(
         now,
         names: HashMap::new(),
         named: HashMap::new(),
+        listened: HashSet::new(),
         sent: BTreeMap::new(),
         actions: VecDeque::new(),
         http: VecDeque::new(),
@@ -780,7 +847,12 @@ fn replay_client(
 /// the client must send on the connection named `ns`, `ns< bytes` what its server
 /// sends; `ns+ host:port` expects the client to open a connection there (naming it
 /// `ns`, and reporting it opened; `ns+! host:port` reports it failed), `ns-` expects the
-/// client to close it, `ns!` closes it from the server's side. `http> bytes` is the
+/// client to close it, `ns!` closes it from the server's side. `ft~ toward addr`
+/// expects the client to ask to listen for a peer on the local address toward
+/// `toward` (a switchboard's `host:port`), names that connection `ft` and reports it
+/// listening at `addr` ([`Client::handle_listening`]); `ft~! toward` reports that
+/// nothing could listen ([`Client::handle_connect_failed`]); `ft+`, with no address,
+/// is the peer connecting there ([`Client::handle_connected`]). `http> bytes` is the
 /// next Passport request as HTTP bytes, `http< head` its answer (an HTTP response
 /// head) and `http! reason` its failure. `E:`, `T:`, `N:` and `> call` lines read as in
 /// the other transcripts. Names are the author's: `ns` for the notification role
@@ -840,6 +912,9 @@ impl fmt::Display for Step {
                     write!(f, "{conn}+{} {addr}", if *fails { "!" } else { "" })
                 }
                 ConnStep::ClientClosed => write!(f, "{conn}-"),
+                ConnStep::Listening { toward, at: Some(at) } => write!(f, "{conn}~ {toward} {at}"),
+                ConnStep::Listening { toward, at: None } => write!(f, "{conn}~! {toward}"),
+                ConnStep::PeerConnected => write!(f, "{conn}+"),
                 ConnStep::PeerClosed(reason) if reason.is_empty() => write!(f, "{conn}!"),
                 ConnStep::PeerClosed(reason) => write!(f, "{conn}! {reason}"),
             },
@@ -907,6 +982,21 @@ mod tests {
         );
         assert!(parse("http+ x:1").is_err());
         assert!(parse("http-").is_err());
+        assert!(parse("http~ x:1 y:2").is_err());
+        assert!(
+            parse("ft~ 10.0.0.1:1865").is_err(),
+            "where the caller listens is missing"
+        );
+        let listening = "ft~ 10.0.0.1:1865 192.0.2.1:6891\nft2~! 10.0.0.1:1865\nft+\n";
+        let printed: Vec<String> = parse(listening)
+            .unwrap()
+            .iter()
+            .map(|(_, s)| s.to_string())
+            .collect();
+        assert_eq!(
+            printed,
+            ["ft~ 10.0.0.1:1865 192.0.2.1:6891", "ft2~! 10.0.0.1:1865", "ft+"]
+        );
     }
 
     /// The client's first output, scripted right and wrong.
