@@ -1,21 +1,26 @@
 //! The crate's `Client` on its blocking driver (`msnp::blocking`), against the crate's
 //! `LoopbackServer` over real loopback TCP: sign-in through the dispatch referral and
 //! Passport over plain HTTP (the drivers' opt-in), cached lists, presence, list edits,
-//! group conversations, delivery accounting, `OUT OTH`, `OUT SSD`, and two clients
-//! under load.
+//! group conversations, delivery accounting, `OUT OTH`, `OUT SSD`, two clients under
+//! load, files both ways, and an MSNFTP listener stopped before its peer connects.
 //!
 //! Every wait is bounded (`Peer::expect` fails after `STEP`), so a regression fails
 //! with a message instead of hanging CI.
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use msnp::Secret;
-use msnp::blocking::{RecvTimeoutError, connect};
-use msnp::client::{ClientEvent, CloseReason as SessionEnd, ConversationId, MessageHandle, PassportFailure};
+use msnp::blocking::{Accepting, Connector, RecvTimeoutError, TcpConnector, connect, connect_with};
+use msnp::client::{
+    ClientEvent, CloseReason as SessionEnd, ConversationId, MessageHandle, PassportFailure, TransferFailure,
+    TransferId,
+};
 use msnp::codec::{HostPort, List, Passport, Status};
 use msnp::drivers::{DriverConfig, DriverError};
 use msnp::ns::{CloseReason, ContactList};
+use msnp::passport::{HttpRequest, HttpResponse};
 use msnp::server::std_driver::LoopbackServer;
 use support::bots::*;
 
@@ -665,4 +670,218 @@ fn an_msnftp_sender_waits_for_a_slow_receiver_instead_of_queueing_the_file() {
     let (received, data) = receiving.join().unwrap();
     assert_eq!((sent, received), (Ok(file.len() as u64), Ok(file.len() as u64)));
     assert_eq!(sha256(&data), sha256(&file));
+}
+
+/// Where one bot's listeners listened, for a test to look at.
+type Listened = Arc<Mutex<Vec<HostPort<'static>>>>;
+
+/// The TCP connector, with what it takes to catch a listener waiting: where this side
+/// listened and how each wait for a peer ended (once it returns, its socket is closed),
+/// and, for the other side, connections to those listeners held until the test lets go
+/// (and then failed), so that nobody ever reaches them.
+struct Watched {
+    tcp: TcpConnector,
+    listened: Listened,
+    waits: Mutex<mpsc::Sender<Result<(), std::io::ErrorKind>>>,
+    hold: Option<Hold>,
+}
+
+/// Connections to `of`'s addresses: each tells `holding`, then waits for `release` to
+/// close (or a minute, as a hang guard).
+struct Hold {
+    of: Listened,
+    holding: Mutex<mpsc::Sender<()>>,
+    release: Mutex<mpsc::Receiver<()>>,
+}
+
+impl Connector for Watched {
+    type Stream = std::net::TcpStream;
+
+    fn connect(
+        &self,
+        addr: &HostPort<'static>,
+        timeout: Duration,
+        write_timeout: Duration,
+    ) -> std::io::Result<Self::Stream> {
+        if let Some(hold) = &self.hold
+            && hold.of.lock().unwrap().contains(addr)
+        {
+            let _ = hold.holding.lock().unwrap().send(());
+            let _ = hold.release.lock().unwrap().recv_timeout(Duration::from_secs(60));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "held by the test",
+            ));
+        }
+        self.tcp.connect(addr, timeout, write_timeout)
+    }
+
+    fn http(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
+        self.tcp.http(request)
+    }
+
+    fn listen(
+        &self,
+        toward: &HostPort<'static>,
+        write_timeout: Duration,
+    ) -> std::io::Result<(HostPort<'static>, Accepting<Self::Stream>)> {
+        let (addr, accepting) = self.tcp.listen(toward, write_timeout)?;
+        self.listened.lock().unwrap().push(addr.clone());
+        let waits = self.waits.lock().unwrap().clone();
+        let watched: Accepting<Self::Stream> = Box::new(move |stop| {
+            // The call consumes the wait, and its listening socket with it.
+            let accepted = accepting(stop);
+            let _ = waits.send(accepted.as_ref().map(drop).map_err(|e| e.kind()));
+            accepted
+        });
+        Ok((addr, watched))
+    }
+}
+
+/// Alice, listening in vain for Bob's connection.
+struct Waiting {
+    alice: Peer,
+    bob: Peer,
+    id: TransferId,
+    /// Where Alice listens.
+    at: HostPort<'static>,
+    /// How Alice's wait for a peer ended.
+    waits: mpsc::Receiver<Result<(), std::io::ErrorKind>>,
+    /// Lets Bob's connection go (and fail) when dropped.
+    _release: mpsc::Sender<()>,
+}
+
+/// Alice offers Bob a file over MSNFTP and Bob accepts, but his connection to Alice's
+/// listener is held back: returns once Alice's driver listens and nobody is coming.
+fn alice_listens_for_bob_in_vain(server: &LoopbackServer) -> Waiting {
+    let mut config = msnp8(server);
+    config.client.transfer.msnftp = true;
+    let listened = Listened::default();
+    let (holding_tx, holding) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel();
+    let (waits_tx, waits) = mpsc::channel();
+    let watched = |hold| Watched {
+        tcp: TcpConnector::new(&config).unwrap(),
+        listened: Arc::clone(&listened),
+        waits: Mutex::new(waits_tx.clone()),
+        hold,
+    };
+    let alice_connector = watched(None);
+    let bob_connector = watched(Some(Hold {
+        of: Arc::clone(&listened),
+        holding: Mutex::new(holding_tx),
+        release: Mutex::new(release_rx),
+    }));
+    let sign_in = |(account, password, _): (&str, &str, &str), connector| {
+        let (bot, events) = connect_with(
+            config.clone(),
+            connector,
+            account,
+            Secret::new(password.to_owned()),
+        )
+        .unwrap();
+        let peer = Peer {
+            bot,
+            events,
+            passed: Default::default(),
+        };
+        online(&peer);
+        peer
+    };
+    let alice = sign_in(ALICE, alice_connector);
+    let bob = sign_in(BOB, bob_connector);
+    alice.bot.add_contact(List::Forward, &passport(BOB.0)).unwrap();
+    bob.bot.add_contact(List::Forward, &passport(ALICE.0)).unwrap();
+    assert_eq!(presence(&alice, BOB.0), Status::Online);
+    assert_eq!(presence(&bob, ALICE.0), Status::Online);
+    let id = alice
+        .bot
+        .send_file_msnftp(&passport(BOB.0), "file.bin", 5)
+        .unwrap();
+    let offer = bob.expect("the offer", |e| match e {
+        ClientEvent::TransferOffered { id, .. } => Some(*id),
+        _ => None,
+    });
+    bob.bot.accept_transfer(offer).unwrap();
+    holding
+        .recv_timeout(STEP)
+        .expect("Bob's connection to Alice's listener");
+    let at = listened.lock().unwrap().clone();
+    let [at] = &at[..] else {
+        panic!("Alice listened at {at:?}")
+    };
+    // Alice's socket holds its port: nothing else can take it.
+    let bound = std::net::TcpListener::bind((at.host(), at.port()));
+    assert_eq!(bound.err().map(|e| e.kind()), Some(std::io::ErrorKind::AddrInUse));
+    assert_eq!(
+        waits.try_recv().err(),
+        Some(mpsc::TryRecvError::Empty),
+        "Alice still waits"
+    );
+    Waiting {
+        alice,
+        bob,
+        id,
+        at: at.clone(),
+        waits,
+        _release: release,
+    }
+}
+
+/// Alice's wait for Bob returns, as no longer wanted (within a hang guard): its socket
+/// is closed, and a connection to where it listened is refused.
+fn listener_closed(waiting: &Waiting) {
+    let ended = waiting
+        .waits
+        .recv_timeout(STEP)
+        .expect("the listener's wait returned");
+    assert_eq!(ended, Err(std::io::ErrorKind::Interrupted));
+    let addr: std::net::SocketAddr = waiting.at.to_string().parse().unwrap();
+    let probe = std::net::TcpStream::connect_timeout(&addr, STEP);
+    assert_eq!(
+        probe.map(drop).map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::ConnectionRefused)
+    );
+}
+
+#[test]
+fn signing_out_while_an_msnftp_listener_waits_for_its_peer_closes_the_listener() {
+    let server = start(&[ALICE, BOB]);
+    let waiting = alice_listens_for_bob_in_vain(&server);
+    let (alice, id) = (&waiting.alice, waiting.id);
+    // A hang guard around the call, which must return although the listener waits.
+    let bot = alice.bot.clone();
+    let (done_tx, done) = mpsc::channel();
+    std::thread::spawn(move || done_tx.send(bot.sign_out()));
+    let signed_out = done.recv_timeout(STEP).expect("sign_out returned");
+    assert!(signed_out.is_ok(), "{signed_out:?}");
+    let ended = alice.expect("the transfer's end", |e| match e {
+        ClientEvent::TransferEnded { id: got, result } if *got == id => Some(result.clone()),
+        _ => None,
+    });
+    assert_eq!(ended, Err(TransferFailure::Cancelled));
+    assert_eq!(closed(alice), CloseReason::LoggedOut);
+    listener_closed(&waiting);
+}
+
+#[test]
+fn an_msnftp_send_cancelled_while_its_listener_waits_closes_the_listener_and_tells_the_peer() {
+    let server = start(&[ALICE, BOB]);
+    let waiting = alice_listens_for_bob_in_vain(&server);
+    let (alice, bob, id) = (&waiting.alice, &waiting.bob, waiting.id);
+    alice.bot.cancel_transfer(id).unwrap();
+    let ended = alice.expect("the transfer's end", |e| match e {
+        ClientEvent::TransferEnded { id: got, result } if *got == id => Some(result.clone()),
+        _ => None,
+    });
+    assert_eq!(ended, Err(TransferFailure::Cancelled));
+    let told = bob.expect("the transfer's end", |e| match e {
+        ClientEvent::TransferEnded { result, .. } => Some(result.clone()),
+        _ => None,
+    });
+    assert_eq!(told, Err(TransferFailure::CancelledByPeer));
+    listener_closed(&waiting);
+    // The session goes on.
+    let handle = alice.bot.send_message(&passport(BOB.0), "still here").unwrap();
+    delivered(alice, handle);
 }
