@@ -555,7 +555,7 @@ fn a_reply_past_the_waiting_bound_ends_its_transfer_at_once_and_bob_hears_of_it(
     );
     assert_eq!(
         TransferFailure::TooManyWaitingReplies { max: 32 }.to_string(),
-        "the conversation is too busy: 32 invitation replies already wait to be sent"
+        "the conversation is too busy: no room is left for invitation replies (at most 32 wait)"
     );
     // As room opens (each mode-N message holds its place for `nak_grace`), the
     // waiting accepts go in order, then the CANCEL that tells Bob of the one that ended.
@@ -614,4 +614,72 @@ fn an_address_with_no_room_to_wait_ends_the_send_at_once_and_closes_the_listener
     assert_eq!(header(&cancel, "Invitation-Cookie"), cookie.to_string());
     assert_eq!(header(&cancel, "Cancel-Code"), "FAIL");
     assert_eq!(h.take(), Vec::<String>::new());
+}
+
+#[test]
+fn replies_with_no_room_and_no_transfer_to_end_are_told_as_dropped() {
+    let mut config = ClientConfig::default();
+    config.sync_lists = false;
+    config.initial_status = None;
+    config.transfer.msnftp = true;
+    config.transfer.max_transfers = 1;
+    config.transfer.max_waiting_replies = 0;
+    config.switchboard.max_pending = 1;
+    let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
+    let (conversation, sb) = h.conversation_with_bob();
+    h.client.send_to_conversation(h.now, conversation, "hi").unwrap();
+    h.drain();
+    assert!(h.sent_on(sb).starts_with("MSG 4 A "));
+    let invite = |h: &mut Harness, cookie: u32| {
+        let mut offer = Vec::new();
+        Invitation::file_transfer(cookie, "readme.txt", 5)
+            .encode(&mut offer)
+            .unwrap();
+        h.input(sb, &relayed(BOB, "Bob", &offer));
+    };
+    invite(&mut h, 1);
+    let Some(ClientEvent::TransferOffered { id: first, .. }) = h.events.pop() else {
+        panic!("{:?}", h.events);
+    };
+    // A second offer is past the transfer limit: its decline finds no room.
+    invite(&mut h, 2);
+    assert_eq!(
+        h.take(),
+        [
+            "Other { conversation: Some(ConversationId(0)), description: \"a file offer past the \
+             transfer limit was declined, but the decline was dropped: the conversation has no \
+             room left for invitation replies (0 wait)\" }"
+        ]
+    );
+    // The first one's decline takes the one place a CANCEL may take; the next has none.
+    h.client.decline_transfer(h.now, first).unwrap();
+    h.drain();
+    assert_eq!(
+        h.take(),
+        [format!(
+            "TransferEnded {{ id: {first:?}, result: Err(DeclinedHere) }}"
+        )]
+    );
+    invite(&mut h, 3);
+    let Some(ClientEvent::TransferOffered { id: third, .. }) = h.events.pop() else {
+        panic!("{:?}", h.events);
+    };
+    h.client.decline_transfer(h.now, third).unwrap();
+    h.drain();
+    assert_eq!(
+        h.take(),
+        [
+            "Other { conversation: Some(ConversationId(0)), description: \"a transfer's CANCEL \
+             was dropped, and its peer ends it by its own timer: the conversation has no room \
+             left for invitation replies (1 wait)\" }"
+                .to_owned(),
+            format!("TransferEnded {{ id: {third:?}, result: Err(DeclinedHere) }}"),
+        ]
+    );
+    assert_eq!(h.sent_on(sb), "");
+    h.input(sb, b"ACK 4\r\n");
+    let cancel = h.sent_on(sb);
+    assert_eq!(header(&cancel, "Invitation-Cookie"), "1", "{cancel}");
+    assert_eq!(header(&cancel, "Cancel-Code"), "REJECT");
+    assert_eq!(h.take(), ["MessageDelivered { handle: MessageHandle(1) }"]);
 }

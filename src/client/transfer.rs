@@ -80,8 +80,10 @@ pub struct TransferConfig {
     /// room opens. Past it, the transfer whose reply finds no room ends at once with
     /// [`TransferFailure::TooManyWaitingReplies`]. The `CANCEL`s that end transfers may
     /// take [`max_transfers`](Self::max_transfers) places more, so that the peer of a
-    /// transfer ended this way hears of it. A few replies per transfer in flight is
-    /// all the protocol makes. Default 32.
+    /// transfer ended this way hears of it. A reply dropped with no transfer to end (a
+    /// decline of an offer past `max_transfers`, a `CANCEL` past both bounds) is told
+    /// as [`ClientEvent::Other`]. A few replies per transfer in flight is all the
+    /// protocol makes. Default 32.
     pub max_waiting_replies: usize,
 }
 
@@ -167,7 +169,7 @@ impl fmt::Display for TransferFailure {
             }
             Self::TooManyWaitingReplies { max } => write!(
                 f,
-                "the conversation is too busy: {max} invitation replies already wait to be sent"
+                "the conversation is too busy: no room is left for invitation replies (at most {max} wait)"
             ),
             Self::Direct(failure) => write!(f, "the direct transfer failed: {failure}"),
         }

@@ -133,9 +133,13 @@ pub(super) struct Offering {
 /// ahead of it for room in a switchboard's window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Reply {
-    /// It moves a transfer on (an `ACCEPT`), or declines an offer no transfer was
-    /// made for: it waits within [`TransferConfig::max_waiting_replies`](super::TransferConfig::max_waiting_replies).
+    /// It moves a transfer on (an `ACCEPT`): it waits within
+    /// [`TransferConfig::max_waiting_replies`](super::TransferConfig::max_waiting_replies),
+    /// and its transfer ends when it finds no room.
     Onward,
+    /// It declines an offer past [`TransferConfig::max_transfers`](super::TransferConfig::max_transfers),
+    /// which no transfer was made for: it waits within `max_waiting_replies`.
+    Decline,
     /// It ends a transfer (a `CANCEL`). Each transfer sends at most one, so these may
     /// also take [`TransferConfig::max_transfers`](super::TransferConfig::max_transfers)
     /// places more, and a peer hears of a transfer that ended for want of room.
@@ -227,7 +231,7 @@ impl Client {
         };
         if self.transfers.entries.len() >= self.config.transfer.max_transfers {
             if let Ok(decline) = offer.decline() {
-                self.send_on_switchboard(sb, &decline, Reply::Onward);
+                self.send_on_switchboard(sb, &decline, Reply::Decline);
             }
             return true;
         }
@@ -376,10 +380,11 @@ impl Client {
         }
         let config = &self.config.transfer;
         let room = match reply {
-            Reply::Onward => config.max_waiting_replies,
+            Reply::Onward | Reply::Decline => config.max_waiting_replies,
             Reply::Ending => config.max_waiting_replies.saturating_add(config.max_transfers),
         };
-        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(sb) else {
+        let conn = sb;
+        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(conn) else {
             return Sent::Lost;
         };
         // Behind replies already waiting, so that they keep their order.
@@ -390,11 +395,29 @@ impl Client {
                 Err(_) => return Sent::Lost,
             }
         }
-        if sb.invitations.len() >= room {
-            return Sent::NoRoom;
+        if sb.invitations.len() < room {
+            sb.invitations.push_back(payload);
+            return Sent::Went;
         }
-        sb.invitations.push_back(payload);
-        Sent::Went
+        // An ACCEPT's transfer ends, which tells the caller; these have no other trace.
+        let waiting = sb.invitations.len();
+        let description = match reply {
+            Reply::Onward => return Sent::NoRoom,
+            Reply::Decline => format!(
+                "a file offer past the transfer limit was declined, but the decline was dropped: \
+                 the conversation has no room left for invitation replies ({waiting} wait)"
+            ),
+            Reply::Ending => format!(
+                "a transfer's CANCEL was dropped, and its peer ends it by its own timer: \
+                 the conversation has no room left for invitation replies ({waiting} wait)"
+            ),
+        };
+        let conversation = self.conversation_of(conn);
+        self.emit(ClientEvent::Other {
+            conversation,
+            description,
+        });
+        Sent::NoRoom
     }
 
     /// Transfer `id`'s reply did not go: it ends now rather than by its timer.
