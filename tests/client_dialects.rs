@@ -299,3 +299,33 @@ fn each_stored_personal_message_is_told_as_it_was_sent() {
         ]
     );
 }
+
+#[test]
+fn the_contact_list_tells_each_contacts_network_under_msnp12() {
+    let mut config = quiet_config();
+    config.sync_lists = true;
+    let mut h = Harness::signed_in_with(config, Dialect::Msnp12);
+    h.ns_input(
+        b"SYN 5 2000-01-01T00:00:00.0-00:00 2000-01-01T00:00:00.0-00:00 2 0\r\nGTC A\r\nBLP AL\r\n\
+PRP MFN Bot\r\n\
+LST N=bob@example.com F=Bob C=ab690000-1111-4222-8333-444455556666 11 1 \r\n\
+LST N=yuri@yahoo.com F=Yuri C=0000aaaa-1111-4222-8333-444455556666 11 32 \r\n",
+    );
+    assert_eq!(
+        h.take(),
+        [
+            r#"NameChanged { name: EncodedName("Bot") }"#,
+            "ListSynced { contacts: 2, groups: 0, from_cache: false }"
+        ]
+    );
+    let networks: Vec<_> = h
+        .client
+        .contact_list()
+        .contacts()
+        .map(|c| (c.account().as_str(), c.network()))
+        .collect();
+    assert_eq!(
+        networks,
+        [("bob@example.com", Some(1)), ("yuri@yahoo.com", Some(32))]
+    );
+}
