@@ -7,7 +7,7 @@ mod support {
 }
 
 use msnp::client::{ClientConfig, ClientError};
-use msnp::codec::{Dialect, DialectSet, Passport, Status};
+use msnp::codec::{ClientCaps, Dialect, DialectSet, Passport, Status};
 use msnp::ns::NsError;
 use msnp::presence::CurrentMedia;
 use support::scripted::{BOB, COOKIE, Harness, ME};
@@ -91,15 +91,120 @@ fn the_display_picture_goes_out_with_the_status_and_is_kept() {
     let token = object.to_percent_encoded();
     h.client.set_status(now, Status::Online).unwrap();
     h.drain();
-    assert_eq!(h.sent_on(h.ns), format!("CHG 5 NLN 0 {token}\r\n"));
-    h.ns_input(format!("CHG 5 NLN 0 {token}\r\n").as_bytes());
+    assert_eq!(h.sent_on(h.ns), format!("CHG 5 NLN 268435456 {token}\r\n"));
+    h.ns_input(format!("CHG 5 NLN 268435456 {token}\r\n").as_bytes());
     assert_eq!(h.take(), ["StatusChanged { status: Online }"]);
     // Cleared with a status set: announced at once.
     let trid = h.client.clear_display_picture(now).unwrap();
     assert_eq!(trid.map(|t| t.0), Some(6));
     h.drain();
-    assert_eq!(h.sent_on(h.ns), "CHG 6 NLN 0\r\n");
+    assert_eq!(h.sent_on(h.ns), "CHG 6 NLN 268435456\r\n");
     assert!(h.client.display_picture().is_none());
+}
+
+/// The `CHG` the client sends for its first status under `dialect`, with `config`'s
+/// capabilities and (from MSNP9) a display picture set after it.
+fn chg_lines(config: ClientConfig, dialect: Dialect) -> (String, Option<String>) {
+    let mut h = Harness::signed_in_with(config, dialect);
+    let now = h.now;
+    h.client.set_status(now, Status::Online).unwrap();
+    h.drain();
+    let first = h.sent_on(h.ns);
+    if dialect == Dialect::Msnp8 {
+        return (first, None);
+    }
+    h.ns_input(first.as_bytes());
+    h.client.set_display_picture(now, b"PNG-bytes".to_vec()).unwrap();
+    h.drain();
+    let token = h.client.display_picture().unwrap().0.to_percent_encoded();
+    let again = h.sent_on(h.ns);
+    assert!(again.ends_with(&format!(" {token}\r\n")), "{again}");
+    (first, Some(again.replace(&token, "<object>")))
+}
+
+fn quiet_config() -> ClientConfig {
+    let mut config = ClientConfig::default();
+    config.sync_lists = false;
+    config.initial_status = None;
+    config.notification.dialects = DialectSet::ALL;
+    config
+}
+
+#[test]
+fn the_client_announces_msnc1_from_msnp9_on() {
+    for dialect in Dialect::ALL {
+        let (first, picture) = chg_lines(quiet_config(), dialect);
+        if dialect == Dialect::Msnp8 {
+            // No MSNC before MSNP9: the 5.0-class announcement stays.
+            assert_eq!(first, "CHG 5 NLN 0\r\n");
+        } else {
+            // 0x10000000: MSNC1, nothing else (no ink, no multi-packet messages).
+            assert_eq!(first, "CHG 5 NLN 268435456\r\n", "{dialect}");
+            assert_eq!(
+                picture.as_deref(),
+                Some("CHG 6 NLN 268435456 <object>\r\n"),
+                "{dialect}"
+            );
+        }
+    }
+}
+
+#[test]
+fn msnc1_goes_on_top_of_the_users_bits() {
+    for dialect in Dialect::ALL {
+        let mut config = quiet_config();
+        config.notification.caps = ClientCaps(0).with(ClientCaps::WEBCAM | ClientCaps::INK_GIF);
+        let (first, picture) = chg_lines(config, dialect);
+        if dialect == Dialect::Msnp8 {
+            assert_eq!(first, "CHG 5 NLN 20\r\n");
+        } else {
+            assert_eq!(first, "CHG 5 NLN 268435476\r\n", "{dialect}");
+            assert_eq!(
+                picture.as_deref(),
+                Some("CHG 6 NLN 268435476 <object>\r\n"),
+                "{dialect}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_version_the_user_chose_is_sent_as_chosen() {
+    for dialect in Dialect::ALL {
+        // In the caps themselves: sent in every dialect, as configured.
+        let mut config = quiet_config();
+        config.notification.caps = ClientCaps(0x20).with_msnc(4);
+        let (first, _) = chg_lines(config, dialect);
+        assert_eq!(first, "CHG 5 NLN 1073741856\r\n", "{dialect}");
+        // As the machine's MSNC version: only where MSNC exists.
+        let mut config = quiet_config();
+        config.notification.msnc = 5;
+        let (first, _) = chg_lines(config, dialect);
+        let expected = match dialect {
+            Dialect::Msnp8 => "CHG 5 NLN 0\r\n",
+            _ => "CHG 5 NLN 1342177280\r\n",
+        };
+        assert_eq!(first, expected, "{dialect}");
+    }
+}
+
+#[test]
+fn nothing_is_added_when_the_user_opts_out_or_p2p_cannot_run() {
+    let mut opted_out = quiet_config();
+    opted_out.announce_p2p = false;
+    opted_out.notification.caps = ClientCaps(ClientCaps::WEBCAM);
+    let mut no_peers = quiet_config();
+    no_peers.transfer.max_peers = 0;
+    let mut no_transfers = quiet_config();
+    no_transfers.transfer.max_transfers = 0;
+    for dialect in [Dialect::Msnp9, Dialect::Msnp12] {
+        let (first, picture) = chg_lines(opted_out.clone(), dialect);
+        assert_eq!(first, "CHG 5 NLN 16\r\n");
+        assert_eq!(picture.as_deref(), Some("CHG 6 NLN 16 <object>\r\n"));
+        for config in [no_peers.clone(), no_transfers.clone()] {
+            assert_eq!(chg_lines(config, dialect).0, "CHG 5 NLN 0\r\n");
+        }
+    }
 }
 
 #[test]
@@ -192,5 +297,35 @@ fn each_stored_personal_message_is_told_as_it_was_sent() {
             r#"PersonalMessageChanged { message: "first", media: None }"#,
             r#"PersonalMessageChanged { message: "second", media: None }"#,
         ]
+    );
+}
+
+#[test]
+fn the_contact_list_tells_each_contacts_network_under_msnp12() {
+    let mut config = quiet_config();
+    config.sync_lists = true;
+    let mut h = Harness::signed_in_with(config, Dialect::Msnp12);
+    h.ns_input(
+        b"SYN 5 2000-01-01T00:00:00.0-00:00 2000-01-01T00:00:00.0-00:00 2 0\r\nGTC A\r\nBLP AL\r\n\
+PRP MFN Bot\r\n\
+LST N=bob@example.com F=Bob C=ab690000-1111-4222-8333-444455556666 11 1 \r\n\
+LST N=yuri@yahoo.com F=Yuri C=0000aaaa-1111-4222-8333-444455556666 11 32 \r\n",
+    );
+    assert_eq!(
+        h.take(),
+        [
+            r#"NameChanged { name: EncodedName("Bot") }"#,
+            "ListSynced { contacts: 2, groups: 0, from_cache: false }"
+        ]
+    );
+    let networks: Vec<_> = h
+        .client
+        .contact_list()
+        .contacts()
+        .map(|c| (c.account().as_str(), c.network()))
+        .collect();
+    assert_eq!(
+        networks,
+        [("bob@example.com", Some(1)), ("yuri@yahoo.com", Some(32))]
     );
 }

@@ -308,6 +308,9 @@ proptest! {
             }
             prop_assert_eq!(list.own_name().map(|n| n.as_str()), Some("Me"));
             prop_assert_eq!(ns.friendly_name().map(|n| n.as_str()), Some("Me"));
+            // Only MSNP12's LST names the network (here MSN's, 1, for everyone).
+            let network = (dialect >= 12).then_some(1);
+            prop_assert!(list.contacts().all(|c| c.network() == network), "MSNP{}", dialect);
             // Saved and read back, the MSNP10+ list is the same, GUIDs and all.
             #[cfg(feature = "serde")]
             {
@@ -452,6 +455,80 @@ fn small(dialect: u8, now: Instant) -> NotificationClient {
         "{events:?}"
     );
     ns
+}
+
+/// MSNP12's network id is kept per contact, so a Yahoo! interop contact (32) is told
+/// apart from a Passport one (1); a contact added during the session has none until
+/// a `SYN` lists it, and a contact already known keeps its own through an edit.
+#[test]
+fn msnp12_keeps_each_contacts_network() {
+    let now = Instant::now();
+    let mut ns = logged_in(12, now);
+    ns.sync_lists(now).unwrap();
+    drain(&mut ns);
+    let yuri_guid = "0000aaaa-1111-4222-8333-444455556666";
+    let lines = format!(
+        "SYN 5 2000-01-01T00:00:00.0-00:00 2000-01-01T00:00:00.0-00:00 3 1\r\nGTC A\r\nBLP AL\r\n\
+         PRP MFN Me\r\nLSG A {group}\r\n\
+         LST N=bob@example.com F=Bob C={BOB_GUID} 11 1 {group}\r\n\
+         LST N=yuri@yahoo.com F=Yuri C={yuri_guid} 1 32 \r\n\
+         LST N=pat@example.com F=Pat 8 1 \r\n",
+        group = group_guid(0),
+    );
+    let (_, events) = feed(&mut ns, now, &lines);
+    assert!(
+        matches!(events[..], [NsEvent::ListSynced { contacts: 3, .. }]),
+        "{events:?}"
+    );
+    let network =
+        |ns: &NotificationClient, who: &str| ns.contact_list().contact(&passport(who)).unwrap().network();
+    assert_eq!(
+        network(&ns, "bob@example.com"),
+        Some(msnp::ns::Contact::MSN_NETWORK)
+    );
+    assert_eq!(network(&ns, "yuri@yahoo.com"), Some(32));
+    assert_eq!(network(&ns, "pat@example.com"), Some(1));
+    let yuri = ns.contact_list().contact(&passport("yuri@yahoo.com")).unwrap();
+    assert_eq!(
+        (yuri.lists(), yuri.groups(), yuri.guid().unwrap().as_str()),
+        (ListMask(1), &[][..], yuri_guid)
+    );
+    // An edit of a known contact keeps its network; ADC names none for a new one.
+    let yuri = passport("yuri@yahoo.com");
+    assert_eq!(ns.add_contact(now, List::Allow, &yuri, None), Ok(TrId(6)));
+    assert_eq!(drain(&mut ns).0, "ADC 6 AL N=yuri@yahoo.com\r\n");
+    feed(&mut ns, now, "ADC 6 AL N=yuri@yahoo.com\r\n");
+    assert_eq!(network(&ns, "yuri@yahoo.com"), Some(32));
+    assert_eq!(lists_of(&ns, "yuri@yahoo.com"), ListMask(3));
+    let carol = passport("carol@example.com");
+    assert_eq!(ns.add_contact(now, List::Forward, &carol, None), Ok(TrId(7)));
+    drain(&mut ns);
+    feed(
+        &mut ns,
+        now,
+        "ADC 7 FL N=carol@example.com F=carol@example.com C=0000cccc-1111-4222-8333-444455556666\r\n",
+    );
+    assert_eq!(network(&ns, "carol@example.com"), None);
+    // Saved with the list (feature `serde`), and read back.
+    #[cfg(feature = "serde")]
+    {
+        let json = serde_json::to_string(ns.contact_list()).unwrap();
+        assert!(json.contains(r#""account":"yuri@yahoo.com","name":"Yuri","lists":3,"groups":[],"phones":{},"guid":"0000aaaa-1111-4222-8333-444455556666","network":32}"#), "{json}");
+        assert!(!json.contains(r#""account":"carol@example.com","name":"carol@example.com","lists":1,"groups":[],"phones":{},"guid":"0000cccc-1111-4222-8333-444455556666","network""#), "{json}");
+        let back: ContactList = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, ns.contact_list());
+    }
+    // Before MSNP12 no LST names a network.
+    let ns = small(11, now);
+    assert_eq!(network(&ns, "bob@example.com"), None);
+    assert_eq!(network(&ns, "pat@example.com"), None);
+    let ns = small(12, now);
+    assert_eq!(network(&ns, "bob@example.com"), Some(1));
+    assert_eq!(network(&ns, "pat@example.com"), Some(1));
+}
+
+fn lists_of(ns: &NotificationClient, who: &str) -> ListMask {
+    ns.contact_list().contact(&passport(who)).unwrap().lists()
 }
 
 #[test]

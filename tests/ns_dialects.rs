@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use msnp::Output;
 use msnp::challenge::Product;
-use msnp::codec::{Dialect, DialectSet, Passport};
+use msnp::codec::{ClientCaps, Dialect, DialectSet, Passport, Status};
 use msnp::ns::{ChallengeProduct, NotificationClient, NsConfig, NsEvent};
 
 fn drain(ns: &mut NotificationClient) -> (String, Vec<NsEvent>) {
@@ -279,5 +279,55 @@ fn an_object_set_before_login_goes_out_only_where_the_dialect_has_one() {
                 })
             );
         }
+    }
+}
+
+#[test]
+fn the_msnc_version_goes_out_from_msnp9_and_only_under_an_empty_nibble() {
+    let now = Instant::now();
+    let me = Passport::try_from("example@passport.com").unwrap();
+    let object = msnp::presence::MsnObject::for_data(
+        me,
+        msnp::presence::MsnObjectKind::DisplayPicture,
+        "0",
+        "",
+        b"PNG-bytes",
+    )
+    .unwrap();
+    let token = object.to_percent_encoded();
+    let caps = |caps: u32, msnc: u8| {
+        let mut config = NsConfig::default();
+        config.caps = ClientCaps(caps);
+        config.msnc = msnc;
+        config
+    };
+    for dialect in Dialect::ALL {
+        let msnc = dialect >= Dialect::Msnp9;
+        // The machine alone hosts no P2P: by default nothing is announced.
+        let mut ns = signed_in(NsConfig::default(), dialect, now);
+        ns.set_status(now, Status::Online).unwrap();
+        assert_eq!(drain(&mut ns).0, "CHG 5 NLN 0\r\n");
+        // MSNC1 asked for: on top of the user's bits, with and without an object.
+        let mut ns = signed_in(caps(0x24, 1), dialect, now);
+        ns.set_status(now, Status::Online).unwrap();
+        let expected = if msnc {
+            "CHG 5 NLN 268435492\r\n"
+        } else {
+            "CHG 5 NLN 36\r\n"
+        };
+        assert_eq!(drain(&mut ns).0, expected, "{dialect}");
+        if msnc {
+            feed(&mut ns, now, expected);
+            assert_eq!(
+                ns.set_msn_object(now, Some(object.clone()))
+                    .map(|t| t.map(|t| t.0)),
+                Ok(Some(6))
+            );
+            assert_eq!(drain(&mut ns).0, format!("CHG 6 NLN 268435492 {token}\r\n"));
+        }
+        // A nibble in the caps wins over the machine's version, in every dialect.
+        let mut ns = signed_in(caps(0x3000_0000, 1), dialect, now);
+        ns.set_status(now, Status::Busy).unwrap();
+        assert_eq!(drain(&mut ns).0, "CHG 5 BSY 805306368\r\n", "{dialect}");
     }
 }

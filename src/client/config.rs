@@ -107,6 +107,31 @@ pub struct ClientConfig {
     pub max_display_picture_len: usize,
     /// Bounds and settings of display-picture and file transfers.
     pub transfer: super::TransferConfig,
+    /// Whether the client tells its contacts, from MSNP9 on, that it speaks the P2P it
+    /// hosts (MSNC1: display pictures and files over the switchboard, reference §9):
+    /// with this on, and P2P possible ([`TransferConfig::max_peers`](super::TransferConfig::max_peers)
+    /// and [`max_transfers`](super::TransferConfig::max_transfers) not 0), the
+    /// notification machine's [`msnc`](NsConfig::msnc) of 0 becomes 1, so `CHG` carries
+    /// MSNC1 on top of [`NsConfig::caps`]. Without it, MSN 6 and 7 take the client for a
+    /// 5.0-class one: they never ask for its picture and offer files over MSNFTP only.
+    /// MSNP8 has no MSNC and its `CHG` is unchanged. Nothing else is added: the crate
+    /// receives no ink and sends no multi-packet messages. A version set in `caps` or
+    /// `msnc` is sent as configured. Default on; off sends `caps` and `msnc` as they are.
+    pub announce_p2p: bool,
+}
+
+impl ClientConfig {
+    /// The notification machine's settings as the client runs them: with the MSNC
+    /// version of the P2P it hosts ([`announce_p2p`](Self::announce_p2p)).
+    pub(super) fn notification_config(&self) -> NsConfig {
+        let mut ns = self.notification.clone();
+        let hosts_p2p = self.transfer.max_peers > 0 && self.transfer.max_transfers > 0;
+        if self.announce_p2p && hosts_p2p && ns.msnc == 0 {
+            // P2Pv1 with MSNSLP is what MSN 6.0 introduced as MSNC1 [reference §3, §9].
+            ns.msnc = 1;
+        }
+        ns
+    }
 }
 
 impl Default for ClientConfig {
@@ -128,6 +153,7 @@ impl Default for ClientConfig {
             max_queued_messages: 4096,
             max_display_picture_len: 256 * 1024,
             transfer: super::TransferConfig::default(),
+            announce_p2p: true,
         }
     }
 }

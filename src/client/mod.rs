@@ -154,7 +154,7 @@ impl Client {
         password: Secret<String>,
         now: Instant,
     ) -> Self {
-        let mut ns = NotificationClient::new(config.notification.clone(), account.borrow(), now);
+        let mut ns = NotificationClient::new(config.notification_config(), account.borrow(), now);
         if let Some(list) = config.contact_list.take() {
             ns = ns.with_contact_list(list);
         }

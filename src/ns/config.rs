@@ -150,9 +150,21 @@ pub struct NsConfig {
     /// set (without [`md5_password`](Self::md5_password)) makes
     /// [`handle_connected`](super::NotificationClient::handle_connected) refuse.
     pub dialects: DialectSet,
-    /// Capability bits sent with every `CHG` (reference §5). Default 0: the crate
-    /// speaks none of the MSNC extensions.
+    /// The user's capability bits, sent with every `CHG` (MSNP8 reference §5) in every
+    /// dialect. Default 0. From MSNP9 on the session adds the MSNC version of
+    /// [`msnc`](Self::msnc) when these bits leave the top nibble 0; a nibble set here
+    /// is sent as it is.
     pub caps: ClientCaps,
+    /// The MSNC version the session announces from MSNP9 on, in the top nibble of the
+    /// `CHG` capabilities ([`ClientCaps::with_msnc`]) when [`caps`](Self::caps) leaves it
+    /// 0 (reference §3). MSNP8 has no MSNC, so its `CHG` carries `caps` alone.
+    ///
+    /// Default 0, a 5.0-class client: a `NotificationClient` on its own hosts no P2P,
+    /// and a peer that sees a version asks for display pictures and offers files over
+    /// P2P instead of MSNFTP [YW msnftp]. The [`Client`](crate::client::Client), which
+    /// hosts P2P, sets 1 (MSNC1) unless
+    /// [`ClientConfig::announce_p2p`](crate::client::ClientConfig::announce_p2p) is off.
+    pub msnc: u8,
     /// Answers `CHL`. Default `None`: the pair of the session's dialect
     /// ([`ChallengeProduct::for_dialect`]), since MSNP11+ servers check another
     /// algorithm than MSNP8–10 servers; set it to answer with one product whatever the
@@ -230,6 +242,7 @@ impl Default for NsConfig {
             identity: ClientIdentity::default(),
             dialects: DialectSet::ALL,
             caps: ClientCaps(0),
+            msnc: 0,
             challenge: None,
             md5_password: None,
             keepalive_interval: Duration::from_secs(60),

@@ -234,9 +234,14 @@ pub struct Contact {
     status: Status,
     caps: Option<ClientCaps>,
     guid: Option<Guid<'static>>,
+    network: Option<u32>,
 }
 
 impl Contact {
+    /// The [`network`](Self::network) id of MSN's own (Passport) accounts, the one id
+    /// the reference names (§4.1).
+    pub const MSN_NETWORK: u32 = 1;
+
     fn new(account: Passport<'static>, name: FriendlyName<'static>) -> Self {
         Contact {
             account,
@@ -247,6 +252,7 @@ impl Contact {
             status: Status::Offline,
             caps: None,
             guid: None,
+            network: None,
         }
     }
 
@@ -277,6 +283,16 @@ impl Contact {
     /// MSNP8 and for contacts on other lists only.
     pub fn guid(&self) -> Option<&Guid<'static>> {
         self.guid.as_ref()
+    }
+
+    /// The network the contact's account belongs to, as MSNP12's `LST` names it after
+    /// the list bits: [`MSN_NETWORK`](Self::MSN_NETWORK) (1) for a Passport account; any other id is kept
+    /// as the server wrote it, so an interop contact is told apart from a Passport
+    /// one (reference §4.1, §7). `None` when the server named none: before MSNP12, and
+    /// for a contact added during the session (`ADC` carries no network id) until the
+    /// next `SYN` lists it.
+    pub fn network(&self) -> Option<u32> {
+        self.network
     }
 
     /// The phone properties the contact published (`BPR`), in [`Phone`] order.
@@ -376,7 +392,8 @@ impl SyncStamps {
 /// ```
 ///
 /// Under MSNP10+ a group reads `{ "id": 0, "name": "Friends", "guid": "…" }` and a
-/// forward-list contact carries `"guid": "…"`.
+/// forward-list contact carries `"guid": "…"`; under MSNP12 a contact also carries its
+/// [`network`](Contact::network) id, `"network": 1`.
 ///
 /// A saved file is untrusted input as much as a server's `SYN` is, so reading one
 /// checks what the wire path checks, within the bounds of
@@ -648,10 +665,12 @@ impl ContactList {
         lists: ListMask,
         groups: impl IntoIterator<Item = GroupId>,
         guid: Option<Guid<'static>>,
+        network: Option<u32>,
     ) {
         let mut contact = Contact::new(account, name);
         contact.lists = lists;
         contact.groups = groups.into_iter().collect();
+        contact.network = network;
         let key = Key::of(&contact.account);
         self.bytes += contact.weight();
         if let Some(old) = self.contacts.insert(key, contact) {
@@ -676,12 +695,20 @@ impl ContactList {
         lists: ListMask,
         groups: impl IntoIterator<Item = Guid<'g>>,
         guid: Option<Guid<'static>>,
+        network: Option<u32>,
     ) {
         let ids: Groups = groups
             .into_iter()
             .filter_map(|group| self.group_guids.get(&GuidKey::of(&group)).copied())
             .collect();
-        self.insert_listed(account, name, lists, ids.as_slice().iter().copied(), guid);
+        self.insert_listed(
+            account,
+            name,
+            lists,
+            ids.as_slice().iter().copied(),
+            guid,
+            network,
+        );
     }
 
     /// Inserts or renames group `id` (MSNP8 `LSG`, `ADG`, `REG`, or a saved list).
@@ -801,6 +828,7 @@ impl ContactList {
                 account.clone().into_owned(),
                 name.clone().into_owned(),
                 ListMask::EMPTY,
+                None,
                 None,
                 None,
             );
@@ -962,6 +990,7 @@ mod tests {
             ListMask(1),
             [GroupId(0), GroupId(1)],
             None,
+            None,
         );
         list.remove_group(GroupId(1));
         assert_eq!(list.contact(&bob).unwrap().groups(), [GroupId(0)]);
@@ -983,7 +1012,7 @@ mod tests {
         // A contact refused on its first ADD is not left behind on no list.
         let carol = passport("carol@passport.com");
         let many = (0..100).map(GroupId);
-        list.insert_listed(carol.clone(), name("C"), ListMask::EMPTY, many, None);
+        list.insert_listed(carol.clone(), name("C"), ListMask::EMPTY, many, None, None);
         assert_eq!(
             list.contact(&carol).unwrap().groups().len(),
             MAX_GROUPS_PER_CONTACT
@@ -1024,13 +1053,13 @@ mod tests {
     fn guids_index_contacts_case_insensitively_and_leave_with_the_forward_list() {
         let mut list = ContactList::new();
         let bob = passport("bob@passport.com");
-        list.insert_listed(bob.clone(), name("Bob"), ListMask(11), None, Some(guid(G1)));
+        list.insert_listed(bob.clone(), name("Bob"), ListMask(11), None, Some(guid(G1)), None);
         let upper = guid(&G1.to_ascii_uppercase());
         assert_eq!(list.contact_by_guid(&upper).map(Contact::account), Some(&bob));
         assert_eq!(list.retained_bytes(), recount(&list));
         // The same GUID given to another contact moves there.
         let carol = passport("carol@passport.com");
-        list.insert_listed(carol.clone(), name("C"), ListMask(1), None, Some(guid(G1)));
+        list.insert_listed(carol.clone(), name("C"), ListMask(1), None, Some(guid(G1)), None);
         assert_eq!(list.contact(&bob).unwrap().guid(), None);
         assert_eq!(list.account_by_guid(&upper), Some(&carol));
         // Off the forward list: no GUID any more, the other lists stay.

@@ -309,7 +309,7 @@ impl NotificationClient {
                     d.last = Some(Key::of(&account));
                     let groups = groups.iter().flat_map(|g| g.iter());
                     d.list
-                        .insert_listed(account.into_owned(), name.into_owned(), lists, groups, None);
+                        .insert_listed(account.into_owned(), name.into_owned(), lists, groups, None, None);
                 }
                 self.after_contact();
             }
@@ -318,8 +318,8 @@ impl NotificationClient {
                 name,
                 contact,
                 lists,
+                network,
                 groups,
-                ..
             } => {
                 if !self.count_contact() {
                     return;
@@ -335,7 +335,7 @@ impl NotificationClient {
                     let guid = contact.map(|c| c.into_owned());
                     let groups = groups.iter().flat_map(|g| g.iter());
                     d.list
-                        .insert_listed_by_guids(account.into_owned(), name, lists, groups, guid);
+                        .insert_listed_by_guids(account.into_owned(), name, lists, groups, guid, network);
                 }
                 self.after_contact();
             }

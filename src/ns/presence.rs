@@ -105,7 +105,7 @@ impl NotificationClient {
     // ----- Mutators: presence -----
 
     /// Sets the user's status (`CHG`, with the configured capability bits and, from
-    /// MSNP9, the MSNObject set with [`set_msn_object`](Self::set_msn_object)). The
+    /// MSNP9, the configured MSNC version ([`NsConfig::msnc`](super::NsConfig::msnc)) and the MSNObject set with [`set_msn_object`](Self::set_msn_object)). The
     /// first call makes the user visible and brings the contacts' presence (`ILN`).
     /// Offline is not a status one can set (servers answer 201): use
     /// [`Status::Hidden`] or [`logout`](Self::logout).
@@ -115,7 +115,7 @@ impl NotificationClient {
         if status == Status::Offline {
             return Err(NsError::Forbidden("FLN cannot be set; use HDN or logout"));
         }
-        let caps = Some(self.config.caps);
+        let caps = Some(self.announced_caps());
         let msn_object = self.own_object_token();
         self.request(|trid| ClientCommand::Chg {
             trid,
@@ -123,6 +123,18 @@ impl NotificationClient {
             caps,
             msn_object,
         })
+    }
+
+    /// What `CHG` announces: the configured bits, and from MSNP9 on the configured MSNC
+    /// version where the bits leave the version nibble 0.
+    fn announced_caps(&self) -> ClientCaps {
+        let caps = self.config.caps;
+        let msnc = self.dialect.is_some_and(|d| d >= Dialect::Msnp9);
+        if msnc && caps.msnc() == 0 {
+            caps.with_msnc(self.config.msnc)
+        } else {
+            caps
+        }
     }
 
     /// Sets (or, with `None`, clears) the display picture contacts see: its MSNObject
@@ -151,7 +163,7 @@ impl NotificationClient {
         let token = object.as_ref().map(object_token).transpose()?;
         let resend = match self.status {
             Some(status) if self.state == super::SessionState::LoggedIn && status != Status::Offline => {
-                let caps = Some(self.config.caps);
+                let caps = Some(self.announced_caps());
                 let msn_object = token;
                 Some(self.request(|trid| ClientCommand::Chg {
                     trid,

@@ -276,6 +276,8 @@ struct SavedContact<S, G> {
     phones: SavedPhones<S>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     guid: Option<S>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    network: Option<u32>,
 }
 
 struct GroupsOut<'a>(&'a BTreeMap<GroupId, Group>);
@@ -309,6 +311,7 @@ impl Serialize for ContactsOut<'_> {
             groups: GroupIdsOut(contact.groups.as_slice()),
             phones: SavedPhones::of(&contact.phones),
             guid: contact.guid.as_ref().map(Guid::as_str),
+            network: contact.network,
         }))
     }
 }
@@ -617,6 +620,7 @@ fn contact(
         groups,
         phones,
         guid,
+        network,
     } = saved;
     let account = Passport::try_from(account).map_err(|source| SavedError::Invalid {
         item,
@@ -642,6 +646,7 @@ fn contact(
     contact.groups = kept;
     contact.phones = bounds.phones(item, phones)?;
     contact.guid = bounds.guid(item, guid)?;
+    contact.network = network;
     Ok(contact)
 }
 
