@@ -367,8 +367,16 @@ impl BufferPool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Backlog, BufferPool, DriverConfig, client_config};
+    use super::{Backlog, BufferPool, DriverConfig, bind_listener, client_config};
     use crate::client::TransferConfig;
+
+    #[test]
+    fn an_empty_msnftp_port_range_is_refused_without_binding() {
+        let ip = std::net::Ipv4Addr::LOCALHOST.into();
+        let empty = std::ops::RangeInclusive::new(6900, 6891);
+        let refused = bind_listener(ip, Some(&empty)).err().map(|e| e.kind());
+        assert_eq!(refused, Some(std::io::ErrorKind::InvalidInput));
+    }
 
     #[test]
     fn a_written_buffer_carries_the_next_transmit() {
