@@ -326,6 +326,49 @@ fn a_file_is_sent_over_a_connection_the_client_asked_to_listen_for() {
     assert_eq!(h.closed, [direct]);
 }
 
+/// The `ACCEPT` with the address that Alice sends Bob once her caller listens at
+/// 192.168.1.20:6891, her transfer settings being `public`'s, and the `MSG` it is
+/// expected to be, given the fields after `IP-Address` and before `AuthCookie`'s value
+/// (which is random).
+fn address_sent(public: Option<std::net::IpAddr>, fields: &str) -> (String, String) {
+    let mut config = ClientConfig::default();
+    config.sync_lists = false;
+    config.initial_status = None;
+    config.transfer.msnftp = true;
+    config.transfer.msnftp_public_ip = public;
+    let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
+    let (_id, sb, cookie) = offer_to_bob(&mut h);
+    let direct = bob_accepts(&mut h, sb, cookie);
+    let at = msnp::codec::HostPort::new("192.168.1.20".to_owned(), 6891).unwrap();
+    h.client.handle_listening(direct, h.now, &at);
+    h.drain();
+    let address = h.sent_on(sb);
+    let auth = header(&address, "AuthCookie");
+    let fields = fields.replace("{auth}", auth);
+    let body = format!(
+        "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinvite; charset=UTF-8\r\n\r\n\
+         Invitation-Command: ACCEPT\r\nInvitation-Cookie: {cookie}\r\n{fields}\r\n"
+    );
+    let expected = format!("MSG 5 N {}\r\n{body}", body.len());
+    (address, expected)
+}
+
+#[test]
+fn behind_nat_the_accept_gives_the_public_address_and_the_listeners_as_internal() {
+    let (sent, expected) = address_sent(
+        Some([203, 0, 113, 9].into()),
+        "IP-Address: 203.0.113.9\r\nPort: 6891\r\nAuthCookie: {auth}\r\n\
+         IP-Address-Internal: 192.168.1.20\r\n",
+    );
+    assert_eq!(sent, expected);
+    // Without a public address, the listener's alone, as before.
+    let (sent, expected) = address_sent(
+        None,
+        "IP-Address: 192.168.1.20\r\nPort: 6891\r\nAuthCookie: {auth}\r\n",
+    );
+    assert_eq!(sent, expected);
+}
+
 #[test]
 fn a_listener_that_cannot_be_bound_fails_the_send_and_bob_is_told() {
     let mut h = Harness::signed_in();

@@ -2,7 +2,8 @@
 //! `LoopbackServer` over real loopback TCP: sign-in through the dispatch referral and
 //! Passport over plain HTTP (the drivers' opt-in), cached lists, presence, list edits,
 //! group conversations, delivery accounting, `OUT OTH`, `OUT SSD`, two clients under
-//! load, files both ways, and an MSNFTP listener stopped before its peer connects.
+//! load, files both ways, an MSNFTP listener stopped before its peer connects, and
+//! MSNFTP listeners (both drivers') on the port the config fixes.
 //!
 //! Every wait is bounded (`Peer::expect` fails after `STEP`), so a regression fails
 //! with a message instead of hanging CI.
@@ -884,4 +885,86 @@ fn an_msnftp_send_cancelled_while_its_listener_waits_closes_the_listener_and_tel
     // The session goes on.
     let handle = alice.bot.send_message(&passport(BOB.0), "still here").unwrap();
     delivered(alice, handle);
+}
+
+/// A port nobody listens on now: bound by the system's choice, then let go.
+fn free_port() -> u16 {
+    let probe = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    probe.local_addr().unwrap().port()
+}
+
+#[test]
+fn an_msnftp_send_listens_on_the_configured_port_and_the_peer_connects_there() {
+    let server = start(&[ALICE, BOB]);
+    let mut config = msnp8(&server);
+    config.client.transfer.msnftp = true;
+    let port = free_port();
+    let mut alice_config = config.clone();
+    alice_config.msnftp_ports = Some(port..=port);
+    let listened = Listened::default();
+    let (waits, _waited) = mpsc::channel();
+    let connector = Watched {
+        tcp: TcpConnector::new(&alice_config).unwrap(),
+        listened: Arc::clone(&listened),
+        waits: Mutex::new(waits),
+        hold: None,
+    };
+    let (bot, events) =
+        connect_with(alice_config, connector, ALICE.0, Secret::new(ALICE.1.to_owned())).unwrap();
+    let alice = Peer {
+        bot,
+        events,
+        passed: Default::default(),
+    };
+    online(&alice);
+    let bob = peer(BOB, config);
+    online(&bob);
+    alice.bot.add_contact(List::Forward, &passport(BOB.0)).unwrap();
+    bob.bot.add_contact(List::Forward, &passport(ALICE.0)).unwrap();
+    assert_eq!(presence(&alice, BOB.0), Status::Online);
+    assert_eq!(presence(&bob, ALICE.0), Status::Online);
+    let file = random_file(5, 4);
+    let (sent, received, data) = send_over(&alice, (&bob, BOB.0), &file, true, || {});
+    assert_eq!((sent, received, data), (Ok(5), Ok(5), file));
+    // The address Alice's driver reported, and so the one Bob was given and reached.
+    let at = HostPort::new("127.0.0.1".to_owned(), port).unwrap();
+    assert_eq!(*listened.lock().unwrap(), [at]);
+}
+
+#[test]
+fn both_drivers_listen_on_the_first_configured_port_and_fail_at_once_when_it_is_taken() {
+    let toward = HostPort::new("127.0.0.1".to_owned(), 1863).unwrap();
+    let port = free_port();
+    let mut config = DriverConfig::default();
+    config.msnftp_ports = Some(port..=port);
+    let blocking = TcpConnector::new(&config).unwrap();
+    let (at, accepting) = blocking.listen(&toward, Duration::ZERO).unwrap();
+    assert_eq!((at.host(), at.port()), ("127.0.0.1", port));
+    let _peer = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    assert!(accepting(&stop).is_ok(), "the peer is accepted there");
+    // The port is the only one allowed: held by another socket, listening fails.
+    let holder = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let taken = blocking.listen(&toward, Duration::ZERO).err().map(|e| e.kind());
+    assert_eq!(taken, Some(std::io::ErrorKind::AddrInUse));
+    drop(holder);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use msnp::tokio::Connector as _;
+        let port = free_port();
+        config.msnftp_ports = Some(port..=port);
+        let tokio = msnp::tokio::TcpConnector::new(&config).unwrap();
+        let (at, accepting) = tokio.listen(&toward).await.unwrap();
+        assert_eq!((at.host(), at.port()), ("127.0.0.1", port));
+        let _peer = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        assert!(accepting.await.is_ok(), "the peer is accepted there");
+        let holder = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let taken = tokio.listen(&toward).await.err().map(|e| e.kind());
+        assert_eq!(taken, Some(std::io::ErrorKind::AddrInUse));
+        drop(holder);
+    });
 }

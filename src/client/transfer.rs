@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
+use std::net::IpAddr;
 use std::time::Instant;
 
 use super::{Client, ClientError, ClientEvent, ConnId, Connection, Step};
@@ -80,6 +81,18 @@ pub struct TransferConfig {
     /// as [`ClientEvent::Other`]. A few replies per transfer in flight is all the
     /// protocol makes. Default 32.
     pub max_waiting_replies: usize,
+    /// The address an MSNFTP send gives its peer to connect to (`IP-Address`), for a
+    /// client behind NAT: its public address, with the listener's port forwarded to it
+    /// (the drivers' `DriverConfig::msnftp_ports` fixes that port). The listener's own
+    /// address then goes beside it as `IP-Address-Internal`, as Messenger and Miranda
+    /// wrote it [MIR msnftp; a Messenger `ACCEPT` quoted in POE::Component::Client::MSN],
+    /// for peers on the same network that know the field. `None`, the
+    /// default, gives the listener's address alone: the local address that routes to
+    /// the switchboard, private behind NAT. Not taken from the profile's `ClientIP`
+    /// (what the server saw): that address is no use without a forwarded port, and
+    /// would send a peer on the same network (this crate's receiver reads
+    /// `IP-Address` only) out through the router, which many routers do not loop back.
+    pub msnftp_public_ip: Option<IpAddr>,
 }
 
 impl Default for TransferConfig {
@@ -92,6 +105,7 @@ impl Default for TransferConfig {
             seed: 0x6D73_6E70_7032_7030,
             msnftp: false,
             max_waiting_replies: 32,
+            msnftp_public_ip: None,
         }
     }
 }

@@ -39,6 +39,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicBool, Ordering};
 pub use std::sync::mpsc::RecvTimeoutError;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
@@ -210,6 +211,7 @@ const ACCEPT_POLL: Duration = Duration::from_millis(20);
 #[derive(Clone, Debug)]
 pub struct TcpConnector {
     agent: ureq::Agent,
+    msnftp_ports: Option<RangeInclusive<u16>>,
 }
 
 impl TcpConnector {
@@ -218,6 +220,7 @@ impl TcpConnector {
     pub fn new(config: &DriverConfig) -> Result<Self, DriverError> {
         Ok(TcpConnector {
             agent: http_agent(config)?,
+            msnftp_ports: config.msnftp_ports.clone(),
         })
     }
 }
@@ -242,7 +245,8 @@ impl Connector for TcpConnector {
     }
 
     /// Binds on the local address that routes to `toward` (found without sending a
-    /// packet), on a port the system picks. The wait polls the socket every 20 ms
+    /// packet), on the first free port of [`DriverConfig::msnftp_ports`], or one the
+    /// system picks. The wait polls the socket every 20 ms
     /// (std cannot interrupt a blocking `accept`), only while a peer is awaited.
     fn listen(
         &self,
@@ -254,7 +258,7 @@ impl Connector for TcpConnector {
             .next()
             .ok_or_else(|| io::Error::new(ErrorKind::NotFound, "the name resolves to no address"))?;
         let ip = super::local_ip_toward(target)?;
-        let listener = std::net::TcpListener::bind((ip, 0))?;
+        let listener = super::bind_listener(ip, self.msnftp_ports.as_ref())?;
         listener.set_nonblocking(true)?;
         let addr = super::host_port(ip, listener.local_addr()?.port())?;
         let accepting: Accepting<TcpStream> = Box::new(move |stop: &AtomicBool| {

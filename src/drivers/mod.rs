@@ -41,6 +41,7 @@ mod shell;
 pub mod tokio;
 
 use std::io;
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -92,6 +93,14 @@ pub struct DriverConfig {
     pub event_queue: usize,
     /// Commands waiting for the session. Default 1024.
     pub command_queue: usize,
+    /// The ports the MSNFTP listeners of both drivers' `TcpConnector`s bind, the first
+    /// free one each time, so that a router can forward them to a bot
+    /// behind NAT (with
+    /// [`TransferConfig::msnftp_public_ip`](crate::client::TransferConfig::msnftp_public_ip)
+    /// as the address peers are told). A range lets sends run side by side: one that
+    /// finds every port taken fails at once. Messenger used 6891 to 6900. `None`, the
+    /// default, takes any port the system picks.
+    pub msnftp_ports: Option<RangeInclusive<u16>>,
 }
 
 impl Default for DriverConfig {
@@ -105,6 +114,7 @@ impl Default for DriverConfig {
             write_timeout: Duration::from_secs(30),
             event_queue: 1024,
             command_queue: 1024,
+            msnftp_ports: None,
         }
     }
 }
@@ -250,6 +260,28 @@ pub(crate) fn local_ip_toward(target: std::net::SocketAddr) -> io::Result<std::n
     Ok(probe.local_addr()?.ip())
 }
 
+/// A listener on `ip`, on the first port of `ports` that is free (each port is tried
+/// once, so the work is bounded by the range), or on any port without a range.
+pub(crate) fn bind_listener(
+    ip: std::net::IpAddr,
+    ports: Option<&RangeInclusive<u16>>,
+) -> io::Result<std::net::TcpListener> {
+    let Some(ports) = ports else {
+        return std::net::TcpListener::bind((ip, 0));
+    };
+    let mut taken = None;
+    for port in ports.clone() {
+        match std::net::TcpListener::bind((ip, port)) {
+            Ok(listener) => return Ok(listener),
+            Err(error) if error.kind() == io::ErrorKind::AddrInUse => taken = Some(error),
+            Err(error) => return Err(error),
+        }
+    }
+    Err(taken.unwrap_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "DriverConfig::msnftp_ports is empty")
+    }))
+}
+
 /// `ip`:`port` as the protocol writes an address.
 pub(crate) fn host_port(ip: std::net::IpAddr, port: u16) -> io::Result<crate::codec::HostPort<'static>> {
     crate::codec::HostPort::new(ip.to_string(), port)
@@ -335,8 +367,16 @@ impl BufferPool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Backlog, BufferPool, DriverConfig, client_config};
+    use super::{Backlog, BufferPool, DriverConfig, bind_listener, client_config};
     use crate::client::TransferConfig;
+
+    #[test]
+    fn an_empty_msnftp_port_range_is_refused_without_binding() {
+        let ip = std::net::Ipv4Addr::LOCALHOST.into();
+        let empty = std::ops::RangeInclusive::new(6900, 6891);
+        let refused = bind_listener(ip, Some(&empty)).err().map(|e| e.kind());
+        assert_eq!(refused, Some(std::io::ErrorKind::InvalidInput));
+    }
 
     #[test]
     fn a_written_buffer_carries_the_next_transmit() {

@@ -41,6 +41,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -178,6 +179,7 @@ pub type Accepting<S> = std::pin::Pin<Box<dyn Future<Output = std::io::Result<S>
 #[derive(Clone, Debug)]
 pub struct TcpConnector {
     http: reqwest::Client,
+    msnftp_ports: Option<RangeInclusive<u16>>,
 }
 
 impl TcpConnector {
@@ -186,6 +188,7 @@ impl TcpConnector {
     pub fn new(config: &DriverConfig) -> Result<Self, DriverError> {
         Ok(TcpConnector {
             http: http_client(config)?,
+            msnftp_ports: config.msnftp_ports.clone(),
         })
     }
 }
@@ -204,7 +207,8 @@ impl Connector for TcpConnector {
     }
 
     /// Binds on the local address that routes to `toward` (found without sending a
-    /// packet), on a port the system picks.
+    /// packet), on the first free port of [`DriverConfig::msnftp_ports`], or one the
+    /// system picks.
     async fn listen(
         &self,
         toward: &HostPort<'static>,
@@ -216,7 +220,10 @@ impl Connector for TcpConnector {
                 std::io::Error::new(std::io::ErrorKind::NotFound, "the name resolves to no address")
             })?;
         let ip = super::local_ip_toward(target)?;
-        let listener = ::tokio::net::TcpListener::bind((ip, 0)).await?;
+        // Binding does not block, so std's call serves, shared with the blocking driver.
+        let listener = super::bind_listener(ip, self.msnftp_ports.as_ref())?;
+        listener.set_nonblocking(true)?;
+        let listener = ::tokio::net::TcpListener::from_std(listener)?;
         let addr = super::host_port(ip, listener.local_addr()?.port())?;
         let accepting: Accepting<TcpStream> = Box::pin(async move {
             let (stream, _) = listener.accept().await?;

@@ -9,6 +9,7 @@
 //! address the caller reports ([`Client::handle_listening`]) with a fresh auth cookie,
 //! and runs an MSNFTP [`Sender`] on the connection that arrives there.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use super::{Entry, Kind, State, TransferFailure, TransferId};
@@ -23,6 +24,13 @@ use crate::msnftp::{
     Failure, FileInvitation, FileOffer, InviteeUpdate, InviterUpdate, MsnftpConfig, Receiver, ReceiverEvent,
     Sender, SenderEvent,
 };
+
+/// The `ACCEPT` field with the listener's own address, when `IP-Address` is a public
+/// one. The reference does not name it, but Miranda writes it and Messenger wrote it,
+/// right after `IP-Address` [MIR msnftp_startFileSend; a
+/// Messenger `ACCEPT` quoted in POE::Component::Client::MSN]. Peers read the fields by
+/// name, so its place after `AuthCookie` here is no matter.
+const IP_ADDRESS_INTERNAL: &str = "IP-Address-Internal";
 
 /// The MSNFTP machine of a direct connection.
 #[derive(Debug)]
@@ -607,11 +615,15 @@ impl Client {
 
     /// The caller listens for `conn` ([`ClientOutput::Listen`]) at `addr`, the address
     /// the peer is to connect to (reachable by the peer: not a wildcard such as
-    /// `0.0.0.0`). The client sends it to the peer; the connection that comes is then
-    /// reported with [`handle_connected`](Self::handle_connected). Ignored for a
-    /// connection that is not listened for, or once its address went.
+    /// `0.0.0.0`). The client sends it to the peer (with
+    /// [`TransferConfig::msnftp_public_ip`](super::TransferConfig::msnftp_public_ip)
+    /// set, that IP with `addr`'s port instead, and `addr`'s host as
+    /// `IP-Address-Internal`); the connection that comes is then reported with
+    /// [`handle_connected`](Self::handle_connected). Ignored for a connection that is
+    /// not listened for, or once its address went.
     pub fn handle_listening(&mut self, conn: ConnId, now: Instant, addr: &HostPort<'_>) {
         self.touch(now);
+        let public = self.config.transfer.msnftp_public_ip;
         let id = match self.conns.get(conn) {
             Some(Connection::Direct(d)) if !d.connected => d.id,
             _ => return,
@@ -624,11 +636,20 @@ impl Client {
             return;
         }
         let sb = offering.sb;
+        let public = public.map(|ip| ip.to_string());
+        let advertised = public.as_deref().unwrap_or(addr.host());
         // Refused only once the address went: a second report changes nothing.
-        if let Ok(address) = offering
-            .offer
-            .listening(addr.host(), addr.port(), offering.auth_cookie.clone())
+        if let Ok(mut address) =
+            offering
+                .offer
+                .listening(advertised, addr.port(), offering.auth_cookie.clone())
         {
+            if public.is_some() {
+                address.extra.push((
+                    Cow::Borrowed(IP_ADDRESS_INTERNAL),
+                    Cow::Owned(addr.host().to_owned()),
+                ));
+            }
             let sent = self.send_on_switchboard(sb, &address, Reply::Onward);
             self.reply_unsent(id, sent);
         }
