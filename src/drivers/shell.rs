@@ -169,7 +169,9 @@ pub(crate) enum Input<W> {
     },
     Command(Command),
     /// The bot took events after the session paused reading: nothing for the
-    /// `Client`, only a wake-up for a run loop that waits on one channel.
+    /// `Client`, only a wake-up for a run loop that waits on one channel (the blocking
+    /// driver's; tokio's task waits for room in the event channel instead).
+    #[cfg(feature = "blocking")]
     Wake,
     /// `conn`'s writer caught up ([`Backlog::LOW`](super::Backlog::LOW)): file data
     /// held back for it may go.
@@ -306,6 +308,7 @@ impl Shell {
                 Err(reason) => self.client.handle_http_failed(now, id, reason),
             },
             Input::Command(command) => self.command(io, command, now),
+            #[cfg(feature = "blocking")]
             Input::Wake => {}
         }
     }
