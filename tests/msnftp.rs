@@ -227,7 +227,12 @@ fn empty_file() {
     rx_feed(&mut rx, now, b"VER MSNFTP\r\n");
     assert_eq!(
         rx_feed(&mut rx, now, b"FIL 0\r\n"),
-        [wire(b"TFR\r\nBYE 16777989\r\n"), Rx::Started(0), Rx::Completed(0)]
+        [
+            wire(b"TFR\r\nBYE 16777989\r\n"),
+            Rx::Started(0),
+            Rx::Progress(0, 0),
+            Rx::Completed(0)
+        ]
     );
     let mut tx = sender(0, now);
     let out = tx_feed(
@@ -236,9 +241,11 @@ fn empty_file() {
         b"VER MSNFTP\r\nUSR bob@passport.com 1234\r\nTFR\r\n",
     );
     assert_eq!(
-        out[out.len() - 2..],
+        out[out.len() - 3..],
         [
             Tx::Ev(SenderEvent::TransferStarted),
+            // No block carries an empty file: the machine tells its one progress itself.
+            Tx::Ev(SenderEvent::Progress { sent: 0, total: 0 }),
             Tx::Ev(SenderEvent::AllSent { bytes: 0 })
         ]
     );

@@ -25,7 +25,8 @@ pub enum ReceiverEvent<'a> {
     },
     /// The next bytes of the file, in order.
     Data(&'a [u8]),
-    /// How far the transfer is: one event after the data of each input chunk.
+    /// How far the transfer is: one event after the data of each input chunk, and once
+    /// (0 of 0) before `Completed` for an empty file.
     Progress {
         /// Bytes received so far.
         received: u64,
@@ -457,13 +458,12 @@ impl Receiver {
 
     fn complete(&mut self, size: u64) {
         self.line(format_args!("BYE {}", ByeCode::ReceivedOk.code()));
-        if size > 0 {
-            self.progress_due = false;
-            self.events.push_back(ReceiverEvent::Progress {
-                received: size,
-                total: size,
-            });
-        }
+        // Told for an empty file too (0 of 0), whose progress no block reported.
+        self.progress_due = false;
+        self.events.push_back(ReceiverEvent::Progress {
+            received: size,
+            total: size,
+        });
         self.events.push_back(ReceiverEvent::Completed { bytes: size });
         self.end(Ok(size));
     }

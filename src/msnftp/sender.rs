@@ -21,7 +21,8 @@ pub enum SenderEvent {
     /// `TFR`: the receiver wants the data. Feed it with [`Sender::write`] while
     /// [`Sender::wants_data`] says so, after each drain of `poll_output`.
     TransferStarted,
-    /// How far the transfer is: after each `Transmit` carrying data.
+    /// How far the transfer is: after each `Transmit` carrying data, and once (0 of 0)
+    /// after `TransferStarted` for an empty file.
     Progress {
         /// Data bytes handed out in transmits so far.
         sent: u64,
@@ -447,6 +448,8 @@ impl Sender {
             Phase::AwaitTfr if is("TFR") && args.next().is_none() => {
                 self.events.push_back(SenderEvent::TransferStarted);
                 self.phase = if self.size == 0 {
+                    // No block will carry an empty file: its one progress is now.
+                    self.events.push_back(SenderEvent::Progress { sent: 0, total: 0 });
                     Phase::AwaitBye
                 } else {
                     Phase::Sending

@@ -756,13 +756,6 @@ impl Client {
                 continue;
             }
             let (id, never_opened) = (d.id, !d.connected);
-            // No block carries an empty file, so its machines tell no progress; the
-            // client tells the one (0 of 0) a P2P transfer tells, on the sender once
-            // the receiver asked for the data, on the receiver as the file completes.
-            let (empty_send, receiving) = match &d.receiver {
-                Machine::Sender(s) => (s.size() == 0, false),
-                Machine::Receiver(_) => (false, true),
-            };
             let polled = match &mut d.receiver {
                 Machine::Receiver(r) => match r.poll_output() {
                     Output::Transmit(bytes) => Some(Err(bytes)),
@@ -813,27 +806,11 @@ impl Client {
             let live = self.transfers.entries.contains_key(&id);
             match got {
                 Got::Data(bytes) if live => self.emit(ClientEvent::TransferData { id, bytes }),
-                Got::Started if live => {
-                    self.emit(ClientEvent::TransferAccepted { id });
-                    if empty_send {
-                        self.emit(ClientEvent::TransferProgress {
-                            id,
-                            done: 0,
-                            total: 0,
-                        });
-                    }
-                }
+                Got::Started if live => self.emit(ClientEvent::TransferAccepted { id }),
                 Got::Progress(done, total) if live => {
                     self.emit(ClientEvent::TransferProgress { id, done, total })
                 }
                 Got::Ended(result) => {
-                    if receiving && live && result == Ok(0) {
-                        self.emit(ClientEvent::TransferProgress {
-                            id,
-                            done: 0,
-                            total: 0,
-                        });
-                    }
                     if never_opened && let Err(failure) = &result {
                         self.tell_peer_unreachable(id, failure);
                     }
