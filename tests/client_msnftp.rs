@@ -13,14 +13,19 @@ use msnp::codec::Dialect;
 use msnp::msg::Invitation;
 use support::scripted::{BOB, Harness, ME};
 
+/// No lists, no status, MSNFTP hosted: what every test here starts from.
+fn config() -> ClientConfig {
+    let mut config = ClientConfig::default();
+    config.sync_lists = false;
+    config.initial_status = None;
+    config.transfer.msnftp = true;
+    config
+}
+
 impl Harness {
-    /// Signed in without lists or status, every output so far drained.
+    /// Signed in with [`config`], every output so far drained.
     fn signed_in() -> Self {
-        let mut config = ClientConfig::default();
-        config.sync_lists = false;
-        config.initial_status = None;
-        config.transfer.msnftp = true;
-        Self::signed_in_with(config, Dialect::Msnp8)
+        Self::signed_in_with(config(), Dialect::Msnp8)
     }
 }
 
@@ -31,14 +36,19 @@ fn relayed(from: &str, name: &str, payload: &[u8]) -> Vec<u8> {
     wire
 }
 
-/// Bob's `INVITE` of `readme.txt` (`size` bytes, cookie 33267) relayed in the
-/// conversation; returns the transfer id from `TransferOffered`.
-fn offered(h: &mut Harness, sb: ConnId, size: u64) -> msnp::client::TransferId {
+/// Bob's `INVITE` of `readme.txt` (`size` bytes, cookie `cookie`), relayed on `sb`.
+fn invite(h: &mut Harness, sb: ConnId, cookie: u32, size: u64) {
     let mut offer = Vec::new();
-    Invitation::file_transfer(33_267, "readme.txt", size)
+    Invitation::file_transfer(cookie, "readme.txt", size)
         .encode(&mut offer)
         .unwrap();
     h.input(sb, &relayed(BOB, "Bob", &offer));
+}
+
+/// Bob's `INVITE` of `readme.txt` (`size` bytes, cookie 33267) relayed in the
+/// conversation; returns the transfer id from `TransferOffered`.
+fn offered(h: &mut Harness, sb: ConnId, size: u64) -> msnp::client::TransferId {
+    invite(h, sb, 33_267, size);
     let events = std::mem::take(&mut h.events);
     match &events[..] {
         [
@@ -268,6 +278,17 @@ fn listening_for_bob(h: &mut Harness, sb: ConnId, cookie: u32) -> ConnId {
     direct
 }
 
+/// Asserts that `message` is the `CANCEL` of invitation `cookie` with `code`.
+fn assert_cancel(message: &str, cookie: u32, code: &str) {
+    assert_eq!(header(message, "Invitation-Command"), "CANCEL", "{message}");
+    assert_eq!(
+        header(message, "Invitation-Cookie"),
+        cookie.to_string(),
+        "{message}"
+    );
+    assert_eq!(header(message, "Cancel-Code"), code, "{message}");
+}
+
 fn header<'a>(message: &'a str, name: &str) -> &'a str {
     message
         .split(&format!("{name}: "))
@@ -331,10 +352,7 @@ fn a_file_is_sent_over_a_connection_the_client_asked_to_listen_for() {
 /// expected to be, given the fields after `IP-Address` and before `AuthCookie`'s value
 /// (which is random).
 fn address_sent(public: Option<std::net::IpAddr>, fields: &str) -> (String, String) {
-    let mut config = ClientConfig::default();
-    config.sync_lists = false;
-    config.initial_status = None;
-    config.transfer.msnftp = true;
+    let mut config = config();
     config.transfer.msnftp_public_ip = public;
     let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
     let (_id, sb, cookie) = offer_to_bob(&mut h);
@@ -384,13 +402,7 @@ fn a_listener_that_cannot_be_bound_fails_the_send_and_bob_is_told() {
     );
     assert_eq!(h.closed, [direct]);
     // Bob, who waits for an address, hears that none comes.
-    let cancel = h.sent_on(sb);
-    assert!(
-        cancel.contains("Invitation-Command: CANCEL\r\n")
-            && cancel.contains(&format!("Invitation-Cookie: {cookie}\r\n"))
-            && cancel.contains("Cancel-Code: FAIL\r\n"),
-        "{cancel}"
-    );
+    assert_cancel(&h.sent_on(sb), cookie, "FAIL");
 }
 
 #[test]
@@ -408,11 +420,7 @@ fn a_file_nobody_connects_for_times_out_and_the_listener_is_closed() {
         [format!("TransferEnded {{ id: {id:?}, result: Err(TimedOut) }}")]
     );
     assert_eq!(h.closed, [direct]);
-    let cancel = h.sent_on(sb);
-    assert!(
-        cancel.contains("Invitation-Command: CANCEL\r\n") && cancel.contains("Cancel-Code: FTTIMEOUT\r\n"),
-        "{cancel}"
-    );
+    assert_cancel(&h.sent_on(sb), cookie, "FTTIMEOUT");
 }
 
 #[test]
@@ -473,21 +481,12 @@ fn a_sender_that_cannot_be_reached_fails_the_receive() {
     );
     assert_eq!(h.closed, [direct]);
     // Bob, who listens, hears that nobody comes.
-    let cancel = h.sent_on(sb);
-    assert!(
-        cancel.contains("Invitation-Command: CANCEL\r\n")
-            && cancel.contains("Invitation-Cookie: 33267\r\n")
-            && cancel.contains("Cancel-Code: FAIL\r\n"),
-        "{cancel}"
-    );
+    assert_cancel(&h.sent_on(sb), 33_267, "FAIL");
 }
 
 #[test]
 fn an_offer_waits_for_room_in_a_full_switchboard_window_instead_of_failing() {
-    let mut config = ClientConfig::default();
-    config.sync_lists = false;
-    config.initial_status = None;
-    config.transfer.msnftp = true;
+    let mut config = config();
     config.switchboard.max_pending = 1;
     let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
     let (conversation, sb) = h.conversation_with_bob();
@@ -514,10 +513,7 @@ fn an_offer_waits_for_room_in_a_full_switchboard_window_instead_of_failing() {
 
 #[test]
 fn the_address_waits_for_room_in_a_full_switchboard_window_instead_of_being_lost() {
-    let mut config = ClientConfig::default();
-    config.sync_lists = false;
-    config.initial_status = None;
-    config.transfer.msnftp = true;
+    let mut config = config();
     config.switchboard.max_pending = 1;
     let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
     // The INVITE (mode N) holds the one place in the window for its grace period.
@@ -549,10 +545,7 @@ fn messages(wire: &str) -> Vec<&str> {
 
 #[test]
 fn a_reply_past_the_waiting_bound_ends_its_transfer_at_once_and_bob_hears_of_it() {
-    let mut config = ClientConfig::default();
-    config.sync_lists = false;
-    config.initial_status = None;
-    config.transfer.msnftp = true;
+    let mut config = config();
     config.transfer.max_transfers = 40;
     // Only the replies' wait may end a transfer here.
     config.transfer.p2p.timeout = std::time::Duration::from_secs(3600);
@@ -570,11 +563,7 @@ fn a_reply_past_the_waiting_bound_ends_its_transfer_at_once_and_bob_hears_of_it(
     assert_eq!(h.take(), Vec::<String>::new());
     let mut ids = Vec::new();
     for cookie in 1..=max as u32 + 1 {
-        let mut offer = Vec::new();
-        Invitation::file_transfer(cookie, "readme.txt", 5)
-            .encode(&mut offer)
-            .unwrap();
-        h.input(sb, &relayed(BOB, "Bob", &offer));
+        invite(&mut h, sb, cookie, 5);
         match &h.events[..] {
             [ClientEvent::TransferOffered { id, .. }] => ids.push(*id),
             other => panic!("{other:?}"),
@@ -618,20 +607,14 @@ fn a_reply_past_the_waiting_bound_ends_its_transfer_at_once_and_bob_hears_of_it(
         assert_eq!(header(message, "Invitation-Command"), "ACCEPT");
         assert_eq!(header(message, "Invitation-Cookie"), cookie.to_string());
     }
-    let cancel = sent[max];
-    assert_eq!(header(cancel, "Invitation-Command"), "CANCEL");
-    assert_eq!(header(cancel, "Invitation-Cookie"), (max + 1).to_string());
-    assert_eq!(header(cancel, "Cancel-Code"), "FAIL");
+    assert_cancel(sent[max], max as u32 + 1, "FAIL");
     // The others go on: none of them ended.
     assert_eq!(h.take(), Vec::<String>::new());
 }
 
 #[test]
 fn an_address_with_no_room_to_wait_ends_the_send_at_once_and_closes_the_listener() {
-    let mut config = ClientConfig::default();
-    config.sync_lists = false;
-    config.initial_status = None;
-    config.transfer.msnftp = true;
+    let mut config = config();
     config.transfer.max_waiting_replies = 0;
     config.switchboard.max_pending = 1;
     let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
@@ -653,18 +636,13 @@ fn an_address_with_no_room_to_wait_ends_the_send_at_once_and_closes_the_listener
     h.drain();
     let cancel = h.sent_on(sb);
     assert!(cancel.starts_with("MSG 5 N "), "{cancel}");
-    assert_eq!(header(&cancel, "Invitation-Command"), "CANCEL");
-    assert_eq!(header(&cancel, "Invitation-Cookie"), cookie.to_string());
-    assert_eq!(header(&cancel, "Cancel-Code"), "FAIL");
+    assert_cancel(&cancel, cookie, "FAIL");
     assert_eq!(h.take(), Vec::<String>::new());
 }
 
 #[test]
 fn replies_with_no_room_and_no_transfer_to_end_are_told_as_dropped() {
-    let mut config = ClientConfig::default();
-    config.sync_lists = false;
-    config.initial_status = None;
-    config.transfer.msnftp = true;
+    let mut config = config();
     config.transfer.max_transfers = 1;
     config.transfer.max_waiting_replies = 0;
     config.switchboard.max_pending = 1;
@@ -673,19 +651,12 @@ fn replies_with_no_room_and_no_transfer_to_end_are_told_as_dropped() {
     h.client.send_to_conversation(h.now, conversation, "hi").unwrap();
     h.drain();
     assert!(h.sent_on(sb).starts_with("MSG 4 A "));
-    let invite = |h: &mut Harness, cookie: u32| {
-        let mut offer = Vec::new();
-        Invitation::file_transfer(cookie, "readme.txt", 5)
-            .encode(&mut offer)
-            .unwrap();
-        h.input(sb, &relayed(BOB, "Bob", &offer));
-    };
-    invite(&mut h, 1);
+    invite(&mut h, sb, 1, 5);
     let Some(ClientEvent::TransferOffered { id: first, .. }) = h.events.pop() else {
         panic!("{:?}", h.events);
     };
     // A second offer is past the transfer limit: its decline finds no room.
-    invite(&mut h, 2);
+    invite(&mut h, sb, 2, 5);
     assert_eq!(
         h.take(),
         [
@@ -703,7 +674,7 @@ fn replies_with_no_room_and_no_transfer_to_end_are_told_as_dropped() {
             "TransferEnded {{ id: {first:?}, result: Err(DeclinedHere) }}"
         )]
     );
-    invite(&mut h, 3);
+    invite(&mut h, sb, 3, 5);
     let Some(ClientEvent::TransferOffered { id: third, .. }) = h.events.pop() else {
         panic!("{:?}", h.events);
     };
@@ -721,8 +692,6 @@ fn replies_with_no_room_and_no_transfer_to_end_are_told_as_dropped() {
     );
     assert_eq!(h.sent_on(sb), "");
     h.input(sb, b"ACK 4\r\n");
-    let cancel = h.sent_on(sb);
-    assert_eq!(header(&cancel, "Invitation-Cookie"), "1", "{cancel}");
-    assert_eq!(header(&cancel, "Cancel-Code"), "REJECT");
+    assert_cancel(&h.sent_on(sb), 1, "REJECT");
     assert_eq!(h.take(), ["MessageDelivered { handle: MessageHandle(1) }"]);
 }
