@@ -505,10 +505,7 @@ fn friends_with(server: &LoopbackServer, config: fn(&LoopbackServer) -> DriverCo
     let (alice, bob) = (peer(ALICE, config(server)), peer(BOB, config(server)));
     online(&alice);
     online(&bob);
-    alice.bot.add_contact(List::Forward, &passport(BOB.0)).unwrap();
-    bob.bot.add_contact(List::Forward, &passport(ALICE.0)).unwrap();
-    assert_eq!(presence(&alice, BOB.0), Status::Online);
-    assert_eq!(presence(&bob, ALICE.0), Status::Online);
+    befriend(&alice, ALICE.0, &bob, BOB.0);
     (alice, bob)
 }
 
@@ -619,10 +616,7 @@ fn an_msnftp_sender_waits_for_a_slow_receiver_instead_of_queueing_the_file() {
     let (alice, bob) = (peer(ALICE, alice_config), peer(BOB, bob_config));
     online(&alice);
     online(&bob);
-    alice.bot.add_contact(List::Forward, &passport(BOB.0)).unwrap();
-    bob.bot.add_contact(List::Forward, &passport(ALICE.0)).unwrap();
-    assert_eq!(presence(&alice, BOB.0), Status::Online);
-    assert_eq!(presence(&bob, ALICE.0), Status::Online);
+    befriend(&alice, ALICE.0, &bob, BOB.0);
     let file = random_file(8 * 1024 * 1024, 9);
     let receiving = std::thread::spawn(move || {
         let offer = bob.expect("the offer", |e| match e {
@@ -916,13 +910,10 @@ fn an_msnftp_send_listens_on_the_configured_port_and_the_peer_connects_there() {
         events,
         passed: Default::default(),
     };
-    online(&alice);
     let bob = peer(BOB, config);
+    online(&alice);
     online(&bob);
-    alice.bot.add_contact(List::Forward, &passport(BOB.0)).unwrap();
-    bob.bot.add_contact(List::Forward, &passport(ALICE.0)).unwrap();
-    assert_eq!(presence(&alice, BOB.0), Status::Online);
-    assert_eq!(presence(&bob, ALICE.0), Status::Online);
+    befriend(&alice, ALICE.0, &bob, BOB.0);
     let file = random_file(5, 4);
     let (sent, received, data) = send_over(&alice, (&bob, BOB.0), &file, true, || {});
     assert_eq!((sent, received, data), (Ok(5), Ok(5), file));

@@ -235,18 +235,23 @@ fn an_unchanged_object_or_message_is_not_reported_again() {
     );
 }
 
-#[test]
-fn an_object_set_before_login_goes_out_only_where_the_dialect_has_one() {
-    let now = Instant::now();
+/// The user's display picture, as an MSNObject.
+fn picture() -> msnp::presence::MsnObject {
     let me = Passport::try_from("example@passport.com").unwrap();
-    let object = msnp::presence::MsnObject::for_data(
+    msnp::presence::MsnObject::for_data(
         me,
         msnp::presence::MsnObjectKind::DisplayPicture,
         "0",
         "",
         b"PNG-bytes",
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn an_object_set_before_login_goes_out_only_where_the_dialect_has_one() {
+    let now = Instant::now();
+    let object = picture();
     for dialect in Dialect::ALL {
         let mut config = NsConfig::default();
         config.dialects = DialectSet::ALL;
@@ -285,15 +290,7 @@ fn an_object_set_before_login_goes_out_only_where_the_dialect_has_one() {
 #[test]
 fn the_msnc_version_goes_out_from_msnp9_and_only_under_an_empty_nibble() {
     let now = Instant::now();
-    let me = Passport::try_from("example@passport.com").unwrap();
-    let object = msnp::presence::MsnObject::for_data(
-        me,
-        msnp::presence::MsnObjectKind::DisplayPicture,
-        "0",
-        "",
-        b"PNG-bytes",
-    )
-    .unwrap();
+    let object = picture();
     let token = object.to_percent_encoded();
     let caps = |caps: u32, msnc: u8| {
         let mut config = NsConfig::default();

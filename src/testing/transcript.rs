@@ -610,13 +610,16 @@ mod tests {
     #[test]
     fn connection_lines_parse_and_print_back() {
         let script = "ns+ messenger.hotmail.com:1863\nsb2+! 10.0.0.1:1863\nns> VER 1\\r\\n\nsb1< ACK 2\\r\\n\nsb1-\nsb1!\nhttp! no route\nhttp< HTTP/1.1 200 OK\\r\\n\\r\\n\n";
-        let printed: Vec<String> = parse(script)
-            .unwrap()
-            .iter()
-            .map(|(_, s)| s.to_string())
-            .collect();
+        // Each step printed back as the line it was read from.
+        let printed = |script: &str| -> Vec<String> {
+            parse(script)
+                .unwrap()
+                .iter()
+                .map(|(_, s)| s.to_string())
+                .collect()
+        };
         assert_eq!(
-            printed,
+            printed(script),
             [
                 "ns+ messenger.hotmail.com:1863",
                 "sb2+! 10.0.0.1:1863",
@@ -636,13 +639,8 @@ mod tests {
             "where the caller listens is missing"
         );
         let listening = "ft~ 10.0.0.1:1865 192.0.2.1:6891\nft2~! 10.0.0.1:1865\nft+\n";
-        let printed: Vec<String> = parse(listening)
-            .unwrap()
-            .iter()
-            .map(|(_, s)| s.to_string())
-            .collect();
         assert_eq!(
-            printed,
+            printed(listening),
             ["ft~ 10.0.0.1:1865 192.0.2.1:6891", "ft2~! 10.0.0.1:1865", "ft+"]
         );
     }
