@@ -695,3 +695,32 @@ fn replies_with_no_room_and_no_transfer_to_end_are_told_as_dropped() {
     assert_cancel(&h.sent_on(sb), 1, "REJECT");
     assert_eq!(h.take(), ["MessageDelivered { handle: MessageHandle(1) }"]);
 }
+
+#[test]
+fn an_offer_whose_inviter_left_ends_once_and_a_late_accept_is_refused() {
+    let mut h = Harness::signed_in();
+    let (_conversation, sb) = h.conversation_with_bob();
+    let id = offered(&mut h, sb, 5);
+    h.sent.clear();
+    // Bob leaves before the user answers: nobody is left to send the file.
+    h.input(sb, format!("BYE {BOB}\r\n").as_bytes());
+    assert_eq!(
+        h.take(),
+        [
+            format!("Left {{ conversation: ConversationId(0), account: Passport(\"{BOB}\"), idle: false }}"),
+            format!("TransferEnded {{ id: {id:?}, result: Err(ConnectionLost) }}"),
+            "ConversationEnded { conversation: ConversationId(0), reason: Left }".to_owned(),
+        ]
+    );
+    assert_eq!(
+        h.client.accept_transfer(h.now, id).map_err(|e| e.to_string()),
+        Err(msnp::client::ClientError::Transfer(msnp::client::TransferError::UnknownTransfer).to_string())
+    );
+    h.drain();
+    assert_eq!(h.take(), Vec::<String>::new());
+    assert_eq!(
+        h.sent_on(sb),
+        "OUT\r\n",
+        "the empty switchboard is left; no ACCEPT"
+    );
+}
