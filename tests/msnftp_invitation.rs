@@ -66,6 +66,7 @@ fn a_file_is_offered_accepted_and_addressed() {
             ip_address: "192.0.2.7".into(),
             port: 6891,
             auth_cookie: Secret::new(41_999),
+            ip_address_internal: None,
         }))
     );
     // A CANCEL can still come once the transfer is on its connection.

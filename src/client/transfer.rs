@@ -90,8 +90,9 @@ pub struct TransferConfig {
     /// default, gives the listener's address alone: the local address that routes to
     /// the switchboard, private behind NAT. Not taken from the profile's `ClientIP`
     /// (what the server saw): that address is no use without a forwarded port, and
-    /// would send a peer on the same network (this crate's receiver reads
-    /// `IP-Address` only) out through the router, which many routers do not loop back.
+    /// would send a peer on the same network that does not read
+    /// `IP-Address-Internal` out through the router, which many routers do not loop
+    /// back. This crate's receiver reads it (see [`Client::accept_transfer`]).
     pub msnftp_public_ip: Option<IpAddr>,
 }
 
@@ -427,6 +428,19 @@ impl Client {
 
     /// Accepts the file `id` offered in [`ClientEvent::TransferOffered`]; its data
     /// comes as [`ClientEvent::TransferData`].
+    ///
+    /// An MSNFTP receive connects where the inviter's `ACCEPT` says
+    /// (`IP-Address`, [`ClientOutput::Connect`](super::ClientOutput::Connect)). An
+    /// inviter behind NAT also writes its LAN address as `IP-Address-Internal`; when
+    /// that is another IPv4 address and the first connection fails
+    /// ([`handle_connect_failed`](Client::handle_connect_failed)) or closes before the
+    /// sender sent a byte, the client closes it ([`ClientOutput::Close`](super::ClientOutput::Close))
+    /// and asks for one more, with a new [`ConnId`], to that address and
+    /// the same port: two machines behind one router reach each other though the router
+    /// does not loop its public address back. The caller sees no event for the first
+    /// try; only the second one's end counts. There is one second try at most, and the
+    /// receiver's idle timeout still counts from the first, so both together take no
+    /// longer than one would.
     pub fn accept_transfer(&mut self, now: Instant, id: TransferId) -> Result<(), ClientError> {
         self.touch(now);
         if self.is_msnftp(id) {

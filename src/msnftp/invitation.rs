@@ -64,7 +64,11 @@ pub enum InviterUpdate {
 #[non_exhaustive]
 pub enum InviteeUpdate {
     /// The inviter listens: connect there and run a [`Receiver`](super::Receiver) with
-    /// the auth cookie.
+    /// the auth cookie. An inviter behind NAT also gives its LAN address
+    /// ([`ConnectTo::ip_address_internal`]): when the connection to `IP-Address` fails,
+    /// or closes before the sender said anything, one more try there (with a fresh
+    /// receiver) reaches an inviter on the same LAN behind a router that does not
+    /// loop traffic for its own public address back in.
     Connect(ConnectTo),
     /// The inviter cancelled; the invitation is over.
     Cancelled(CancelCode<'static>),
@@ -73,12 +77,34 @@ pub enum InviteeUpdate {
 /// Where the invitee connects, from the inviter's `ACCEPT`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectTo {
-    /// `IP-Address`, as sent (an IPv4 address in practice).
+    /// `IP-Address`, as sent (an IPv4 address in practice): the address to try first.
     pub ip_address: String,
-    /// `Port`.
+    /// `Port`, for either address.
     pub port: u16,
     /// `AuthCookie`, for [`Receiver::new`](super::Receiver::new).
     pub auth_cookie: Secret<u32>,
+    /// `IP-Address-Internal`, which an inviter behind NAT (Messenger, Miranda, this
+    /// crate with [`TransferConfig::msnftp_public_ip`](crate::client::TransferConfig::msnftp_public_ip))
+    /// writes beside its public `IP-Address`: its address on its own LAN, the one to
+    /// try once when `IP-Address` cannot be reached. Kept only when it is an IP
+    /// address (IPv4 or IPv6, nothing around it) other than `IP-Address`; `None`
+    /// otherwise, so that a second try always goes somewhere new.
+    pub ip_address_internal: Option<String>,
+}
+
+/// The `ACCEPT` field with the inviter's LAN address (see [`ConnectTo::ip_address_internal`]).
+const IP_ADDRESS_INTERNAL: &str = "IP-Address-Internal";
+
+/// `IP-Address-Internal` of `invitation`, when it is a well-formed IP address other
+/// than `ip_address`. The first such field counts, as for the known fields.
+fn internal_address(invitation: &Invitation<'_>, ip_address: &str) -> Option<String> {
+    let (_, value) = invitation
+        .extra
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(IP_ADDRESS_INTERNAL))?;
+    let internal: std::net::IpAddr = value.parse().ok()?;
+    let public = ip_address.parse::<std::net::IpAddr>().ok();
+    (public != Some(internal)).then(|| internal.to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -383,6 +409,7 @@ impl FileInvitation {
                     ip_address: ip_address.to_owned(),
                     port,
                     auth_cookie,
+                    ip_address_internal: internal_address(invitation, ip_address),
                 }))
             }
             (command, stage) => unexpected(command.as_str(), stage),

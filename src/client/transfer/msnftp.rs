@@ -3,11 +3,18 @@
 //! [`ClientEvent::TransferOffered`]; accepting sends the `ACCEPT`, and the inviter's
 //! `ACCEPT` with its address makes the client ask for a new connection
 //! ([`ClientOutput::Connect`]) that runs an MSNFTP [`Receiver`] [reference §10].
+//! An inviter behind NAT gives its LAN address too (`IP-Address-Internal`): when the
+//! connection to its public `IP-Address` fails or closes before the sender said a
+//! word, the client asks once more, for a new connection there (see
+//! [`Client::accept_transfer`]).
 //!
 //! Sending ([`Client::send_file_msnftp`]) is the other way round: once the invitee
 //! accepts, the client asks the caller to listen ([`ClientOutput::Listen`]), sends the
 //! address the caller reports ([`Client::handle_listening`]) with a fresh auth cookie,
 //! and runs an MSNFTP [`Sender`] on the connection that arrives there.
+//!
+//! Both directions share the direct connections, the invitation replies and the
+//! timers here, which is why this file runs past 800 lines.
 
 use std::borrow::Cow;
 use std::time::Instant;
@@ -61,6 +68,9 @@ pub(in crate::client) struct Direct {
     id: TransferId,
     receiver: Machine,
     connected: bool,
+    /// The peer sent something: the MSNFTP handshake began, so the connection reached
+    /// the right peer and a second address is no longer worth trying.
+    heard: bool,
     /// The connection ended (or never opened): the machine has only its end to tell.
     closed: bool,
     /// The last transmit, copied out of the receiver (the buffer is reused).
@@ -78,11 +88,23 @@ impl std::fmt::Debug for Direct {
 }
 
 impl Direct {
+    fn new(id: TransferId, machine: Machine) -> Self {
+        Self {
+            id,
+            receiver: machine,
+            connected: false,
+            heard: false,
+            closed: false,
+            out: Vec::new(),
+        }
+    }
+
     pub(in crate::client) fn handle_connected(&mut self) {
         self.connected = true;
     }
 
     pub(in crate::client) fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        self.heard |= !bytes.is_empty();
         match &mut self.receiver {
             Machine::Receiver(r) => r.handle_input(now, bytes),
             Machine::Sender(s) => s.handle_input(now, bytes),
@@ -122,6 +144,18 @@ pub(super) struct Invited {
     deadline: Option<Instant>,
     /// The receiver's connection, once the address came.
     direct: Option<ConnId>,
+    /// The inviter's LAN address, still to try once if its public one fails.
+    fallback: Option<Fallback>,
+}
+
+/// The second address of an MSNFTP receive, and what a fresh receiver there needs.
+#[derive(Debug)]
+struct Fallback {
+    addr: HostPort<'static>,
+    auth_cookie: Secret<u32>,
+    /// When the first receiver started: the second one's idle timer counts from
+    /// there, so two tries wait no longer than one.
+    started: Instant,
 }
 
 /// Where an MSNFTP offer of the user's is.
@@ -260,6 +294,7 @@ impl Client {
                     invitation: offer,
                     deadline: now.checked_add(self.config.transfer.p2p.timeout),
                     direct: None,
+                    fallback: None,
                 })),
                 state: State::Direct,
             },
@@ -280,17 +315,20 @@ impl Client {
                     self.end_transfer(id, Err(TransferFailure::ConnectionLost));
                     return;
                 };
-                let mut receiver = Receiver::new(MsnftpConfig::default(), account, to.auth_cookie, now);
-                // Set before any byte arrives, so it cannot fail.
-                let _ = receiver.expect_size(invited.invitation.size());
+                // An address the client cannot connect to is no second try.
+                invited.fallback = to
+                    .ip_address_internal
+                    .and_then(|ip| HostPort::new(ip, to.port).ok())
+                    .map(|addr| Fallback {
+                        addr,
+                        auth_cookie: to.auth_cookie.clone(),
+                        started: now,
+                    });
+                let receiver = receiving(account, to.auth_cookie, invited.invitation.size(), now);
                 invited.deadline = None;
-                let conn = self.conns.insert(Connection::Direct(Box::new(Direct {
-                    id,
-                    receiver: Machine::Receiver(receiver),
-                    connected: false,
-                    closed: false,
-                    out: Vec::new(),
-                })));
+                let conn = self
+                    .conns
+                    .insert(Connection::Direct(Box::new(Direct::new(id, receiver))));
                 invited.direct = Some(conn);
                 self.outputs.push_back(ClientOutput::Connect { conn, addr });
             }
@@ -713,13 +751,10 @@ impl Client {
                     Some(Connection::Switchboard(s)) => s.addr.clone(),
                     _ => return self.end_transfer(id, Err(TransferFailure::ConnectionLost)),
                 };
-                let conn = self.conns.insert(Connection::Direct(Box::new(Direct {
+                let conn = self.conns.insert(Connection::Direct(Box::new(Direct::new(
                     id,
-                    receiver: Machine::Sender(sender),
-                    connected: false,
-                    closed: false,
-                    out: Vec::new(),
-                })));
+                    Machine::Sender(sender),
+                ))));
                 offering.direct = Some(conn);
                 self.outputs.push_back(ClientOutput::Listen { conn, toward });
             }
@@ -735,6 +770,40 @@ impl Client {
             }
             _ => {}
         }
+    }
+
+    /// Receive `id`'s connection `failed` never reached the sender: its second address,
+    /// if it has one left, gets a fresh receiver on a new connection, and `failed`
+    /// closes without a word to the caller. Whether it went there.
+    fn receive_elsewhere(&mut self, id: TransferId, failed: ConnId) -> bool {
+        let account = self.account.clone();
+        let Some(Kind::Msnftp(invited)) = self.transfers.entries.get_mut(&id).map(|e| &mut e.kind) else {
+            return false;
+        };
+        if invited.direct != Some(failed) {
+            return false;
+        }
+        // Taken, so a transfer tries its second address once at most.
+        let Some(retry) = invited.fallback.take() else {
+            return false;
+        };
+        let receiver = receiving(
+            account,
+            retry.auth_cookie,
+            invited.invitation.size(),
+            retry.started,
+        );
+        let conn = self
+            .conns
+            .insert(Connection::Direct(Box::new(Direct::new(id, receiver))));
+        invited.direct = Some(conn);
+        self.conns.remove(failed);
+        self.outputs.push_back(ClientOutput::Close { conn: failed });
+        self.outputs.push_back(ClientOutput::Connect {
+            conn,
+            addr: retry.addr,
+        });
+        true
     }
 
     /// One output of one direct connection.
@@ -755,7 +824,7 @@ impl Client {
             if !d.connected && !d.closed && !d.receiver.is_finished() {
                 continue;
             }
-            let (id, never_opened) = (d.id, !d.connected);
+            let (id, never_opened, heard) = (d.id, !d.connected, d.heard);
             let polled = match &mut d.receiver {
                 Machine::Receiver(r) => match r.poll_output() {
                     Output::Transmit(bytes) => Some(Err(bytes)),
@@ -810,6 +879,8 @@ impl Client {
                 Got::Progress(done, total) if live => {
                     self.emit(ClientEvent::TransferProgress { id, done, total })
                 }
+                Got::Ended(Err(TransferFailure::ConnectionLost))
+                    if !heard && self.receive_elsewhere(id, conn) => {}
                 Got::Ended(result) => {
                     if never_opened && let Err(failure) = &result {
                         self.tell_peer_unreachable(id, failure);
@@ -822,4 +893,12 @@ impl Client {
         }
         Step::Idle
     }
+}
+
+/// A receiver for a file of `size` bytes (as invited), its idle timer from `started`.
+fn receiving(account: Passport<'static>, auth_cookie: Secret<u32>, size: u64, started: Instant) -> Machine {
+    let mut receiver = Receiver::new(MsnftpConfig::default(), account, auth_cookie, started);
+    // Set before any byte arrives, so it cannot fail.
+    let _ = receiver.expect_size(size);
+    Machine::Receiver(receiver)
 }
