@@ -5,7 +5,16 @@
 //! receiver takes either.
 //! `MSNP_PASSWORD=… cargo run --example send_file --features tokio -- --email a@example.com --to b@example.com --file notes.txt`
 //! `MSNP_PASSWORD=… cargo run --example send_file --features tokio -- --email b@example.com --receive-into downloads/`
+//!
+//! Sending over MSNFTP from behind NAT: forward a port range on the router to this
+//! machine, listen there with `--ports FIRST-LAST`, and give the router's public
+//! address with `--public-ip ADDR`. The contact is told that address, and this
+//! machine's own as `IP-Address-Internal`, which a receiver on the same network that
+//! reads it (this crate's does) tries when the public one does not loop back.
+//! `MSNP_PASSWORD=… cargo run --example send_file --features tokio -- --email a@example.com --to b@example.com --file notes.txt --msnftp --public-ip 203.0.113.9 --ports 6891-6900`
 use std::io::{Read, Write};
+use std::net::IpAddr;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -46,6 +55,30 @@ struct Flags {
     /// Send over MSNFTP (a direct connection) instead of P2P.
     #[arg(long, requires = "to")]
     msnftp: bool,
+    /// MSNFTP behind NAT: the public address the contact is told to connect to
+    /// (this machine's own goes beside it as `IP-Address-Internal`).
+    #[arg(long, value_name = "ADDR", requires = "msnftp")]
+    public_ip: Option<IpAddr>,
+    /// MSNFTP: listen on the first free port of FIRST-LAST (e.g. 6891-6900), the
+    /// ports the router forwards here, instead of any port the system picks.
+    #[arg(long, value_name = "FIRST-LAST", value_parser = port_range, requires = "msnftp")]
+    ports: Option<RangeInclusive<u16>>,
+}
+
+/// `FIRST-LAST` (or one `PORT`), from 1 to 65535, FIRST no greater than LAST.
+fn port_range(text: &str) -> Result<RangeInclusive<u16>, String> {
+    let port = |p: &str| match p.trim().parse::<u16>() {
+        Ok(0) | Err(_) => Err(format!("`{p}` is not a port from 1 to 65535")),
+        Ok(port) => Ok(port),
+    };
+    let (first, last) = match text.split_once('-') {
+        Some((first, last)) => (port(first)?, port(last)?),
+        None => (port(text)?, port(text)?),
+    };
+    if first > last {
+        return Err(format!("the range {first}-{last} is empty: FIRST is above LAST"));
+    }
+    Ok(first..=last)
 }
 
 type Failure = Box<dyn std::error::Error>;
@@ -170,6 +203,8 @@ async fn main() {
     config.client.server = flags.server;
     config.client.passport.nexus_url = flags.nexus.unwrap_or(config.client.passport.nexus_url);
     config.allow_http_passport = flags.allow_http_passport;
+    config.client.transfer.msnftp_public_ip = flags.public_ip;
+    config.msnftp_ports = flags.ports;
     // Offers over MSNFTP come as transfers too, not as bare invitations.
     config.client.transfer.msnftp = true;
     let result: Result<(), Failure> = async {
