@@ -335,3 +335,34 @@ fn over_loopback_tcp_a_refused_public_address_falls_back_to_the_listener() {
         .collect();
     assert_eq!(direct, [format!("127.0.0.2:{port}"), format!("127.0.0.1:{port}")]);
 }
+
+#[test]
+fn the_second_try_waits_only_for_what_is_left_of_the_first_ones_timeout() {
+    let mut h = Harness::signed_in_with(config(), Dialect::Msnp8);
+    let (_conversation, sb) = h.conversation_with_bob();
+    let id = accepted(&mut h, sb);
+    let started = h.now;
+    h.input(sb, &address("IP-Address-Internal: 192.168.1.20\r\n"));
+    let first = *h.connects.last().unwrap();
+    // The first connection takes half the receiver's idle timeout (60 s) to fail.
+    h.now = started + std::time::Duration::from_secs(30);
+    h.client.handle_connect_failed(first, h.now);
+    h.drain();
+    let second = *h.connects.last().unwrap();
+    assert_ne!(second, first);
+    h.client.handle_connected(second, h.now);
+    h.drain();
+    h.sent.clear();
+    h.now = started + std::time::Duration::from_secs(59);
+    h.client.handle_timeout(h.now);
+    h.drain();
+    assert_eq!(h.take(), Vec::<String>::new());
+    h.now = started + std::time::Duration::from_secs(60);
+    h.client.handle_timeout(h.now);
+    h.drain();
+    assert_eq!(
+        h.take(),
+        [format!("TransferEnded {{ id: {id:?}, result: Err(TimedOut) }}")]
+    );
+    assert_eq!(h.closed, [first, second]);
+}
