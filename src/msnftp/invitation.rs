@@ -92,8 +92,12 @@ pub struct ConnectTo {
     pub ip_address_internal: Option<String>,
 }
 
-/// The `ACCEPT` field with the inviter's LAN address (see [`ConnectTo::ip_address_internal`]).
-const IP_ADDRESS_INTERNAL: &str = "IP-Address-Internal";
+/// The `ACCEPT` field with the inviter's LAN address when `IP-Address` is a public one
+/// (see [`ConnectTo::ip_address_internal`]). The reference does not name it, but Miranda
+/// writes it and Messenger wrote it, right after `IP-Address` [MIR msnftp_startFileSend;
+/// a Messenger `ACCEPT` quoted in POE::Component::Client::MSN]. Peers read the fields by
+/// name, so where it stands among them is no matter.
+pub(crate) const IP_ADDRESS_INTERNAL: &str = "IP-Address-Internal";
 
 /// `IP-Address-Internal` of `invitation`, when it is a well-formed IP address other
 /// than `ip_address`. The first such field counts, as for the known fields.

@@ -85,6 +85,7 @@ pub use block::{BLOCK_HEADER_LEN, MAX_BLOCK_DATA};
 pub use bye::ByeCode;
 pub use config::MsnftpConfig;
 pub use error::{Failure, MsnftpError, ProtocolViolation};
+pub(crate) use invitation::IP_ADDRESS_INTERNAL;
 pub use invitation::{ConnectTo, FileInvitation, FileOffer, InvitationError, InviteeUpdate, InviterUpdate};
 pub use receiver::{Receiver, ReceiverEvent};
 pub use sender::{Sender, SenderEvent};

@@ -28,16 +28,9 @@ use crate::client::{Client, ClientEvent, ClientOutput, ConnId, Connection, Step}
 use crate::codec::{AckMode, HostPort, Passport};
 use crate::msg::{CancelCode, Invitation};
 use crate::msnftp::{
-    Failure, FileInvitation, FileOffer, InviteeUpdate, InviterUpdate, MsnftpConfig, Receiver, ReceiverEvent,
-    Sender, SenderEvent,
+    Failure, FileInvitation, FileOffer, IP_ADDRESS_INTERNAL, InviteeUpdate, InviterUpdate, MsnftpConfig,
+    Receiver, ReceiverEvent, Sender, SenderEvent,
 };
-
-/// The `ACCEPT` field with the listener's own address, when `IP-Address` is a public
-/// one. The reference does not name it, but Miranda writes it and Messenger wrote it,
-/// right after `IP-Address` [MIR msnftp_startFileSend; a
-/// Messenger `ACCEPT` quoted in POE::Component::Client::MSN]. Peers read the fields by
-/// name, so its place after `AuthCookie` here is no matter.
-const IP_ADDRESS_INTERNAL: &str = "IP-Address-Internal";
 
 /// The MSNFTP machine of a direct connection.
 #[derive(Debug)]
