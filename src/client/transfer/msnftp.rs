@@ -19,6 +19,7 @@
 use std::borrow::Cow;
 use std::time::Instant;
 
+use super::window::WriteWindow;
 use super::{Entry, Kind, State, TransferFailure, TransferId};
 use crate::Output;
 use crate::Secret;
@@ -68,6 +69,8 @@ pub(in crate::client) struct Direct {
     closed: bool,
     /// The last transmit, copied out of the receiver (the buffer is reused).
     pub(in crate::client) out: Vec<u8>,
+    /// What the caller has not written yet of the transmits handed out.
+    window: WriteWindow,
 }
 
 impl std::fmt::Debug for Direct {
@@ -89,6 +92,7 @@ impl Direct {
             heard: false,
             closed: false,
             out: Vec::new(),
+            window: WriteWindow::default(),
         }
     }
 
@@ -687,10 +691,12 @@ impl Client {
     }
 
     /// The direct connection carrying transfer `id` (an MSNFTP file being sent or
-    /// received), once there is one. Nothing acknowledges a direct connection's data,
-    /// so a driver that queues transmits may hold the next
-    /// [`write_transfer`](Self::write_transfer) back while much waits for this
-    /// connection's socket, as the crate's drivers do.
+    /// received), once there is one: the `conn` of its transmits, whose writes
+    /// [`handle_written`](Self::handle_written) reports. Nothing acknowledges a direct
+    /// connection's data; with
+    /// [`TransferConfig::direct_write_window`](super::TransferConfig::direct_write_window)
+    /// set, the client itself holds [`write_transfer`](Self::write_transfer) back
+    /// while much of it is unwritten, so a loop need not.
     pub fn transfer_connection(&self, id: TransferId) -> Option<ConnId> {
         match self.transfers.entries.get(&id).map(|e| &e.kind) {
             Some(Kind::MsnftpSend(offering)) => offering.direct,
@@ -714,12 +720,34 @@ impl Client {
         let Some(conn) = conn else {
             return Ok(0);
         };
+        let window = self.config.transfer.direct_write_window;
         match self.conns.get_mut(conn) {
             Some(Connection::Direct(d)) => match &mut d.receiver {
+                Machine::Sender(_) if !data.is_empty() && d.window.refuses(window) => Ok(0),
                 Machine::Sender(s) if s.wants_data() => Ok(s.write(now, data).unwrap_or(0)),
                 _ => Ok(0),
             },
             _ => Ok(0),
+        }
+    }
+
+    /// The caller wrote `bytes` of direct connection `conn`'s transmits: when that
+    /// opens the write window for a send that was refused, its progress is told again,
+    /// the cue to write on.
+    pub(in crate::client) fn direct_written(&mut self, conn: ConnId, bytes: usize) {
+        let window = self.config.transfer.direct_write_window;
+        let Some(Connection::Direct(d)) = self.conns.get_mut(conn) else {
+            return;
+        };
+        if !d.window.written(bytes, window) {
+            return;
+        }
+        let Machine::Sender(s) = &d.receiver else {
+            return;
+        };
+        let (id, done, total) = (d.id, s.sent(), s.size());
+        if !s.is_finished() && self.transfers.entries.contains_key(&id) {
+            self.emit(ClientEvent::TransferProgress { id, done, total });
         }
     }
 
@@ -851,6 +879,7 @@ impl Client {
                     }
                     d.out.clear();
                     d.out.extend_from_slice(bytes);
+                    d.window.handed_out(d.out.len());
                     return Step::Transmit(conn);
                 }
                 Some(Ok(got)) => got,
