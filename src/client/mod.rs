@@ -285,6 +285,21 @@ impl Client {
         }
     }
 
+    /// `bytes` of `conn`'s transmits reached its socket (were written, not merely
+    /// queued): the flow control of MSNFTP sends, whose data nothing acknowledges
+    /// ([`TransferConfig::direct_write_window`]). Needed only with that window set, and
+    /// then for every write to a direct connection
+    /// ([`transfer_connection`](Client::transfer_connection)); reports for other
+    /// connections, closed ones, or more bytes than are unwritten are clamped or
+    /// ignored. When it brings the unwritten bytes down to a quarter of the window
+    /// after a [`write_transfer`](Client::write_transfer) was refused for them, the
+    /// transfer's [`ClientEvent::TransferProgress`] is told again (its `done` counts
+    /// the bytes handed out in transmits, written or not), the cue to write on.
+    pub fn handle_written(&mut self, conn: ConnId, now: Instant, bytes: usize) {
+        self.touch(now);
+        self.direct_written(conn, bytes);
+    }
+
     /// The answer to [`ClientOutput::HttpRequest`] `id` (its status and headers; the
     /// body is not needed). An id the client no longer waits for is ignored.
     pub fn handle_http_response(&mut self, now: Instant, id: HttpId, response: passport_api::HttpResponse) {

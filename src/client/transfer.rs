@@ -29,6 +29,7 @@ use crate::presence::MsnObject;
 
 mod msnftp;
 mod p2p_sessions;
+mod window;
 
 pub(super) use msnftp::Direct;
 
@@ -94,6 +95,21 @@ pub struct TransferConfig {
     /// `IP-Address-Internal` out through the router, which many routers do not loop
     /// back. This crate's receiver reads it (see [`Client::accept_transfer`]).
     pub msnftp_public_ip: Option<IpAddr>,
+    /// Flow control of the MSNFTP files the client sends: the most bytes of one direct
+    /// connection's transmits that may be handed out and not yet reported written with
+    /// [`Client::handle_written`]. Nothing acknowledges a direct connection's data, so
+    /// without it [`Client::write_transfer`] takes a file as fast as the caller polls
+    /// its transmits out, and behind a slow receiver the file piles up in the caller's
+    /// socket queue. With `Some(window)`, `write_transfer` takes nothing while that
+    /// many bytes are unwritten (so at most the window plus one transmit's worth,
+    /// [`MsnftpConfig::max_transmit`](crate::msnftp::MsnftpConfig::max_transmit), wait
+    /// in the caller's queue); once `handle_written` brings them to a quarter of the
+    /// window, a refused transfer hears [`ClientEvent::TransferProgress`] again, its
+    /// cue to write on. A window of 0 counts as 1: data goes only once everything
+    /// before it was written. `None`, the default, is no flow control: a caller that
+    /// does not report writes never sees a write refused for them. The crate's drivers
+    /// report every write and set 256 KiB when this is `None`.
+    pub direct_write_window: Option<usize>,
 }
 
 impl Default for TransferConfig {
@@ -107,6 +123,7 @@ impl Default for TransferConfig {
             msnftp: false,
             max_waiting_replies: 32,
             msnftp_public_ip: None,
+            direct_write_window: None,
         }
     }
 }
@@ -391,6 +408,13 @@ impl Client {
     /// client; returns how many it took: at most what [`TransferConfig::buffer`] has
     /// room for and what remains of the announced size, 0 when full. Write again after
     /// [`ClientEvent::TransferAccepted`] or [`ClientEvent::TransferProgress`] for `id`.
+    ///
+    /// An MSNFTP send ([`send_file_msnftp`](Self::send_file_msnftp)) takes what its
+    /// sender's transmit buffer has room for, and with
+    /// [`TransferConfig::direct_write_window`] set, nothing while that many bytes of
+    /// its connection's transmits are not reported written
+    /// ([`handle_written`](Self::handle_written)); the `TransferProgress` that tells
+    /// the window opened again is the same cue.
     pub fn write_transfer(&mut self, id: TransferId, data: &[u8]) -> Result<usize, ClientError> {
         if self
             .transfers

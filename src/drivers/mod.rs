@@ -26,9 +26,13 @@
 //! - a file goes out no faster than its peer takes it: over P2P the switchboard's
 //!   window holds it back until the server acknowledges (and the crate's loopback
 //!   server reads a sender only as fast as the receivers take the relayed bytes);
-//!   over MSNFTP, whose data nothing acknowledges, `write_transfer` takes nothing
-//!   while 256 KiB wait for the socket, and the transfer's progress is told again once
-//!   they fell to 64 KiB;
+//!   over MSNFTP, whose data nothing acknowledges, each writer reports what it wrote
+//!   to the `Client`
+//!   ([`Client::handle_written`](crate::client::Client::handle_written)), whose
+//!   [`TransferConfig::direct_write_window`](crate::client::TransferConfig::direct_write_window)
+//!   ([`DIRECT_WRITE_WINDOW`] unless set) stops `write_transfer` while that much
+//!   waits for the socket, and tells the transfer's progress again once a quarter of
+//!   it is left;
 //! - events wait for the bot in a queue of [`DriverConfig::event_queue`]; a bot that
 //!   does not take them slows down its own session (socket data is no longer read),
 //!   never grows memory, and never ends it: while reading is paused no timeout is
@@ -192,8 +196,19 @@ pub(crate) fn client_config(config: &DriverConfig) -> ClientConfig {
     if client.transfer.seed == crate::client::TransferConfig::default().seed {
         client.transfer.seed = random_seed();
     }
+    // The writers report every write, so a driver's MSNFTP sends always have flow
+    // control; a window the caller chose stays.
+    client
+        .transfer
+        .direct_write_window
+        .get_or_insert(DIRECT_WRITE_WINDOW);
     client
 }
+
+/// The MSNFTP write window of a driver's session when its config sets none
+/// ([`TransferConfig::direct_write_window`](crate::client::TransferConfig::direct_write_window)):
+/// 256 KiB unwritten stop a file's data, which goes on once 64 KiB are left.
+pub const DIRECT_WRITE_WINDOW: usize = 256 * 1024;
 
 /// 64 random bits without a dependency: std's `RandomState` is keyed from the operating
 /// system's randomness once per process, and each instance differs.
@@ -303,33 +318,6 @@ impl From<CloseReason> for DriverError {
     }
 }
 
-/// Bytes queued for one connection's writer and not yet written. A file sent over a
-/// direct connection (MSNFTP) has no acknowledgements to slow it down: while this is
-/// above [`Backlog::HIGH`] the bot's `write_transfer` takes nothing, and once the
-/// writer says it fell to [`Backlog::LOW`] ([`Input::Drained`]) the transfer's last
-/// progress event is told again, the bot's cue to write on.
-#[derive(Clone, Default)]
-pub(crate) struct Backlog(Arc<std::sync::atomic::AtomicUsize>);
-
-impl Backlog {
-    pub(crate) const HIGH: usize = 256 * 1024;
-    pub(crate) const LOW: usize = 64 * 1024;
-
-    pub(crate) fn queued(&self, bytes: usize) {
-        self.0.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// `bytes` were written; whether that brought the backlog down to `LOW`.
-    pub(crate) fn written(&self, bytes: usize) -> bool {
-        let before = self.0.fetch_sub(bytes, std::sync::atomic::Ordering::Relaxed);
-        before > Self::LOW && before.saturating_sub(bytes) <= Self::LOW
-    }
-
-    pub(crate) fn is_high(&self) -> bool {
-        self.0.load(std::sync::atomic::Ordering::Relaxed) > Self::HIGH
-    }
-}
-
 /// The write buffers of one connection, handed back by its writer once written: the
 /// `Client` lends each transmit, and the driver copies it into a reused buffer rather
 /// than a fresh one per write. At most [`BufferPool::MAX_FREE`] wait here, none larger
@@ -367,7 +355,7 @@ impl BufferPool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Backlog, BufferPool, DriverConfig, bind_listener, client_config};
+    use super::{BufferPool, DIRECT_WRITE_WINDOW, DriverConfig, bind_listener, client_config};
     use crate::client::TransferConfig;
 
     #[test]
@@ -386,21 +374,6 @@ mod tests {
         pool.give_back(first);
         let second = pool.filled(b"PNG\r\n");
         assert_eq!((second.as_slice(), second.as_ptr()), (&b"PNG\r\n"[..], address));
-    }
-
-    #[test]
-    fn a_backlog_is_high_past_its_mark_and_drained_once_it_falls_to_the_low_one() {
-        let backlog = Backlog::default();
-        backlog.queued(Backlog::HIGH);
-        assert!(!backlog.is_high(), "high means more than the mark");
-        backlog.queued(1);
-        assert!(backlog.is_high());
-        // Falling, but not yet to the low mark: nobody is told.
-        assert!(!backlog.written(Backlog::HIGH - Backlog::LOW));
-        assert!(!backlog.is_high());
-        // The write that reaches the low mark tells, once.
-        assert!(backlog.written(1));
-        assert!(!backlog.written(Backlog::LOW));
     }
 
     #[test]
@@ -426,5 +399,14 @@ mod tests {
         let mut chosen = config;
         chosen.client.transfer.seed = 7;
         assert_eq!(client_config(&chosen).transfer.seed, 7);
+    }
+
+    #[test]
+    fn a_driver_session_has_an_msnftp_write_window_unless_one_is_set() {
+        let mut config = DriverConfig::default();
+        let window = client_config(&config).transfer.direct_write_window;
+        assert_eq!(window, Some(DIRECT_WRITE_WINDOW));
+        config.client.transfer.direct_write_window = Some(4096);
+        assert_eq!(client_config(&config).transfer.direct_write_window, Some(4096));
     }
 }

@@ -2,7 +2,7 @@
 //! each driver supplies its sockets, writers and HTTP client behind [`Io`] and feeds
 //! [`Input`]s from its readers, timers and handles.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io;
 use std::time::Instant;
 
@@ -173,10 +173,12 @@ pub(crate) enum Input<W> {
     /// driver's; tokio's task waits for room in the event channel instead).
     #[cfg(feature = "blocking")]
     Wake,
-    /// `conn`'s writer caught up ([`Backlog::LOW`](super::Backlog::LOW)): file data
-    /// held back for it may go.
-    Drained {
+    /// `conn`'s writer wrote `bytes` of its transmits to the socket: the `Client`'s
+    /// flow control of MSNFTP sends
+    /// ([`TransferConfig::direct_write_window`](crate::client::TransferConfig::direct_write_window)).
+    Written {
         conn: ConnId,
+        bytes: usize,
     },
 }
 
@@ -198,9 +200,6 @@ pub(crate) trait Io {
     fn transmit(&mut self, conn: ConnId, bytes: &[u8]) -> bool;
     /// Closes `conn` once what was queued for it is written.
     fn close(&mut self, conn: ConnId);
-    /// Whether more than [`Backlog::HIGH`](super::Backlog::HIGH) bytes wait for
-    /// `conn`'s writer; [`Input::Drained`] follows once they fall to the low mark.
-    fn is_backlogged(&self, conn: ConnId) -> bool;
     /// Performs a Passport request in the background, to report as an [`Input`].
     fn http(&mut self, id: HttpId, request: HttpRequest);
 }
@@ -225,12 +224,6 @@ pub(crate) struct Shell {
     /// `Client`'s more general one.
     failure: Option<DriverError>,
     events: VecDeque<ClientEvent>,
-    /// Transfers whose last write was refused (0 taken) because their direct
-    /// connection's writer is behind: told a [`ClientEvent::TransferProgress`] again
-    /// once it caught up, the bot's cue to write on.
-    held_back: Vec<(ConnId, TransferId)>,
-    /// Each running transfer's last progress, to repeat as that cue.
-    progress: HashMap<TransferId, (u64, u64)>,
     ended: Option<CloseReason>,
     /// The driver's clock: tokio's, so that a paused test runtime moves the `Client`'s
     /// time with its own, or std's.
@@ -257,8 +250,6 @@ impl Shell {
             ready_on,
             failure: None,
             events: VecDeque::new(),
-            held_back: Vec::new(),
-            progress: HashMap::new(),
             ended: None,
             clock,
         }
@@ -294,38 +285,19 @@ impl Shell {
                     self.failure = Some(DriverError::Connect { addr, source: error });
                 }
                 self.client.handle_connect_failed(conn, now);
-                self.release(conn);
             }
             Input::Listening { conn, addr } => self.client.handle_listening(conn, now, &addr),
             Input::Bytes { conn, bytes } => self.client.handle_input(conn, now, &bytes),
-            Input::Closed { conn } => {
-                self.client.handle_closed(conn, now);
-                self.release(conn);
-            }
-            Input::Drained { conn } => self.release(conn),
+            Input::Closed { conn } => self.client.handle_closed(conn, now),
+            Input::Written { conn, bytes } => self.client.handle_written(conn, now, bytes),
             Input::Http { id, result } => match result {
                 Ok(response) => self.client.handle_http_response(now, id, response),
                 Err(reason) => self.client.handle_http_failed(now, id, reason),
             },
-            Input::Command(command) => self.command(io, command, now),
+            Input::Command(command) => self.command(command, now),
             #[cfg(feature = "blocking")]
             Input::Wake => {}
         }
-    }
-
-    /// `conn`'s writer caught up (or `conn` ended): the transfers held back on it hear
-    /// their progress again, their bots' cue to write on.
-    fn release(&mut self, conn: ConnId) {
-        let (progress, events) = (&self.progress, &mut self.events);
-        self.held_back.retain(|&(on, id)| {
-            if on != conn {
-                return true;
-            }
-            if let Some(&(done, total)) = progress.get(&id) {
-                events.push_back(ClientEvent::TransferProgress { id, done, total });
-            }
-            false
-        });
     }
 
     /// The `Client`'s timer fired (early calls are harmless). Never while reading is
@@ -366,18 +338,6 @@ impl Shell {
         if ready && let Some(reply) = self.ready.take() {
             reply(Ok(()));
         }
-        // A direct connection's writer falls behind only after data went out, which
-        // its progress events tell: the last of them is the cue to repeat.
-        match event {
-            ClientEvent::TransferProgress { id, done, total } => {
-                self.progress.insert(id, (done, total));
-            }
-            ClientEvent::TransferEnded { id, .. } => {
-                self.progress.remove(&id);
-                self.held_back.retain(|&(_, held)| held != id);
-            }
-            _ => {}
-        }
         if let ClientEvent::SessionEnded { reason } = &event {
             self.ended = Some(reason.clone());
             if let Some(reply) = self.ready.take() {
@@ -394,7 +354,7 @@ impl Shell {
         self.events.push_back(event);
     }
 
-    fn command<I: Io>(&mut self, io: &I, command: Command, now: Instant) {
+    fn command(&mut self, command: Command, now: Instant) {
         let client = &mut self.client;
         let ended = &self.ended;
         match command {
@@ -472,17 +432,9 @@ impl Shell {
                     client.send_file(now, &to, &name, size)
                 },
             )),
-            Command::WriteTransfer { id, data, reply } => match client.transfer_connection(id) {
-                // Nothing acknowledges a direct connection's data: without this the
-                // file would pile up in the writer's queue behind a slow reader.
-                Some(conn) if io.is_backlogged(conn) => {
-                    if !self.held_back.contains(&(conn, id)) {
-                        self.held_back.push((conn, id));
-                    }
-                    reply(Ok(0));
-                }
-                _ => reply(answer(ended, client.write_transfer(id, &data))),
-            },
+            Command::WriteTransfer { id, data, reply } => {
+                reply(answer(ended, client.write_transfer(id, &data)))
+            }
             Command::EndTransfer { id, how, reply } => reply(answer(
                 ended,
                 match how {

@@ -13,12 +13,14 @@
 //! address the caller reports ([`Client::handle_listening`]) with a fresh auth cookie,
 //! and runs an MSNFTP [`Sender`] on the connection that arrives there.
 //!
-//! Both directions share the direct connections, the invitation replies and the
-//! timers here, which is why this file runs past 800 lines.
+//! Both directions share the direct connections and the timers here, which keeps this
+//! file near 800 lines; the invitation replies they send over the switchboard are in
+//! the `replies` submodule.
 
 use std::borrow::Cow;
 use std::time::Instant;
 
+use super::window::WriteWindow;
 use super::{Entry, Kind, State, TransferFailure, TransferId};
 use crate::Output;
 use crate::Secret;
@@ -31,6 +33,9 @@ use crate::msnftp::{
     Failure, FileInvitation, FileOffer, IP_ADDRESS_INTERNAL, InviteeUpdate, InviterUpdate, MsnftpConfig,
     Receiver, ReceiverEvent, Sender, SenderEvent,
 };
+use replies::Reply;
+
+mod replies;
 
 /// The MSNFTP machine of a direct connection.
 #[derive(Debug)]
@@ -68,6 +73,8 @@ pub(in crate::client) struct Direct {
     closed: bool,
     /// The last transmit, copied out of the receiver (the buffer is reused).
     pub(in crate::client) out: Vec<u8>,
+    /// What the caller has not written yet of the transmits handed out.
+    window: WriteWindow,
 }
 
 impl std::fmt::Debug for Direct {
@@ -89,6 +96,7 @@ impl Direct {
             heard: false,
             closed: false,
             out: Vec::new(),
+            window: WriteWindow::default(),
         }
     }
 
@@ -162,34 +170,6 @@ pub(super) struct Offering {
     deadline: Option<Instant>,
     /// The connection listened for, once the invitee accepted.
     direct: Option<ConnId>,
-}
-
-/// What an invitation reply does to its transfer, which sets how many replies may wait
-/// ahead of it for room in a switchboard's window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Reply {
-    /// It moves a transfer on (an `ACCEPT`): it waits within
-    /// [`TransferConfig::max_waiting_replies`](super::TransferConfig::max_waiting_replies),
-    /// and its transfer ends when it finds no room.
-    Onward,
-    /// It declines an offer past [`TransferConfig::max_transfers`](super::TransferConfig::max_transfers),
-    /// which no transfer was made for: it waits within `max_waiting_replies`.
-    Decline,
-    /// It ends a transfer (a `CANCEL`). Each transfer sends at most one, so these may
-    /// also take [`TransferConfig::max_transfers`](super::TransferConfig::max_transfers)
-    /// places more, and a peer hears of a transfer that ended for want of room.
-    Ending,
-}
-
-/// What became of an invitation reply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Sent {
-    /// It went, or waits for room in the window.
-    Went,
-    /// Too many replies wait already.
-    NoRoom,
-    /// Its switchboard is gone or refused it.
-    Lost,
 }
 
 /// One machine event without the machine's borrow.
@@ -406,102 +386,6 @@ impl Client {
         }
     }
 
-    /// Sends an invitation reply on switchboard `sb` outside the message ledger, so no
-    /// delivery event names a handle the caller never got (mode `N`, as the official
-    /// client answers invitations [HYP1]). A full window holds it until room opens,
-    /// within [`TransferConfig::max_waiting_replies`](super::TransferConfig::max_waiting_replies)
-    /// for a reply that moves a transfer on, and [`max_transfers`](super::TransferConfig::max_transfers)
-    /// places more for one that ends a transfer.
-    fn send_on_switchboard(&mut self, sb: ConnId, invitation: &Invitation<'_>, reply: Reply) -> Sent {
-        let mut payload = Vec::new();
-        if invitation.encode(&mut payload).is_err() {
-            return Sent::Lost;
-        }
-        let config = &self.config.transfer;
-        let room = match reply {
-            Reply::Onward | Reply::Decline => config.max_waiting_replies,
-            Reply::Ending => config.max_waiting_replies.saturating_add(config.max_transfers),
-        };
-        let conn = sb;
-        let Some(Connection::Switchboard(sb)) = self.conns.get_mut(conn) else {
-            return Sent::Lost;
-        };
-        // Behind replies already waiting, so that they keep their order.
-        if sb.invitations.is_empty() {
-            match sb.machine.send_message(self.now, &payload, AckMode::NegativeOnly) {
-                Ok(_) => return Sent::Went,
-                Err(error) if fits_later(&error) => {}
-                Err(_) => return Sent::Lost,
-            }
-        }
-        if sb.invitations.len() < room {
-            sb.invitations.push_back(payload);
-            return Sent::Went;
-        }
-        // An ACCEPT's transfer ends, which tells the caller; these have no other trace.
-        let waiting = sb.invitations.len();
-        let description = match reply {
-            Reply::Onward => return Sent::NoRoom,
-            Reply::Decline => format!(
-                "a file offer past the transfer limit was declined, but the decline was dropped: \
-                 the conversation has no room left for invitation replies ({waiting} wait)"
-            ),
-            Reply::Ending => format!(
-                "a transfer's CANCEL was dropped, and its peer ends it by its own timer: \
-                 the conversation has no room left for invitation replies ({waiting} wait)"
-            ),
-        };
-        let conversation = self.conversation_of(conn);
-        self.emit(ClientEvent::Other {
-            conversation,
-            description,
-        });
-        Sent::NoRoom
-    }
-
-    /// Transfer `id`'s reply did not go: it ends now rather than by its timer.
-    fn reply_unsent(&mut self, id: TransferId, sent: Sent) {
-        match sent {
-            Sent::Went => {}
-            Sent::NoRoom => self.replies_full(id),
-            Sent::Lost => {
-                let direct = self.transfer_connection(id);
-                self.end_transfer(id, Err(TransferFailure::ConnectionLost));
-                self.cancel_direct(direct);
-            }
-        }
-    }
-
-    /// Transfer `id`'s reply found no room to wait in its switchboard: it ends now,
-    /// rather than by its timer, and its peer hears a `CANCEL` (`FAIL`) once the
-    /// replies ahead of it went, rather than waiting for its own timer.
-    fn replies_full(&mut self, id: TransferId) {
-        let max = self.config.transfer.max_waiting_replies;
-        self.tell_peer_unreachable(id, &TransferFailure::TooManyWaitingReplies { max });
-        let direct = self.transfer_connection(id);
-        self.end_transfer(id, Err(TransferFailure::TooManyWaitingReplies { max }));
-        self.cancel_direct(direct);
-    }
-
-    /// Transfer `id`'s direct connection ended before it ever opened (no socket to
-    /// listen on, the peer unreachable, nobody connecting in time): the peer, who
-    /// waits for it, hears a `CANCEL` (`FTTIMEOUT` or `FAIL`) rather than its own timer.
-    fn tell_peer_unreachable(&mut self, id: TransferId, failure: &TransferFailure) {
-        let code = if *failure == TransferFailure::TimedOut {
-            CancelCode::FtTimeout
-        } else {
-            CancelCode::Fail
-        };
-        let cancel = match self.transfers.entries.get_mut(&id).map(|e| &mut e.kind) {
-            Some(Kind::MsnftpSend(offering)) => offering.offer.cancel(code).map(|c| (offering.sb, c)),
-            Some(Kind::Msnftp(invited)) => invited.invitation.cancel(code).map(|c| (invited.sb, c)),
-            _ => return,
-        };
-        if let Ok((sb, cancel)) = cancel {
-            self.send_on_switchboard(sb, &cancel, Reply::Ending);
-        }
-    }
-
     /// Invitations still waiting on switchboard `sb` lose their way to the inviter.
     pub(super) fn msnftp_switchboard_closed(&mut self, sb: ConnId) {
         let lost: Vec<TransferId> = self
@@ -687,10 +571,12 @@ impl Client {
     }
 
     /// The direct connection carrying transfer `id` (an MSNFTP file being sent or
-    /// received), once there is one. Nothing acknowledges a direct connection's data,
-    /// so a driver that queues transmits may hold the next
-    /// [`write_transfer`](Self::write_transfer) back while much waits for this
-    /// connection's socket, as the crate's drivers do.
+    /// received), once there is one: the `conn` of its transmits, whose writes
+    /// [`handle_written`](Self::handle_written) reports. Nothing acknowledges a direct
+    /// connection's data; with
+    /// [`TransferConfig::direct_write_window`](super::TransferConfig::direct_write_window)
+    /// set, the client itself holds [`write_transfer`](Self::write_transfer) back
+    /// while much of it is unwritten, so a loop need not.
     pub fn transfer_connection(&self, id: TransferId) -> Option<ConnId> {
         match self.transfers.entries.get(&id).map(|e| &e.kind) {
             Some(Kind::MsnftpSend(offering)) => offering.direct,
@@ -714,12 +600,34 @@ impl Client {
         let Some(conn) = conn else {
             return Ok(0);
         };
+        let window = self.config.transfer.direct_write_window;
         match self.conns.get_mut(conn) {
             Some(Connection::Direct(d)) => match &mut d.receiver {
+                Machine::Sender(_) if !data.is_empty() && d.window.refuses(window) => Ok(0),
                 Machine::Sender(s) if s.wants_data() => Ok(s.write(now, data).unwrap_or(0)),
                 _ => Ok(0),
             },
             _ => Ok(0),
+        }
+    }
+
+    /// The caller wrote `bytes` of direct connection `conn`'s transmits: when that
+    /// opens the write window for a send that was refused, its progress is told again,
+    /// the cue to write on.
+    pub(in crate::client) fn direct_written(&mut self, conn: ConnId, bytes: usize) {
+        let window = self.config.transfer.direct_write_window;
+        let Some(Connection::Direct(d)) = self.conns.get_mut(conn) else {
+            return;
+        };
+        if !d.window.written(bytes, window) {
+            return;
+        }
+        let Machine::Sender(s) = &d.receiver else {
+            return;
+        };
+        let (id, done, total) = (d.id, s.sent(), s.size());
+        if !s.is_finished() && self.transfers.entries.contains_key(&id) {
+            self.emit(ClientEvent::TransferProgress { id, done, total });
         }
     }
 
@@ -851,6 +759,7 @@ impl Client {
                     }
                     d.out.clear();
                     d.out.extend_from_slice(bytes);
+                    d.window.handed_out(d.out.len());
                     return Step::Transmit(conn);
                 }
                 Some(Ok(got)) => got,

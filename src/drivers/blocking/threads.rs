@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::{Connector, Gate, Stream};
 use crate::client::{ConnId, HttpId};
 use crate::codec::HostPort;
-use crate::drivers::{Backlog, BufferPool, Input, Io};
+use crate::drivers::{BufferPool, Input, Io};
 use crate::passport::HttpRequest;
 
 /// Bytes asked of the socket per read.
@@ -22,7 +22,6 @@ const READ_BUFFER: usize = 16 * 1024;
 pub(super) struct Writer {
     queue: SyncSender<Vec<u8>>,
     pool: BufferPool,
-    backlog: Backlog,
 }
 
 pub(super) struct ThreadIo<C> {
@@ -118,7 +117,6 @@ impl<C: Connector> Io for ThreadIo<C> {
         let Some(writer) = self.writers.get(&conn) else {
             return false;
         };
-        writer.backlog.queued(bytes.len());
         match writer.queue.try_send(writer.pool.filled(bytes)) {
             Ok(()) => true,
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
@@ -132,10 +130,6 @@ impl<C: Connector> Io for ThreadIo<C> {
         }
         // The writer thread writes what is queued, then shuts the socket.
         self.writers.remove(&conn);
-    }
-
-    fn is_backlogged(&self, conn: ConnId) -> bool {
-        self.writers.get(&conn).is_some_and(|w| w.backlog.is_high())
     }
 
     fn http(&mut self, id: HttpId, request: HttpRequest) {
@@ -169,12 +163,12 @@ fn start<S: Stream>(
         .name("msnp-reader".into())
         .spawn(move || read_loop(conn, reader, &read_inputs, &gate))?;
     let (queue, rx) = mpsc::sync_channel(write_queue);
-    let (pool, backlog) = (BufferPool::default(), Backlog::default());
-    let (written, drained, inputs) = (pool.clone(), backlog.clone(), inputs.clone());
+    let pool = BufferPool::default();
+    let (written, inputs) = (pool.clone(), inputs.clone());
     thread::Builder::new()
         .name("msnp-writer".into())
-        .spawn(move || write_loop(conn, writer, &rx, &written, &drained, &inputs))?;
-    Ok(Writer { queue, pool, backlog })
+        .spawn(move || write_loop(conn, writer, &rx, &written, &inputs))?;
+    Ok(Writer { queue, pool })
 }
 
 fn read_loop<S: Stream>(conn: ConnId, mut stream: S, inputs: &SyncSender<Input<Writer>>, gate: &Gate) {
@@ -201,7 +195,6 @@ fn write_loop<S: Stream>(
     mut stream: S,
     queue: &Receiver<Vec<u8>>,
     pool: &BufferPool,
-    backlog: &Backlog,
     inputs: &SyncSender<Input<Writer>>,
 ) {
     while let Ok(bytes) = queue.recv() {
@@ -209,7 +202,11 @@ fn write_loop<S: Stream>(
             break;
         }
         // Straight to the session, past the gate: a bot's write may be waiting for it.
-        if backlog.written(bytes.len()) && inputs.send(Input::Drained { conn }).is_err() {
+        let written = Input::Written {
+            conn,
+            bytes: bytes.len(),
+        };
+        if inputs.send(written).is_err() {
             break;
         }
         pool.give_back(bytes);

@@ -12,7 +12,7 @@ use ::tokio::task::AbortHandle;
 use super::{Connector, read_some};
 use crate::client::{ConnId, HttpId};
 use crate::codec::HostPort;
-use crate::drivers::{Backlog, BufferPool, Input, Io};
+use crate::drivers::{BufferPool, Input, Io};
 use crate::passport::HttpRequest;
 
 /// What the session keeps of one connection's writer task: the queue it takes
@@ -20,7 +20,6 @@ use crate::passport::HttpRequest;
 pub(super) struct Writer {
     queue: mpsc::Sender<Vec<u8>>,
     pool: BufferPool,
-    backlog: Backlog,
 }
 
 pub(super) struct TokioIo<C> {
@@ -40,7 +39,7 @@ pub(super) struct TokioIo<C> {
 /// that opens it.
 struct Streams {
     sockets: mpsc::Sender<Input<Writer>>,
-    /// Where the writer says it caught up: the channel that is read even while the
+    /// Where the writer says what it wrote: the channel that is read even while the
     /// bot is behind, since a bot's write may be waiting for it.
     inputs: mpsc::Sender<Input<Writer>>,
     write_queue: usize,
@@ -69,12 +68,11 @@ impl Streams {
         let (read, write) = ::tokio::io::split(stream);
         let reader = ::tokio::spawn(read_loop(conn, read, self.sockets.clone()));
         let (queue, rx) = mpsc::channel(self.write_queue);
-        let (pool, backlog) = (BufferPool::default(), Backlog::default());
+        let pool = BufferPool::default();
         let writer = write_loop(
             WriterTask {
                 conn,
                 pool: pool.clone(),
-                backlog: backlog.clone(),
                 timeout: self.write_timeout,
                 sockets: self.sockets,
                 inputs: self.inputs,
@@ -86,7 +84,7 @@ impl Streams {
         ::tokio::spawn(writer);
         Input::Connected {
             conn,
-            writer: Writer { queue, pool, backlog },
+            writer: Writer { queue, pool },
         }
     }
 }
@@ -162,14 +160,9 @@ impl<C: Connector> Io for TokioIo<C> {
     }
 
     fn transmit(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
-        self.writers.get(&conn).is_some_and(|writer| {
-            writer.backlog.queued(bytes.len());
-            writer.queue.try_send(writer.pool.filled(bytes)).is_ok()
-        })
-    }
-
-    fn is_backlogged(&self, conn: ConnId) -> bool {
-        self.writers.get(&conn).is_some_and(|w| w.backlog.is_high())
+        self.writers
+            .get(&conn)
+            .is_some_and(|writer| writer.queue.try_send(writer.pool.filled(bytes)).is_ok())
     }
 
     fn close(&mut self, conn: ConnId) {
@@ -211,10 +204,9 @@ async fn read_loop<S: AsyncRead>(conn: ConnId, mut read: ReadHalf<S>, sockets: m
 struct WriterTask {
     conn: ConnId,
     pool: BufferPool,
-    backlog: Backlog,
     timeout: Duration,
     sockets: mpsc::Sender<Input<Writer>>,
-    /// Read even while the bot is behind: a bot's write may wait for [`Input::Drained`].
+    /// Read even while the bot is behind: a bot's write may wait for [`Input::Written`].
     inputs: mpsc::Sender<Input<Writer>>,
     reader: AbortHandle,
 }
@@ -232,7 +224,11 @@ async fn write_loop<S: AsyncWrite>(
             let _ = task.sockets.send(Input::Closed { conn }).await;
             return;
         }
-        if task.backlog.written(bytes.len()) && task.inputs.send(Input::Drained { conn }).await.is_err() {
+        let written = Input::Written {
+            conn,
+            bytes: bytes.len(),
+        };
+        if task.inputs.send(written).await.is_err() {
             break;
         }
         task.pool.give_back(bytes);
