@@ -211,3 +211,23 @@ fn trace() {
         println!("{line}");
     }
 }
+
+#[test]
+#[ignore = "lists, for each kind of event, the smallest file of directory MSNP_SCAN_DIR reaching it"]
+fn scan() {
+    let dir = std::env::var("MSNP_SCAN_DIR").unwrap();
+    let mut best: std::collections::BTreeMap<String, (usize, PathBuf)> = Default::default();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        for kind in client_session_events(&data) {
+            let entry = best.entry(kind).or_insert((usize::MAX, PathBuf::new()));
+            if data.len() < entry.0 {
+                *entry = (data.len(), path.clone());
+            }
+        }
+    }
+    for (kind, (len, path)) in best {
+        println!("{kind} {len} {}", path.display());
+    }
+}

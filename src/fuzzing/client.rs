@@ -15,7 +15,7 @@
 //! | 2 | a canned switchboard line to `k` | `k`, `which`, `pick` |
 //! | 3 | a canned MSNFTP peer line to `k` | `k`, `which`, `pick` |
 //! | 4 | transport news of `k` | `k`, `what` (connected, failed, closed, listening) |
-//! | 5 | Passport answer to pending request `k` | `k`, `what`, `status` |
+//! | 5 | Passport answer to pending request `k` | `k`, `what`, `status`; when `what % 7` is 6, `len: u8` and a header value of `len` bytes |
 //! | 6 | time step | `n`: `n` seconds (0: 250 ms; 255: to the next timeout) |
 //! | 7 | API call | `which`, `arg` (see [`Run::call`]) |
 //! | 8 | sign in at once (connect, `VER`, `CVR`, `USR`, Passport, `USR OK`, lists, status) | — |
@@ -95,7 +95,8 @@ pub mod encode {
     pub fn conn(k: u8, what: u8) -> Vec<u8> {
         vec![4, k, what]
     }
-    /// Passport answer `what` (0 success) to pending request `k`.
+    /// Passport answer `what` (0 success; not 6 modulo 7, which takes a value) to
+    /// pending request `k`.
     pub fn http(k: u8, what: u8, status: u8) -> Vec<u8> {
         vec![5, k, what, status]
     }
@@ -217,8 +218,9 @@ pub fn config(dialect: Dialect, flags: u8) -> ClientConfig {
 /// One connection the client asked for (or to listen for) and has not forgotten.
 struct Live {
     id: ConnId,
-    /// A direct (MSNFTP) connection: its bytes are not command lines.
-    direct: bool,
+    /// Which server or peer it reaches: 1 notification, 2 switchboard, 3 direct
+    /// (MSNFTP; its bytes are not command lines), as the canned lists are numbered.
+    role: u8,
     connected: bool,
     /// The transaction ids it last sent, newest last.
     trids: Vec<String>,
@@ -331,6 +333,12 @@ fn play(data: &[u8], trace: bool) -> (BTreeSet<String>, Vec<String>) {
                 let which = next().unwrap_or(0);
                 let pick = next().unwrap_or(0);
                 let line = run.canned(op % 10, k, which, pick);
+                // A secret is one only from the server it belongs to: the notification
+                // server's cookies and MSPAuth are a peer's text on a switchboard.
+                let line = match run.live_index(k).map(|i| run.live[i].role) {
+                    Some(role) if role == op % 10 => line,
+                    _ => run.sanitize(line),
+                };
                 run.input(k, &line);
             }
             4 => {
@@ -342,7 +350,13 @@ fn play(data: &[u8], trace: bool) -> (BTreeSet<String>, Vec<String>) {
                 let k = next().unwrap_or(0);
                 let what = next().unwrap_or(0);
                 let status = next().unwrap_or(0);
-                run.http(k, what, status);
+                let value = if what % 7 == 6 {
+                    let len = next().unwrap_or(0);
+                    (0..len).map_while(|_| next()).collect()
+                } else {
+                    Vec::new()
+                };
+                run.http(k, what, status, &value);
             }
             6 => run.time(next().unwrap_or(0)),
             7 => {
@@ -631,13 +645,13 @@ impl Run {
         }
     }
 
-    fn http(&mut self, k: u8, what: u8, status: u8) {
+    fn http(&mut self, k: u8, what: u8, status: u8, value: &[u8]) {
         if self.http.is_empty() {
             return;
         }
         let (id, request) = self.http.remove(usize::from(k) % self.http.len());
         let now = self.now;
-        let response = match what % 6 {
+        let response = match what % 7 {
             0 => Self::success(&request),
             1 => {
                 self.client.handle_http_failed(now, id, "connection refused".to_owned());
@@ -652,7 +666,13 @@ impl Run {
                 "Authentication-Info",
                 "Passport1.4 da-status=redir,from-PP=''",
             ),
-            _ => HttpResponse::new(u16::from(status) * 3),
+            5 => HttpResponse::new(u16::from(status) * 3),
+            _ => {
+                let names = ["Authentication-Info", "PassportURLs", "Location", "WWW-Authenticate"];
+                let value = String::from_utf8_lossy(&self.sanitize(value.to_vec())).into_owned();
+                let name = names[usize::from(status >> 2) % names.len()];
+                HttpResponse::new([200, 302, 401, 500][usize::from(status) % 4]).with_header(name, value)
+            }
         };
         self.client.handle_http_response(now, id, response);
     }
@@ -937,8 +957,15 @@ impl Run {
 
     fn output(&mut self, output: ClientOutput<'static>) {
         match output {
-            ClientOutput::Connect { conn, addr } => self.opened(conn, addr.port() == 6891),
-            ClientOutput::Listen { conn, .. } => self.opened(conn, true),
+            ClientOutput::Connect { conn, addr } => {
+                let role = match (addr.host(), addr.port()) {
+                    (_, 6891) => 3,
+                    ("10.0.0.3" | "10.0.0.4", _) => 2,
+                    _ => 1,
+                };
+                self.opened(conn, role);
+            }
+            ClientOutput::Listen { conn, .. } => self.opened(conn, 3),
             ClientOutput::Close { conn } => {
                 let known = self.live.iter().any(|c| c.id == conn) || self.dead.contains(&conn);
                 assert!(known, "Close of {conn:?}, which the client never opened");
@@ -953,7 +980,7 @@ impl Run {
         }
     }
 
-    fn opened(&mut self, conn: ConnId, direct: bool) {
+    fn opened(&mut self, conn: ConnId, role: u8) {
         assert!(
             !self.session_ended,
             "a connection asked for after the session ended"
@@ -964,7 +991,7 @@ impl Run {
         );
         self.live.push(Live {
             id: conn,
-            direct,
+            role,
             connected: false,
             trids: Vec::new(),
             sent: Vec::new(),
@@ -983,7 +1010,7 @@ impl Run {
             "{} bytes for {conn:?} before it connected",
             bytes.len()
         );
-        if live.direct {
+        if live.role == 3 {
             return;
         }
         live.sent.extend_from_slice(bytes);
