@@ -24,18 +24,22 @@ fn op() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-/// A session: dialect, settings, perhaps an instant sign-in, then operations.
+/// A session: dialect, settings, perhaps an instant sign-in and a conversation with
+/// Bob (`start` 1 and 2), then operations.
 fn session() -> impl Strategy<Value = Vec<u8>> {
     (
         8u8..=12,
         any::<u8>(),
-        any::<bool>(),
+        0u8..3,
         proptest::collection::vec(op(), 0..40),
     )
-        .prop_map(|(dialect, flags, signed_in, ops)| {
+        .prop_map(|(dialect, flags, start, ops)| {
             let mut data = vec![dialect, flags];
-            if signed_in {
+            if start >= 1 {
                 data.extend(encode::sign_in());
+            }
+            if start >= 2 {
+                data.extend(encode::conversation());
             }
             data.extend(ops.concat());
             data

@@ -116,6 +116,23 @@ pub mod encode {
     pub fn bob(what: u8, k: u8) -> Vec<u8> {
         vec![9, what, k]
     }
+
+    /// After [`sign_in`], a conversation with Bob on live connection 1: a text to him
+    /// asks for a switchboard, which opens, rings him, sees him join and acknowledges
+    /// the text; then a text from him.
+    pub fn conversation() -> Vec<u8> {
+        [
+            call(0, 0),
+            ns(0, 6, 0),
+            conn(1, 0),
+            sb(1, 0, 0),
+            sb(1, 1, 0),
+            sb(1, 2, 0),
+            sb(1, 5, 0),
+            sb(1, 7, 0),
+        ]
+        .concat()
+    }
 }
 
 /// The notification server's canned lines.
@@ -180,7 +197,9 @@ const FT_LINES: &[&str] = &[
     "BYE 2164261682\r\n",
 ];
 
-/// The settings the second byte picks: small bounds, so that the input reaches them.
+/// The settings the second byte (`flags`) picks: small bounds, so that the input reaches
+/// them. Bit 0 set turns MSNFTP off; bits 1–2 pick the delivery asked for, bits 3–4 the
+/// invitation policy; bit 5 skips the list download, bit 6 the initial status.
 pub fn config(dialect: Dialect, flags: u8) -> ClientConfig {
     let mut config = ClientConfig::default();
     config.notification.dialects = DialectSet::only(dialect);
@@ -282,6 +301,8 @@ struct Run {
     /// The most connections and held outputs the configuration allows.
     max_live: usize,
     max_held: usize,
+    max_switchboards: usize,
+    max_queued: usize,
     /// The kinds of event seen.
     seen: BTreeSet<String>,
     /// What happened, when asked for.
@@ -304,7 +325,8 @@ pub fn client_session_events(data: &[u8]) -> BTreeSet<String> {
 }
 
 /// [`client_session`], returning what happened in order (each transmit's bytes, each
-/// other output's `Debug`, each input), to read a finding by.
+/// other output's `Debug`, each input), to read a finding by; each line also goes to
+/// standard error as it happens.
 pub fn client_session_trace(data: &[u8]) -> Vec<String> {
     play(data, true).1
 }
@@ -394,6 +416,16 @@ fn owned(output: ClientOutput<'_>) -> ClientOutput<'static> {
     }
 }
 
+/// The number `shown` (a `Debug` text) gives field `name`; 0 when it has none.
+fn count(shown: &str, name: &str) -> usize {
+    shown
+        .split(&format!(" {name}: "))
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// A `MSG` from Bob carrying `payload`, as a switchboard relays it.
 fn relayed(payload: &[u8]) -> Vec<u8> {
     let mut wire = format!("MSG {BOB} Bob {}\r\n", payload.len()).into_bytes();
@@ -427,6 +459,7 @@ impl Run {
             + 4 * config.transfer.max_transfers
             + 2 * max_live
             + 16;
+        let (max_switchboards, max_queued) = (config.max_switchboards, config.max_queued_messages);
         let now = Instant::now();
         let client = Client::new(config, passport(ME), Secret::new(PASSWORD.to_owned()), now);
         Run {
@@ -452,6 +485,8 @@ impl Run {
             bob: P2pSession::new(P2pConfig::default(), BOB, ME, 7),
             max_live,
             max_held,
+            max_switchboards,
+            max_queued,
             seen: BTreeSet::new(),
             trace: None,
         }
@@ -459,7 +494,10 @@ impl Run {
 
     fn note(&mut self, line: impl FnOnce() -> String) {
         if let Some(trace) = &mut self.trace {
-            trace.push(line());
+            // Printed as well, so that a run that panics still shows how it got there.
+            let line = line();
+            eprintln!("{line}");
+            trace.push(line);
         }
     }
 
@@ -915,13 +953,18 @@ impl Run {
         for _ in 0..BUDGET {
             let shown = format!("{:?}", self.client);
             self.check_text(&shown);
-            let held = shown
-                .split("outputs: ")
-                .nth(1)
-                .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-                .and_then(|n| n.parse::<usize>().ok())
-                .unwrap_or(0);
+            // The counts the client's `Debug` shows are what its bounds are about.
+            let held = count(&shown, "outputs");
             assert!(held <= self.max_held, "the client holds {held} outputs: {shown}");
+            assert!(
+                count(&shown, "switchboards") + count(&shown, "switchboards_requested")
+                    <= self.max_switchboards,
+                "too many switchboards: {shown}"
+            );
+            assert!(
+                count(&shown, "texts_waiting") <= self.max_queued,
+                "too many texts waiting: {shown}"
+            );
             match self.client.poll_output() {
                 ClientOutput::Transmit { conn, bytes } => {
                     assert!(!bytes.is_empty(), "an empty transmit");
