@@ -371,13 +371,13 @@ impl Client {
         if let Some(id) = self.conversation_with(to) {
             return self.send_on(id, Body::Text(text.to_owned()));
         }
-        let queued = self.queued_texts();
+        // Past here the text waits for a switchboard, one asked for already or a new one.
+        if self.queued_texts() >= self.config.max_queued_messages {
+            return Err(ClientError::TooManyQueued {
+                max: self.config.max_queued_messages,
+            });
+        }
         if let Some(pending) = self.pending.values_mut().find(|p| p.to.same_account(to)) {
-            if queued >= self.config.max_queued_messages {
-                return Err(ClientError::TooManyQueued {
-                    max: self.config.max_queued_messages,
-                });
-            }
             let handle = MessageHandle(self.next_handle);
             self.next_handle += 1;
             pending.texts.push((handle, text.to_owned()));

@@ -9,6 +9,7 @@
 //! when a law of the crate breaks (a round trip, a bound, an event contract); no input
 //! from the peer may make the crate itself panic.
 
+pub mod client;
 pub mod codec;
 pub mod msg;
 pub mod msnftp;
