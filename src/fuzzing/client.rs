@@ -36,6 +36,9 @@
 //! MSNFTP auth cookie or the `MSPAuth` the input gave; bytes go only to open
 //! connections; the connections and the outputs the client holds stay within bounds
 //! derived from the configuration; `SessionEnded` comes once and last.
+//!
+//! Longer than most modules on purpose: the op language, the canned peers and the laws
+//! they are checked against are one harness, read together when a finding comes in.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -416,14 +419,15 @@ fn owned(output: ClientOutput<'_>) -> ClientOutput<'static> {
     }
 }
 
-/// The number `shown` (a `Debug` text) gives field `name`; 0 when it has none.
+/// The number `shown` (a `Debug` text) gives field `name`. A `Debug` without it panics:
+/// the bound it stands for would otherwise go unchecked without anyone noticing.
 fn count(shown: &str, name: &str) -> usize {
     shown
         .split(&format!(" {name}: "))
         .nth(1)
         .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+        .unwrap_or_else(|| panic!("the client's Debug no longer shows `{name}`: {shown}"))
 }
 
 /// A `MSG` from Bob carrying `payload`, as a switchboard relays it.
