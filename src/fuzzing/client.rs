@@ -17,9 +17,9 @@
 //! | 4 | transport news of `k` | `k`, `what` (connected, failed, closed, listening) |
 //! | 5 | Passport answer to pending request `k` | `k`, `what`, `status`; when `what % 7` is 6, `len: u8` and a header value of `len` bytes |
 //! | 6 | time step | `n`: `n` seconds (0: 250 ms; 255: to the next timeout) |
-//! | 7 | API call | `which`, `arg` (see [`Run::call`]) |
+//! | 7 | API call | `which`, `arg` (see `Run::call`) |
 //! | 8 | sign in at once (connect, `VER`, `CVR`, `USR`, Passport, `USR OK`, lists, status) | — |
-//! | 9 | the P2P peer (Bob) | `what`, `k` (see [`Run::bob`]) |
+//! | 9 | the P2P peer (Bob) | `what`, `k` (see `Run::bob`) |
 //!
 //! Live connections are counted in the order the client asked for them (the dispatch
 //! server's is 0), forgetting the ones it closed or that were reported closed; `k` is
