@@ -17,7 +17,7 @@ use msnp::codec::{Dialect, ErrorCode, OutReason, Passport};
 use msnp::msg::{Invitation, InvitationCommand};
 use msnp::ns;
 use msnp::sb::{self, InviteFailure, NotDelivered, SbError};
-use support::scripted::{BOB, Harness};
+use support::scripted::{BOB, Harness, relayed};
 
 impl Harness {
     /// Signed in without lists or status, every output so far drained.
@@ -27,13 +27,6 @@ impl Harness {
         config.initial_status = None;
         Self::signed_in_with(config, Dialect::Msnp8)
     }
-}
-
-/// A `MSG` from `from` carrying `payload`, as a switchboard relays it.
-fn relayed(from: &str, name: &str, payload: &[u8]) -> Vec<u8> {
-    let mut wire = format!("MSG {from} {name} {}\r\n", payload.len()).into_bytes();
-    wire.extend_from_slice(payload);
-    wire
 }
 
 #[test]

@@ -11,29 +11,13 @@ use msnp::Secret;
 use msnp::client::{ClientConfig, ClientEvent, ConnId, TransferFailure};
 use msnp::codec::Dialect;
 use msnp::msg::Invitation;
-use support::scripted::{BOB, Harness, ME};
-
-/// No lists, no status, MSNFTP hosted: what every test here starts from.
-fn config() -> ClientConfig {
-    let mut config = ClientConfig::default();
-    config.sync_lists = false;
-    config.initial_status = None;
-    config.transfer.msnftp = true;
-    config
-}
+use support::scripted::{BOB, Harness, ME, msnftp_config, relayed};
 
 impl Harness {
     /// Signed in with [`config`], every output so far drained.
     fn signed_in() -> Self {
-        Self::signed_in_with(config(), Dialect::Msnp8)
+        Self::signed_in_with(msnftp_config(), Dialect::Msnp8)
     }
-}
-
-/// A `MSG` from `from` carrying `payload`, as a switchboard relays it.
-fn relayed(from: &str, name: &str, payload: &[u8]) -> Vec<u8> {
-    let mut wire = format!("MSG {from} {name} {}\r\n", payload.len()).into_bytes();
-    wire.extend_from_slice(payload);
-    wire
 }
 
 /// Bob's `INVITE` of `readme.txt` (`size` bytes, cookie `cookie`), relayed on `sb`.
@@ -352,7 +336,7 @@ fn a_file_is_sent_over_a_connection_the_client_asked_to_listen_for() {
 /// expected to be, given the fields after `IP-Address` and before `AuthCookie`'s value
 /// (which is random).
 fn address_sent(public: Option<std::net::IpAddr>, fields: &str) -> (String, String) {
-    let mut config = config();
+    let mut config = msnftp_config();
     config.transfer.msnftp_public_ip = public;
     let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
     let (_id, sb, cookie) = offer_to_bob(&mut h);
@@ -486,7 +470,7 @@ fn a_sender_that_cannot_be_reached_fails_the_receive() {
 
 #[test]
 fn an_offer_waits_for_room_in_a_full_switchboard_window_instead_of_failing() {
-    let mut config = config();
+    let mut config = msnftp_config();
     config.switchboard.max_pending = 1;
     let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
     let (conversation, sb) = h.conversation_with_bob();
@@ -513,7 +497,7 @@ fn an_offer_waits_for_room_in_a_full_switchboard_window_instead_of_failing() {
 
 #[test]
 fn the_address_waits_for_room_in_a_full_switchboard_window_instead_of_being_lost() {
-    let mut config = config();
+    let mut config = msnftp_config();
     config.switchboard.max_pending = 1;
     let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
     // The INVITE (mode N) holds the one place in the window for its grace period.
@@ -545,7 +529,7 @@ fn messages(wire: &str) -> Vec<&str> {
 
 #[test]
 fn a_reply_past_the_waiting_bound_ends_its_transfer_at_once_and_bob_hears_of_it() {
-    let mut config = config();
+    let mut config = msnftp_config();
     config.transfer.max_transfers = 40;
     // Only the replies' wait may end a transfer here.
     config.transfer.p2p.timeout = std::time::Duration::from_secs(3600);
@@ -614,7 +598,7 @@ fn a_reply_past_the_waiting_bound_ends_its_transfer_at_once_and_bob_hears_of_it(
 
 #[test]
 fn an_address_with_no_room_to_wait_ends_the_send_at_once_and_closes_the_listener() {
-    let mut config = config();
+    let mut config = msnftp_config();
     config.transfer.max_waiting_replies = 0;
     config.switchboard.max_pending = 1;
     let mut h = Harness::signed_in_with(config, Dialect::Msnp8);
@@ -642,7 +626,7 @@ fn an_address_with_no_room_to_wait_ends_the_send_at_once_and_closes_the_listener
 
 #[test]
 fn replies_with_no_room_and_no_transfer_to_end_are_told_as_dropped() {
-    let mut config = config();
+    let mut config = msnftp_config();
     config.transfer.max_transfers = 1;
     config.transfer.max_waiting_replies = 0;
     config.switchboard.max_pending = 1;

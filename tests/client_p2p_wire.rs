@@ -12,7 +12,7 @@ use msnp::client::{ClientConfig, ClientEvent, TransferFailure};
 use msnp::codec::{Dialect, DialectSet, Passport};
 use msnp::p2p::{P2pConfig, P2pEvent, P2pMessage, P2pSession};
 use msnp::presence::{MsnObject, MsnObjectKind};
-use support::scripted::{BOB, Harness, ME};
+use support::scripted::{BOB, Harness, ME, relayed};
 
 impl Harness {
     /// Signed in without lists or status, every output so far drained.
@@ -23,13 +23,6 @@ impl Harness {
         config.notification.dialects = DialectSet::only(Dialect::Msnp9);
         Self::signed_in_with(config, Dialect::Msnp9)
     }
-}
-
-/// A `MSG` from `from` carrying `payload`, as a switchboard relays it.
-fn relayed(from: &str, name: &str, payload: &[u8]) -> Vec<u8> {
-    let mut wire = format!("MSG {from} {name} {}\r\n", payload.len()).into_bytes();
-    wire.extend_from_slice(payload);
-    wire
 }
 
 /// Bob's picture as he announced it, and the bytes he serves for it.

@@ -15,19 +15,13 @@ use std::net::{TcpListener, TcpStream};
 use msnp::client::{ClientConfig, ClientEvent, ClientOutput, ConnId, TransferId};
 use msnp::codec::{Dialect, HostPort, Passport};
 use msnp::msg::Invitation;
-use support::scripted::{BOB, Harness};
+use support::scripted::{BOB, Harness, relayed};
 
 const SIZE: usize = 10_000;
 
 /// The file: every byte says where it is, so a piece out of place shows.
 fn file() -> Vec<u8> {
     (0..SIZE).map(|i| (i % 251) as u8).collect()
-}
-
-fn relayed(payload: &[u8]) -> Vec<u8> {
-    let mut wire = format!("MSG {BOB} Bob {}\r\n", payload.len()).into_bytes();
-    wire.extend_from_slice(payload);
-    wire
 }
 
 fn header<'a>(message: &'a str, name: &str) -> &'a str {
@@ -59,7 +53,7 @@ fn sending(window: Option<usize>) -> (Harness, TransferId, ConnId, usize) {
     let cookie: u32 = header(&invite, "Invitation-Cookie").parse().unwrap();
     let mut accept = Vec::new();
     Invitation::accept(cookie).encode(&mut accept).unwrap();
-    h.input(sb, &relayed(&accept));
+    h.input(sb, &relayed(BOB, "Bob", &accept));
     let direct = h.listens.last().expect("a listen").0;
     let at = HostPort::new("192.0.2.1".to_owned(), 6891).unwrap();
     h.client.handle_listening(direct, h.now, &at);
@@ -291,7 +285,7 @@ fn a_slow_reader_over_loopback_tcp_keeps_the_senders_queue_within_the_window() {
     let cookie: u32 = header(&h.sent_on(sb), "Invitation-Cookie").parse().unwrap();
     let mut accept = Vec::new();
     Invitation::accept(cookie).encode(&mut accept).unwrap();
-    h.input(sb, &relayed(&accept));
+    h.input(sb, &relayed(BOB, "Bob", &accept));
     let direct = h.listens.last().expect("a listen").0;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let at = HostPort::new("127.0.0.1".to_owned(), listener.local_addr().unwrap().port()).unwrap();

@@ -11,26 +11,12 @@ mod support {
 }
 
 use msnp::Secret;
-use msnp::client::{ClientConfig, ClientEvent, ConnId, TransferId};
+use msnp::client::{ClientEvent, ConnId, TransferId};
 use msnp::codec::Dialect;
 use msnp::msg::Invitation;
 use msnp::msnftp::{FileInvitation, InviteeUpdate};
 use support::bots;
-use support::scripted::{BOB, Harness, ME};
-
-fn config() -> ClientConfig {
-    let mut config = ClientConfig::default();
-    config.sync_lists = false;
-    config.initial_status = None;
-    config.transfer.msnftp = true;
-    config
-}
-
-fn relayed(payload: &[u8]) -> Vec<u8> {
-    let mut wire = format!("MSG {BOB} Bob {}\r\n", payload.len()).into_bytes();
-    wire.extend_from_slice(payload);
-    wire
-}
+use support::scripted::{BOB, Harness, ME, msnftp_config, relayed};
 
 /// Bob's offer of `readme.txt` (5 bytes, cookie 33267), accepted: the transfer id.
 fn accepted(h: &mut Harness, sb: ConnId) -> TransferId {
@@ -38,7 +24,7 @@ fn accepted(h: &mut Harness, sb: ConnId) -> TransferId {
     Invitation::file_transfer(33_267, "readme.txt", 5)
         .encode(&mut offer)
         .unwrap();
-    h.input(sb, &relayed(&offer));
+    h.input(sb, &relayed(BOB, "Bob", &offer));
     let id = match &h.events[..] {
         [ClientEvent::TransferOffered { id, .. }] => *id,
         other => panic!("{other:?}"),
@@ -59,7 +45,7 @@ fn address(extra: &str) -> Vec<u8> {
          IP-Address: 203.0.113.9\r\n{extra}Port: 6891\r\nAuthCookie: 41\r\n\
          Sender-Connect: TRUE\r\n\r\n"
     );
-    relayed(body.as_bytes())
+    relayed(BOB, "Bob", body.as_bytes())
 }
 
 /// A received `ACCEPT` carrying `extra`, read by a fresh invitation.
@@ -100,7 +86,7 @@ fn the_internal_address_is_kept_only_when_it_is_another_ip_address() {
 /// The first connection goes to the public address, then the second (after
 /// `first_fails`) to the internal one; the second runs the whole transfer.
 fn falls_back(first_fails: impl FnOnce(&mut Harness, ConnId)) {
-    let mut h = Harness::signed_in_with(config(), Dialect::Msnp8);
+    let mut h = Harness::signed_in_with(msnftp_config(), Dialect::Msnp8);
     let (_conversation, sb) = h.conversation_with_bob();
     let id = accepted(&mut h, sb);
     h.input(sb, &address("IP-Address-Internal: 192.168.1.20\r\n"));
@@ -151,7 +137,7 @@ fn a_public_address_that_closes_before_the_handshake_falls_back_too() {
 
 #[test]
 fn when_both_addresses_fail_the_transfer_ends_once() {
-    let mut h = Harness::signed_in_with(config(), Dialect::Msnp8);
+    let mut h = Harness::signed_in_with(msnftp_config(), Dialect::Msnp8);
     let (_conversation, sb) = h.conversation_with_bob();
     let id = accepted(&mut h, sb);
     h.input(sb, &address("IP-Address-Internal: 192.168.1.20\r\n"));
@@ -177,7 +163,7 @@ fn when_both_addresses_fail_the_transfer_ends_once() {
 
 #[test]
 fn a_sender_that_spoke_is_not_tried_elsewhere() {
-    let mut h = Harness::signed_in_with(config(), Dialect::Msnp8);
+    let mut h = Harness::signed_in_with(msnftp_config(), Dialect::Msnp8);
     let (_conversation, sb) = h.conversation_with_bob();
     let id = accepted(&mut h, sb);
     h.input(sb, &address("IP-Address-Internal: 192.168.1.20\r\n"));
@@ -202,7 +188,7 @@ fn a_sender_that_spoke_is_not_tried_elsewhere() {
 #[test]
 fn without_an_internal_address_one_connect_and_one_failure() {
     for extra in ["", "IP-Address-Internal: 203.0.113.9\r\n"] {
-        let mut h = Harness::signed_in_with(config(), Dialect::Msnp8);
+        let mut h = Harness::signed_in_with(msnftp_config(), Dialect::Msnp8);
         let (_conversation, sb) = h.conversation_with_bob();
         let id = accepted(&mut h, sb);
         let connects = h.connects.len();
@@ -338,7 +324,7 @@ fn over_loopback_tcp_a_refused_public_address_falls_back_to_the_listener() {
 
 #[test]
 fn the_second_try_waits_only_for_what_is_left_of_the_first_ones_timeout() {
-    let mut h = Harness::signed_in_with(config(), Dialect::Msnp8);
+    let mut h = Harness::signed_in_with(msnftp_config(), Dialect::Msnp8);
     let (_conversation, sb) = h.conversation_with_bob();
     let id = accepted(&mut h, sb);
     let started = h.now;

@@ -14,6 +14,22 @@ pub const ME: &str = "bot@example.com";
 pub const BOB: &str = "bob@example.com";
 pub const COOKIE: &str = "17262740.1050826919.32308";
 
+/// A `MSG` from `from` (shown as `name`) carrying `payload`, as a switchboard relays it.
+pub fn relayed(from: &str, name: &str, payload: &[u8]) -> Vec<u8> {
+    let mut wire = format!("MSG {from} {name} {}\r\n", payload.len()).into_bytes();
+    wire.extend_from_slice(payload);
+    wire
+}
+
+/// No lists, no status, MSNFTP hosted: what the MSNFTP tests start from.
+pub fn msnftp_config() -> ClientConfig {
+    let mut config = ClientConfig::default();
+    config.sync_lists = false;
+    config.initial_status = None;
+    config.transfer.msnftp = true;
+    config
+}
+
 /// The client in memory against scripted server bytes.
 pub struct Harness {
     pub client: Client,
