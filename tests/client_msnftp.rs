@@ -11,7 +11,7 @@ use msnp::Secret;
 use msnp::client::{ClientConfig, ClientEvent, ConnId, TransferFailure};
 use msnp::codec::Dialect;
 use msnp::msg::Invitation;
-use support::scripted::{BOB, Harness, ME, msnftp_config, relayed};
+use support::scripted::{BOB, Harness, ME, header, msnftp_config, relayed};
 
 impl Harness {
     /// Signed in with [`config`], every output so far drained.
@@ -271,14 +271,6 @@ fn assert_cancel(message: &str, cookie: u32, code: &str) {
         "{message}"
     );
     assert_eq!(header(message, "Cancel-Code"), code, "{message}");
-}
-
-fn header<'a>(message: &'a str, name: &str) -> &'a str {
-    message
-        .split(&format!("{name}: "))
-        .nth(1)
-        .and_then(|rest| rest.split("\r\n").next())
-        .unwrap()
 }
 
 #[test]

@@ -15,21 +15,13 @@ use std::net::{TcpListener, TcpStream};
 use msnp::client::{ClientConfig, ClientEvent, ClientOutput, ConnId, TransferId};
 use msnp::codec::{Dialect, HostPort, Passport};
 use msnp::msg::Invitation;
-use support::scripted::{BOB, Harness, relayed};
+use support::scripted::{BOB, Harness, header, relayed};
 
 const SIZE: usize = 10_000;
 
 /// The file: every byte says where it is, so a piece out of place shows.
 fn file() -> Vec<u8> {
     (0..SIZE).map(|i| (i % 251) as u8).collect()
-}
-
-fn header<'a>(message: &'a str, name: &str) -> &'a str {
-    message
-        .split(&format!("{name}: "))
-        .nth(1)
-        .and_then(|rest| rest.split("\r\n").next())
-        .unwrap()
 }
 
 /// Signed in (MSNFTP hosted, the write window `window`), the file offered to Bob over

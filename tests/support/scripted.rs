@@ -21,6 +21,15 @@ pub fn relayed(from: &str, name: &str, payload: &[u8]) -> Vec<u8> {
     wire
 }
 
+/// The value of header `name` in `message` (an invitation's or a MIME message's).
+pub fn header<'a>(message: &'a str, name: &str) -> &'a str {
+    message
+        .split(&format!("{name}: "))
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n").next())
+        .unwrap()
+}
+
 /// No lists, no status, MSNFTP hosted: what the MSNFTP tests start from.
 pub fn msnftp_config() -> ClientConfig {
     let mut config = ClientConfig::default();
