@@ -11,7 +11,7 @@ use msnp::Secret;
 use msnp::client::{ClientConfig, ClientEvent, ConnId, TransferFailure};
 use msnp::codec::Dialect;
 use msnp::msg::Invitation;
-use support::scripted::{BOB, Harness, ME, header, msnftp_config, relayed};
+use support::scripted::{BOB, Harness, header, msnftp_config, relayed};
 
 impl Harness {
     /// Signed in with [`config`], every output so far drained.
@@ -84,23 +84,7 @@ fn a_file_is_received_from_a_scripted_msnftp_sender() {
     let direct = *h.connects.last().unwrap();
     // Nothing is written before the connection is open.
     assert_eq!(h.sent_on(direct), "");
-    h.client.handle_connected(direct, h.now);
-    h.drain();
-    assert_eq!(h.sent_on(direct), "VER MSNFTP\r\n");
-    h.input(direct, b"VER MSNFTP\r\n");
-    assert_eq!(h.sent_on(direct), format!("USR {ME} 41\r\n"));
-    h.input(direct, b"FIL 5\r\n");
-    assert_eq!(h.sent_on(direct), "TFR\r\n");
-    h.input(direct, b"\x00\x05\x00hello");
-    assert_eq!(h.sent_on(direct), "BYE 16777989\r\n");
-    assert_eq!(
-        h.take(),
-        [
-            format!("TransferData {{ id: {id:?}, bytes: [104, 101, 108, 108, 111] }}"),
-            format!("TransferProgress {{ id: {id:?}, done: 5, total: 5 }}"),
-            format!("TransferEnded {{ id: {id:?}, result: Ok(5) }}"),
-        ]
-    );
+    h.receive_hello(direct, id);
     assert_eq!(h.closed, [direct]);
 }
 

@@ -16,7 +16,7 @@ use msnp::codec::Dialect;
 use msnp::msg::Invitation;
 use msnp::msnftp::{FileInvitation, InviteeUpdate};
 use support::bots;
-use support::scripted::{BOB, Harness, ME, msnftp_config, relayed};
+use support::scripted::{BOB, Harness, msnftp_config, relayed};
 
 /// Bob's offer of `readme.txt` (5 bytes, cookie 33267), accepted: the transfer id.
 fn accepted(h: &mut Harness, sb: ConnId) -> TransferId {
@@ -100,23 +100,7 @@ fn falls_back(first_fails: impl FnOnce(&mut Harness, ConnId)) {
     assert_eq!(h.addrs.last().map(String::as_str), Some("192.168.1.20:6891"));
     assert_eq!(h.take(), Vec::<String>::new(), "the first try is no event");
     assert_eq!(h.sent_on(sb), "", "Bob is told nothing of it");
-    h.client.handle_connected(second, h.now);
-    h.drain();
-    assert_eq!(h.sent_on(second), "VER MSNFTP\r\n");
-    h.input(second, b"VER MSNFTP\r\n");
-    assert_eq!(h.sent_on(second), format!("USR {ME} 41\r\n"));
-    h.input(second, b"FIL 5\r\n");
-    assert_eq!(h.sent_on(second), "TFR\r\n");
-    h.input(second, b"\x00\x05\x00hello");
-    assert_eq!(h.sent_on(second), "BYE 16777989\r\n");
-    assert_eq!(
-        h.take(),
-        [
-            format!("TransferData {{ id: {id:?}, bytes: [104, 101, 108, 108, 111] }}"),
-            format!("TransferProgress {{ id: {id:?}, done: 5, total: 5 }}"),
-            format!("TransferEnded {{ id: {id:?}, result: Ok(5) }}"),
-        ]
-    );
+    h.receive_hello(second, id);
     assert_eq!(h.closed, [first, second]);
 }
 

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use msnp::Secret;
-use msnp::client::{Client, ClientConfig, ClientEvent, ClientOutput, ConnId, ConversationId};
+use msnp::client::{Client, ClientConfig, ClientEvent, ClientOutput, ConnId, ConversationId, TransferId};
 use msnp::codec::{Dialect, Passport};
 use msnp::testing::loopback::passport_answer;
 
@@ -54,6 +54,29 @@ pub struct Harness {
 }
 
 impl Harness {
+    /// The MSNFTP receive of `id` on the direct connection `direct`, once it opens, byte
+    /// for byte against a sender of the 5-byte file `hello` (auth cookie 41): the
+    /// handshake, the one block, `BYE`, and exactly the data, progress and end events.
+    pub fn receive_hello(&mut self, direct: ConnId, id: TransferId) {
+        self.client.handle_connected(direct, self.now);
+        self.drain();
+        assert_eq!(self.sent_on(direct), "VER MSNFTP\r\n");
+        self.input(direct, b"VER MSNFTP\r\n");
+        assert_eq!(self.sent_on(direct), format!("USR {ME} 41\r\n"));
+        self.input(direct, b"FIL 5\r\n");
+        assert_eq!(self.sent_on(direct), "TFR\r\n");
+        self.input(direct, b"\x00\x05\x00hello");
+        assert_eq!(self.sent_on(direct), "BYE 16777989\r\n");
+        assert_eq!(
+            self.take(),
+            [
+                format!("TransferData {{ id: {id:?}, bytes: [104, 101, 108, 108, 111] }}"),
+                format!("TransferProgress {{ id: {id:?}, done: 5, total: 5 }}"),
+                format!("TransferEnded {{ id: {id:?}, result: Ok(5) }}"),
+            ]
+        );
+    }
+
     /// Signed in as [`ME`] ("Bot") under `dialect`, which the server's `VER` picks from
     /// the offer, checked byte for byte; every output so far drained. From MSNP10
     /// `USR OK` names only the account, as Escargot sends it (reference §2.3).
