@@ -673,20 +673,6 @@ impl Run {
         self.dead.insert(id);
     }
 
-    /// What a Passport server answers `request` with when all goes well.
-    fn success(request: &HttpRequest) -> HttpResponse {
-        match request.header("Authorization") {
-            None => HttpResponse::new(200).with_header(
-                "PassportURLs",
-                format!("DARealm=Passport.Net,DALogin={}/login2.srf", request.host()),
-            ),
-            Some(_) => HttpResponse::new(200).with_header(
-                "Authentication-Info",
-                format!("Passport1.4 da-status=success,from-PP='{TICKET}'"),
-            ),
-        }
-    }
-
     fn http(&mut self, k: u8, what: u8, status: u8, value: &[u8]) {
         if self.http.is_empty() {
             return;
@@ -694,7 +680,7 @@ impl Run {
         let (id, request) = self.http.remove(usize::from(k) % self.http.len());
         let now = self.now;
         let response = match what % 7 {
-            0 => Self::success(&request),
+            0 => crate::passport::success_answer(&request, TICKET),
             1 => {
                 self.client.handle_http_failed(now, id, "connection refused".to_owned());
                 return;
@@ -743,7 +729,7 @@ impl Run {
             if which == 3 {
                 for _ in 0..2 {
                     while let Some((id, request)) = self.http.pop() {
-                        let answer = Self::success(&request);
+                        let answer = crate::passport::success_answer(&request, TICKET);
                         self.client.handle_http_response(self.now, id, answer);
                     }
                     self.drain();

@@ -421,3 +421,20 @@ impl<N: AsRef<str>> fmt::Debug for Redacted<'_, N> {
         list.finish()
     }
 }
+
+/// What a Passport server answers `request` with when all goes well: the nexus names
+/// its login server, the login server issues `ticket`. Shared by the test helpers
+/// (`testing::loopback::passport_answer`) and the whole-client fuzz body.
+#[cfg(any(feature = "fuzzing", all(feature = "testing", feature = "server")))]
+pub(crate) fn success_answer(request: &HttpRequest, ticket: &str) -> HttpResponse {
+    match request.header("Authorization") {
+        None => HttpResponse::new(200).with_header(
+            "PassportURLs",
+            format!("DARealm=Passport.Net,DALogin={}/login2.srf", request.host()),
+        ),
+        Some(_) => HttpResponse::new(200).with_header(
+            "Authentication-Info",
+            format!("Passport1.4 da-status=success,from-PP='{ticket}'"),
+        ),
+    }
+}

@@ -39,6 +39,8 @@ mod params;
 
 pub use error::{PassportError, Stage, UrlSource};
 pub use flow::{DEFAULT_NEXUS_URL, PassportConfig, PassportFlow, Step};
+#[cfg(any(feature = "fuzzing", all(feature = "testing", feature = "server")))]
+pub(crate) use http::success_answer;
 pub use http::{HttpRequest, HttpResponse};
 
 use crate::Secret;

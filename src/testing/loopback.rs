@@ -428,14 +428,5 @@ impl Network {
 /// # Ok::<(), msnp::passport::PassportError>(())
 /// ```
 pub fn passport_answer(request: &HttpRequest, ticket: &str) -> HttpResponse {
-    match request.header("Authorization") {
-        None => HttpResponse::new(200).with_header(
-            "PassportURLs",
-            format!("DARealm=Passport.Net,DALogin={}/login2.srf", request.host()),
-        ),
-        Some(_) => HttpResponse::new(200).with_header(
-            "Authentication-Info",
-            format!("Passport1.4 da-status=success,from-PP='{ticket}'"),
-        ),
-    }
+    crate::passport::success_answer(request, ticket)
 }
